@@ -1,0 +1,1 @@
+//! click-core: packets, elements, the router graph and its driver.

@@ -1,0 +1,1 @@
+//! vrouter-xen: Xen netif rings, grants, event channels and the virtual-network host.
