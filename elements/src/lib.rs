@@ -1,1 +1,18 @@
 //! The standard element library.
+//!
+//! One element per file, in folders by family, each documented the way Click documents its
+//! elements (synopsis, ports, keywords, handlers, example). [`standard_registry`] returns a
+//! registry holding every class here; embedders add their own classes to it.
+
+pub mod queue;
+pub mod standard;
+
+use click_core::Registry;
+
+/// A registry with every standard element class.
+pub fn standard_registry() -> Registry {
+    let mut r = Registry::new();
+    standard::register(&mut r);
+    queue::register(&mut r);
+    r
+}

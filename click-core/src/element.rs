@@ -1,0 +1,258 @@
+//! The element trait: what every router component implements.
+//!
+//! An element declares its ports (`port_count`, `processing`, `flow_code`, as Click spells
+//! them), reads its arguments in `configure`, prepares in `initialize`, and then moves packets:
+//!
+//! * **push**: the runtime hands it a [`Batch`] arriving on an input port; the element
+//!   emits packets through [`Context::output`] / [`Context::output_batch`].
+//! * **pull**: a downstream element asks it for a packet on an output port; it may ask its
+//!   own inputs through [`Context::pull`].
+//! * **simple_action**: the per-packet shortcut. An element that only transforms or filters
+//!   packets implements this alone; the default `push` runs it over the whole batch and the
+//!   default `pull` runs it on each pulled packet, so the element works in both contexts.
+//!
+//! Elements with work of their own (sources, unqueues) ask for a task in `initialize` and
+//! do their work in `run_task`; timers call `run_timer`. Handlers expose state by name.
+
+use crate::args::{AddressTable, ArgError, Args};
+use crate::batch::Batch;
+use crate::packet::Packet;
+use crate::runtime::{Context, InitContext};
+use crate::spec::{COMPLETE_FLOW, ports, processing};
+
+/// Element configuration runs in phases: lower first. `AddressInfo` configures first so that
+/// the names it defines are known to everyone else.
+pub mod configure_phase {
+    /// Before everything (AddressInfo).
+    pub const FIRST: i32 = 0;
+    /// Informational elements.
+    pub const INFO: i32 = 20;
+    /// Most elements.
+    pub const DEFAULT: i32 = 100;
+    /// After everything.
+    pub const LAST: i32 = 2000;
+}
+
+/// Describes one handler of an element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandlerInfo {
+    /// Handler name, e.g. `count`.
+    pub name: &'static str,
+    /// Readable.
+    pub read: bool,
+    /// Writable.
+    pub write: bool,
+}
+
+impl HandlerInfo {
+    /// A read-only handler.
+    pub const fn read(name: &'static str) -> HandlerInfo {
+        HandlerInfo {
+            name,
+            read: true,
+            write: false,
+        }
+    }
+
+    /// A write-only handler.
+    pub const fn write(name: &'static str) -> HandlerInfo {
+        HandlerInfo {
+            name,
+            read: false,
+            write: true,
+        }
+    }
+
+    /// A read-write handler.
+    pub const fn read_write(name: &'static str) -> HandlerInfo {
+        HandlerInfo {
+            name,
+            read: true,
+            write: true,
+        }
+    }
+}
+
+/// A failed handler call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandlerError {
+    /// No such handler on this element.
+    #[error("no handler '{0}'")]
+    NoSuchHandler(String),
+    /// No such element.
+    #[error("no element named '{0}'")]
+    NoSuchElement(String),
+    /// The handler exists but is not readable.
+    #[error("handler '{0}' is not readable")]
+    NotReadable(String),
+    /// The handler exists but is not writable.
+    #[error("handler '{0}' is not writable")]
+    NotWritable(String),
+    /// The handler rejected the value.
+    #[error("{0}")]
+    Failed(String),
+    /// The router is not running, or stopped during the call.
+    #[error("router is not running")]
+    NotRunning,
+}
+
+/// A router component.
+///
+/// `Send` because a router with several threads moves each element to the thread that runs
+/// it; an element is only ever touched by one thread at a time.
+pub trait Element: Send + 'static {
+    /// The Click class name, e.g. `Counter`.
+    fn class_name(&self) -> &'static str;
+
+    /// Port-count code (see [`crate::spec`]).
+    fn port_count(&self) -> &'static str {
+        ports::P1_1
+    }
+
+    /// Processing code (see [`crate::spec`]).
+    fn processing(&self) -> &'static str {
+        processing::AGNOSTIC
+    }
+
+    /// Flow code (see [`crate::spec`]).
+    fn flow_code(&self) -> &'static str {
+        COMPLETE_FLOW
+    }
+
+    /// When to configure relative to other elements (see [`configure_phase`]).
+    fn configure_phase(&self) -> i32 {
+        configure_phase::DEFAULT
+    }
+
+    /// Reads the configuration. The default accepts no arguments.
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        args.complete()
+    }
+
+    /// Adds the names this element defines to the table other elements' arguments use
+    /// (`AddressInfo`). Called right after `configure`.
+    fn provide_addresses(&self, table: &mut AddressTable) {
+        let _ = table;
+    }
+
+    /// Prepares to run: ask for tasks and timers, check neighbours. Errors stop the router
+    /// from starting.
+    fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
+        let _ = cx;
+        Ok(())
+    }
+
+    /// Receives a batch on push input `port`. The default applies `simple_action` to each
+    /// packet and emits the survivors on output 0.
+    fn push(&mut self, cx: &mut Context<'_>, port: usize, batch: &mut Batch) {
+        let _ = port;
+        batch.filter_map_in_place(|p| self.simple_action(cx, p));
+        cx.output_batch(0, batch);
+    }
+
+    /// Produces a packet for pull output `port`. The default pulls input 0 and applies
+    /// `simple_action`.
+    fn pull(&mut self, cx: &mut Context<'_>, port: usize) -> Option<Packet> {
+        let _ = port;
+        let p = cx.pull(0)?;
+        self.simple_action(cx, p)
+    }
+
+    /// Produces up to `max` packets for pull output `port` into `out`, returning how many.
+    /// The default calls `pull` repeatedly; queues override it to hand over many at once.
+    fn pull_batch(
+        &mut self,
+        cx: &mut Context<'_>,
+        port: usize,
+        max: usize,
+        out: &mut Batch,
+    ) -> usize {
+        let mut n = 0;
+        while n < max {
+            match self.pull(cx, port) {
+                Some(p) => {
+                    out.push(p);
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        n
+    }
+
+    /// Per-packet processing for elements that transform or filter packets. Return `None`
+    /// to consume the packet (after dropping it or emitting it elsewhere).
+    fn simple_action(&mut self, cx: &mut Context<'_>, packet: Packet) -> Option<Packet> {
+        let _ = cx;
+        Some(packet)
+    }
+
+    /// Runs the element's task (requested with [`InitContext::add_task`]). Returns true if
+    /// it did useful work.
+    fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
+        let _ = cx;
+        false
+    }
+
+    /// A timer set with [`Context::schedule_timer`] fired.
+    fn run_timer(&mut self, cx: &mut Context<'_>, timer: usize) {
+        let _ = (cx, timer);
+    }
+
+    /// True for elements that signal "I have packets" to pulling tasks downstream (queues).
+    /// Such an element calls [`Context::wake_listeners`] when it becomes non-empty.
+    fn is_notifier(&self) -> bool {
+        false
+    }
+
+    /// The element's own handlers (the runtime adds `name`, `class`, `config`, `ports`,
+    /// `handlers` to every element).
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        &[]
+    }
+
+    /// Reads a handler.
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        Err(HandlerError::NoSuchHandler(name.to_string()))
+    }
+
+    /// Writes a handler.
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        cx: &mut Context<'_>,
+    ) -> Result<(), HandlerError> {
+        let _ = (value, cx);
+        Err(HandlerError::NoSuchHandler(name.to_string()))
+    }
+
+    /// Called once when the router is dropped.
+    fn cleanup(&mut self) {}
+}
+
+/// Declares an element struct whose doc comment is also available as `Self::DOC`, so that the
+/// documentation rustdoc shows is the one `vrouter elements` prints.
+///
+/// ```
+/// click_core::documented! {
+///     /// Passes packets through.
+///     ///
+///     /// # Synopsis
+///     /// `Null`
+///     pub struct Null;
+/// }
+/// assert!(Null::DOC.contains("# Synopsis"));
+/// ```
+#[macro_export]
+macro_rules! documented {
+    ($(#[doc = $doc:expr])* $(#[derive($($derive:path),*)])? $vis:vis struct $name:ident $($body:tt)*) => {
+        $(#[doc = $doc])*
+        $(#[derive($($derive),*)])?
+        $vis struct $name $($body)*
+        impl $name {
+            /// This element's documentation (the same text as its rustdoc).
+            pub const DOC: &'static str = concat!($($doc, "\n"),*);
+        }
+    };
+}

@@ -1,0 +1,590 @@
+//! Packets: a byte buffer with headroom and tailroom, header offsets and annotations.
+//!
+//! A [`Packet`] owns a pointer to a pooled descriptor that holds the buffer reference, the
+//! data range, the MAC/network/transport header offsets and the annotations. Packets are
+//! 8 bytes to move, so batches and queues shuffle pointers, not headers.
+//!
+//! * **Headroom**: [`DEFAULT_HEADROOM`] bytes before the data, enough for a VXLAN (50 bytes),
+//!   LISP (36) or VLAN (4) encapsulation plus a new Ethernet header, so [`Packet::push`]
+//!   normally just moves an offset.
+//! * **Clones share the buffer** ([`Clone`] costs an atomic increment); writing through
+//!   [`Packet::data_mut`] or [`Packet::push`] on a shared buffer copies it first.
+//! * **Pooling**: descriptors and standard-size buffers come from a per-thread pool and go
+//!   back to it on drop, so a steady stream of packets allocates nothing.
+
+mod anno;
+mod buffer;
+mod pool;
+
+pub use anno::{ANNO_SIZE, Annotations, PacketType, Timestamp, offset as anno_offset};
+pub use pool::{PoolStats, pool_stats};
+
+use std::mem::ManuallyDrop;
+use std::net::Ipv4Addr;
+
+use buffer::Buffer;
+
+/// Bytes reserved before the data of a new packet.
+pub const DEFAULT_HEADROOM: usize = 128;
+/// Capacity of a standard (pooled) buffer: headroom, a 1518-byte frame and some tailroom.
+pub const STANDARD_CAPACITY: usize = 2048;
+
+const NO_HEADER: u32 = u32::MAX;
+
+/// The pooled part of a packet.
+pub(crate) struct Descriptor {
+    buf: Buffer,
+    data: u32,
+    end: u32,
+    mac: u32,
+    net: u32,
+    transport: u32,
+    anno: Annotations,
+}
+
+impl Descriptor {
+    fn new(buf: Buffer) -> Descriptor {
+        Descriptor {
+            buf,
+            data: 0,
+            end: 0,
+            mac: NO_HEADER,
+            net: NO_HEADER,
+            transport: NO_HEADER,
+            anno: Annotations::default(),
+        }
+    }
+
+    fn reset(&mut self, headroom: usize, len: usize) {
+        self.data = headroom as u32;
+        self.end = (headroom + len) as u32;
+        self.mac = NO_HEADER;
+        self.net = NO_HEADER;
+        self.transport = NO_HEADER;
+        self.anno = Annotations::default();
+    }
+}
+
+/// A network packet.
+pub struct Packet {
+    // Always initialized; taken out only in `Drop`.
+    d: ManuallyDrop<Box<Descriptor>>,
+}
+
+impl Packet {
+    /// A packet of `len` zero bytes with default headroom.
+    pub fn new(len: usize) -> Packet {
+        Self::make(DEFAULT_HEADROOM, len, 0)
+    }
+
+    /// A packet holding a copy of `data`, with default headroom.
+    pub fn from_slice(data: &[u8]) -> Packet {
+        let mut p = Self::make_uninit(DEFAULT_HEADROOM, data.len(), 0);
+        p.data_mut().copy_from_slice(data);
+        p
+    }
+
+    /// A packet of `len` zero bytes with at least `headroom` bytes before and `tailroom`
+    /// after. Packets that fit a standard buffer use the pool.
+    pub fn make(headroom: usize, len: usize, tailroom: usize) -> Packet {
+        let mut p = Self::make_uninit(headroom, len, tailroom);
+        p.data_mut().fill(0);
+        p
+    }
+
+    /// Like [`Packet::make`] but the data bytes hold whatever the recycled buffer held.
+    pub(crate) fn make_uninit(headroom: usize, len: usize, tailroom: usize) -> Packet {
+        let need = headroom + len + tailroom;
+        let mut d = pool::take_descriptor(need);
+        d.reset(headroom, len);
+        Packet {
+            d: ManuallyDrop::new(d),
+        }
+    }
+
+    // ---- data ----
+
+    /// Length of the data in bytes.
+    #[inline]
+    pub fn len(&self) -> usize {
+        (self.d.end - self.d.data) as usize
+    }
+
+    /// True when the data is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.d.end == self.d.data
+    }
+
+    /// The data.
+    #[inline]
+    pub fn data(&self) -> &[u8] {
+        &self.d.buf.as_slice()[self.d.data as usize..self.d.end as usize]
+    }
+
+    /// The data, writable; copies a shared buffer first.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        let (start, end) = (self.d.data as usize, self.d.end as usize);
+        &mut self.buffer_mut()[start..end]
+    }
+
+    /// The whole buffer, writable; copies a shared buffer first.
+    #[inline]
+    fn buffer_mut(&mut self) -> &mut [u8] {
+        if !self.d.buf.is_unique() {
+            self.unshare(0);
+        }
+        self.d
+            .buf
+            .try_mut()
+            .expect("buffer is unique after unshare")
+    }
+
+    /// Bytes free before the data.
+    #[inline]
+    pub fn headroom(&self) -> usize {
+        self.d.data as usize
+    }
+
+    /// Bytes free after the data.
+    #[inline]
+    pub fn tailroom(&self) -> usize {
+        self.d.buf.capacity() - self.d.end as usize
+    }
+
+    /// Capacity of the underlying buffer.
+    pub fn buffer_capacity(&self) -> usize {
+        self.d.buf.capacity()
+    }
+
+    /// True when another packet shares this one's buffer.
+    #[inline]
+    pub fn is_shared(&self) -> bool {
+        !self.d.buf.is_unique()
+    }
+
+    /// Makes the buffer private to this packet (Click's `uniqueify`), copying if shared.
+    pub fn make_unique(&mut self) {
+        if !self.d.buf.is_unique() {
+            self.unshare(0);
+        }
+    }
+
+    /// Copies the buffer into a private one with `extra_headroom` more bytes before the data.
+    #[cold]
+    fn unshare(&mut self, extra_headroom: usize) {
+        let old = self.d.buf.as_slice();
+        let (data, end) = (self.d.data as usize, self.d.end as usize);
+        let headroom = data + extra_headroom;
+        let tailroom = old.len() - end;
+        let mut buf = pool::take_buffer(headroom + (end - data) + tailroom);
+        {
+            let dst = buf.try_mut().expect("fresh buffer is unique");
+            // Copy the headroom too: stripped headers (the MAC header after Strip) stay readable.
+            dst[extra_headroom..extra_headroom + end].copy_from_slice(&old[..end]);
+        }
+        let old_buf = std::mem::replace(&mut self.d.buf, buf);
+        pool::recycle_buffer(old_buf);
+        let shift = extra_headroom as u32;
+        self.d.data += shift;
+        self.d.end += shift;
+        let d = &mut **self.d;
+        for h in [&mut d.mac, &mut d.net, &mut d.transport] {
+            if *h != NO_HEADER {
+                *h += shift;
+            }
+        }
+    }
+
+    /// Prepends `n` bytes (Click's `push`) and returns them for writing. Uses headroom when
+    /// the buffer is private and has room; copies otherwise.
+    #[inline]
+    pub fn push(&mut self, n: usize) -> &mut [u8] {
+        if self.headroom() < n {
+            self.unshare(n - self.headroom() + DEFAULT_HEADROOM);
+        } else if !self.d.buf.is_unique() {
+            self.unshare(0);
+        }
+        self.d.data -= n as u32;
+        let start = self.d.data as usize;
+        &mut self.d.buf.try_mut().expect("unique after unshare")[start..start + n]
+    }
+
+    /// Prepends a copy of `bytes`.
+    pub fn prepend(&mut self, bytes: &[u8]) {
+        self.push(bytes.len()).copy_from_slice(bytes);
+    }
+
+    /// Removes `n` bytes from the front (Click's `pull`); at most the whole data.
+    #[inline]
+    pub fn pull(&mut self, n: usize) {
+        let n = n.min(self.len()) as u32;
+        self.d.data += n;
+    }
+
+    /// Appends `n` bytes (Click's `put`) and returns them for writing, copying into a larger
+    /// buffer when the tailroom is too small.
+    pub fn put(&mut self, n: usize) -> &mut [u8] {
+        if self.tailroom() < n || !self.d.buf.is_unique() {
+            let old = self.d.buf.as_slice();
+            let (data, end) = (self.d.data as usize, self.d.end as usize);
+            let mut buf = pool::take_buffer(end + n.max(old.len() - end));
+            buf.try_mut().expect("fresh buffer is unique")[..end].copy_from_slice(&old[..end]);
+            let old_buf = std::mem::replace(&mut self.d.buf, buf);
+            pool::recycle_buffer(old_buf);
+            debug_assert_eq!(self.d.data as usize, data);
+        }
+        let end = self.d.end as usize;
+        self.d.end += n as u32;
+        &mut self.d.buf.try_mut().expect("unique")[end..end + n]
+    }
+
+    /// Appends a copy of `bytes`.
+    pub fn append(&mut self, bytes: &[u8]) {
+        self.put(bytes.len()).copy_from_slice(bytes);
+    }
+
+    /// Removes `n` bytes from the end (Click's `take`); at most the whole data.
+    #[inline]
+    pub fn take(&mut self, n: usize) {
+        let n = n.min(self.len()) as u32;
+        self.d.end -= n;
+    }
+
+    /// Shortens the data to `len` bytes (no effect if already shorter).
+    pub fn truncate(&mut self, len: usize) {
+        if len < self.len() {
+            self.d.end = self.d.data + len as u32;
+        }
+    }
+
+    // ---- header offsets ----
+
+    fn rel(&self, abs: u32) -> Option<isize> {
+        (abs != NO_HEADER).then(|| abs as isize - self.d.data as isize)
+    }
+
+    fn abs(&self, offset: isize) -> u32 {
+        let a = self.d.data as isize + offset;
+        if a < 0 || a as usize > self.d.buf.capacity() {
+            NO_HEADER
+        } else {
+            a as u32
+        }
+    }
+
+    fn slice_from(&self, abs: u32) -> Option<&[u8]> {
+        if abs == NO_HEADER || abs > self.d.end {
+            return None;
+        }
+        Some(&self.d.buf.as_slice()[abs as usize..self.d.end as usize])
+    }
+
+    fn slice_from_mut(&mut self, abs: u32) -> Option<&mut [u8]> {
+        if abs == NO_HEADER || abs > self.d.end {
+            return None;
+        }
+        let end = self.d.end as usize;
+        Some(&mut self.buffer_mut()[abs as usize..end])
+    }
+
+    /// Offset of the MAC header from the start of the data (negative once stripped).
+    pub fn mac_header_offset(&self) -> Option<isize> {
+        self.rel(self.d.mac)
+    }
+
+    /// Offset of the network header from the start of the data.
+    pub fn network_header_offset(&self) -> Option<isize> {
+        self.rel(self.d.net)
+    }
+
+    /// Offset of the transport header from the start of the data.
+    pub fn transport_header_offset(&self) -> Option<isize> {
+        self.rel(self.d.transport)
+    }
+
+    /// Marks the MAC header at `offset` from the data start, `len` bytes long; the network
+    /// header follows it.
+    pub fn set_mac_header(&mut self, offset: isize, len: usize) {
+        self.d.mac = self.abs(offset);
+        self.d.net = self.abs(offset + len as isize);
+    }
+
+    /// Marks the network header at `offset` from the data start, `len` bytes long; the
+    /// transport header follows it.
+    pub fn set_network_header(&mut self, offset: isize, len: usize) {
+        self.d.net = self.abs(offset);
+        self.d.transport = self.abs(offset + len as isize);
+    }
+
+    /// Changes the network header length (the transport header moves).
+    pub fn set_network_header_length(&mut self, len: usize) {
+        if self.d.net != NO_HEADER {
+            self.d.transport = self.d.net.saturating_add(len as u32);
+        }
+    }
+
+    /// Marks the transport header at `offset` from the data start.
+    pub fn set_transport_header(&mut self, offset: isize) {
+        self.d.transport = self.abs(offset);
+    }
+
+    /// Forgets all header offsets.
+    pub fn clear_headers(&mut self) {
+        self.d.mac = NO_HEADER;
+        self.d.net = NO_HEADER;
+        self.d.transport = NO_HEADER;
+    }
+
+    /// Bytes from the MAC header to the end of the data.
+    pub fn mac_header(&self) -> Option<&[u8]> {
+        self.slice_from(self.d.mac)
+    }
+
+    /// Bytes from the network header to the end of the data.
+    pub fn network_header(&self) -> Option<&[u8]> {
+        self.slice_from(self.d.net)
+    }
+
+    /// Writable bytes from the network header to the end of the data.
+    pub fn network_header_mut(&mut self) -> Option<&mut [u8]> {
+        self.slice_from_mut(self.d.net)
+    }
+
+    /// Writable bytes from the MAC header to the end of the data.
+    pub fn mac_header_mut(&mut self) -> Option<&mut [u8]> {
+        self.slice_from_mut(self.d.mac)
+    }
+
+    /// Bytes from the transport header to the end of the data.
+    pub fn transport_header(&self) -> Option<&[u8]> {
+        self.slice_from(self.d.transport)
+    }
+
+    /// Writable bytes from the transport header to the end of the data.
+    pub fn transport_header_mut(&mut self) -> Option<&mut [u8]> {
+        self.slice_from_mut(self.d.transport)
+    }
+
+    /// Length of the network header (transport offset minus network offset).
+    pub fn network_header_length(&self) -> Option<usize> {
+        (self.d.net != NO_HEADER && self.d.transport != NO_HEADER && self.d.transport >= self.d.net)
+            .then(|| (self.d.transport - self.d.net) as usize)
+    }
+
+    // ---- annotations ----
+
+    /// All annotations.
+    #[inline]
+    pub fn anno(&self) -> &Annotations {
+        &self.d.anno
+    }
+
+    /// All annotations, writable (annotations are per packet, never shared).
+    #[inline]
+    pub fn anno_mut(&mut self) -> &mut Annotations {
+        &mut self.d.anno
+    }
+
+    /// The timestamp annotation.
+    #[inline]
+    pub fn timestamp(&self) -> Timestamp {
+        self.d.anno.timestamp
+    }
+
+    /// Sets the timestamp annotation.
+    #[inline]
+    pub fn set_timestamp(&mut self, t: Timestamp) {
+        self.d.anno.timestamp = t;
+    }
+
+    /// The link-layer packet type.
+    pub fn packet_type(&self) -> PacketType {
+        self.d.anno.packet_type
+    }
+
+    /// Sets the link-layer packet type.
+    pub fn set_packet_type(&mut self, t: PacketType) {
+        self.d.anno.packet_type = t;
+    }
+
+    /// The IPv4 destination annotation.
+    #[inline]
+    pub fn dst_ip_anno(&self) -> Ipv4Addr {
+        self.d.anno.dst_ip()
+    }
+
+    /// Sets the IPv4 destination annotation.
+    #[inline]
+    pub fn set_dst_ip_anno(&mut self, a: Ipv4Addr) {
+        self.d.anno.set_dst_ip(a);
+    }
+
+    /// The paint annotation.
+    pub fn paint_anno(&self) -> u8 {
+        self.d.anno.paint()
+    }
+
+    /// Sets the paint annotation.
+    pub fn set_paint_anno(&mut self, c: u8) {
+        self.d.anno.set_paint(c);
+    }
+
+    /// Copies annotations and header offsets (relative to the data) from `other`.
+    pub fn copy_metadata_from(&mut self, other: &Packet) {
+        self.d.anno = other.d.anno;
+        let delta = self.d.data as i64 - other.d.data as i64;
+        let map = |h: u32| {
+            if h == NO_HEADER {
+                NO_HEADER
+            } else {
+                (h as i64 + delta).max(0) as u32
+            }
+        };
+        self.d.mac = map(other.d.mac);
+        self.d.net = map(other.d.net);
+        self.d.transport = map(other.d.transport);
+    }
+}
+
+impl Clone for Packet {
+    /// A new packet sharing this one's bytes, with its own copy of the annotations and offsets.
+    fn clone(&self) -> Packet {
+        let mut d = pool::take_shell_for_clone(self.d.buf.clone());
+        d.data = self.d.data;
+        d.end = self.d.end;
+        d.mac = self.d.mac;
+        d.net = self.d.net;
+        d.transport = self.d.transport;
+        d.anno = self.d.anno;
+        Packet {
+            d: ManuallyDrop::new(d),
+        }
+    }
+}
+
+impl Drop for Packet {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: `d` is initialized from construction until here and never used again.
+        #[allow(unsafe_code)]
+        let d = unsafe { ManuallyDrop::take(&mut self.d) };
+        pool::recycle_descriptor(d);
+    }
+}
+
+impl std::fmt::Debug for Packet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Packet")
+            .field("len", &self.len())
+            .field("headroom", &self.headroom())
+            .field("shared", &self.is_shared())
+            .field("data", &self.data())
+            .finish()
+    }
+}
+
+impl PartialEq for Packet {
+    /// Packets are equal when their data is.
+    fn eq(&self, other: &Packet) -> bool {
+        self.data() == other.data()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_uses_headroom_without_copy() {
+        let mut p = Packet::from_slice(&[1, 2, 3]);
+        assert_eq!(p.headroom(), DEFAULT_HEADROOM);
+        p.push(2).copy_from_slice(&[8, 9]);
+        assert_eq!(p.data(), &[8, 9, 1, 2, 3]);
+        assert_eq!(p.headroom(), DEFAULT_HEADROOM - 2);
+        p.pull(1);
+        assert_eq!(p.data(), &[9, 1, 2, 3]);
+        p.take(2);
+        assert_eq!(p.data(), &[9, 1]);
+        p.append(&[5]);
+        assert_eq!(p.data(), &[9, 1, 5]);
+        p.pull(100);
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn push_beyond_headroom_copies() {
+        let mut p = Packet::from_slice(&[1, 2, 3]);
+        p.set_network_header(0, 3);
+        let big = vec![7u8; DEFAULT_HEADROOM + 10];
+        p.prepend(&big);
+        assert_eq!(p.len(), big.len() + 3);
+        assert_eq!(&p.data()[big.len()..], &[1, 2, 3]);
+        assert_eq!(p.network_header_offset(), Some(big.len() as isize));
+        assert_eq!(p.network_header(), Some(&[1u8, 2, 3][..]));
+    }
+
+    #[test]
+    fn clone_shares_until_write() {
+        let mut a = Packet::from_slice(&[1, 2, 3, 4]);
+        a.set_paint_anno(3);
+        let mut b = a.clone();
+        assert!(a.is_shared() && b.is_shared());
+        assert_eq!(b.paint_anno(), 3);
+        b.data_mut()[0] = 99;
+        assert!(!a.is_shared() && !b.is_shared());
+        assert_eq!(a.data(), &[1, 2, 3, 4]);
+        assert_eq!(b.data(), &[99, 2, 3, 4]);
+        b.set_paint_anno(4);
+        assert_eq!(a.paint_anno(), 3);
+    }
+
+    #[test]
+    fn push_on_shared_copies() {
+        let a = Packet::from_slice(&[1, 2]);
+        let mut b = a.clone();
+        b.prepend(&[0]);
+        assert_eq!(a.data(), &[1, 2]);
+        assert_eq!(b.data(), &[0, 1, 2]);
+    }
+
+    #[test]
+    fn headers_survive_strip() {
+        let mut p = Packet::from_slice(&[0u8; 34]);
+        p.set_mac_header(0, 14);
+        p.set_network_header_length(20);
+        p.pull(14);
+        assert_eq!(p.mac_header_offset(), Some(-14));
+        assert_eq!(p.network_header_offset(), Some(0));
+        assert_eq!(p.network_header_length(), Some(20));
+        assert_eq!(p.mac_header().unwrap().len(), 34);
+        assert_eq!(p.transport_header().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn large_packets_are_not_pooled_but_work() {
+        let mut p = Packet::new(60_000);
+        assert!(p.buffer_capacity() >= 60_000 + DEFAULT_HEADROOM);
+        p.data_mut()[59_999] = 1;
+        let q = p.clone();
+        assert_eq!(q.data()[59_999], 1);
+    }
+
+    #[test]
+    fn put_grows_buffer() {
+        let mut p = Packet::from_slice(&[1; 1500]);
+        p.put(1000).fill(2);
+        assert_eq!(p.len(), 2500);
+        assert_eq!(p.data()[1499], 1);
+        assert_eq!(p.data()[1500], 2);
+    }
+
+    #[test]
+    fn unset_headers_are_none() {
+        let p = Packet::new(10);
+        assert_eq!(p.network_header(), None);
+        assert_eq!(p.mac_header_offset(), None);
+        assert_eq!(p.network_header_length(), None);
+    }
+}

@@ -1,0 +1,422 @@
+//! A built router: run it, call its handlers, stop it.
+
+mod build;
+
+pub use build::{BuildError, RouterBuilder, RouterErrors};
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use config_lang::{FlatGraph, Location};
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::element::HandlerError;
+use crate::registry::Registry;
+use crate::runtime::{Arena, Control, Shared, ThreadState, run_thread};
+
+/// The version string of the `version` handler.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Router-wide handlers (addressed without an element name).
+pub const ROUTER_HANDLERS: &[&str] = &[
+    "list",
+    "classes",
+    "config",
+    "flatconfig",
+    "requirements",
+    "version",
+    "drops",
+    "handlers",
+];
+/// Handlers every element has.
+pub const ELEMENT_HANDLERS: &[&str] = &["name", "class", "config", "ports", "handlers"];
+
+/// How a run went.
+#[derive(Clone, Debug, Default)]
+pub struct RunReport {
+    /// Wall-clock time of the run.
+    pub elapsed: Duration,
+    /// Packets dropped because they were sent to an unconnected output.
+    pub unconnected_drops: u64,
+    /// Packets dropped because a cross-thread queue was full.
+    pub crossing_drops: u64,
+}
+
+/// Options of [`Router::run_with`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Stop once nothing is left to do (single-threaded routers only): no scheduled task, no
+    /// pending timer, no packet in flight. Click's driver never stops by itself; this is
+    /// for tests and tools.
+    pub stop_when_idle: bool,
+}
+
+/// A router: its elements, their connections and the threads that run them.
+pub struct Router {
+    shared: Arc<Shared>,
+    arenas: Vec<Arena>,
+    states: Vec<ThreadState>,
+    controls: Vec<(Sender<Control>, Receiver<Control>)>,
+    running: Arc<AtomicBool>,
+    locations: Vec<Option<Location>>,
+}
+
+impl Router {
+    pub(crate) fn assemble(
+        shared: Shared,
+        arenas: Vec<Arena>,
+        states: Vec<ThreadState>,
+        locations: Vec<Option<Location>>,
+    ) -> Router {
+        let controls = (0..shared.nthreads)
+            .map(|_| crossbeam_channel::unbounded())
+            .collect();
+        Router {
+            shared: Arc::new(shared),
+            arenas,
+            states,
+            controls,
+            running: Arc::new(AtomicBool::new(false)),
+            locations,
+        }
+    }
+
+    /// Builds a router from a flat graph (what config-lang produces).
+    pub fn from_flat(graph: &FlatGraph, registry: &Registry) -> Result<Router, RouterErrors> {
+        RouterBuilder::from_flat(graph, registry).build()
+    }
+
+    /// Number of elements.
+    pub fn element_count(&self) -> usize {
+        self.shared.names.len()
+    }
+
+    /// Element names in index order.
+    pub fn element_names(&self) -> &[String] {
+        &self.shared.names
+    }
+
+    /// The index of the element named `name`.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.shared.names.iter().position(|n| n == name)
+    }
+
+    /// Where element `i` was declared.
+    pub fn location(&self, i: usize) -> Option<&Location> {
+        self.locations.get(i).and_then(Option::as_ref)
+    }
+
+    /// Number of threads.
+    pub fn thread_count(&self) -> usize {
+        self.shared.nthreads
+    }
+
+    /// The thread element `i` runs on.
+    pub fn thread_of(&self, i: usize) -> usize {
+        self.shared.thread_of[i]
+    }
+
+    /// Input and output processing of element `i` after resolution, as letters (`"h"`, `"l"`).
+    pub fn port_processing(&self, i: usize) -> (String, String) {
+        let code =
+            |v: &Vec<crate::spec::Processing>| v.iter().map(|p| p.code()).collect::<String>();
+        (
+            code(&self.shared.in_proc[i]),
+            code(&self.shared.out_proc[i]),
+        )
+    }
+
+    /// A handle for calling handlers and stopping the router from other threads while it runs.
+    pub fn handle(&self) -> RouterHandle {
+        RouterHandle {
+            shared: self.shared.clone(),
+            controls: self.controls.iter().map(|(s, _)| s.clone()).collect(),
+            running: self.running.clone(),
+        }
+    }
+
+    /// Runs until a stop is requested (by an element such as a source with `STOP true`,
+    /// by [`RouterHandle::stop`], or by a signal handler calling it).
+    pub fn run(&mut self) -> RunReport {
+        self.run_with(RunOptions::default())
+    }
+
+    /// Runs with options; see [`RunOptions`].
+    pub fn run_with(&mut self, opts: RunOptions) -> RunReport {
+        let start = Instant::now();
+        self.shared.stop.store(false, Ordering::Release);
+        self.running.store(true, Ordering::Release);
+        let loop_opts = crate::runtime::LoopOptions {
+            stop_when_idle: opts.stop_when_idle,
+        };
+        let shared: &Shared = &self.shared;
+        let controls = &self.controls;
+        let mut work: Vec<(&mut Arena, &mut ThreadState)> =
+            self.arenas.iter_mut().zip(self.states.iter_mut()).collect();
+        let (first, rest) = work.split_first_mut().expect("at least one thread");
+        std::thread::scope(|scope| {
+            for (arena, st) in rest.iter_mut() {
+                let rx = &controls[st.id].1;
+                let (arena, st): (&mut Arena, &mut ThreadState) = (arena, st);
+                scope.spawn(move || run_thread(shared, arena, st, rx, loop_opts));
+            }
+            run_thread(shared, first.0, first.1, &controls[0].1, loop_opts);
+            // Thread 0 has stopped: make sure the others do too.
+            shared.request_stop();
+        });
+        self.running.store(false, Ordering::Release);
+        RunReport {
+            elapsed: start.elapsed(),
+            unconnected_drops: self.shared.unconnected_drops.load(Ordering::Relaxed),
+            crossing_drops: self.shared.crossing_drops.load(Ordering::Relaxed),
+        }
+    }
+
+    fn split_handler(name: &str) -> (Option<&str>, &str) {
+        match name.rsplit_once('.') {
+            Some((e, h)) => (Some(e), h),
+            None => (None, name),
+        }
+    }
+
+    /// Reads a handler, `element.handler` or a router handler such as `list` (router
+    /// stopped; see [`RouterHandle`] for a running router).
+    pub fn read_handler(&self, full_name: &str) -> Result<String, HandlerError> {
+        let (elem, handler) = Self::split_handler(full_name);
+        let Some(elem) = elem else {
+            return router_handler(&self.shared, handler);
+        };
+        let i = self
+            .find(elem)
+            .ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
+        if let Some(v) = element_builtin(&self.shared, i, handler, self.handler_names(i)) {
+            return Ok(v);
+        }
+        let arena = &self.arenas[self.shared.thread_of[i]];
+        crate::runtime::read_handler_in(arena, i, handler)
+    }
+
+    /// Writes a handler of a stopped router.
+    pub fn write_handler(&mut self, full_name: &str, value: &str) -> Result<(), HandlerError> {
+        let (elem, handler) = Self::split_handler(full_name);
+        let elem = elem.ok_or_else(|| HandlerError::NotWritable(handler.to_string()))?;
+        let i = self
+            .find(elem)
+            .ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
+        let t = self.shared.thread_of[i];
+        crate::runtime::write_handler_in(
+            &self.shared,
+            &self.arenas[t],
+            &mut self.states[t],
+            i,
+            handler,
+            value,
+        )
+    }
+
+    fn handler_names(&self, i: usize) -> Vec<String> {
+        let arena = &self.arenas[self.shared.thread_of[i]];
+        let mut names: Vec<String> = ELEMENT_HANDLERS.iter().map(|s| s.to_string()).collect();
+        if let Ok(g) = arena[i].try_borrow() {
+            if let Some(el) = g.as_ref() {
+                names.extend(el.handlers().iter().map(|h| h.name.to_string()));
+            }
+        }
+        names
+    }
+}
+
+impl Drop for Router {
+    fn drop(&mut self) {
+        for arena in &mut self.arenas {
+            for cell in arena.iter_mut() {
+                if let Some(el) = cell.get_mut() {
+                    el.cleanup();
+                }
+            }
+        }
+    }
+}
+
+/// Handlers every element has, answered from the router's tables.
+fn element_builtin(s: &Shared, i: usize, handler: &str, names: Vec<String>) -> Option<String> {
+    Some(match handler {
+        "name" => s.names[i].clone(),
+        "class" => s.classes[i].to_string(),
+        "config" => s.configs[i].clone(),
+        "ports" => {
+            let side = |n: usize, what: &str, procs: &[crate::spec::Processing]| {
+                let mut out = format!("{n} {what}{}\n", if n == 1 { "" } else { "s" });
+                for p in procs {
+                    out.push_str(p.name());
+                    out.push('\n');
+                }
+                out
+            };
+            side(s.ninputs[i], "input", &s.in_proc[i])
+                + &side(s.noutputs[i], "output", &s.out_proc[i])
+        }
+        "handlers" => names.iter().map(|n| format!("{n}\n")).collect(),
+        _ => return None,
+    })
+}
+
+/// Calls handlers of a running router from any thread, and stops it.
+#[derive(Clone)]
+pub struct RouterHandle {
+    shared: Arc<Shared>,
+    controls: Vec<Sender<Control>>,
+    running: Arc<AtomicBool>,
+}
+
+/// How long a handler call waits for the element's thread.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl RouterHandle {
+    /// Asks the router to stop.
+    pub fn stop(&self) {
+        self.shared.request_stop();
+    }
+
+    /// True while the router runs.
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::Acquire)
+    }
+
+    fn locate(&self, full_name: &str) -> Result<(usize, String), HandlerError> {
+        let (elem, handler) = full_name
+            .rsplit_once('.')
+            .ok_or_else(|| HandlerError::NoSuchHandler(full_name.to_string()))?;
+        let i = self
+            .shared
+            .names
+            .iter()
+            .position(|n| n == elem)
+            .ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
+        Ok((i, handler.to_string()))
+    }
+
+    fn wait<T>(&self, rx: Receiver<Result<T, HandlerError>>) -> Result<T, HandlerError> {
+        let deadline = Instant::now() + CALL_TIMEOUT;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(r) => return r,
+                Err(_) if !self.is_running() || Instant::now() > deadline => {
+                    return Err(HandlerError::NotRunning);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Reads `element.handler` on the element's own thread, or a router handler (`list`,
+    /// `drops`, ...).
+    pub fn read(&self, full_name: &str) -> Result<String, HandlerError> {
+        if !full_name.contains('.') {
+            return router_handler(&self.shared, full_name);
+        }
+        let (i, handler) = self.locate(full_name)?;
+        if let Some(v) = element_builtin(
+            &self.shared,
+            i,
+            &handler,
+            ELEMENT_HANDLERS.iter().map(|s| s.to_string()).collect(),
+        ) {
+            return Ok(v);
+        }
+        if !self.is_running() {
+            return Err(HandlerError::NotRunning);
+        }
+        let t = self.shared.thread_of[i];
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.controls[t]
+            .send(Control::Read {
+                elem: i,
+                handler,
+                reply: tx,
+            })
+            .map_err(|_| HandlerError::NotRunning)?;
+        self.shared.wakers[t].wake();
+        self.wait(rx)
+    }
+
+    /// Writes `element.handler` on the element's own thread.
+    pub fn write(&self, full_name: &str, value: &str) -> Result<(), HandlerError> {
+        let (i, handler) = self.locate(full_name)?;
+        if !self.is_running() {
+            return Err(HandlerError::NotRunning);
+        }
+        let t = self.shared.thread_of[i];
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.controls[t]
+            .send(Control::Write {
+                elem: i,
+                handler,
+                value: value.to_string(),
+                reply: tx,
+            })
+            .map_err(|_| HandlerError::NotRunning)?;
+        self.shared.wakers[t].wake();
+        self.wait(rx)
+    }
+}
+
+fn router_handler(s: &Shared, handler: &str) -> Result<String, HandlerError> {
+    Ok(match handler {
+        "list" => {
+            let mut out = format!("{}\n", s.names.len());
+            for n in &s.names {
+                out.push_str(n);
+                out.push('\n');
+            }
+            out
+        }
+        "classes" => {
+            let mut c: Vec<&str> = s.classes.clone();
+            c.sort_unstable();
+            c.dedup();
+            c.iter().map(|c| format!("{c}\n")).collect()
+        }
+        "config" => s.config_text.clone(),
+        "flatconfig" => s.flat_text.clone().unwrap_or_else(|| simple_flat(s)),
+        "requirements" => s.requirements.iter().map(|r| format!("{r}\n")).collect(),
+        "version" => VERSION.to_string(),
+        "drops" => (s.unconnected_drops.load(Ordering::Relaxed)
+            + s.crossing_drops.load(Ordering::Relaxed))
+        .to_string(),
+        "handlers" => ROUTER_HANDLERS.iter().map(|h| format!("{h}\n")).collect(),
+        other => return Err(HandlerError::NoSuchHandler(other.to_string())),
+    })
+}
+
+/// A flat configuration reconstructed from the router's tables.
+fn simple_flat(s: &Shared) -> String {
+    let mut out = String::new();
+    for i in 0..s.names.len() {
+        out.push_str(&format!(
+            "{} :: {}({});\n",
+            s.names[i], s.classes[i], s.configs[i]
+        ));
+    }
+    for i in 0..s.names.len() {
+        for p in 0..s.noutputs[i] {
+            if let Some(d) = s.out_dest[s.out_base[i] + p] {
+                let (to, tp) = s.slot_owner[d.slot as usize];
+                out.push_str(&format!(
+                    "{} [{p}] -> [{tp}] {};\n",
+                    s.names[i], s.names[to as usize]
+                ));
+            }
+        }
+        for p in 0..s.ninputs[i] {
+            if let Some(src) = s.in_src[s.in_base[i] + p] {
+                out.push_str(&format!(
+                    "{} [{}] -> [{p}] {};\n",
+                    s.names[src.elem as usize], src.port, s.names[i]
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,674 @@
+//! The runtime: per-thread state, the push-delivery loop, tasks and timers.
+//!
+//! Each thread owns its elements (an arena of `RefCell<Box<dyn Element>>`, indexed by the
+//! element's router-wide number) and a [`ThreadState`]: one pending batch per push input
+//! slot, a stack of slots that have packets, the thread's tasks and timers.
+//!
+//! **Push delivery.** An element never calls its downstream neighbour directly: it appends
+//! packets to the neighbour's pending batch ([`Context::output`]) and the runtime delivers
+//! that batch after the element returns. Slots first filled by the element are delivered
+//! first and depth-first, which gives Click's order (output 0's whole path before output 1)
+//! without recursion, and makes push cycles (an ICMP error fed back into a route table) safe.
+//!
+//! **Pull** is a direct call: [`Context::pull`] borrows the upstream element and asks it.
+//!
+//! **Threads** share nothing on the hot path. A push connection whose ends live on different
+//! threads goes through a bounded lock-free queue into the other thread's pending slot.
+
+mod thread;
+
+pub(crate) use thread::{Control, LoopOptions, run_thread};
+pub(crate) use thread::{read_handler as read_handler_in, write_handler as write_handler_in};
+
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_queue::ArrayQueue;
+
+use crate::batch::Batch;
+use crate::element::Element;
+use crate::packet::{Packet, Timestamp};
+use crate::spec::Processing;
+
+/// Where a push output leads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Dest {
+    pub slot: u32,
+    pub thread: u32,
+}
+
+/// Where a pull input comes from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Source {
+    pub elem: u32,
+    pub port: u32,
+}
+
+/// Router-wide facts, immutable while running (apart from atomics).
+pub(crate) struct Shared {
+    pub names: Vec<String>,
+    pub classes: Vec<&'static str>,
+    pub configs: Vec<String>,
+    pub ninputs: Vec<usize>,
+    pub noutputs: Vec<usize>,
+    pub in_proc: Vec<Vec<Processing>>,
+    pub out_proc: Vec<Vec<Processing>>,
+    pub out_base: Vec<usize>,
+    pub out_dest: Vec<Option<Dest>>,
+    pub in_base: Vec<usize>,
+    pub in_src: Vec<Option<Source>>,
+    /// (element, input port) of each input slot.
+    pub slot_owner: Vec<(u32, u32)>,
+    pub thread_of: Vec<usize>,
+    /// For each notifier element, the task elements pulling from it.
+    pub listeners: Vec<Vec<u32>>,
+    /// For each element and pull input: is there a notifier upstream?
+    pub notified_inputs: Vec<Vec<bool>>,
+    pub nthreads: usize,
+    pub stop: AtomicBool,
+    /// One inbound queue per thread for packets pushed across threads.
+    pub crossings: Vec<ArrayQueue<(u32, Packet)>>,
+    pub crossing_drops: AtomicU64,
+    /// Packets sent to output ports that lead nowhere (unconnected optional outputs).
+    pub unconnected_drops: AtomicU64,
+    pub wakers: Vec<Waker>,
+    /// The configuration text, for the `config` handler.
+    pub config_text: String,
+    /// The flattened configuration, for the `flatconfig` handler.
+    pub flat_text: Option<String>,
+    /// `require(...)` clauses.
+    pub requirements: Vec<String>,
+}
+
+/// Wakes a sleeping thread.
+#[derive(Default)]
+pub(crate) struct Waker {
+    pub thread: std::sync::Mutex<Option<std::thread::Thread>>,
+    pub sleeping: AtomicBool,
+}
+
+impl Waker {
+    pub fn wake(&self) {
+        if self.sleeping.load(Ordering::Acquire) {
+            if let Some(t) = self.thread.lock().expect("waker lock").as_ref() {
+                t.unpark();
+            }
+        }
+    }
+}
+
+impl Shared {
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Release);
+        for w in &self.wakers {
+            w.wake();
+        }
+    }
+}
+
+/// The arena of one thread: `None` for elements living on other threads.
+pub(crate) type Arena = Vec<RefCell<Option<Box<dyn Element>>>>;
+
+/// A task: an element's `run_task`, stride-scheduled by tickets.
+#[derive(Clone, Debug)]
+pub(crate) struct Task {
+    pub elem: u32,
+    pub stride: u64,
+    pub pass: u64,
+    pub scheduled: bool,
+}
+
+/// Default tickets of a task, as in Click.
+pub const DEFAULT_TICKETS: u32 = 1024;
+/// Most tickets a task may have.
+pub const MAX_TICKETS: u32 = 1 << 15;
+const STRIDE1: u64 = 1 << 16;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TimerEntry {
+    pub at: Instant,
+    pub seq: u64,
+    pub elem: u32,
+    pub id: usize,
+}
+
+/// Mutable state of one thread.
+pub(crate) struct ThreadState {
+    pub id: usize,
+    pending: Vec<Batch>,
+    queued: Vec<bool>,
+    ready: Vec<u32>,
+    free: Vec<Batch>,
+    pub tasks: Vec<Task>,
+    /// Index into `tasks` for each element with a task.
+    pub task_of: Vec<Option<usize>>,
+    pub global_pass: u64,
+    pub timers: BinaryHeap<Reverse<TimerEntry>>,
+    /// Current sequence number of each (element, timer): older heap entries are stale.
+    timer_seq: std::collections::HashMap<(u32, usize), u64>,
+    next_seq: u64,
+    /// Time read at the start of the current scheduling round (a cheap, coarse clock).
+    pub round_time: Instant,
+    /// Batches that could not be delivered because the element was busy (a pull cycle).
+    pub busy_drops: u64,
+}
+
+impl ThreadState {
+    pub fn new(id: usize, nslots: usize, nelements: usize) -> ThreadState {
+        ThreadState {
+            id,
+            pending: (0..nslots).map(|_| Batch::new()).collect(),
+            queued: vec![false; nslots],
+            ready: Vec::with_capacity(64),
+            free: Vec::new(),
+            tasks: Vec::new(),
+            task_of: vec![None; nelements],
+            global_pass: 0,
+            timers: BinaryHeap::new(),
+            timer_seq: Default::default(),
+            next_seq: 0,
+            round_time: Instant::now(),
+            busy_drops: 0,
+        }
+    }
+
+    #[inline]
+    fn mark_ready(&mut self, slot: u32) {
+        let q = &mut self.queued[slot as usize];
+        if !*q {
+            *q = true;
+            self.ready.push(slot);
+        }
+    }
+
+    #[inline]
+    fn enqueue(&mut self, slot: u32, p: Packet) {
+        let pending = &mut self.pending[slot as usize];
+        if pending.capacity() == 0 {
+            // Give a storage-less slot recycled storage so pushing one packet does not allocate.
+            if let Some(b) = self.free.pop() {
+                *pending = b;
+            }
+        }
+        self.pending[slot as usize].push(p);
+        self.mark_ready(slot);
+    }
+
+    #[inline]
+    fn enqueue_batch(&mut self, slot: u32, b: &mut Batch) {
+        if b.is_empty() {
+            return;
+        }
+        self.pending[slot as usize].append(b);
+        self.mark_ready(slot);
+    }
+
+    fn recycle(&mut self, b: Batch) {
+        if self.free.len() < 1024 {
+            self.free.push(b);
+        }
+    }
+
+    pub fn add_task(&mut self, elem: u32, tickets: u32) {
+        let tickets = tickets.clamp(1, MAX_TICKETS);
+        let idx = self.tasks.len();
+        self.tasks.push(Task {
+            elem,
+            stride: STRIDE1 / tickets as u64,
+            pass: self.global_pass,
+            scheduled: true,
+        });
+        self.task_of[elem as usize] = Some(idx);
+    }
+
+    pub fn set_scheduled(&mut self, elem: u32, on: bool) {
+        if let Some(i) = self.task_of[elem as usize] {
+            let t = &mut self.tasks[i];
+            if on && !t.scheduled {
+                t.pass = t.pass.max(self.global_pass);
+            }
+            t.scheduled = on;
+        }
+    }
+
+    /// The scheduled task with the least pass.
+    pub fn pick_task(&self) -> Option<usize> {
+        let mut best: Option<(u64, usize)> = None;
+        for (i, t) in self.tasks.iter().enumerate() {
+            if t.scheduled && best.is_none_or(|(p, _)| t.pass < p) {
+                best = Some((t.pass, i));
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    pub fn any_task_scheduled(&self) -> bool {
+        self.tasks.iter().any(|t| t.scheduled)
+    }
+
+    pub fn schedule_timer(&mut self, elem: u32, id: usize, at: Instant) {
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        self.timer_seq.insert((elem, id), seq);
+        self.timers.push(Reverse(TimerEntry { at, seq, elem, id }));
+    }
+
+    pub fn cancel_timer(&mut self, elem: u32, id: usize) {
+        self.timer_seq.remove(&(elem, id));
+    }
+
+    /// Removes and returns the next due timer, skipping cancelled ones.
+    pub fn pop_due_timer(&mut self, now: Instant) -> Option<TimerEntry> {
+        while let Some(Reverse(top)) = self.timers.peek().copied() {
+            if self.timer_seq.get(&(top.elem, top.id)) != Some(&top.seq) {
+                self.timers.pop();
+                continue;
+            }
+            if top.at > now {
+                return None;
+            }
+            self.timers.pop();
+            self.timer_seq.remove(&(top.elem, top.id));
+            return Some(top);
+        }
+        None
+    }
+
+    /// When the next live timer fires.
+    pub fn next_timer(&mut self) -> Option<Instant> {
+        while let Some(Reverse(top)) = self.timers.peek().copied() {
+            if self.timer_seq.get(&(top.elem, top.id)) == Some(&top.seq) {
+                return Some(top.at);
+            }
+            self.timers.pop();
+        }
+        None
+    }
+}
+
+/// What an element sees while it runs: its ports, its neighbours, its thread's scheduler.
+pub struct Context<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) arena: &'a [RefCell<Option<Box<dyn Element>>>],
+    pub(crate) st: &'a mut ThreadState,
+    pub(crate) me: u32,
+}
+
+impl<'a> Context<'a> {
+    /// The running element's router-wide index.
+    pub fn element_index(&self) -> usize {
+        self.me as usize
+    }
+
+    /// The running element's name.
+    pub fn name(&self) -> &str {
+        &self.shared.names[self.me as usize]
+    }
+
+    /// Number of input ports.
+    pub fn ninputs(&self) -> usize {
+        self.shared.ninputs[self.me as usize]
+    }
+
+    /// Number of output ports.
+    pub fn noutputs(&self) -> usize {
+        self.shared.noutputs[self.me as usize]
+    }
+
+    /// Processing of input `port` after resolution (push or pull).
+    pub fn input_processing(&self, port: usize) -> Processing {
+        self.shared.in_proc[self.me as usize]
+            .get(port)
+            .copied()
+            .unwrap_or(Processing::Push)
+    }
+
+    /// Processing of output `port` after resolution (push or pull).
+    pub fn output_processing(&self, port: usize) -> Processing {
+        self.shared.out_proc[self.me as usize]
+            .get(port)
+            .copied()
+            .unwrap_or(Processing::Push)
+    }
+
+    /// The thread running this element.
+    pub fn thread_id(&self) -> usize {
+        self.st.id
+    }
+
+    #[inline]
+    fn dest(&self, port: usize) -> Option<Dest> {
+        let me = self.me as usize;
+        if port >= self.shared.noutputs[me] {
+            return None;
+        }
+        self.shared.out_dest[self.shared.out_base[me] + port]
+    }
+
+    /// Emits a packet on push output `port`. A packet sent to a port that does not exist or
+    /// is not connected is dropped and counted.
+    #[inline]
+    pub fn output(&mut self, port: usize, p: Packet) {
+        match self.dest(port) {
+            Some(d) if d.thread as usize == self.st.id => self.st.enqueue(d.slot, p),
+            Some(d) => self.cross(d, p),
+            None => {
+                self.shared
+                    .unconnected_drops
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Emits every packet of `batch` on push output `port`, leaving `batch` empty.
+    #[inline]
+    pub fn output_batch(&mut self, port: usize, batch: &mut Batch) {
+        match self.dest(port) {
+            Some(d) if d.thread as usize == self.st.id => self.st.enqueue_batch(d.slot, batch),
+            Some(d) => {
+                for p in batch.drain() {
+                    self.cross(d, p);
+                }
+            }
+            None => {
+                self.shared
+                    .unconnected_drops
+                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                batch.drain();
+            }
+        }
+    }
+
+    /// True when output `port` exists and is connected.
+    pub fn output_connected(&self, port: usize) -> bool {
+        self.dest(port).is_some()
+            || (port < self.noutputs() && self.output_processing(port) == Processing::Pull)
+    }
+
+    #[cold]
+    fn cross(&mut self, d: Dest, p: Packet) {
+        let q = &self.shared.crossings[d.thread as usize];
+        if q.push((d.slot, p)).is_err() {
+            self.shared.crossing_drops.fetch_add(1, Ordering::Relaxed);
+        }
+        self.shared.wakers[d.thread as usize].wake();
+    }
+
+    /// Pulls a packet from pull input `port`.
+    #[inline]
+    pub fn pull(&mut self, port: usize) -> Option<Packet> {
+        let me = self.me as usize;
+        if port >= self.shared.ninputs[me] {
+            return None;
+        }
+        let src = self.shared.in_src[self.shared.in_base[me] + port]?;
+        let cell = &self.arena[src.elem as usize];
+        let Ok(mut guard) = cell.try_borrow_mut() else {
+            // Pull cycles are rejected when the router is built; this guards the impossible.
+            self.st.busy_drops += 1;
+            return None;
+        };
+        let el = guard.as_mut()?;
+        let mut sub = Context {
+            shared: self.shared,
+            arena: self.arena,
+            st: &mut *self.st,
+            me: src.elem,
+        };
+        el.pull(&mut sub, src.port as usize)
+    }
+
+    /// Pulls up to `max` packets from pull input `port` into `out`; returns how many.
+    pub fn pull_batch(&mut self, port: usize, max: usize, out: &mut Batch) -> usize {
+        let me = self.me as usize;
+        if port >= self.shared.ninputs[me] {
+            return 0;
+        }
+        let Some(src) = self.shared.in_src[self.shared.in_base[me] + port] else {
+            return 0;
+        };
+        let cell = &self.arena[src.elem as usize];
+        let Ok(mut guard) = cell.try_borrow_mut() else {
+            self.st.busy_drops += 1;
+            return 0;
+        };
+        let Some(el) = guard.as_mut() else { return 0 };
+        let mut sub = Context {
+            shared: self.shared,
+            arena: self.arena,
+            st: &mut *self.st,
+            me: src.elem,
+        };
+        el.pull_batch(&mut sub, src.port as usize, max, out)
+    }
+
+    /// Asks every thread of the router to stop (Click's `please_stop_driver`).
+    pub fn stop_router(&mut self) {
+        self.shared.request_stop();
+    }
+
+    /// True once a stop was requested.
+    pub fn stop_requested(&self) -> bool {
+        self.shared.stop.load(Ordering::Relaxed)
+    }
+
+    /// Schedules timer `id` of this element to fire after `after`; replaces an earlier
+    /// schedule of the same timer.
+    pub fn schedule_timer(&mut self, id: usize, after: Duration) {
+        self.st.schedule_timer(self.me, id, Instant::now() + after);
+    }
+
+    /// Schedules timer `id` at `at`.
+    pub fn schedule_timer_at(&mut self, id: usize, at: Instant) {
+        self.st.schedule_timer(self.me, id, at);
+    }
+
+    /// Cancels timer `id`.
+    pub fn cancel_timer(&mut self, id: usize) {
+        self.st.cancel_timer(self.me, id);
+    }
+
+    /// Puts this element's task back in the run queue.
+    pub fn reschedule(&mut self) {
+        self.st.set_scheduled(self.me, true);
+    }
+
+    /// Takes this element's task out of the run queue until [`Context::reschedule`] or a
+    /// notifier wakes it.
+    pub fn unschedule(&mut self) {
+        self.st.set_scheduled(self.me, false);
+    }
+
+    /// For notifiers: wakes the tasks that pull from this element.
+    pub fn wake_listeners(&mut self) {
+        for &t in &self.shared.listeners[self.me as usize] {
+            self.st.set_scheduled(t, true);
+        }
+    }
+
+    /// True when a notifier upstream of pull input `port` will wake this element's task, so
+    /// the task may sleep when its inputs are empty.
+    pub fn input_is_notified(&self, port: usize) -> bool {
+        self.shared.notified_inputs[self.me as usize]
+            .get(port)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The time the driver read at the start of this scheduling round: no clock read, at
+    /// most one round old. Good for rates and timeouts.
+    pub fn coarse_now(&self) -> Instant {
+        self.st.round_time
+    }
+
+    /// The current time (a clock read: sources should read it once per batch).
+    pub fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// What an element sees in `initialize`.
+pub struct InitContext<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) st: &'a mut ThreadState,
+    pub(crate) me: u32,
+}
+
+impl<'a> InitContext<'a> {
+    /// The element's name.
+    pub fn name(&self) -> &str {
+        &self.shared.names[self.me as usize]
+    }
+
+    /// Number of input ports.
+    pub fn ninputs(&self) -> usize {
+        self.shared.ninputs[self.me as usize]
+    }
+
+    /// Number of output ports.
+    pub fn noutputs(&self) -> usize {
+        self.shared.noutputs[self.me as usize]
+    }
+
+    /// Processing of input `port` (push or pull).
+    pub fn input_processing(&self, port: usize) -> Processing {
+        self.shared.in_proc[self.me as usize]
+            .get(port)
+            .copied()
+            .unwrap_or(Processing::Push)
+    }
+
+    /// Processing of output `port` (push or pull).
+    pub fn output_processing(&self, port: usize) -> Processing {
+        self.shared.out_proc[self.me as usize]
+            .get(port)
+            .copied()
+            .unwrap_or(Processing::Push)
+    }
+
+    /// Gives the element a task with `tickets` (Click's default 1024), scheduled at start.
+    pub fn add_task(&mut self, tickets: u32) {
+        self.st.add_task(self.me, tickets);
+    }
+
+    /// Leaves the task unscheduled at start (e.g. `ACTIVE false`).
+    pub fn unschedule(&mut self) {
+        self.st.set_scheduled(self.me, false);
+    }
+
+    /// Schedules timer `id` after `after`.
+    pub fn schedule_timer(&mut self, id: usize, after: Duration) {
+        self.st.schedule_timer(self.me, id, Instant::now() + after);
+    }
+
+    /// True when a notifier upstream of pull input `port` will wake this element's task.
+    pub fn input_is_notified(&self, port: usize) -> bool {
+        self.shared.notified_inputs[self.me as usize]
+            .get(port)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Number of threads of the router.
+    pub fn nthreads(&self) -> usize {
+        self.shared.nthreads
+    }
+
+    /// The thread this element runs on.
+    pub fn thread_id(&self) -> usize {
+        self.st.id
+    }
+}
+
+/// Delivers pending batches until none is left (see the module documentation).
+pub(crate) fn flush(
+    shared: &Shared,
+    arena: &[RefCell<Option<Box<dyn Element>>>],
+    st: &mut ThreadState,
+) {
+    while let Some(slot) = st.ready.pop() {
+        st.queued[slot as usize] = false;
+        let mut batch = std::mem::take(&mut st.pending[slot as usize]);
+        if batch.is_empty() {
+            st.recycle(batch);
+            continue;
+        }
+        let (elem, port) = shared.slot_owner[slot as usize];
+        let mark = st.ready.len();
+        match arena[elem as usize].try_borrow_mut() {
+            Ok(mut guard) => {
+                if let Some(el) = guard.as_mut() {
+                    let mut cx = Context {
+                        shared,
+                        arena,
+                        st: &mut *st,
+                        me: elem,
+                    };
+                    el.push(&mut cx, port as usize, &mut batch);
+                }
+            }
+            Err(_) => st.busy_drops += batch.len() as u64,
+        }
+        // Deliver what the element emitted first, first.
+        st.ready[mark..].reverse();
+        if !batch.is_empty() {
+            // An element that keeps packets in its input batch drops them.
+            batch.drain();
+        }
+        st.recycle(batch);
+    }
+}
+
+/// Runs one task and delivers what it pushed.
+pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, task: usize) -> bool {
+    let elem = st.tasks[task].elem;
+    st.global_pass = st.tasks[task].pass;
+    st.tasks[task].pass += st.tasks[task].stride;
+    let worked = match arena[elem as usize].try_borrow_mut() {
+        Ok(mut guard) => match guard.as_mut() {
+            Some(el) => {
+                let mut cx = Context {
+                    shared,
+                    arena,
+                    st: &mut *st,
+                    me: elem,
+                };
+                el.run_task(&mut cx)
+            }
+            None => false,
+        },
+        Err(_) => false,
+    };
+    flush(shared, arena, st);
+    worked
+}
+
+/// Fires one timer and delivers what it pushed.
+pub(crate) fn run_timer(shared: &Shared, arena: &Arena, st: &mut ThreadState, t: TimerEntry) {
+    if let Ok(mut guard) = arena[t.elem as usize].try_borrow_mut() {
+        if let Some(el) = guard.as_mut() {
+            let mut cx = Context {
+                shared,
+                arena,
+                st: &mut *st,
+                me: t.elem,
+            };
+            el.run_timer(&mut cx, t.id);
+        }
+    }
+    flush(shared, arena, st);
+}
+
+/// Moves packets that other threads pushed to this one into their pending slots.
+pub(crate) fn drain_crossings(shared: &Shared, st: &mut ThreadState) -> usize {
+    let q = &shared.crossings[st.id];
+    let mut n = 0;
+    while let Some((slot, p)) = q.pop() {
+        st.enqueue(slot, p);
+        n += 1;
+    }
+    n
+}

@@ -1,0 +1,179 @@
+//! The driver loop of one thread.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::{Arena, Context, Shared, ThreadState, drain_crossings, flush, run_task, run_timer};
+use crate::element::HandlerError;
+
+/// Task runs between checks of timers, messages and other threads (Click runs 128).
+const TASKS_PER_ROUND: usize = 128;
+/// Idle rounds spent spinning before the thread sleeps.
+const SPIN_ROUNDS: u32 = 64;
+/// Longest sleep, so that a stop request is seen even if a wake-up is lost.
+const MAX_SLEEP: Duration = Duration::from_millis(20);
+/// Longest sleep while tasks are scheduled but found no work (polling sources).
+const POLL_SLEEP: Duration = Duration::from_micros(100);
+
+/// A request to a running thread.
+pub(crate) enum Control {
+    Read {
+        elem: usize,
+        handler: String,
+        reply: Sender<Result<String, HandlerError>>,
+    },
+    Write {
+        elem: usize,
+        handler: String,
+        value: String,
+        reply: Sender<Result<(), HandlerError>>,
+    },
+}
+
+/// Reads a handler of an element in `arena`.
+pub(crate) fn read_handler(
+    arena: &Arena,
+    elem: usize,
+    handler: &str,
+) -> Result<String, HandlerError> {
+    let guard = arena[elem]
+        .try_borrow()
+        .map_err(|_| HandlerError::Failed("element busy".into()))?;
+    let el = guard.as_ref().ok_or(HandlerError::NotRunning)?;
+    el.read_handler(handler)
+}
+
+/// Writes a handler of an element in `arena`, delivering whatever it pushes.
+pub(crate) fn write_handler(
+    shared: &Shared,
+    arena: &Arena,
+    st: &mut ThreadState,
+    elem: usize,
+    handler: &str,
+    value: &str,
+) -> Result<(), HandlerError> {
+    let result = {
+        let mut guard = arena[elem]
+            .try_borrow_mut()
+            .map_err(|_| HandlerError::Failed("element busy".into()))?;
+        let el = guard.as_mut().ok_or(HandlerError::NotRunning)?;
+        let mut cx = Context {
+            shared,
+            arena,
+            st: &mut *st,
+            me: elem as u32,
+        };
+        el.write_handler(handler, value, &mut cx)
+    };
+    flush(shared, arena, st);
+    result
+}
+
+fn handle_control(shared: &Shared, arena: &Arena, st: &mut ThreadState, msg: Control) {
+    match msg {
+        Control::Read {
+            elem,
+            handler,
+            reply,
+        } => {
+            let _ = reply.send(read_handler(arena, elem, &handler));
+        }
+        Control::Write {
+            elem,
+            handler,
+            value,
+            reply,
+        } => {
+            let _ = reply.send(write_handler(shared, arena, st, elem, &handler, &value));
+        }
+    }
+}
+
+/// Options of a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LoopOptions {
+    /// Stop when a single-threaded router has nothing left to do: no scheduled task, no
+    /// timer, no packet in flight.
+    pub stop_when_idle: bool,
+}
+
+/// Runs one thread's elements until the router stops.
+pub(crate) fn run_thread(
+    shared: &Shared,
+    arena: &Arena,
+    st: &mut ThreadState,
+    control: &Receiver<Control>,
+    opts: LoopOptions,
+) {
+    let waker = &shared.wakers[st.id];
+    *waker.thread.lock().expect("waker lock") = Some(std::thread::current());
+    let mut idle_rounds = 0u32;
+    loop {
+        if shared.stop.load(Ordering::Acquire) {
+            break;
+        }
+        st.round_time = Instant::now();
+        let mut worked = false;
+        while let Ok(msg) = control.try_recv() {
+            handle_control(shared, arena, st, msg);
+            worked = true;
+        }
+        if drain_crossings(shared, st) > 0 {
+            worked = true;
+        }
+        flush(shared, arena, st);
+
+        for _ in 0..TASKS_PER_ROUND {
+            let Some(t) = st.pick_task() else { break };
+            worked |= run_task(shared, arena, st, t);
+            if shared.stop.load(Ordering::Relaxed) {
+                break;
+            }
+        }
+
+        let now = Instant::now();
+        st.round_time = now;
+        while let Some(t) = st.pop_due_timer(now) {
+            run_timer(shared, arena, st, t);
+            worked = true;
+        }
+
+        if worked {
+            idle_rounds = 0;
+            continue;
+        }
+        idle_rounds += 1;
+        let nothing_scheduled = !st.any_task_scheduled();
+        if opts.stop_when_idle
+            && shared.nthreads == 1
+            && nothing_scheduled
+            && st.next_timer().is_none()
+            && shared.crossings[st.id].is_empty()
+        {
+            shared.request_stop();
+            break;
+        }
+        if idle_rounds < SPIN_ROUNDS {
+            std::hint::spin_loop();
+            continue;
+        }
+        let mut timeout = st.next_timer().map_or(MAX_SLEEP, |at| {
+            at.saturating_duration_since(now).min(MAX_SLEEP)
+        });
+        if !nothing_scheduled {
+            timeout = timeout.min(POLL_SLEEP);
+        }
+        waker.sleeping.store(true, Ordering::SeqCst);
+        // Re-check after announcing sleep so that a wake-up sent in between is not lost.
+        if control.is_empty()
+            && shared.crossings[st.id].is_empty()
+            && !shared.stop.load(Ordering::SeqCst)
+        {
+            std::thread::park_timeout(timeout);
+        }
+        waker.sleeping.store(false, Ordering::SeqCst);
+    }
+    *waker.thread.lock().expect("waker lock") = None;
+}

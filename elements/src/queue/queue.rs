@@ -1,0 +1,187 @@
+use std::collections::VecDeque;
+
+use click_core::element::HandlerInfo;
+use click_core::spec::processing;
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, Packet};
+
+/// Default capacity, as in Click.
+pub const DEFAULT_CAPACITY: usize = 1000;
+
+click_core::documented! {
+    /// Stores packets pushed to it until they are pulled (first in, first out).
+    ///
+    /// # Synopsis
+    /// `Queue([CAPACITY])`, also `SimpleQueue` and `ThreadSafeQueue`
+    ///
+    /// # Ports and processing
+    /// One push input, one pull output. A packet arriving at a full queue is dropped and
+    /// counted. When the queue goes from empty to non-empty it wakes the tasks that pull from
+    /// it, so they sleep while it is empty. Packets pushed from another thread reach it
+    /// through the runtime's lock-free queues, so every queue is thread-safe.
+    ///
+    /// # Keywords
+    /// - `CAPACITY` (unsigned): most packets held, default 1000.
+    ///
+    /// # Handlers
+    /// - `length` (read): packets now held.
+    /// - `highwater_length` (read): the most ever held.
+    /// - `drops` (read): packets dropped because the queue was full.
+    /// - `capacity` (read/write): the capacity.
+    /// - `reset_counts` (write): zero `drops` and `highwater_length`.
+    /// - `reset` (write): drop every packet held.
+    ///
+    /// # Example
+    /// ```click
+    /// InfiniteSource(LIMIT 100, STOP true) -> Queue(1000) -> Unqueue -> Discard;
+    /// ```
+    pub struct Queue {
+        class: &'static str,
+        packets: VecDeque<Packet>,
+        capacity: usize,
+        highwater: usize,
+        drops: u64,
+    }
+}
+
+impl Queue {
+    /// An empty queue of the default capacity, reporting `class` as its class name.
+    pub fn new(class: &'static str) -> Queue {
+        Queue {
+            class,
+            packets: VecDeque::new(),
+            capacity: DEFAULT_CAPACITY,
+            highwater: 0,
+            drops: 0,
+        }
+    }
+
+    /// A queue holding at most `capacity` packets.
+    pub fn with_capacity(capacity: usize) -> Queue {
+        Queue {
+            capacity,
+            packets: VecDeque::with_capacity(capacity),
+            ..Queue::new("Queue")
+        }
+    }
+
+    /// Packets held.
+    pub fn len(&self) -> usize {
+        self.packets.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.packets.is_empty()
+    }
+
+    /// Packets dropped for lack of room.
+    pub fn drops(&self) -> u64 {
+        self.drops
+    }
+}
+
+impl Element for Queue {
+    fn class_name(&self) -> &'static str {
+        self.class
+    }
+
+    fn processing(&self) -> &'static str {
+        processing::PUSH_TO_PULL
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        self.capacity = args.read_p_or("CAPACITY", DEFAULT_CAPACITY)?;
+        args.complete()?;
+        // Reserve now so that steady-state pushes never allocate.
+        self.packets = VecDeque::with_capacity(self.capacity);
+        Ok(())
+    }
+
+    fn is_notifier(&self) -> bool {
+        true
+    }
+
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        let was_empty = self.packets.is_empty();
+        let room = self.capacity - self.packets.len().min(self.capacity);
+        let mut taken = 0;
+        for p in batch.drain() {
+            if taken < room {
+                self.packets.push_back(p);
+                taken += 1;
+            } else {
+                self.drops += 1;
+            }
+        }
+        self.highwater = self.highwater.max(self.packets.len());
+        if was_empty && !self.packets.is_empty() {
+            cx.wake_listeners();
+        }
+    }
+
+    fn pull(&mut self, _cx: &mut Context<'_>, _port: usize) -> Option<Packet> {
+        self.packets.pop_front()
+    }
+
+    fn pull_batch(
+        &mut self,
+        _cx: &mut Context<'_>,
+        _port: usize,
+        max: usize,
+        out: &mut Batch,
+    ) -> usize {
+        let n = max.min(self.packets.len());
+        out.extend(self.packets.drain(..n));
+        n
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read("length"),
+            HandlerInfo::read("highwater_length"),
+            HandlerInfo::read("drops"),
+            HandlerInfo::read_write("capacity"),
+            HandlerInfo::write("reset_counts"),
+            HandlerInfo::write("reset"),
+        ];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        Ok(match name {
+            "length" => self.packets.len().to_string(),
+            "highwater_length" => self.highwater.to_string(),
+            "drops" => self.drops.to_string(),
+            "capacity" => self.capacity.to_string(),
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        })
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _cx: &mut Context<'_>,
+    ) -> Result<(), HandlerError> {
+        match name {
+            "reset_counts" => {
+                self.drops = 0;
+                self.highwater = self.packets.len();
+            }
+            "reset" => self.packets.clear(),
+            "capacity" => {
+                let cap: usize = Args::new(value)
+                    .read_mp("CAPACITY")
+                    .map_err(|e| HandlerError::Failed(e.to_string()))?;
+                self.capacity = cap;
+                while self.packets.len() > cap {
+                    self.packets.pop_back();
+                    self.drops += 1;
+                }
+                self.packets.reserve(cap.saturating_sub(self.packets.len()));
+            }
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
+    }
+}

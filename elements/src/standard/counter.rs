@@ -1,0 +1,146 @@
+use std::time::Instant;
+
+use click_core::element::HandlerInfo;
+use click_core::{Batch, Context, Element, HandlerError, Packet};
+
+/// Weight of a new sample in the rate average: 1/2^RATE_SHIFT.
+const RATE_SHIFT: u32 = 2;
+/// Length of one rate sample.
+const RATE_EPOCH_SECS: f64 = 1.0;
+
+click_core::documented! {
+    /// Counts packets and bytes.
+    ///
+    /// # Synopsis
+    /// `Counter`
+    ///
+    /// # Ports and processing
+    /// One agnostic input, one agnostic output; packets pass unchanged.
+    ///
+    /// # Handlers
+    /// - `count` (read): packets seen.
+    /// - `byte_count` (read): bytes seen.
+    /// - `rate` (read): recent packet rate per second (moving average over one-second epochs).
+    /// - `byte_rate`, `bit_rate` (read): the same in bytes and bits per second.
+    /// - `reset`, `reset_counts` (write): set everything to zero.
+    ///
+    /// # Example
+    /// ```click
+    /// InfiniteSource(LIMIT 100, STOP true) -> c :: Counter -> Discard;
+    /// ```
+    /// After the run, `c.count` reads `100`.
+    #[derive(Default)]
+    pub struct Counter {
+        count: u64,
+        byte_count: u64,
+        rate: Rate,
+    }
+}
+
+/// Packet and byte rates averaged over epochs, updated with the driver's coarse clock so
+/// counting costs no clock read.
+#[derive(Default)]
+struct Rate {
+    epoch_start: Option<Instant>,
+    epoch_packets: u64,
+    epoch_bytes: u64,
+    packets_per_sec: f64,
+    bytes_per_sec: f64,
+}
+
+impl Rate {
+    fn update(&mut self, now: Instant, packets: u64, bytes: u64) {
+        let start = *self.epoch_start.get_or_insert(now);
+        let elapsed = now.saturating_duration_since(start).as_secs_f64();
+        if elapsed >= RATE_EPOCH_SECS {
+            let w = 1.0 / f64::from(1u32 << RATE_SHIFT);
+            let (p, b) = (
+                self.epoch_packets as f64 / elapsed,
+                self.epoch_bytes as f64 / elapsed,
+            );
+            if self.packets_per_sec == 0.0 && self.bytes_per_sec == 0.0 {
+                (self.packets_per_sec, self.bytes_per_sec) = (p, b);
+            } else {
+                self.packets_per_sec += (p - self.packets_per_sec) * w;
+                self.bytes_per_sec += (b - self.bytes_per_sec) * w;
+            }
+            self.epoch_start = Some(now);
+            self.epoch_packets = 0;
+            self.epoch_bytes = 0;
+        }
+        self.epoch_packets += packets;
+        self.epoch_bytes += bytes;
+    }
+}
+
+impl Counter {
+    /// Packets counted.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Bytes counted.
+    pub fn byte_count(&self) -> u64 {
+        self.byte_count
+    }
+}
+
+impl Element for Counter {
+    fn class_name(&self) -> &'static str {
+        "Counter"
+    }
+
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        let bytes = batch.byte_len() as u64;
+        self.count += batch.len() as u64;
+        self.byte_count += bytes;
+        self.rate.update(cx.coarse_now(), batch.len() as u64, bytes);
+        cx.output_batch(0, batch);
+    }
+
+    fn simple_action(&mut self, cx: &mut Context<'_>, p: Packet) -> Option<Packet> {
+        self.count += 1;
+        self.byte_count += p.len() as u64;
+        self.rate.update(cx.coarse_now(), 1, p.len() as u64);
+        Some(p)
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read("count"),
+            HandlerInfo::read("byte_count"),
+            HandlerInfo::read("rate"),
+            HandlerInfo::read("byte_rate"),
+            HandlerInfo::read("bit_rate"),
+            HandlerInfo::write("reset"),
+            HandlerInfo::write("reset_counts"),
+        ];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        Ok(match name {
+            "count" => self.count.to_string(),
+            "byte_count" => self.byte_count.to_string(),
+            "rate" => format!("{:.0}", self.rate.packets_per_sec),
+            "byte_rate" => format!("{:.0}", self.rate.bytes_per_sec),
+            "bit_rate" => format!("{:.0}", self.rate.bytes_per_sec * 8.0),
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        })
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        _value: &str,
+        _cx: &mut Context<'_>,
+    ) -> Result<(), HandlerError> {
+        match name {
+            "reset" | "reset_counts" => {
+                *self = Counter::default();
+                Ok(())
+            }
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+}

@@ -1,0 +1,261 @@
+use click_core::args::{Args, Data};
+use click_core::element::HandlerInfo;
+use click_core::spec::{ports, processing};
+use click_core::{
+    ArgError, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp,
+};
+
+/// Payload used when no DATA is given: 64 bytes.
+const DEFAULT_DATA: &[u8] = b"vrouter InfiniteSource: sample payload, sixty-four bytes long.\n\n";
+
+click_core::documented! {
+    /// Generates packets endlessly, or up to a limit.
+    ///
+    /// # Synopsis
+    /// `InfiniteSource([DATA, LIMIT, BURST, ACTIVE, *keywords*])`
+    ///
+    /// # Ports and processing
+    /// No inputs; one agnostic output. In push context a task emits BURST copies of the packet
+    /// per run; in pull context each pull returns one.
+    ///
+    /// # Keywords
+    /// - `DATA` (string): packet contents. Default: 64 bytes of sample text.
+    /// - `LENGTH` (unsigned): packet length; DATA is repeated or cut to fit.
+    /// - `LIMIT` (integer): total packets to emit; -1 (default) means no limit.
+    /// - `BURST` (unsigned): packets per task run, default 1. The burst travels as one batch.
+    /// - `ACTIVE` (boolean): start emitting at once, default true.
+    /// - `STOP` (boolean): stop the router once LIMIT packets were sent, default false.
+    /// - `TIMESTAMP` (boolean): stamp each packet with the current time, default true (one
+    ///   clock read per burst).
+    ///
+    /// # Handlers
+    /// - `count` (read): packets emitted so far.
+    /// - `reset` (write): sets the count to zero.
+    /// - `data`, `limit`, `burst`, `active` (read/write).
+    ///
+    /// # Example
+    /// ```click
+    /// InfiniteSource(LENGTH 64, LIMIT 1000, STOP true) -> Counter -> Discard;
+    /// ```
+    ///
+    /// Clones share one buffer, as in Click: an element that writes to a packet copies it first.
+    pub struct InfiniteSource {
+        data: Vec<u8>,
+        length: Option<usize>,
+        limit: i64,
+        burst: usize,
+        active: bool,
+        stop: bool,
+        timestamp: bool,
+        count: u64,
+        template: Option<Packet>,
+        batch: Batch,
+    }
+}
+
+impl Default for InfiniteSource {
+    fn default() -> Self {
+        InfiniteSource {
+            data: DEFAULT_DATA.to_vec(),
+            length: None,
+            limit: -1,
+            burst: 1,
+            active: true,
+            stop: false,
+            timestamp: true,
+            count: 0,
+            template: None,
+            batch: Batch::new(),
+        }
+    }
+}
+
+impl InfiniteSource {
+    /// A source of `length`-byte packets, `limit` of them (`-1` for endless), stopping the
+    /// router at the end when `stop`.
+    pub fn new(length: usize, limit: i64, burst: usize, stop: bool) -> InfiniteSource {
+        let mut s = InfiniteSource {
+            length: Some(length),
+            limit,
+            burst: burst.max(1),
+            stop,
+            ..Default::default()
+        };
+        s.setup_packet();
+        s
+    }
+
+    fn setup_packet(&mut self) {
+        let bytes: Vec<u8> = match self.length {
+            None => self.data.clone(),
+            Some(n) if self.data.is_empty() => vec![0; n],
+            Some(n) => self.data.iter().copied().cycle().take(n).collect(),
+        };
+        self.template = Some(Packet::from_slice(&bytes));
+        self.batch = Batch::with_capacity(self.burst);
+    }
+
+    /// Packets this source may still emit now (bounded by BURST and LIMIT).
+    fn allowance(&self) -> usize {
+        if self.limit < 0 {
+            self.burst
+        } else {
+            (self.limit as u64)
+                .saturating_sub(self.count)
+                .min(self.burst as u64) as usize
+        }
+    }
+
+    fn limit_reached(&self) -> bool {
+        self.limit >= 0 && self.count >= self.limit as u64
+    }
+
+    fn make(&self, now: Timestamp) -> Packet {
+        let mut p = self.template.as_ref().expect("initialized").clone();
+        if self.timestamp {
+            p.set_timestamp(now);
+        }
+        p
+    }
+}
+
+impl Element for InfiniteSource {
+    fn class_name(&self) -> &'static str {
+        "InfiniteSource"
+    }
+
+    fn port_count(&self) -> &'static str {
+        ports::P0_1
+    }
+
+    fn processing(&self) -> &'static str {
+        processing::AGNOSTIC
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        if let Some(Data(d)) = args.read_p("DATA")? {
+            self.data = d;
+        }
+        self.limit = args.read_p_or("LIMIT", -1i64)?;
+        self.burst = args.read_p_or("BURST", 1usize)?;
+        self.active = args.read_p_or("ACTIVE", true)?;
+        self.timestamp = args.read_or("TIMESTAMP", true)?;
+        self.length = args.read("LENGTH")?.or(args.read("DATASIZE")?);
+        self.stop = args.read_or("STOP", false)?;
+        args.complete()?;
+        if self.burst < 1 {
+            return Err(ArgError::new(Some("BURST"), "burst size must be >= 1"));
+        }
+        self.setup_packet();
+        Ok(())
+    }
+
+    fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
+        if self.template.is_none() {
+            self.setup_packet();
+        }
+        if cx.output_processing(0) == Processing::Push {
+            cx.add_task(click_core::runtime::DEFAULT_TICKETS);
+            if !self.active {
+                cx.unschedule();
+            }
+        }
+        Ok(())
+    }
+
+    fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.active {
+            cx.unschedule();
+            return false;
+        }
+        let n = self.allowance();
+        if n == 0 {
+            if self.limit_reached() && self.stop {
+                cx.stop_router();
+            }
+            cx.unschedule();
+            return false;
+        }
+        let now = if self.timestamp {
+            cx.now()
+        } else {
+            Timestamp::ZERO
+        };
+        let mut batch = std::mem::take(&mut self.batch);
+        for _ in 0..n {
+            batch.push(self.make(now));
+        }
+        self.count += n as u64;
+        cx.output_batch(0, &mut batch);
+        self.batch = batch;
+        true
+    }
+
+    fn pull(&mut self, cx: &mut Context<'_>, _port: usize) -> Option<Packet> {
+        if !self.active {
+            return None;
+        }
+        if self.limit_reached() {
+            if self.stop {
+                cx.stop_router();
+            }
+            return None;
+        }
+        self.count += 1;
+        let now = if self.timestamp {
+            cx.now()
+        } else {
+            Timestamp::ZERO
+        };
+        Some(self.make(now))
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read("count"),
+            HandlerInfo::write("reset"),
+            HandlerInfo::read_write("data"),
+            HandlerInfo::read_write("limit"),
+            HandlerInfo::read_write("burst"),
+            HandlerInfo::read_write("active"),
+        ];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        Ok(match name {
+            "count" => self.count.to_string(),
+            "data" => String::from_utf8_lossy(&self.data).into_owned(),
+            "limit" => self.limit.to_string(),
+            "burst" => self.burst.to_string(),
+            "active" => self.active.to_string(),
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        })
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        cx: &mut Context<'_>,
+    ) -> Result<(), HandlerError> {
+        let mut args = Args::new(value);
+        let bad = |e: ArgError| HandlerError::Failed(e.to_string());
+        match name {
+            "reset" => self.count = 0,
+            "data" => {
+                self.data = args.read_mp::<Data>("DATA").map_err(bad)?.0;
+                self.setup_packet();
+            }
+            "limit" => self.limit = args.read_mp("LIMIT").map_err(bad)?,
+            "burst" => {
+                self.burst = args.read_mp::<usize>("BURST").map_err(bad)?.max(1);
+                self.batch = Batch::with_capacity(self.burst);
+            }
+            "active" => self.active = args.read_mp("ACTIVE").map_err(bad)?,
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        }
+        cx.reschedule();
+        Ok(())
+    }
+}
