@@ -37,10 +37,7 @@ pub struct ArgError {
 impl ArgError {
     /// An error about the argument `keyword`.
     pub fn new(keyword: Option<&str>, message: impl Into<String>) -> ArgError {
-        ArgError {
-            keyword: keyword.map(str::to_string),
-            message: message.into(),
-        }
+        ArgError { keyword: keyword.map(str::to_string), message: message.into() }
     }
 }
 
@@ -87,16 +84,9 @@ impl AddressTable {
     }
 
     /// Resolves `name` or `name:kind` with `pick` choosing among the values.
-    fn resolve<T>(
-        &self,
-        text: &str,
-        kind: &str,
-        pick: impl Fn(&AddressValue) -> Option<T>,
-    ) -> Option<T> {
+    fn resolve<T>(&self, text: &str, kind: &str, pick: impl Fn(&AddressValue) -> Option<T>) -> Option<T> {
         let (name, suffix) = match text.rsplit_once(':') {
-            Some((n, s)) if !n.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) => {
-                (n, Some(s))
-            }
+            Some((n, s)) if !n.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) => (n, Some(s)),
             _ => (text, None),
         };
         if let Some(s) = suffix {
@@ -160,15 +150,9 @@ fn one_arg(config: &str, b: &[u8], mut pos: usize) -> (String, usize, bool) {
 
 fn skip_comment(b: &[u8], pos: usize) -> usize {
     if b[pos + 1] == b'/' {
-        b[pos..]
-            .iter()
-            .position(|&c| c == b'\n' || c == b'\r')
-            .map_or(b.len(), |i| pos + i)
+        b[pos..].iter().position(|&c| c == b'\n' || c == b'\r').map_or(b.len(), |i| pos + i)
     } else {
-        b[pos + 2..]
-            .windows(2)
-            .position(|w| w == b"*/")
-            .map_or(b.len(), |i| pos + 2 + i + 2)
+        b[pos + 2..].windows(2).position(|w| w == b"*/").map_or(b.len(), |i| pos + 2 + i + 2)
     }
 }
 
@@ -185,17 +169,11 @@ fn skip_double_quote(b: &[u8], mut pos: usize) -> usize {
 }
 
 fn skip_single_quote(b: &[u8], pos: usize) -> usize {
-    b[pos + 1..]
-        .iter()
-        .position(|&c| c == b'\'')
-        .map_or(b.len(), |i| pos + 1 + i + 1)
+    b[pos + 1..].iter().position(|&c| c == b'\'').map_or(b.len(), |i| pos + 1 + i + 1)
 }
 
 fn skip_hex(b: &[u8], pos: usize) -> usize {
-    b[pos..]
-        .iter()
-        .position(|&c| c == b'>')
-        .map_or(b.len(), |i| pos + i + 1)
+    b[pos..].iter().position(|&c| c == b'>').map_or(b.len(), |i| pos + i + 1)
 }
 
 /// Click's keyword rule: a word (letters, digits, `_ : . ? !`, starting with a letter or
@@ -206,9 +184,7 @@ fn keyword_length(arg: &str) -> usize {
         return 0;
     }
     let mut s = 1;
-    while s < b.len()
-        && (b[s].is_ascii_alphanumeric() || matches!(b[s], b'_' | b':' | b'.' | b'?' | b'!'))
-    {
+    while s < b.len() && (b[s].is_ascii_alphanumeric() || matches!(b[s], b'_' | b':' | b'.' | b'?' | b'!')) {
         s += 1;
     }
     let mut t = s;
@@ -264,11 +240,7 @@ impl<'a> Args<'a> {
                 n => Slot::Keyword(n),
             })
             .collect();
-        Args {
-            args,
-            slots,
-            addresses: None,
-        }
+        Args { args, slots, addresses: None }
     }
 
     /// Lets readers resolve `AddressInfo` names.
@@ -279,9 +251,7 @@ impl<'a> Args<'a> {
 
     /// The context handed to [`FromArg`] parsers.
     pub fn context(&self) -> ArgContext<'a> {
-        ArgContext {
-            addresses: self.addresses,
-        }
+        ArgContext { addresses: self.addresses }
     }
 
     /// Number of arguments.
@@ -316,17 +286,15 @@ impl<'a> Args<'a> {
             }
         }
         let mut from_position = false;
-        if positional {
-            if let Some(p) = position {
-                let take = match self.slots[p] {
-                    Slot::Positional => true,
-                    Slot::Keyword(_) => got.is_none() && mandatory,
-                    Slot::Used => false,
-                };
-                if take && got.is_none_or(|g| p > g) {
-                    got = Some(p);
-                    from_position = true;
-                }
+        if positional && let Some(p) = position {
+            let take = match self.slots[p] {
+                Slot::Positional => true,
+                Slot::Keyword(_) => got.is_none() && mandatory,
+                Slot::Used => false,
+            };
+            if take && got.is_none_or(|g| p > g) {
+                got = Some(p);
+                from_position = true;
             }
         }
         let i = got?;
@@ -338,11 +306,7 @@ impl<'a> Args<'a> {
         }
         self.slots[i] = Slot::Used;
         let text = &self.args[i];
-        Some(if from_position {
-            text.clone()
-        } else {
-            text[kl..].trim_start().to_string()
-        })
+        Some(if from_position { text.clone() } else { text[kl..].trim_start().to_string() })
     }
 
     fn parse<T: FromArg>(&self, keyword: &str, text: &str) -> Result<T, ArgError> {
@@ -465,15 +429,9 @@ fn parse_u128(text: &str) -> Option<u128> {
     } else {
         (t, 1)
     };
-    let v = if let Some(h) = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
+    let v = if let Some(h) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
         u128::from_str_radix(h, 16).ok()?
-    } else if digits.len() > 1
-        && digits.starts_with('0')
-        && digits.bytes().all(|b| b.is_ascii_digit())
-    {
+    } else if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) {
         u128::from_str_radix(&digits[1..], 8).ok()?
     } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         digits.parse().ok()?
@@ -526,11 +484,7 @@ impl FromArg for bool {
 
 impl FromArg for f64 {
     fn from_arg(text: &str, _: &ArgContext<'_>) -> Result<Self, String> {
-        text.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| expected("real number", text))
+        text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| expected("real number", text))
     }
 }
 
@@ -539,9 +493,7 @@ fn split_unit(text: &str) -> (&str, &str) {
     let t = text.trim();
     let i = t
         .char_indices()
-        .find(|&(_, c)| {
-            !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')
-        })
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
         .map_or(t.len(), |(i, _)| i);
     // An 'e' with no exponent digits after it belongs to the unit, not the number.
     (&t[..i], &t[i..])
@@ -591,9 +543,7 @@ impl FromArg for Bandwidth {
         let (num, unit) = split_unit(text);
         let v: f64 = num.parse().map_err(|_| expected("bandwidth", text))?;
         let (prefix, base) = match unit.char_indices().nth(1) {
-            Some(_) if matches!(unit.as_bytes()[0], b'k' | b'K' | b'M' | b'G') => {
-                (&unit[..1], &unit[1..])
-            }
+            Some(_) if matches!(unit.as_bytes()[0], b'k' | b'K' | b'M' | b'G') => (&unit[..1], &unit[1..]),
             _ => ("", unit),
         };
         let p = match prefix {
@@ -669,9 +619,7 @@ impl FromArg for Ipv6Addr {
 
 impl FromArg for Ipv6Prefix {
     fn from_arg(text: &str, _: &ArgContext<'_>) -> Result<Self, String> {
-        text.trim()
-            .parse()
-            .map_err(|_| expected("IPv6 prefix", text))
+        text.trim().parse().map_err(|_| expected("IPv6 prefix", text))
     }
 }
 
@@ -847,10 +795,7 @@ fn unescape(b: &[u8], i: usize, out: &mut Vec<u8>) -> Result<usize, String> {
 
 /// Quotes `s` so that [`String`]'s reader gives it back (used when printing configurations).
 pub fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.:/-+".contains(&b))
-    {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:/-+".contains(&b)) {
         return s.to_string();
     }
     let mut out = String::from("\"");
@@ -879,14 +824,8 @@ mod tests {
         assert_eq!(split_args("a,"), ["a"]);
         assert_eq!(split_args("a,,b"), ["a", "", "b"]);
         assert_eq!(split_args("\"x, y\", z"), ["\"x, y\"", "z"]);
-        assert_eq!(
-            split_args("12/0800 // comment, with comma\n, -"),
-            ["12/0800", "-"]
-        );
-        assert_eq!(
-            split_args("A  /* c */  B, \\<00, 01>"),
-            ["A B", "\\<00, 01>"]
-        );
+        assert_eq!(split_args("12/0800 // comment, with comma\n, -"), ["12/0800", "-"]);
+        assert_eq!(split_args("A  /* c */  B, \\<00, 01>"), ["A B", "\\<00, 01>"]);
         assert_eq!(split_args("10.0.0.1/8  \n  2"), ["10.0.0.1/8 2"]);
     }
 
@@ -918,30 +857,16 @@ mod tests {
     fn errors_name_the_argument() {
         let mut a = Args::new("abc");
         let e = a.read_mp::<u32>("LENGTH").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "LENGTH: expected unsigned integer, got 'abc'"
-        );
+        assert_eq!(e.to_string(), "LENGTH: expected unsigned integer, got 'abc'");
         let mut b = Args::new("");
-        assert_eq!(
-            b.read_mp::<u32>("LENGTH").unwrap_err().to_string(),
-            "LENGTH: required argument missing"
-        );
+        assert_eq!(b.read_mp::<u32>("LENGTH").unwrap_err().to_string(), "LENGTH: required argument missing");
         let mut c = Args::new("1, 2, BOGUS 3");
         c.read_p::<u32>("A").unwrap();
-        assert_eq!(
-            c.complete().unwrap_err().to_string(),
-            "BOGUS: unknown argument"
-        );
+        assert_eq!(c.complete().unwrap_err().to_string(), "BOGUS: unknown argument");
         let d = Args::new("1");
         assert_eq!(d.complete().unwrap_err().to_string(), "too many arguments");
         let mut e = Args::new("300");
-        assert!(
-            e.read_mp::<u8>("X")
-                .unwrap_err()
-                .message
-                .contains("out of range")
-        );
+        assert!(e.read_mp::<u8>("X").unwrap_err().message.contains("out of range"));
     }
 
     #[test]
@@ -959,18 +884,9 @@ mod tests {
     #[test]
     fn seconds_and_bandwidth() {
         let cx = ArgContext::default();
-        assert_eq!(
-            Seconds::from_arg("10ms", &cx),
-            Ok(Seconds(Duration::from_millis(10)))
-        );
-        assert_eq!(
-            Seconds::from_arg("1.5", &cx),
-            Ok(Seconds(Duration::from_millis(1500)))
-        );
-        assert_eq!(
-            Seconds::from_arg("2min", &cx),
-            Ok(Seconds(Duration::from_secs(120)))
-        );
+        assert_eq!(Seconds::from_arg("10ms", &cx), Ok(Seconds(Duration::from_millis(10))));
+        assert_eq!(Seconds::from_arg("1.5", &cx), Ok(Seconds(Duration::from_millis(1500))));
+        assert_eq!(Seconds::from_arg("2min", &cx), Ok(Seconds(Duration::from_secs(120))));
         assert!(Seconds::from_arg("1parsec", &cx).is_err());
         assert_eq!(Bandwidth::from_arg("10Mbps", &cx), Ok(Bandwidth(1.25e6)));
         assert_eq!(Bandwidth::from_arg("1kBps", &cx), Ok(Bandwidth(1e3)));
@@ -983,48 +899,24 @@ mod tests {
         let cx = ArgContext::default();
         assert_eq!(String::from_arg("\"a, b\\n\"", &cx), Ok("a, b\n".into()));
         assert_eq!(String::from_arg("'x\\y'z", &cx), Ok("x\\yz".into()));
-        assert_eq!(
-            Data::from_arg("\\<00 ff // c\n 10>", &cx),
-            Ok(Data(vec![0, 0xff, 0x10]))
-        );
-        assert_eq!(
-            Data::from_arg("\"\\<0a0b>\\x41\\101\"", &cx),
-            Ok(Data(vec![10, 11, 0x41, 0o101]))
-        );
+        assert_eq!(Data::from_arg("\\<00 ff // c\n 10>", &cx), Ok(Data(vec![0, 0xff, 0x10])));
+        assert_eq!(Data::from_arg("\"\\<0a0b>\\x41\\101\"", &cx), Ok(Data(vec![10, 11, 0x41, 0o101])));
         assert!(Data::from_arg("\\<0>", &cx).is_err());
         assert!(String::from_arg("\"open", &cx).is_err());
-        assert_eq!(
-            String::from_arg(&quote("a \"b\"\n"), &cx),
-            Ok("a \"b\"\n".into())
-        );
+        assert_eq!(String::from_arg(&quote("a \"b\"\n"), &cx), Ok("a \"b\"\n".into()));
     }
 
     #[test]
     fn addresses_and_names() {
         let mut t = AddressTable::default();
-        t.define(
-            "eth0",
-            AddressValue::Ipv4Prefix("10.0.0.1/24".parse().unwrap()),
-        );
-        t.define(
-            "eth0",
-            AddressValue::Ether("00:01:02:03:04:05".parse().unwrap()),
-        );
+        t.define("eth0", AddressValue::Ipv4Prefix("10.0.0.1/24".parse().unwrap()));
+        t.define("eth0", AddressValue::Ether("00:01:02:03:04:05".parse().unwrap()));
         let mut a = Args::new("eth0, eth0:eth, eth0:ipnet, 1.2.3.4").with_addresses(&t);
         assert_eq!(a.read_mp::<Ipv4Addr>("IP"), Ok(Ipv4Addr::new(10, 0, 0, 1)));
-        assert_eq!(
-            a.read_mp::<EtherAddress>("ETH").unwrap().to_string(),
-            "00:01:02:03:04:05"
-        );
-        assert_eq!(
-            a.read_mp::<Ipv4Prefix>("NET").unwrap().to_string(),
-            "10.0.0.1/24"
-        );
+        assert_eq!(a.read_mp::<EtherAddress>("ETH").unwrap().to_string(), "00:01:02:03:04:05");
+        assert_eq!(a.read_mp::<Ipv4Prefix>("NET").unwrap().to_string(), "10.0.0.1/24");
         assert_eq!(a.read_mp::<Ipv4Addr>("X"), Ok(Ipv4Addr::new(1, 2, 3, 4)));
         let mut b = Args::new("nosuch");
-        assert_eq!(
-            b.read_mp::<Ipv4Addr>("IP").unwrap_err().to_string(),
-            "IP: expected IP address, got 'nosuch'"
-        );
+        assert_eq!(b.read_mp::<Ipv4Addr>("IP").unwrap_err().to_string(), "IP: expected IP address, got 'nosuch'");
     }
 }

@@ -18,16 +18,12 @@ pub struct Batch {
 impl Batch {
     /// An empty batch.
     pub const fn new() -> Batch {
-        Batch {
-            packets: Vec::new(),
-        }
+        Batch { packets: Vec::new() }
     }
 
     /// An empty batch with room for `n` packets.
     pub fn with_capacity(n: usize) -> Batch {
-        Batch {
-            packets: Vec::with_capacity(n),
-        }
+        Batch { packets: Vec::with_capacity(n) }
     }
 
     /// Packets the batch can hold without allocating.
@@ -137,9 +133,7 @@ impl From<Batch> for Vec<Packet> {
 
 impl FromIterator<Packet> for Batch {
     fn from_iter<I: IntoIterator<Item = Packet>>(iter: I) -> Batch {
-        Batch {
-            packets: iter.into_iter().collect(),
-        }
+        Batch { packets: iter.into_iter().collect() }
     }
 }
 
@@ -166,10 +160,7 @@ mod tests {
         let mut b: Batch = (0..10u8).map(|i| Packet::from_slice(&[i])).collect();
         let cap = b.packets.capacity();
         b.filter_map_in_place(|p| (p.data()[0] % 2 == 0).then_some(p));
-        assert_eq!(
-            b.iter().map(|p| p.data()[0]).collect::<Vec<_>>(),
-            [0, 2, 4, 6, 8]
-        );
+        assert_eq!(b.iter().map(|p| p.data()[0]).collect::<Vec<_>>(), [0, 2, 4, 6, 8]);
         assert_eq!(b.packets.capacity(), cap);
     }
 
@@ -182,9 +173,6 @@ mod tests {
         assert!(b.is_empty());
         let mut c: Batch = (3..5u8).map(|i| Packet::from_slice(&[i])).collect();
         a.append(&mut c);
-        assert_eq!(
-            a.iter().map(|p| p.data()[0]).collect::<Vec<_>>(),
-            [0, 1, 2, 3, 4]
-        );
+        assert_eq!(a.iter().map(|p| p.data()[0]).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
     }
 }

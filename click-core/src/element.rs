@@ -47,29 +47,17 @@ pub struct HandlerInfo {
 impl HandlerInfo {
     /// A read-only handler.
     pub const fn read(name: &'static str) -> HandlerInfo {
-        HandlerInfo {
-            name,
-            read: true,
-            write: false,
-        }
+        HandlerInfo { name, read: true, write: false }
     }
 
     /// A write-only handler.
     pub const fn write(name: &'static str) -> HandlerInfo {
-        HandlerInfo {
-            name,
-            read: false,
-            write: true,
-        }
+        HandlerInfo { name, read: false, write: true }
     }
 
     /// A read-write handler.
     pub const fn read_write(name: &'static str) -> HandlerInfo {
-        HandlerInfo {
-            name,
-            read: true,
-            write: true,
-        }
+        HandlerInfo { name, read: true, write: true }
     }
 }
 
@@ -160,13 +148,7 @@ pub trait Element: Send + 'static {
 
     /// Produces up to `max` packets for pull output `port` into `out`, returning how many.
     /// The default calls `pull` repeatedly; queues override it to hand over many at once.
-    fn pull_batch(
-        &mut self,
-        cx: &mut Context<'_>,
-        port: usize,
-        max: usize,
-        out: &mut Batch,
-    ) -> usize {
+    fn pull_batch(&mut self, cx: &mut Context<'_>, port: usize, max: usize, out: &mut Batch) -> usize {
         let mut n = 0;
         while n < max {
             match self.pull(cx, port) {
@@ -217,12 +199,7 @@ pub trait Element: Send + 'static {
     }
 
     /// Writes a handler.
-    fn write_handler(
-        &mut self,
-        name: &str,
-        value: &str,
-        cx: &mut Context<'_>,
-    ) -> Result<(), HandlerError> {
+    fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
         let _ = (value, cx);
         Err(HandlerError::NoSuchHandler(name.to_string()))
     }

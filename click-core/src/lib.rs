@@ -27,9 +27,7 @@ pub use element::{Element, HandlerError, HandlerInfo};
 pub use net::{EtherAddress, Ipv4Prefix, Ipv6Prefix};
 pub use packet::{Packet, PacketType, Timestamp};
 pub use registry::{ElementClass, Registry};
-pub use router::{
-    BuildError, Router, RouterBuilder, RouterErrors, RouterHandle, RunOptions, RunReport,
-};
+pub use router::{BuildError, Router, RouterBuilder, RouterErrors, RouterHandle, RunOptions, RunReport};
 pub use runtime::{Context, InitContext};
 pub use spec::Processing;
 

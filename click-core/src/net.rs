@@ -27,11 +27,7 @@ impl fmt::Display for EtherAddress {
     /// Click's form: colon-separated upper-case hex (`00:00:C0:AE:67:EF`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.0;
-        write!(
-            f,
-            "{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}",
-            b[0], b[1], b[2], b[3], b[4], b[5]
-        )
+        write!(f, "{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}", b[0], b[1], b[2], b[3], b[4], b[5])
     }
 }
 
@@ -83,14 +79,11 @@ pub struct Ipv4Prefix {
 impl Ipv4Prefix {
     /// A prefix from an address and a length (0..=32).
     pub fn new(addr: Ipv4Addr, len: u8) -> Ipv4Prefix {
-        Ipv4Prefix {
-            addr,
-            mask: prefix_len_to_mask(len),
-        }
+        Ipv4Prefix { addr, mask: prefix_len_to_mask(len) }
     }
 
     /// The prefix length, if the mask is contiguous.
-    pub fn len(&self) -> Option<u8> {
+    pub fn prefix_len(&self) -> Option<u8> {
         mask_to_prefix_len(self.mask)
     }
 
@@ -108,7 +101,7 @@ impl Ipv4Prefix {
 impl fmt::Display for Ipv4Prefix {
     /// `addr/len`, or `addr/mask` for a non-contiguous mask.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.len() {
+        match self.prefix_len() {
             Some(l) => write!(f, "{}/{}", self.addr, l),
             None => write!(f, "{}/{}", self.addr, self.mask),
         }
@@ -195,10 +188,7 @@ impl FromStr for Ipv6Prefix {
         if len > 128 {
             return Err(());
         }
-        Ok(Ipv6Prefix {
-            addr: a.parse().map_err(|_| ())?,
-            len,
-        })
+        Ok(Ipv6Prefix { addr: a.parse().map_err(|_| ())?, len })
     }
 }
 
@@ -220,16 +210,13 @@ mod tests {
     #[test]
     fn ipv4_prefixes() {
         let p: Ipv4Prefix = "10.0.1.0/24".parse().unwrap();
-        assert_eq!(p.len(), Some(24));
+        assert_eq!(p.prefix_len(), Some(24));
         assert!(p.contains(Ipv4Addr::new(10, 0, 1, 200)));
         assert!(!p.contains(Ipv4Addr::new(10, 0, 2, 1)));
         let m: Ipv4Prefix = "10.0.0.0/255.255.0.0".parse().unwrap();
         assert_eq!(m.to_string(), "10.0.0.0/16");
-        assert_eq!(
-            "18/8".parse::<Ipv4Prefix>().unwrap().network(),
-            Ipv4Addr::new(18, 0, 0, 0)
-        );
-        assert_eq!("1.2.3.4".parse::<Ipv4Prefix>().unwrap().len(), Some(32));
+        assert_eq!("18/8".parse::<Ipv4Prefix>().unwrap().network(), Ipv4Addr::new(18, 0, 0, 0));
+        assert_eq!("1.2.3.4".parse::<Ipv4Prefix>().unwrap().prefix_len(), Some(32));
         assert!("1.2.3.4/33".parse::<Ipv4Prefix>().is_err());
         assert_eq!(mask_to_prefix_len(Ipv4Addr::new(255, 0, 255, 0)), None);
         assert_eq!(mask_to_prefix_len(Ipv4Addr::new(0, 0, 0, 0)), Some(0));

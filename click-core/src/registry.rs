@@ -20,9 +20,7 @@ pub struct ElementClass {
 
 impl std::fmt::Debug for ElementClass {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ElementClass")
-            .field("name", &self.name)
-            .finish()
+        f.debug_struct("ElementClass").field("name", &self.name).finish()
     }
 }
 

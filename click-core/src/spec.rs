@@ -133,11 +133,7 @@ fn parse_range(s: &str) -> Option<PortRange> {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
     };
-    let lo = if lo_s.is_empty() {
-        0
-    } else {
-        lo_s.parse().ok()?
-    };
+    let lo = if lo_s.is_empty() { 0 } else { lo_s.parse().ok()? };
     let hi = match hi_s {
         None if lo_s.is_empty() => return None,
         None => lo,
@@ -150,10 +146,7 @@ fn parse_range(s: &str) -> Option<PortRange> {
 impl PortCount {
     /// Parses a port-count code.
     pub fn parse(code: &str) -> Result<PortCount, SpecError> {
-        let err = || SpecError {
-            kind: "port count",
-            code: code.to_string(),
-        };
+        let err = || SpecError { kind: "port count", code: code.to_string() };
         let (i, o) = code.split_once('/').unwrap_or((code, code));
         let inputs = parse_range(i).ok_or_else(err)?;
         let outputs = if let Some(plus) = o.strip_prefix('=') {
@@ -176,10 +169,7 @@ impl PortCount {
     pub fn outputs(&self, ninputs: usize) -> PortRange {
         match self.outputs {
             OutputCount::Range(r) => r,
-            OutputCount::SameAsInputs(plus) => PortRange {
-                lo: ninputs + plus,
-                hi: ninputs + plus,
-            },
+            OutputCount::SameAsInputs(plus) => PortRange { lo: ninputs + plus, hi: ninputs + plus },
         }
     }
 
@@ -215,15 +205,9 @@ fn parse_letters(s: &str) -> Option<Vec<Processing>> {
 impl ProcessingCode {
     /// Parses a processing code.
     pub fn parse(code: &str) -> Result<ProcessingCode, SpecError> {
-        let err = || SpecError {
-            kind: "processing",
-            code: code.to_string(),
-        };
+        let err = || SpecError { kind: "processing", code: code.to_string() };
         let (i, o) = code.split_once('/').unwrap_or((code, code));
-        Ok(ProcessingCode {
-            inputs: parse_letters(i).ok_or_else(err)?,
-            outputs: parse_letters(o).ok_or_else(err)?,
-        })
+        Ok(ProcessingCode { inputs: parse_letters(i).ok_or_else(err)?, outputs: parse_letters(o).ok_or_else(err)? })
     }
 
     /// Processing of input `port`.
@@ -305,15 +289,9 @@ fn token_set(token: &str, port: usize) -> TokenSet {
 impl FlowCode {
     /// Parses a flow code.
     pub fn parse(code: &str) -> Result<FlowCode, SpecError> {
-        let err = || SpecError {
-            kind: "flow",
-            code: code.to_string(),
-        };
+        let err = || SpecError { kind: "flow", code: code.to_string() };
         let (i, o) = code.split_once('/').unwrap_or((code, code));
-        Ok(FlowCode {
-            inputs: split_tokens(i).ok_or_else(err)?,
-            outputs: split_tokens(o).ok_or_else(err)?,
-        })
+        Ok(FlowCode { inputs: split_tokens(i).ok_or_else(err)?, outputs: split_tokens(o).ok_or_else(err)? })
     }
 
     /// True when packets arriving on `input` may leave on `output`.

@@ -27,11 +27,7 @@ pub struct Location {
 impl Location {
     /// A location in `file` at `line`:`column`.
     pub fn new(file: impl Into<Arc<str>>, line: u32, column: u32) -> Self {
-        Location {
-            file: file.into(),
-            line,
-            column,
-        }
+        Location { file: file.into(), line, column }
     }
 }
 
@@ -139,15 +135,7 @@ impl FlatGraph {
             .edges_connecting(from, to)
             .any(|e| e.weight().from_port == from_port && e.weight().to_port == to_port);
         if !exists {
-            self.graph.add_edge(
-                from,
-                to,
-                Edge {
-                    from_port,
-                    to_port,
-                    location,
-                },
-            );
+            self.graph.add_edge(from, to, Edge { from_port, to_port, location });
         }
         Ok(())
     }
@@ -195,18 +183,9 @@ impl FlatGraph {
         let mut edges: Vec<EdgeIndex<u32>> = self.graph.edge_indices().collect();
         edges.sort_unstable();
         edges.into_iter().map(move |e| {
-            let (from, to) = self
-                .graph
-                .edge_endpoints(e)
-                .expect("edge index from this graph");
+            let (from, to) = self.graph.edge_endpoints(e).expect("edge index from this graph");
             let w = &self.graph[e];
-            Connection {
-                from,
-                from_port: w.from_port,
-                to,
-                to_port: w.to_port,
-                location: w.location.clone(),
-            }
+            Connection { from, from_port: w.from_port, to, to_port: w.to_port, location: w.location.clone() }
         })
     }
 
@@ -219,27 +198,14 @@ impl FlatGraph {
     /// Two graphs are the same configuration: the same elements (name, class, config) and the
     /// same set of connections by name and port, ignoring locations and order.
     pub fn same_as(&self, other: &FlatGraph) -> bool {
-        fn key(
-            g: &FlatGraph,
-        ) -> (
-            Vec<(String, String, String)>,
-            Vec<(String, usize, String, usize)>,
-        ) {
-            let mut els: Vec<_> = g
-                .elements()
-                .map(|(_, e)| (e.name.clone(), e.class.clone(), e.config.clone()))
-                .collect();
+        type Key = (Vec<(String, String, String)>, Vec<(String, usize, String, usize)>);
+        fn key(g: &FlatGraph) -> Key {
+            let mut els: Vec<_> =
+                g.elements().map(|(_, e)| (e.name.clone(), e.class.clone(), e.config.clone())).collect();
             els.sort();
             let mut conns: Vec<_> = g
                 .connections()
-                .map(|c| {
-                    (
-                        g.graph[c.from].name.clone(),
-                        c.from_port,
-                        g.graph[c.to].name.clone(),
-                        c.to_port,
-                    )
-                })
+                .map(|c| (g.graph[c.from].name.clone(), c.from_port, g.graph[c.to].name.clone(), c.to_port))
                 .collect();
             conns.sort();
             (els, conns)
@@ -253,12 +219,7 @@ mod tests {
     use super::*;
 
     fn el(name: &str, class: &str) -> FlatElement {
-        FlatElement {
-            name: name.into(),
-            class: class.into(),
-            config: String::new(),
-            location: None,
-        }
+        FlatElement { name: name.into(), class: class.into(), config: String::new(), location: None }
     }
 
     #[test]
@@ -272,10 +233,7 @@ mod tests {
         let names: Vec<_> = g.elements().map(|(_, e)| e.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
         assert_eq!(g.find("b"), Some(b));
-        assert_eq!(
-            g.add_element(el("a", "X")),
-            Err(FlatGraphError::DuplicateName("a".into()))
-        );
+        assert_eq!(g.add_element(el("a", "X")), Err(FlatGraphError::DuplicateName("a".into())));
     }
 
     #[test]
@@ -287,8 +245,7 @@ mod tests {
         let mut g2 = FlatGraph::new();
         let b2 = g2.add_element(el("b", "B")).unwrap();
         let a2 = g2.add_element(el("a", "A")).unwrap();
-        g2.connect(a2, 0, b2, 0, Some(Location::new("x", 1, 1)))
-            .unwrap();
+        g2.connect(a2, 0, b2, 0, Some(Location::new("x", 1, 1))).unwrap();
         assert!(g1.same_as(&g2));
         g2.connect(a2, 1, b2, 0, None).unwrap();
         assert!(!g1.same_as(&g2));

@@ -19,22 +19,12 @@ fn flat(elements: &[(&str, &str, &str)], connections: &[(&str, usize, &str, usiz
     }
     for (i, (a, ap, b, bp)) in connections.iter().enumerate() {
         let (a, b) = (g.find(a).unwrap(), g.find(b).unwrap());
-        g.connect(
-            a,
-            *ap,
-            b,
-            *bp,
-            Some(Location::new("test.click", 100 + i as u32, 5)),
-        )
-        .unwrap();
+        g.connect(a, *ap, b, *bp, Some(Location::new("test.click", 100 + i as u32, 5))).unwrap();
     }
     g
 }
 
-fn build(
-    elements: &[(&str, &str, &str)],
-    connections: &[(&str, usize, &str, usize)],
-) -> Result<Router, String> {
+fn build(elements: &[(&str, &str, &str)], connections: &[(&str, usize, &str, usize)]) -> Result<Router, String> {
     let registry = standard_registry();
     Router::from_flat(&flat(elements, connections), &registry).map_err(|e| e.to_string())
 }
@@ -61,10 +51,7 @@ fn programmatic_router_runs_through_a_queue() {
     let passed: u64 = r.read_handler("c2.count").unwrap().parse().unwrap();
     assert_eq!(passed + queued + drops, 1000);
     assert_eq!(r.read_handler("sink.count").unwrap(), passed.to_string());
-    assert_eq!(
-        r.port_processing(r.find("q").unwrap()),
-        ("h".into(), "l".into())
-    );
+    assert_eq!(r.port_processing(r.find("q").unwrap()), ("h".into(), "l".into()));
 }
 
 #[test]
@@ -90,22 +77,11 @@ fn flat_graph_router_and_agnostic_resolution() {
     )
     .unwrap();
     // Counter and Null between Queue and Unqueue become pull; the rest push.
-    for (name, io) in [
-        ("c", ("h", "h")),
-        ("n", ("l", "l")),
-        ("c2", ("l", "l")),
-        ("d", ("h", "")),
-    ] {
+    for (name, io) in [("c", ("h", "h")), ("n", ("l", "l")), ("c2", ("l", "l")), ("d", ("h", ""))] {
         let i = r.find(name).unwrap();
-        assert_eq!(
-            r.port_processing(i),
-            (io.0.to_string(), io.1.to_string()),
-            "{name}"
-        );
+        assert_eq!(r.port_processing(i), (io.0.to_string(), io.1.to_string()), "{name}");
     }
-    r.run_with(RunOptions {
-        stop_when_idle: true,
-    });
+    r.run_with(RunOptions { stop_when_idle: true });
     assert_eq!(r.read_handler("c.count").unwrap(), "500");
     assert_eq!(r.read_handler("c2.count").unwrap(), "500");
     assert_eq!(r.read_handler("d.count").unwrap(), "500");
@@ -116,17 +92,11 @@ fn flat_graph_router_and_agnostic_resolution() {
 fn pull_sink_drains_a_queue() {
     // Discard in pull context gets its own task.
     let mut r = build(
-        &[
-            ("src", "InfiniteSource", "LIMIT 300, BURST 10"),
-            ("q", "Queue", "50"),
-            ("d", "Discard", ""),
-        ],
+        &[("src", "InfiniteSource", "LIMIT 300, BURST 10"), ("q", "Queue", "50"), ("d", "Discard", "")],
         &[("src", 0, "q", 0), ("q", 0, "d", 0)],
     )
     .unwrap();
-    r.run_with(RunOptions {
-        stop_when_idle: true,
-    });
+    r.run_with(RunOptions { stop_when_idle: true });
     let d: u64 = r.read_handler("d.count").unwrap().parse().unwrap();
     let drops: u64 = r.read_handler("q.drops").unwrap().parse().unwrap();
     assert_eq!(d + drops, 300);
@@ -136,11 +106,7 @@ fn pull_sink_drains_a_queue() {
 #[test]
 fn source_in_pull_context() {
     let mut r = build(
-        &[
-            ("src", "InfiniteSource", "LIMIT 7, STOP true"),
-            ("u", "Unqueue", ""),
-            ("d", "Discard", ""),
-        ],
+        &[("src", "InfiniteSource", "LIMIT 7, STOP true"), ("u", "Unqueue", ""), ("d", "Discard", "")],
         &[("src", 0, "u", 0), ("u", 0, "d", 0)],
     )
     .unwrap();
@@ -159,18 +125,10 @@ fn tee_clones_in_order() {
             ("c", "Discard", ""),
             ("d", "Discard", ""),
         ],
-        &[
-            ("src", 0, "t", 0),
-            ("t", 0, "a", 0),
-            ("t", 1, "b", 0),
-            ("b", 0, "c", 0),
-            ("t", 2, "d", 0),
-        ],
+        &[("src", 0, "t", 0), ("t", 0, "a", 0), ("t", 1, "b", 0), ("b", 0, "c", 0), ("t", 2, "d", 0)],
     )
     .unwrap();
-    r.run_with(RunOptions {
-        stop_when_idle: true,
-    });
+    r.run_with(RunOptions { stop_when_idle: true });
     for e in ["a", "c", "d"] {
         assert_eq!(r.read_handler(&format!("{e}.count")).unwrap(), "5");
     }
@@ -179,30 +137,18 @@ fn tee_clones_in_order() {
 #[test]
 fn push_output_into_pull_input_is_rejected() {
     let e = build(
-        &[
-            ("src", "InfiniteSource", ""),
-            ("u", "Unqueue", ""),
-            ("d", "Discard", ""),
-        ],
+        &[("src", "InfiniteSource", ""), ("u", "Unqueue", ""), ("d", "Discard", "")],
         &[("src", 0, "u", 0), ("u", 0, "d", 0)],
     );
     // A source is agnostic, so this one is fine; a Counter in push context feeding Unqueue is not.
     assert!(e.is_ok());
     let e = build(
-        &[
-            ("src", "InfiniteSource", ""),
-            ("t", "Tee", ""),
-            ("u", "Unqueue", ""),
-            ("d", "Discard", ""),
-        ],
+        &[("src", "InfiniteSource", ""), ("t", "Tee", ""), ("u", "Unqueue", ""), ("d", "Discard", "")],
         &[("src", 0, "t", 0), ("t", 0, "u", 0), ("u", 0, "d", 0)],
     )
     .err()
     .unwrap();
-    assert!(
-        e.contains("test.click:101:5: 't' push output 0 connected to 'u' pull input 0"),
-        "{e}"
-    );
+    assert!(e.contains("test.click:101:5: 't' push output 0 connected to 'u' pull input 0"), "{e}");
 }
 
 #[test]
@@ -216,37 +162,22 @@ fn agnostic_in_mixed_context_is_rejected() {
             ("d", "Discard", ""),
         ],
         // c's input is pulled from the queue but its output pushes into a push-only Tee.
-        &[
-            ("src", 0, "q", 0),
-            ("q", 0, "c", 0),
-            ("c", 0, "t", 0),
-            ("t", 0, "d", 0),
-        ],
+        &[("src", 0, "q", 0), ("q", 0, "c", 0), ("c", 0, "t", 0), ("t", 0, "d", 0)],
     )
     .err()
     .unwrap();
-    assert!(
-        e.contains("agnostic 'c' in mixed context: pull input 0, push output 0"),
-        "{e}"
-    );
+    assert!(e.contains("agnostic 'c' in mixed context: pull input 0, push output 0"), "{e}");
 }
 
 #[test]
 fn push_output_used_twice_is_rejected() {
     let e = build(
-        &[
-            ("src", "InfiniteSource", ""),
-            ("a", "Discard", ""),
-            ("b", "Discard", ""),
-        ],
+        &[("src", "InfiniteSource", ""), ("a", "Discard", ""), ("b", "Discard", "")],
         &[("src", 0, "a", 0), ("src", 0, "b", 0)],
     )
     .err()
     .unwrap();
-    assert!(
-        e.contains("test.click:101:5: illegal reuse of 'src' push output 0"),
-        "{e}"
-    );
+    assert!(e.contains("test.click:101:5: illegal reuse of 'src' push output 0"), "{e}");
     assert!(e.contains("'src' output 0 previously used here"), "{e}");
 }
 
@@ -261,13 +192,7 @@ fn pull_input_used_twice_is_rejected() {
             ("u", "Unqueue", ""),
             ("d", "Discard", ""),
         ],
-        &[
-            ("s1", 0, "q1", 0),
-            ("s2", 0, "q2", 0),
-            ("q1", 0, "u", 0),
-            ("q2", 0, "u", 0),
-            ("u", 0, "d", 0),
-        ],
+        &[("s1", 0, "q1", 0), ("s2", 0, "q2", 0), ("q1", 0, "u", 0), ("q2", 0, "u", 0), ("u", 0, "d", 0)],
     )
     .err()
     .unwrap();
@@ -276,12 +201,7 @@ fn pull_input_used_twice_is_rejected() {
 
 #[test]
 fn unused_ports_are_rejected() {
-    let e = build(
-        &[("src", "InfiniteSource", ""), ("c", "Counter", "")],
-        &[("src", 0, "c", 0)],
-    )
-    .err()
-    .unwrap();
+    let e = build(&[("src", "InfiniteSource", ""), ("c", "Counter", "")], &[("src", 0, "c", 0)]).err().unwrap();
     assert!(e.contains("test.click:2:1: 'c' output 0 unused"), "{e}");
     let e = build(&[("d", "Discard", "")], &[]).err().unwrap();
     assert!(e.contains("'d' input 0 unused"), "{e}");
@@ -290,17 +210,8 @@ fn unused_ports_are_rejected() {
 #[test]
 fn ports_out_of_range_are_rejected() {
     let e = build(
-        &[
-            ("src", "InfiniteSource", ""),
-            ("c", "Counter", ""),
-            ("d", "Discard", ""),
-        ],
-        &[
-            ("src", 0, "c", 0),
-            ("c", 0, "d", 0),
-            ("c", 1, "d", 0),
-            ("src", 0, "d", 3),
-        ],
+        &[("src", "InfiniteSource", ""), ("c", "Counter", ""), ("d", "Discard", "")],
+        &[("src", 0, "c", 0), ("c", 0, "d", 0), ("c", 1, "d", 0), ("src", 0, "d", 3)],
     )
     .err()
     .unwrap();
@@ -311,25 +222,19 @@ fn ports_out_of_range_are_rejected() {
 #[test]
 fn all_errors_are_reported_together() {
     let e = build(
-        &[
-            ("src", "InfiniteSource", "LENGTH lots"),
-            ("c", "Countr", ""),
-            ("d", "Discard", ""),
-            ("x", "Counter", ""),
-        ],
+        &[("src", "InfiniteSource", "LENGTH lots"), ("c", "Countr", ""), ("d", "Discard", ""), ("x", "Counter", "")],
         &[("src", 0, "c", 0), ("c", 0, "d", 0), ("x", 2, "d", 0)],
     )
     .err()
     .unwrap();
-    assert!(
-        e.contains("test.click:2:1: unknown element class 'Countr'"),
-        "{e}"
-    );
+    assert!(e.contains("test.click:2:1: unknown element class 'Countr'"), "{e}");
     assert!(e.contains("hint: did you mean 'Counter'?"), "{e}");
     assert!(e.contains("'x' has no output 2"), "{e}");
     assert!(e.contains("'x' input 0 unused"), "{e}");
     assert!(
-        e.contains("test.click:1:1: while configuring 'src :: InfiniteSource': LENGTH: expected unsigned integer, got 'lots'"),
+        e.contains(
+            "test.click:1:1: while configuring 'src :: InfiniteSource': LENGTH: expected unsigned integer, got 'lots'"
+        ),
         "{e}"
     );
 }
@@ -337,20 +242,12 @@ fn all_errors_are_reported_together() {
 #[test]
 fn configuration_errors_name_element_and_argument() {
     let e = build(
-        &[
-            ("q", "Queue", "10, BOGUS 3"),
-            ("s", "InfiniteSource", ""),
-            ("u", "Unqueue", ""),
-            ("d", "Discard", ""),
-        ],
+        &[("q", "Queue", "10, BOGUS 3"), ("s", "InfiniteSource", ""), ("u", "Unqueue", ""), ("d", "Discard", "")],
         &[("s", 0, "q", 0), ("q", 0, "u", 0), ("u", 0, "d", 0)],
     )
     .err()
     .unwrap();
-    assert!(
-        e.contains("while configuring 'q :: Queue': BOGUS: unknown argument"),
-        "{e}"
-    );
+    assert!(e.contains("while configuring 'q :: Queue': BOGUS: unknown argument"), "{e}");
     assert!(e.contains("hint: see `vrouter elements Queue`"), "{e}");
 }
 
@@ -369,27 +266,15 @@ fn two_threads_through_a_queue() {
     let mut r = b.build().unwrap();
     assert_eq!(r.thread_count(), 2);
     assert_eq!(r.thread_of(r.find("c1").unwrap()), 0);
-    assert_eq!(
-        r.thread_of(r.find("q").unwrap()),
-        1,
-        "the queue is pulled on thread 1"
-    );
+    assert_eq!(r.thread_of(r.find("q").unwrap()), 1, "the queue is pulled on thread 1");
     assert_eq!(r.thread_of(r.find("d").unwrap()), 1);
     let handle = r.handle();
     let watcher = std::thread::spawn(move || {
         // Stop once everything has arrived.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while std::time::Instant::now() < deadline {
-            let arrived: u64 = handle
-                .read("d.count")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let dropped: u64 = handle
-                .read("drops")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
+            let arrived: u64 = handle.read("d.count").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+            let dropped: u64 = handle.read("drops").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
             if arrived + dropped == 20000 {
                 break;
             }
@@ -420,47 +305,24 @@ fn static_thread_sched_from_a_configuration() {
     assert_eq!(r.thread_count(), 2);
     assert_eq!(r.thread_of(r.find("src").unwrap()), 0);
     assert_eq!(r.thread_of(r.find("u").unwrap()), 1);
-    let e = build(&[("sched", "StaticThreadSched", "nosuch 1")], &[])
-        .err()
-        .unwrap();
-    assert!(
-        e.contains("StaticThreadSched: no element named 'nosuch'"),
-        "{e}"
-    );
+    let e = build(&[("sched", "StaticThreadSched", "nosuch 1")], &[]).err().unwrap();
+    assert!(e.contains("StaticThreadSched: no element named 'nosuch'"), "{e}");
 }
 
 #[test]
 fn handlers_while_running_and_router_handlers() {
     let mut r = build(
-        &[
-            ("src", "InfiniteSource", "LENGTH 64, BURST 4"),
-            ("c", "Counter", ""),
-            ("d", "Discard", ""),
-        ],
+        &[("src", "InfiniteSource", "LENGTH 64, BURST 4"), ("c", "Counter", ""), ("d", "Discard", "")],
         &[("src", 0, "c", 0), ("c", 0, "d", 0)],
     )
     .unwrap();
     assert_eq!(r.read_handler("list").unwrap(), "3\nsrc\nc\nd\n");
-    assert_eq!(
-        r.read_handler("classes").unwrap(),
-        "Counter\nDiscard\nInfiniteSource\n"
-    );
+    assert_eq!(r.read_handler("classes").unwrap(), "Counter\nDiscard\nInfiniteSource\n");
     assert_eq!(r.read_handler("c.class").unwrap(), "Counter");
     assert_eq!(r.read_handler("src.config").unwrap(), "LENGTH 64, BURST 4");
-    assert!(
-        r.read_handler("c.handlers")
-            .unwrap()
-            .contains("byte_count\n")
-    );
-    assert_eq!(
-        r.read_handler("c.ports").unwrap(),
-        "1 input\npush\n1 output\npush\n"
-    );
-    assert!(
-        r.read_handler("flatconfig")
-            .unwrap()
-            .contains("src [0] -> [0] c;")
-    );
+    assert!(r.read_handler("c.handlers").unwrap().contains("byte_count\n"));
+    assert_eq!(r.read_handler("c.ports").unwrap(), "1 input\npush\n1 output\npush\n");
+    assert!(r.read_handler("flatconfig").unwrap().contains("src [0] -> [0] c;"));
     assert!(r.read_handler("c.nosuch").is_err());
     assert!(r.read_handler("nosuch.count").is_err());
 
@@ -470,11 +332,7 @@ fn handlers_while_running_and_router_handlers() {
         // Wait for the router to start and count something.
         let mut seen = 0u64;
         while std::time::Instant::now() < deadline && seen < 1000 {
-            seen = handle
-                .read("c.count")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
+            seen = handle.read("c.count").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
         handle.write("src.active", "false").unwrap();

@@ -100,19 +100,13 @@ impl Timestamp {
 
     /// From seconds and microseconds (pcap's resolution).
     pub const fn from_sec_usec(sec: i64, usec: i64) -> Timestamp {
-        Timestamp {
-            nanos: sec * 1_000_000_000 + usec * 1_000,
-        }
+        Timestamp { nanos: sec * 1_000_000_000 + usec * 1_000 }
     }
 
     /// The current wall-clock time.
     pub fn now() -> Timestamp {
-        let d = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        Timestamp {
-            nanos: d.as_nanos() as i64,
-        }
+        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        Timestamp { nanos: d.as_nanos() as i64 }
     }
 
     /// Nanoseconds since the epoch.
@@ -158,12 +152,7 @@ pub struct Annotations {
 
 impl Default for Annotations {
     fn default() -> Annotations {
-        Annotations {
-            bytes: [0; ANNO_SIZE],
-            timestamp: Timestamp::ZERO,
-            packet_type: PacketType::Host,
-            device: 0,
-        }
+        Annotations { bytes: [0; ANNO_SIZE], timestamp: Timestamp::ZERO, packet_type: PacketType::Host, device: 0 }
     }
 }
 

@@ -41,15 +41,10 @@ impl Buffer {
         let layout = Self::layout(capacity);
         // SAFETY: the layout has a non-zero size (HEADER > 0).
         let raw = unsafe { alloc::alloc_zeroed(layout) };
-        let Some(ptr) = NonNull::new(raw.cast::<Header>()) else {
-            alloc::handle_alloc_error(layout)
-        };
+        let Some(ptr) = NonNull::new(raw.cast::<Header>()) else { alloc::handle_alloc_error(layout) };
         // SAFETY: `ptr` is valid for writes of a Header (64-byte aligned, HEADER bytes).
         unsafe {
-            ptr.as_ptr().write(Header {
-                refs: AtomicU32::new(1),
-                capacity: capacity as u32,
-            });
+            ptr.as_ptr().write(Header { refs: AtomicU32::new(1), capacity: capacity as u32 });
         }
         Buffer { ptr }
     }

@@ -97,9 +97,7 @@ impl Packet {
         let need = headroom + len + tailroom;
         let mut d = pool::take_descriptor(need);
         d.reset(headroom, len);
-        Packet {
-            d: ManuallyDrop::new(d),
-        }
+        Packet { d: ManuallyDrop::new(d) }
     }
 
     // ---- data ----
@@ -135,10 +133,7 @@ impl Packet {
         if !self.d.buf.is_unique() {
             self.unshare(0);
         }
-        self.d
-            .buf
-            .try_mut()
-            .expect("buffer is unique after unshare")
+        self.d.buf.try_mut().expect("buffer is unique after unshare")
     }
 
     /// Bytes free before the data.
@@ -267,11 +262,7 @@ impl Packet {
 
     fn abs(&self, offset: isize) -> u32 {
         let a = self.d.data as isize + offset;
-        if a < 0 || a as usize > self.d.buf.capacity() {
-            NO_HEADER
-        } else {
-            a as u32
-        }
+        if a < 0 || a as usize > self.d.buf.capacity() { NO_HEADER } else { a as u32 }
     }
 
     fn slice_from(&self, abs: u32) -> Option<&[u8]> {
@@ -436,11 +427,7 @@ impl Packet {
         self.d.anno = other.d.anno;
         let delta = self.d.data as i64 - other.d.data as i64;
         let map = |h: u32| {
-            if h == NO_HEADER {
-                NO_HEADER
-            } else {
-                (h as i64 + delta).max(0) as u32
-            }
+            if h == NO_HEADER { NO_HEADER } else { (h as i64 + delta).max(0) as u32 }
         };
         self.d.mac = map(other.d.mac);
         self.d.net = map(other.d.net);
@@ -458,9 +445,7 @@ impl Clone for Packet {
         d.net = self.d.net;
         d.transport = self.d.transport;
         d.anno = self.d.anno;
-        Packet {
-            d: ManuallyDrop::new(d),
-        }
+        Packet { d: ManuallyDrop::new(d) }
     }
 }
 

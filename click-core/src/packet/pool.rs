@@ -15,6 +15,9 @@ const MAX_SHELLS: usize = 16 * 1024;
 /// Most spare standard buffers a thread keeps.
 const MAX_SPARE: usize = 4 * 1024;
 
+// Descriptors stay boxed in the pool: a `Packet` is a pointer to one, so recycling moves
+// the box itself rather than its contents.
+#[allow(clippy::vec_box)]
 struct Pool {
     /// Descriptors whose buffer is standard-size and unique.
     shells: Vec<Box<Descriptor>>,
@@ -29,9 +32,7 @@ struct Pool {
 
 impl Pool {
     fn placeholder(&mut self) -> Buffer {
-        self.placeholder
-            .get_or_insert_with(|| Buffer::new(0))
-            .clone()
+        self.placeholder.get_or_insert_with(|| Buffer::new(0)).clone()
     }
 }
 
@@ -60,11 +61,7 @@ thread_local! {
 pub fn pool_stats() -> PoolStats {
     POOL.try_with(|p| {
         let p = p.borrow();
-        PoolStats {
-            free_descriptors: p.shells.len(),
-            free_buffers: p.spare.len(),
-            ..p.stats
-        }
+        PoolStats { free_descriptors: p.shells.len(), free_buffers: p.spare.len(), ..p.stats }
     })
     .unwrap_or_default()
 }
@@ -103,23 +100,18 @@ pub(super) fn take_descriptor(capacity: usize) -> Box<Descriptor> {
             }
         }
     });
-    taken.unwrap_or_else(|_| {
-        Box::new(Descriptor::new(Buffer::new(
-            capacity.max(STANDARD_CAPACITY),
-        )))
-    })
+    taken.unwrap_or_else(|_| Box::new(Descriptor::new(Buffer::new(capacity.max(STANDARD_CAPACITY)))))
 }
 
 /// A unique buffer of at least `capacity` bytes.
 pub(super) fn take_buffer(capacity: usize) -> Buffer {
-    if capacity <= STANDARD_CAPACITY {
-        if let Ok(Some(b)) = POOL.try_with(|p| p.borrow_mut().spare.pop()) {
-            return b;
-        }
+    if capacity <= STANDARD_CAPACITY
+        && let Ok(Some(b)) = POOL.try_with(|p| p.borrow_mut().spare.pop())
+    {
+        return b;
     }
     let cap = capacity.max(STANDARD_CAPACITY);
-    POOL.try_with(|p| new_buffer(Some(&mut p.borrow_mut()), cap))
-        .unwrap_or_else(|_| Buffer::new(cap))
+    POOL.try_with(|p| new_buffer(Some(&mut p.borrow_mut()), cap)).unwrap_or_else(|_| Buffer::new(cap))
 }
 
 /// Takes back a buffer that a packet stopped using.

@@ -39,12 +39,7 @@ pub struct BuildError {
 
 impl BuildError {
     fn new(message: impl Into<String>, location: Option<Location>) -> BuildError {
-        BuildError {
-            message: message.into(),
-            location,
-            hint: None,
-            notes: Vec::new(),
-        }
+        BuildError { message: message.into(), location, hint: None, notes: Vec::new() }
     }
 }
 
@@ -163,13 +158,7 @@ impl<'r> RouterBuilder<'r> {
         let mut index = HashMap::new();
         for (id, e) in graph.elements() {
             index.insert(id, b.elements.len());
-            b.push_element(
-                e.name.clone(),
-                e.class.clone(),
-                e.config.clone(),
-                e.location.clone(),
-                Instance::FromClass,
-            );
+            b.push_element(e.name.clone(), e.class.clone(), e.config.clone(), e.location.clone(), Instance::FromClass);
         }
         for c in graph.connections() {
             b.connections.push(PendingConnection {
@@ -193,77 +182,42 @@ impl<'r> RouterBuilder<'r> {
         instance: Instance,
     ) {
         if self.names.contains_key(&name) {
-            self.errors.push(BuildError::new(
-                format!("redeclaration of element '{name}'"),
-                location,
-            ));
+            self.errors.push(BuildError::new(format!("redeclaration of element '{name}'"), location));
             return;
         }
         self.names.insert(name.clone(), self.elements.len());
-        self.elements.push(PendingElement {
-            name,
-            class,
-            config,
-            location,
-            instance,
-            thread: None,
-        });
+        self.elements.push(PendingElement { name, class, config, location, instance, thread: None });
     }
 
     /// Adds an element of a registered class, configured from `config` (Click syntax).
     pub fn element(&mut self, name: &str, class: &str, config: &str) -> &mut Self {
-        self.push_element(
-            name.into(),
-            class.into(),
-            config.into(),
-            None,
-            Instance::FromClass,
-        );
+        self.push_element(name.into(), class.into(), config.into(), None, Instance::FromClass);
         self
     }
 
     /// Adds an element the embedder made and set up itself; it is not configured again.
     pub fn add(&mut self, name: &str, element: impl Element) -> &mut Self {
         let class = element.class_name().to_string();
-        self.push_element(
-            name.into(),
-            class,
-            String::new(),
-            None,
-            Instance::Ready(Box::new(element)),
-        );
+        self.push_element(name.into(), class, String::new(), None, Instance::Ready(Box::new(element)));
         self
     }
 
     /// Adds a boxed element (see [`RouterBuilder::add`]).
     pub fn add_boxed(&mut self, name: &str, element: Box<dyn Element>) -> &mut Self {
         let class = element.class_name().to_string();
-        self.push_element(
-            name.into(),
-            class,
-            String::new(),
-            None,
-            Instance::Ready(element),
-        );
+        self.push_element(name.into(), class, String::new(), None, Instance::Ready(element));
         self
     }
 
     /// Connects output `from_port` of `from` to input `to_port` of `to`.
     pub fn connect(&mut self, from: &str, from_port: usize, to: &str, to_port: usize) -> &mut Self {
         match (self.names.get(from), self.names.get(to)) {
-            (Some(&f), Some(&t)) => self.connections.push(PendingConnection {
-                from: f,
-                from_port,
-                to: t,
-                to_port,
-                location: None,
-            }),
+            (Some(&f), Some(&t)) => {
+                self.connections.push(PendingConnection { from: f, from_port, to: t, to_port, location: None })
+            }
             (f, _) => {
                 let missing = if f.is_none() { from } else { to };
-                self.errors.push(BuildError::new(
-                    format!("undeclared element '{missing}'"),
-                    None,
-                ));
+                self.errors.push(BuildError::new(format!("undeclared element '{missing}'"), None));
             }
         }
         self
@@ -284,10 +238,7 @@ impl<'r> RouterBuilder<'r> {
                 self.elements[i].thread = Some(thread);
                 self.nthreads = self.nthreads.max(thread + 1);
             }
-            None => self.errors.push(BuildError::new(
-                format!("undeclared element '{name}'"),
-                None,
-            )),
+            None => self.errors.push(BuildError::new(format!("undeclared element '{name}'"), None)),
         }
         self
     }
@@ -323,7 +274,10 @@ impl<'r> RouterBuilder<'r> {
                 match (words.next(), words.next().and_then(|t| t.parse::<usize>().ok()), words.next()) {
                     (Some(name), Some(t), None) => placements.push((name.to_string(), t, e.location.clone())),
                     _ => self.errors.push(BuildError::new(
-                        format!("while configuring '{} :: StaticThreadSched': expected 'ELEMENT THREAD', got '{arg}'", e.name),
+                        format!(
+                            "while configuring '{} :: StaticThreadSched': expected 'ELEMENT THREAD', got '{arg}'",
+                            e.name
+                        ),
                         e.location.clone(),
                     )),
                 }
@@ -333,15 +287,14 @@ impl<'r> RouterBuilder<'r> {
             if self.names.contains_key(&name) {
                 self.thread(&name, t);
             } else {
-                self.errors.push(BuildError::new(
-                    format!("StaticThreadSched: no element named '{name}'"),
-                    loc,
-                ));
+                self.errors.push(BuildError::new(format!("StaticThreadSched: no element named '{name}'"), loc));
             }
         }
     }
 
     /// Checks, configures and initializes everything; returns the router or every error found.
+    // The checks walk parallel per-element tables by index, as Click's do.
+    #[allow(clippy::needless_range_loop)]
     pub fn build(self) -> Result<Router, RouterErrors> {
         let mut this = self;
         this.apply_static_thread_sched();
@@ -371,13 +324,9 @@ impl<'r> RouterBuilder<'r> {
                         continue;
                     }
                     None => {
-                        let mut err = BuildError::new(
-                            format!("unknown element class '{}'", e.class),
-                            e.location.clone(),
-                        );
-                        err.hint = registry
-                            .suggest(&e.class)
-                            .map(|s| format!("did you mean '{s}'?"));
+                        let mut err =
+                            BuildError::new(format!("unknown element class '{}'", e.class), e.location.clone());
+                        err.hint = registry.suggest(&e.class).map(|s| format!("did you mean '{s}'?"));
                         errors.push(err);
                         instances.push(None);
                         continue;
@@ -389,16 +338,13 @@ impl<'r> RouterBuilder<'r> {
         let mut elements = elements;
         for (i, e) in elements.iter_mut().enumerate() {
             if let Instance::Ready(_) = e.instance {
-                let Instance::Ready(b) = std::mem::replace(&mut e.instance, Instance::FromClass)
-                else {
+                let Instance::Ready(b) = std::mem::replace(&mut e.instance, Instance::FromClass) else {
                     unreachable!()
                 };
                 instances[i] = Some(b);
             }
         }
-        let this = Checker {
-            elements: &elements,
-        };
+        let this = Checker { elements: &elements };
 
         // 2. Port counts and ranges.
         let mut used_in = vec![0usize; n];
@@ -418,10 +364,7 @@ impl<'r> RouterBuilder<'r> {
             match PortCount::parse(inst.port_count()) {
                 Ok(pc) => (nin[i], nout[i]) = pc.resolve(used_in[i], used_out[i]),
                 Err(e) => {
-                    errors.push(BuildError::new(
-                        format!("'{}': {e}", elements[i].name),
-                        this.loc(i),
-                    ));
+                    errors.push(BuildError::new(format!("'{}': {e}", elements[i].name), this.loc(i)));
                     (nin[i], nout[i]) = (used_in[i], used_out[i]);
                 }
             }
@@ -458,10 +401,7 @@ impl<'r> RouterBuilder<'r> {
                 None => ("a/a", "x/x"),
             };
             let pc = ProcessingCode::parse(code).unwrap_or_else(|e| {
-                errors.push(BuildError::new(
-                    format!("'{}': {e}", elements[i].name),
-                    this.loc(i),
-                ));
+                errors.push(BuildError::new(format!("'{}': {e}", elements[i].name), this.loc(i)));
                 ProcessingCode::parse("a/a").expect("valid code")
             });
             in_proc.push((0..nin[i]).map(|p| pc.input(p)).collect());
@@ -469,28 +409,14 @@ impl<'r> RouterBuilder<'r> {
             flows.push(match FlowCode::parse(flow) {
                 Ok(f) => Some(f),
                 Err(e) => {
-                    errors.push(BuildError::new(
-                        format!("'{}': {e}", elements[i].name),
-                        this.loc(i),
-                    ));
+                    errors.push(BuildError::new(format!("'{}': {e}", elements[i].name), this.loc(i)));
                     None
                 }
             });
         }
         // Internal "connections" from each agnostic input to the agnostic outputs it flows to.
-        let mut edges: Vec<(usize, usize, usize, usize, bool, Option<Location>)> = conns
-            .iter()
-            .map(|c| {
-                (
-                    c.from,
-                    c.from_port,
-                    c.to,
-                    c.to_port,
-                    false,
-                    c.location.clone(),
-                )
-            })
-            .collect();
+        let mut edges: Vec<(usize, usize, usize, usize, bool, Option<Location>)> =
+            conns.iter().map(|c| (c.from, c.from_port, c.to, c.to_port, false, c.location.clone())).collect();
         for i in 0..n {
             for ip in 0..nin[i] {
                 if in_proc[i][ip] != Processing::Agnostic {
@@ -536,11 +462,7 @@ impl<'r> RouterBuilder<'r> {
                                     elements[f].name, pf, fp, elements[t].name, pt, tp
                                 )
                             };
-                            let location = if internal {
-                                this.loc(f)
-                            } else {
-                                loc.clone().or_else(|| this.loc(f))
-                            };
+                            let location = if internal { this.loc(f) } else { loc.clone().or_else(|| this.loc(f)) };
                             errors.push(BuildError::new(msg, location));
                             dead[k] = true;
                         }
@@ -551,11 +473,7 @@ impl<'r> RouterBuilder<'r> {
                 break;
             }
         }
-        for p in in_proc
-            .iter_mut()
-            .flatten()
-            .chain(out_proc.iter_mut().flatten())
-        {
+        for p in in_proc.iter_mut().flatten().chain(out_proc.iter_mut().flatten()) {
             if *p == Processing::Agnostic {
                 *p = Processing::Push;
             }
@@ -565,62 +483,44 @@ impl<'r> RouterBuilder<'r> {
         let mut out_used: HashMap<(usize, usize), usize> = HashMap::new();
         let mut in_used: HashMap<(usize, usize), usize> = HashMap::new();
         for (k, c) in conns.iter().enumerate() {
-            if out_proc[c.from][c.from_port] == Processing::Push {
-                if let Some(&prev) = out_used.get(&(c.from, c.from_port)) {
-                    let mut e = BuildError::new(
-                        format!(
-                            "illegal reuse of '{}' push output {}",
-                            elements[c.from].name, c.from_port
-                        ),
-                        c.location.clone().or_else(|| this.loc(c.from)),
-                    );
-                    e.notes.push((
-                        format!(
-                            "'{}' output {} previously used here",
-                            elements[c.from].name, c.from_port
-                        ),
-                        conns[prev].location.clone(),
-                    ));
-                    errors.push(e);
-                }
+            if out_proc[c.from][c.from_port] == Processing::Push
+                && let Some(&prev) = out_used.get(&(c.from, c.from_port))
+            {
+                let mut e = BuildError::new(
+                    format!("illegal reuse of '{}' push output {}", elements[c.from].name, c.from_port),
+                    c.location.clone().or_else(|| this.loc(c.from)),
+                );
+                e.notes.push((
+                    format!("'{}' output {} previously used here", elements[c.from].name, c.from_port),
+                    conns[prev].location.clone(),
+                ));
+                errors.push(e);
             }
             out_used.entry((c.from, c.from_port)).or_insert(k);
-            if in_proc[c.to][c.to_port] == Processing::Pull {
-                if let Some(&prev) = in_used.get(&(c.to, c.to_port)) {
-                    let mut e = BuildError::new(
-                        format!(
-                            "illegal reuse of '{}' pull input {}",
-                            elements[c.to].name, c.to_port
-                        ),
-                        c.location.clone().or_else(|| this.loc(c.to)),
-                    );
-                    e.notes.push((
-                        format!(
-                            "'{}' input {} previously used here",
-                            elements[c.to].name, c.to_port
-                        ),
-                        conns[prev].location.clone(),
-                    ));
-                    errors.push(e);
-                }
+            if in_proc[c.to][c.to_port] == Processing::Pull
+                && let Some(&prev) = in_used.get(&(c.to, c.to_port))
+            {
+                let mut e = BuildError::new(
+                    format!("illegal reuse of '{}' pull input {}", elements[c.to].name, c.to_port),
+                    c.location.clone().or_else(|| this.loc(c.to)),
+                );
+                e.notes.push((
+                    format!("'{}' input {} previously used here", elements[c.to].name, c.to_port),
+                    conns[prev].location.clone(),
+                ));
+                errors.push(e);
             }
             in_used.entry((c.to, c.to_port)).or_insert(k);
         }
         for i in 0..n {
             for p in 0..nin[i] {
                 if !in_used.contains_key(&(i, p)) {
-                    errors.push(BuildError::new(
-                        format!("'{}' input {p} unused", elements[i].name),
-                        this.loc(i),
-                    ));
+                    errors.push(BuildError::new(format!("'{}' input {p} unused", elements[i].name), this.loc(i)));
                 }
             }
             for p in 0..nout[i] {
                 if !out_used.contains_key(&(i, p)) {
-                    errors.push(BuildError::new(
-                        format!("'{}' output {p} unused", elements[i].name),
-                        this.loc(i),
-                    ));
+                    errors.push(BuildError::new(format!("'{}' output {p} unused", elements[i].name), this.loc(i)));
                 }
             }
         }
@@ -635,19 +535,11 @@ impl<'r> RouterBuilder<'r> {
                 let mut args = Args::new(&elements[i].config).with_addresses(&addresses);
                 if let Err(e) = inst.configure(&mut args) {
                     let mut err = BuildError::new(
-                        format!(
-                            "while configuring '{} :: {}': {e}",
-                            elements[i].name, elements[i].class
-                        ),
+                        format!("while configuring '{} :: {}': {e}", elements[i].name, elements[i].class),
                         this.loc(i),
                     );
-                    if e.message.contains("unknown argument")
-                        || e.message.contains("too many arguments")
-                    {
-                        err.hint = Some(format!(
-                            "see `vrouter elements {}` for its arguments",
-                            elements[i].class
-                        ));
+                    if e.message.contains("unknown argument") || e.message.contains("too many arguments") {
+                        err.hint = Some(format!("see `vrouter elements {}` for its arguments", elements[i].class));
                     }
                     errors.push(err);
                     continue;
@@ -658,14 +550,10 @@ impl<'r> RouterBuilder<'r> {
         if !errors.is_empty() {
             return Err(RouterErrors(errors));
         }
-        let instances: Vec<Box<dyn Element>> = instances
-            .into_iter()
-            .map(|i| i.expect("no errors"))
-            .collect();
+        let instances: Vec<Box<dyn Element>> = instances.into_iter().map(|i| i.expect("no errors")).collect();
 
         // 6. Threads: pull-connected elements share a thread; others follow their pushers.
-        let thread_of =
-            assign_threads(&elements, &conns, &in_proc, nthreads).map_err(RouterErrors)?;
+        let thread_of = assign_threads(&elements, &conns, &in_proc, nthreads).map_err(RouterErrors)?;
 
         // 7. The shared tables.
         let mut out_base = Vec::with_capacity(n);
@@ -687,15 +575,10 @@ impl<'r> RouterBuilder<'r> {
         let mut in_src = vec![None; ni];
         for c in &conns {
             if out_proc[c.from][c.from_port] == Processing::Push {
-                out_dest[out_base[c.from] + c.from_port] = Some(Dest {
-                    slot: (in_base[c.to] + c.to_port) as u32,
-                    thread: thread_of[c.to] as u32,
-                });
+                out_dest[out_base[c.from] + c.from_port] =
+                    Some(Dest { slot: (in_base[c.to] + c.to_port) as u32, thread: thread_of[c.to] as u32 });
             } else {
-                in_src[in_base[c.to] + c.to_port] = Some(Source {
-                    elem: c.from as u32,
-                    port: c.from_port as u32,
-                });
+                in_src[in_base[c.to] + c.to_port] = Some(Source { elem: c.from as u32, port: c.from_port as u32 });
             }
         }
         let (listeners, notified_inputs) = notifiers(&instances, &in_proc, &in_base, &in_src);
@@ -718,9 +601,7 @@ impl<'r> RouterBuilder<'r> {
             notified_inputs,
             nthreads,
             stop: AtomicBool::new(false),
-            crossings: (0..nthreads)
-                .map(|_| ArrayQueue::new(CROSSING_CAPACITY))
-                .collect(),
+            crossings: (0..nthreads).map(|_| ArrayQueue::new(CROSSING_CAPACITY)).collect(),
             crossing_drops: AtomicU64::new(0),
             unconnected_drops: AtomicU64::new(0),
             wakers: (0..nthreads).map(|_| Waker::default()).collect(),
@@ -728,23 +609,15 @@ impl<'r> RouterBuilder<'r> {
             flat_text,
             requirements,
         };
-        let mut states: Vec<ThreadState> =
-            (0..nthreads).map(|t| ThreadState::new(t, ni, n)).collect();
+        let mut states: Vec<ThreadState> = (0..nthreads).map(|t| ThreadState::new(t, ni, n)).collect();
 
         // 8. Initialize, in element order.
         let mut instances = instances;
         for (i, inst) in instances.iter_mut().enumerate() {
-            let mut cx = InitContext {
-                shared: &shared,
-                st: &mut states[thread_of[i]],
-                me: i as u32,
-            };
+            let mut cx = InitContext { shared: &shared, st: &mut states[thread_of[i]], me: i as u32 };
             if let Err(msg) = inst.initialize(&mut cx) {
                 errors.push(BuildError::new(
-                    format!(
-                        "while initializing '{} :: {}': {msg}",
-                        elements[i].name, elements[i].class
-                    ),
+                    format!("while initializing '{} :: {}': {msg}", elements[i].name, elements[i].class),
                     elements[i].location.clone(),
                 ));
             }
@@ -756,9 +629,7 @@ impl<'r> RouterBuilder<'r> {
             return Err(RouterErrors(errors));
         }
 
-        let mut arenas: Vec<Arena> = (0..nthreads)
-            .map(|_| (0..n).map(|_| RefCell::new(None)).collect())
-            .collect();
+        let mut arenas: Vec<Arena> = (0..nthreads).map(|_| (0..n).map(|_| RefCell::new(None)).collect()).collect();
         for (i, inst) in instances.into_iter().enumerate() {
             *arenas[thread_of[i]][i].get_mut() = Some(inst);
         }
@@ -822,33 +693,28 @@ fn assign_threads(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut thread: Vec<Option<usize>> = (0..n)
-        .map(|i| group_thread.get(&find(&mut parent, i)).copied())
-        .collect();
+    let mut thread: Vec<Option<usize>> = (0..n).map(|i| group_thread.get(&find(&mut parent, i)).copied()).collect();
     // Propagate along push connections until nothing changes.
     loop {
         let mut changed = false;
         for c in conns {
-            if thread[c.to].is_none() {
-                if let Some(t) = thread[c.from] {
-                    let g = find(&mut parent, c.to);
-                    for (i, slot) in thread.iter_mut().enumerate() {
-                        if slot.is_none() && find(&mut parent, i) == g {
-                            *slot = Some(t);
-                        }
+            if thread[c.to].is_none()
+                && let Some(t) = thread[c.from]
+            {
+                let g = find(&mut parent, c.to);
+                for (i, slot) in thread.iter_mut().enumerate() {
+                    if slot.is_none() && find(&mut parent, i) == g {
+                        *slot = Some(t);
                     }
-                    changed = true;
                 }
+                changed = true;
             }
         }
         if !changed {
             break;
         }
     }
-    Ok(thread
-        .into_iter()
-        .map(|t| t.unwrap_or(0).min(nthreads - 1))
-        .collect())
+    Ok(thread.into_iter().map(|t| t.unwrap_or(0).min(nthreads - 1)).collect())
 }
 
 /// For each notifier, the elements pulling from it (through pull-only paths); for each pull
@@ -889,9 +755,8 @@ fn notifiers(
                     }
                     continue;
                 }
-                let pull_inputs: Vec<usize> = (0..in_proc[s].len())
-                    .filter(|&q| in_proc[s][q] == Processing::Pull)
-                    .collect();
+                let pull_inputs: Vec<usize> =
+                    (0..in_proc[s].len()).filter(|&q| in_proc[s][q] == Processing::Pull).collect();
                 if pull_inputs.is_empty() {
                     all_notified = false;
                 }

@@ -19,16 +19,8 @@ use crate::runtime::{Arena, Control, Shared, ThreadState, run_thread};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Router-wide handlers (addressed without an element name).
-pub const ROUTER_HANDLERS: &[&str] = &[
-    "list",
-    "classes",
-    "config",
-    "flatconfig",
-    "requirements",
-    "version",
-    "drops",
-    "handlers",
-];
+pub const ROUTER_HANDLERS: &[&str] =
+    &["list", "classes", "config", "flatconfig", "requirements", "version", "drops", "handlers"];
 /// Handlers every element has.
 pub const ELEMENT_HANDLERS: &[&str] = &["name", "class", "config", "ports", "handlers"];
 
@@ -69,9 +61,7 @@ impl Router {
         states: Vec<ThreadState>,
         locations: Vec<Option<Location>>,
     ) -> Router {
-        let controls = (0..shared.nthreads)
-            .map(|_| crossbeam_channel::unbounded())
-            .collect();
+        let controls = (0..shared.nthreads).map(|_| crossbeam_channel::unbounded()).collect();
         Router {
             shared: Arc::new(shared),
             arenas,
@@ -119,12 +109,8 @@ impl Router {
 
     /// Input and output processing of element `i` after resolution, as letters (`"h"`, `"l"`).
     pub fn port_processing(&self, i: usize) -> (String, String) {
-        let code =
-            |v: &Vec<crate::spec::Processing>| v.iter().map(|p| p.code()).collect::<String>();
-        (
-            code(&self.shared.in_proc[i]),
-            code(&self.shared.out_proc[i]),
-        )
+        let code = |v: &Vec<crate::spec::Processing>| v.iter().map(|p| p.code()).collect::<String>();
+        (code(&self.shared.in_proc[i]), code(&self.shared.out_proc[i]))
     }
 
     /// A handle for calling handlers and stopping the router from other threads while it runs.
@@ -147,9 +133,7 @@ impl Router {
         let start = Instant::now();
         self.shared.stop.store(false, Ordering::Release);
         self.running.store(true, Ordering::Release);
-        let loop_opts = crate::runtime::LoopOptions {
-            stop_when_idle: opts.stop_when_idle,
-        };
+        let loop_opts = crate::runtime::LoopOptions { stop_when_idle: opts.stop_when_idle };
         let shared: &Shared = &self.shared;
         let controls = &self.controls;
         let mut work: Vec<(&mut Arena, &mut ThreadState)> =
@@ -187,9 +171,7 @@ impl Router {
         let Some(elem) = elem else {
             return router_handler(&self.shared, handler);
         };
-        let i = self
-            .find(elem)
-            .ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
+        let i = self.find(elem).ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
         if let Some(v) = element_builtin(&self.shared, i, handler, self.handler_names(i)) {
             return Ok(v);
         }
@@ -201,27 +183,18 @@ impl Router {
     pub fn write_handler(&mut self, full_name: &str, value: &str) -> Result<(), HandlerError> {
         let (elem, handler) = Self::split_handler(full_name);
         let elem = elem.ok_or_else(|| HandlerError::NotWritable(handler.to_string()))?;
-        let i = self
-            .find(elem)
-            .ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
+        let i = self.find(elem).ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
         let t = self.shared.thread_of[i];
-        crate::runtime::write_handler_in(
-            &self.shared,
-            &self.arenas[t],
-            &mut self.states[t],
-            i,
-            handler,
-            value,
-        )
+        crate::runtime::write_handler_in(&self.shared, &self.arenas[t], &mut self.states[t], i, handler, value)
     }
 
     fn handler_names(&self, i: usize) -> Vec<String> {
         let arena = &self.arenas[self.shared.thread_of[i]];
         let mut names: Vec<String> = ELEMENT_HANDLERS.iter().map(|s| s.to_string()).collect();
-        if let Ok(g) = arena[i].try_borrow() {
-            if let Some(el) = g.as_ref() {
-                names.extend(el.handlers().iter().map(|h| h.name.to_string()));
-            }
+        if let Ok(g) = arena[i].try_borrow()
+            && let Some(el) = g.as_ref()
+        {
+            names.extend(el.handlers().iter().map(|h| h.name.to_string()));
         }
         names
     }
@@ -254,8 +227,7 @@ fn element_builtin(s: &Shared, i: usize, handler: &str, names: Vec<String>) -> O
                 }
                 out
             };
-            side(s.ninputs[i], "input", &s.in_proc[i])
-                + &side(s.noutputs[i], "output", &s.out_proc[i])
+            side(s.ninputs[i], "input", &s.in_proc[i]) + &side(s.noutputs[i], "output", &s.out_proc[i])
         }
         "handlers" => names.iter().map(|n| format!("{n}\n")).collect(),
         _ => return None,
@@ -285,9 +257,8 @@ impl RouterHandle {
     }
 
     fn locate(&self, full_name: &str) -> Result<(usize, String), HandlerError> {
-        let (elem, handler) = full_name
-            .rsplit_once('.')
-            .ok_or_else(|| HandlerError::NoSuchHandler(full_name.to_string()))?;
+        let (elem, handler) =
+            full_name.rsplit_once('.').ok_or_else(|| HandlerError::NoSuchHandler(full_name.to_string()))?;
         let i = self
             .shared
             .names
@@ -317,12 +288,9 @@ impl RouterHandle {
             return router_handler(&self.shared, full_name);
         }
         let (i, handler) = self.locate(full_name)?;
-        if let Some(v) = element_builtin(
-            &self.shared,
-            i,
-            &handler,
-            ELEMENT_HANDLERS.iter().map(|s| s.to_string()).collect(),
-        ) {
+        if let Some(v) =
+            element_builtin(&self.shared, i, &handler, ELEMENT_HANDLERS.iter().map(|s| s.to_string()).collect())
+        {
             return Ok(v);
         }
         if !self.is_running() {
@@ -330,13 +298,7 @@ impl RouterHandle {
         }
         let t = self.shared.thread_of[i];
         let (tx, rx) = crossbeam_channel::bounded(1);
-        self.controls[t]
-            .send(Control::Read {
-                elem: i,
-                handler,
-                reply: tx,
-            })
-            .map_err(|_| HandlerError::NotRunning)?;
+        self.controls[t].send(Control::Read { elem: i, handler, reply: tx }).map_err(|_| HandlerError::NotRunning)?;
         self.shared.wakers[t].wake();
         self.wait(rx)
     }
@@ -350,12 +312,7 @@ impl RouterHandle {
         let t = self.shared.thread_of[i];
         let (tx, rx) = crossbeam_channel::bounded(1);
         self.controls[t]
-            .send(Control::Write {
-                elem: i,
-                handler,
-                value: value.to_string(),
-                reply: tx,
-            })
+            .send(Control::Write { elem: i, handler, value: value.to_string(), reply: tx })
             .map_err(|_| HandlerError::NotRunning)?;
         self.shared.wakers[t].wake();
         self.wait(rx)
@@ -382,9 +339,7 @@ fn router_handler(s: &Shared, handler: &str) -> Result<String, HandlerError> {
         "flatconfig" => s.flat_text.clone().unwrap_or_else(|| simple_flat(s)),
         "requirements" => s.requirements.iter().map(|r| format!("{r}\n")).collect(),
         "version" => VERSION.to_string(),
-        "drops" => (s.unconnected_drops.load(Ordering::Relaxed)
-            + s.crossing_drops.load(Ordering::Relaxed))
-        .to_string(),
+        "drops" => (s.unconnected_drops.load(Ordering::Relaxed) + s.crossing_drops.load(Ordering::Relaxed)).to_string(),
         "handlers" => ROUTER_HANDLERS.iter().map(|h| format!("{h}\n")).collect(),
         other => return Err(HandlerError::NoSuchHandler(other.to_string())),
     })
@@ -394,27 +349,18 @@ fn router_handler(s: &Shared, handler: &str) -> Result<String, HandlerError> {
 fn simple_flat(s: &Shared) -> String {
     let mut out = String::new();
     for i in 0..s.names.len() {
-        out.push_str(&format!(
-            "{} :: {}({});\n",
-            s.names[i], s.classes[i], s.configs[i]
-        ));
+        out.push_str(&format!("{} :: {}({});\n", s.names[i], s.classes[i], s.configs[i]));
     }
     for i in 0..s.names.len() {
         for p in 0..s.noutputs[i] {
             if let Some(d) = s.out_dest[s.out_base[i] + p] {
                 let (to, tp) = s.slot_owner[d.slot as usize];
-                out.push_str(&format!(
-                    "{} [{p}] -> [{tp}] {};\n",
-                    s.names[i], s.names[to as usize]
-                ));
+                out.push_str(&format!("{} [{p}] -> [{tp}] {};\n", s.names[i], s.names[to as usize]));
             }
         }
         for p in 0..s.ninputs[i] {
             if let Some(src) = s.in_src[s.in_base[i] + p] {
-                out.push_str(&format!(
-                    "{} [{}] -> [{p}] {};\n",
-                    s.names[src.elem as usize], src.port, s.names[i]
-                ));
+                out.push_str(&format!("{} [{}] -> [{p}] {};\n", s.names[src.elem as usize], src.port, s.names[i]));
             }
         }
     }

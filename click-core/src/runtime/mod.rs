@@ -92,10 +92,10 @@ pub(crate) struct Waker {
 
 impl Waker {
     pub fn wake(&self) {
-        if self.sleeping.load(Ordering::Acquire) {
-            if let Some(t) = self.thread.lock().expect("waker lock").as_ref() {
-                t.unpark();
-            }
+        if self.sleeping.load(Ordering::Acquire)
+            && let Some(t) = self.thread.lock().expect("waker lock").as_ref()
+        {
+            t.unpark();
         }
     }
 }
@@ -203,6 +203,13 @@ impl ThreadState {
             return;
         }
         self.pending[slot as usize].append(b);
+        if b.capacity() == 0 {
+            // `append` swapped storage with an empty slot: hand the caller recycled storage
+            // so that its next batch does not allocate.
+            if let Some(f) = self.free.pop() {
+                *b = f;
+            }
+        }
         self.mark_ready(slot);
     }
 
@@ -215,12 +222,7 @@ impl ThreadState {
     pub fn add_task(&mut self, elem: u32, tickets: u32) {
         let tickets = tickets.clamp(1, MAX_TICKETS);
         let idx = self.tasks.len();
-        self.tasks.push(Task {
-            elem,
-            stride: STRIDE1 / tickets as u64,
-            pass: self.global_pass,
-            scheduled: true,
-        });
+        self.tasks.push(Task { elem, stride: STRIDE1 / tickets as u64, pass: self.global_pass, scheduled: true });
         self.task_of[elem as usize] = Some(idx);
     }
 
@@ -320,18 +322,12 @@ impl<'a> Context<'a> {
 
     /// Processing of input `port` after resolution (push or pull).
     pub fn input_processing(&self, port: usize) -> Processing {
-        self.shared.in_proc[self.me as usize]
-            .get(port)
-            .copied()
-            .unwrap_or(Processing::Push)
+        self.shared.in_proc[self.me as usize].get(port).copied().unwrap_or(Processing::Push)
     }
 
     /// Processing of output `port` after resolution (push or pull).
     pub fn output_processing(&self, port: usize) -> Processing {
-        self.shared.out_proc[self.me as usize]
-            .get(port)
-            .copied()
-            .unwrap_or(Processing::Push)
+        self.shared.out_proc[self.me as usize].get(port).copied().unwrap_or(Processing::Push)
     }
 
     /// The thread running this element.
@@ -356,9 +352,7 @@ impl<'a> Context<'a> {
             Some(d) if d.thread as usize == self.st.id => self.st.enqueue(d.slot, p),
             Some(d) => self.cross(d, p),
             None => {
-                self.shared
-                    .unconnected_drops
-                    .fetch_add(1, Ordering::Relaxed);
+                self.shared.unconnected_drops.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -374,9 +368,7 @@ impl<'a> Context<'a> {
                 }
             }
             None => {
-                self.shared
-                    .unconnected_drops
-                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                self.shared.unconnected_drops.fetch_add(batch.len() as u64, Ordering::Relaxed);
                 batch.drain();
             }
         }
@@ -384,8 +376,7 @@ impl<'a> Context<'a> {
 
     /// True when output `port` exists and is connected.
     pub fn output_connected(&self, port: usize) -> bool {
-        self.dest(port).is_some()
-            || (port < self.noutputs() && self.output_processing(port) == Processing::Pull)
+        self.dest(port).is_some() || (port < self.noutputs() && self.output_processing(port) == Processing::Pull)
     }
 
     #[cold]
@@ -412,12 +403,7 @@ impl<'a> Context<'a> {
             return None;
         };
         let el = guard.as_mut()?;
-        let mut sub = Context {
-            shared: self.shared,
-            arena: self.arena,
-            st: &mut *self.st,
-            me: src.elem,
-        };
+        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: src.elem };
         el.pull(&mut sub, src.port as usize)
     }
 
@@ -436,12 +422,7 @@ impl<'a> Context<'a> {
             return 0;
         };
         let Some(el) = guard.as_mut() else { return 0 };
-        let mut sub = Context {
-            shared: self.shared,
-            arena: self.arena,
-            st: &mut *self.st,
-            me: src.elem,
-        };
+        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: src.elem };
         el.pull_batch(&mut sub, src.port as usize, max, out)
     }
 
@@ -492,10 +473,7 @@ impl<'a> Context<'a> {
     /// True when a notifier upstream of pull input `port` will wake this element's task, so
     /// the task may sleep when its inputs are empty.
     pub fn input_is_notified(&self, port: usize) -> bool {
-        self.shared.notified_inputs[self.me as usize]
-            .get(port)
-            .copied()
-            .unwrap_or(false)
+        self.shared.notified_inputs[self.me as usize].get(port).copied().unwrap_or(false)
     }
 
     /// The time the driver read at the start of this scheduling round: no clock read, at
@@ -535,18 +513,12 @@ impl<'a> InitContext<'a> {
 
     /// Processing of input `port` (push or pull).
     pub fn input_processing(&self, port: usize) -> Processing {
-        self.shared.in_proc[self.me as usize]
-            .get(port)
-            .copied()
-            .unwrap_or(Processing::Push)
+        self.shared.in_proc[self.me as usize].get(port).copied().unwrap_or(Processing::Push)
     }
 
     /// Processing of output `port` (push or pull).
     pub fn output_processing(&self, port: usize) -> Processing {
-        self.shared.out_proc[self.me as usize]
-            .get(port)
-            .copied()
-            .unwrap_or(Processing::Push)
+        self.shared.out_proc[self.me as usize].get(port).copied().unwrap_or(Processing::Push)
     }
 
     /// Gives the element a task with `tickets` (Click's default 1024), scheduled at start.
@@ -566,10 +538,7 @@ impl<'a> InitContext<'a> {
 
     /// True when a notifier upstream of pull input `port` will wake this element's task.
     pub fn input_is_notified(&self, port: usize) -> bool {
-        self.shared.notified_inputs[self.me as usize]
-            .get(port)
-            .copied()
-            .unwrap_or(false)
+        self.shared.notified_inputs[self.me as usize].get(port).copied().unwrap_or(false)
     }
 
     /// Number of threads of the router.
@@ -584,11 +553,7 @@ impl<'a> InitContext<'a> {
 }
 
 /// Delivers pending batches until none is left (see the module documentation).
-pub(crate) fn flush(
-    shared: &Shared,
-    arena: &[RefCell<Option<Box<dyn Element>>>],
-    st: &mut ThreadState,
-) {
+pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>], st: &mut ThreadState) {
     while let Some(slot) = st.ready.pop() {
         st.queued[slot as usize] = false;
         let mut batch = std::mem::take(&mut st.pending[slot as usize]);
@@ -601,12 +566,7 @@ pub(crate) fn flush(
         match arena[elem as usize].try_borrow_mut() {
             Ok(mut guard) => {
                 if let Some(el) = guard.as_mut() {
-                    let mut cx = Context {
-                        shared,
-                        arena,
-                        st: &mut *st,
-                        me: elem,
-                    };
+                    let mut cx = Context { shared, arena, st: &mut *st, me: elem };
                     el.push(&mut cx, port as usize, &mut batch);
                 }
             }
@@ -630,12 +590,7 @@ pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, tas
     let worked = match arena[elem as usize].try_borrow_mut() {
         Ok(mut guard) => match guard.as_mut() {
             Some(el) => {
-                let mut cx = Context {
-                    shared,
-                    arena,
-                    st: &mut *st,
-                    me: elem,
-                };
+                let mut cx = Context { shared, arena, st: &mut *st, me: elem };
                 el.run_task(&mut cx)
             }
             None => false,
@@ -648,16 +603,11 @@ pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, tas
 
 /// Fires one timer and delivers what it pushed.
 pub(crate) fn run_timer(shared: &Shared, arena: &Arena, st: &mut ThreadState, t: TimerEntry) {
-    if let Ok(mut guard) = arena[t.elem as usize].try_borrow_mut() {
-        if let Some(el) = guard.as_mut() {
-            let mut cx = Context {
-                shared,
-                arena,
-                st: &mut *st,
-                me: t.elem,
-            };
-            el.run_timer(&mut cx, t.id);
-        }
+    if let Ok(mut guard) = arena[t.elem as usize].try_borrow_mut()
+        && let Some(el) = guard.as_mut()
+    {
+        let mut cx = Context { shared, arena, st: &mut *st, me: t.elem };
+        el.run_timer(&mut cx, t.id);
     }
     flush(shared, arena, st);
 }

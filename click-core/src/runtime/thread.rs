@@ -19,28 +19,13 @@ const POLL_SLEEP: Duration = Duration::from_micros(100);
 
 /// A request to a running thread.
 pub(crate) enum Control {
-    Read {
-        elem: usize,
-        handler: String,
-        reply: Sender<Result<String, HandlerError>>,
-    },
-    Write {
-        elem: usize,
-        handler: String,
-        value: String,
-        reply: Sender<Result<(), HandlerError>>,
-    },
+    Read { elem: usize, handler: String, reply: Sender<Result<String, HandlerError>> },
+    Write { elem: usize, handler: String, value: String, reply: Sender<Result<(), HandlerError>> },
 }
 
 /// Reads a handler of an element in `arena`.
-pub(crate) fn read_handler(
-    arena: &Arena,
-    elem: usize,
-    handler: &str,
-) -> Result<String, HandlerError> {
-    let guard = arena[elem]
-        .try_borrow()
-        .map_err(|_| HandlerError::Failed("element busy".into()))?;
+pub(crate) fn read_handler(arena: &Arena, elem: usize, handler: &str) -> Result<String, HandlerError> {
+    let guard = arena[elem].try_borrow().map_err(|_| HandlerError::Failed("element busy".into()))?;
     let el = guard.as_ref().ok_or(HandlerError::NotRunning)?;
     el.read_handler(handler)
 }
@@ -55,16 +40,9 @@ pub(crate) fn write_handler(
     value: &str,
 ) -> Result<(), HandlerError> {
     let result = {
-        let mut guard = arena[elem]
-            .try_borrow_mut()
-            .map_err(|_| HandlerError::Failed("element busy".into()))?;
+        let mut guard = arena[elem].try_borrow_mut().map_err(|_| HandlerError::Failed("element busy".into()))?;
         let el = guard.as_mut().ok_or(HandlerError::NotRunning)?;
-        let mut cx = Context {
-            shared,
-            arena,
-            st: &mut *st,
-            me: elem as u32,
-        };
+        let mut cx = Context { shared, arena, st: &mut *st, me: elem as u32 };
         el.write_handler(handler, value, &mut cx)
     };
     flush(shared, arena, st);
@@ -73,19 +51,10 @@ pub(crate) fn write_handler(
 
 fn handle_control(shared: &Shared, arena: &Arena, st: &mut ThreadState, msg: Control) {
     match msg {
-        Control::Read {
-            elem,
-            handler,
-            reply,
-        } => {
+        Control::Read { elem, handler, reply } => {
             let _ = reply.send(read_handler(arena, elem, &handler));
         }
-        Control::Write {
-            elem,
-            handler,
-            value,
-            reply,
-        } => {
+        Control::Write { elem, handler, value, reply } => {
             let _ = reply.send(write_handler(shared, arena, st, elem, &handler, &value));
         }
     }
@@ -159,18 +128,13 @@ pub(crate) fn run_thread(
             std::hint::spin_loop();
             continue;
         }
-        let mut timeout = st.next_timer().map_or(MAX_SLEEP, |at| {
-            at.saturating_duration_since(now).min(MAX_SLEEP)
-        });
+        let mut timeout = st.next_timer().map_or(MAX_SLEEP, |at| at.saturating_duration_since(now).min(MAX_SLEEP));
         if !nothing_scheduled {
             timeout = timeout.min(POLL_SLEEP);
         }
         waker.sleeping.store(true, Ordering::SeqCst);
         // Re-check after announcing sleep so that a wake-up sent in between is not lost.
-        if control.is_empty()
-            && shared.crossings[st.id].is_empty()
-            && !shared.stop.load(Ordering::SeqCst)
-        {
+        if control.is_empty() && shared.crossings[st.id].is_empty() && !shared.stop.load(Ordering::SeqCst) {
             std::thread::park_timeout(timeout);
         }
         waker.sleeping.store(false, Ordering::SeqCst);

@@ -46,22 +46,12 @@ click_core::documented! {
 impl Queue {
     /// An empty queue of the default capacity, reporting `class` as its class name.
     pub fn new(class: &'static str) -> Queue {
-        Queue {
-            class,
-            packets: VecDeque::new(),
-            capacity: DEFAULT_CAPACITY,
-            highwater: 0,
-            drops: 0,
-        }
+        Queue { class, packets: VecDeque::new(), capacity: DEFAULT_CAPACITY, highwater: 0, drops: 0 }
     }
 
     /// A queue holding at most `capacity` packets.
     pub fn with_capacity(capacity: usize) -> Queue {
-        Queue {
-            capacity,
-            packets: VecDeque::with_capacity(capacity),
-            ..Queue::new("Queue")
-        }
+        Queue { capacity, packets: VecDeque::with_capacity(capacity), ..Queue::new("Queue") }
     }
 
     /// Packets held.
@@ -123,13 +113,7 @@ impl Element for Queue {
         self.packets.pop_front()
     }
 
-    fn pull_batch(
-        &mut self,
-        _cx: &mut Context<'_>,
-        _port: usize,
-        max: usize,
-        out: &mut Batch,
-    ) -> usize {
+    fn pull_batch(&mut self, _cx: &mut Context<'_>, _port: usize, max: usize, out: &mut Batch) -> usize {
         let n = max.min(self.packets.len());
         out.extend(self.packets.drain(..n));
         n
@@ -157,12 +141,7 @@ impl Element for Queue {
         })
     }
 
-    fn write_handler(
-        &mut self,
-        name: &str,
-        value: &str,
-        _cx: &mut Context<'_>,
-    ) -> Result<(), HandlerError> {
+    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
             "reset_counts" => {
                 self.drops = 0;
@@ -170,9 +149,8 @@ impl Element for Queue {
             }
             "reset" => self.packets.clear(),
             "capacity" => {
-                let cap: usize = Args::new(value)
-                    .read_mp("CAPACITY")
-                    .map_err(|e| HandlerError::Failed(e.to_string()))?;
+                let cap: usize =
+                    Args::new(value).read_mp("CAPACITY").map_err(|e| HandlerError::Failed(e.to_string()))?;
                 self.capacity = cap;
                 while self.packets.len() > cap {
                     self.packets.pop_back();

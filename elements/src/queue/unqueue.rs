@@ -40,23 +40,14 @@ const MAX_BURST: usize = 256;
 
 impl Default for Unqueue {
     fn default() -> Self {
-        Unqueue {
-            burst: 1,
-            active: true,
-            count: 0,
-            batch: Batch::new(),
-        }
+        Unqueue { burst: 1, active: true, count: 0, batch: Batch::new() }
     }
 }
 
 impl Unqueue {
     /// An Unqueue moving up to `burst` packets per run.
     pub fn with_burst(burst: usize) -> Unqueue {
-        Unqueue {
-            burst: burst.clamp(1, MAX_BURST),
-            batch: Batch::with_capacity(burst),
-            ..Default::default()
-        }
+        Unqueue { burst: burst.clamp(1, MAX_BURST), batch: Batch::with_capacity(burst), ..Default::default() }
     }
 }
 
@@ -73,11 +64,7 @@ impl Element for Unqueue {
         let burst: i64 = args.read_p_or("BURST", 1)?;
         self.active = args.read_or("ACTIVE", true)?;
         args.complete()?;
-        self.burst = if burst <= 0 {
-            MAX_BURST
-        } else {
-            (burst as usize).min(MAX_BURST)
-        };
+        self.burst = if burst <= 0 { MAX_BURST } else { (burst as usize).min(MAX_BURST) };
         self.batch = Batch::with_capacity(self.burst);
         Ok(())
     }
@@ -126,12 +113,7 @@ impl Element for Unqueue {
         })
     }
 
-    fn write_handler(
-        &mut self,
-        name: &str,
-        value: &str,
-        cx: &mut Context<'_>,
-    ) -> Result<(), HandlerError> {
+    fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
         let bad = |e: ArgError| HandlerError::Failed(e.to_string());
         match name {
             "reset" => self.count = 0,

@@ -54,10 +54,7 @@ impl Rate {
         let elapsed = now.saturating_duration_since(start).as_secs_f64();
         if elapsed >= RATE_EPOCH_SECS {
             let w = 1.0 / f64::from(1u32 << RATE_SHIFT);
-            let (p, b) = (
-                self.epoch_packets as f64 / elapsed,
-                self.epoch_bytes as f64 / elapsed,
-            );
+            let (p, b) = (self.epoch_packets as f64 / elapsed, self.epoch_bytes as f64 / elapsed);
             if self.packets_per_sec == 0.0 && self.bytes_per_sec == 0.0 {
                 (self.packets_per_sec, self.bytes_per_sec) = (p, b);
             } else {
@@ -129,12 +126,7 @@ impl Element for Counter {
         })
     }
 
-    fn write_handler(
-        &mut self,
-        name: &str,
-        _value: &str,
-        _cx: &mut Context<'_>,
-    ) -> Result<(), HandlerError> {
+    fn write_handler(&mut self, name: &str, _value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
             "reset" | "reset_counts" => {
                 *self = Counter::default();

@@ -63,10 +63,7 @@ impl Element for Discard {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[
-            HandlerInfo::read("count"),
-            HandlerInfo::write("reset_counts"),
-        ];
+        const H: &[HandlerInfo] = &[HandlerInfo::read("count"), HandlerInfo::write("reset_counts")];
         H
     }
 
@@ -77,12 +74,7 @@ impl Element for Discard {
         }
     }
 
-    fn write_handler(
-        &mut self,
-        name: &str,
-        _value: &str,
-        _cx: &mut Context<'_>,
-    ) -> Result<(), HandlerError> {
+    fn write_handler(&mut self, name: &str, _value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
             "reset_counts" => {
                 self.count = 0;

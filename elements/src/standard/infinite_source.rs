@@ -1,9 +1,7 @@
 use click_core::args::{Args, Data};
 use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
-use click_core::{
-    ArgError, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp,
-};
+use click_core::{ArgError, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp};
 
 /// Payload used when no DATA is given: 64 bytes.
 const DEFAULT_DATA: &[u8] = b"vrouter InfiniteSource: sample payload, sixty-four bytes long.\n\n";
@@ -74,13 +72,7 @@ impl InfiniteSource {
     /// A source of `length`-byte packets, `limit` of them (`-1` for endless), stopping the
     /// router at the end when `stop`.
     pub fn new(length: usize, limit: i64, burst: usize, stop: bool) -> InfiniteSource {
-        let mut s = InfiniteSource {
-            length: Some(length),
-            limit,
-            burst: burst.max(1),
-            stop,
-            ..Default::default()
-        };
+        let mut s = InfiniteSource { length: Some(length), limit, burst: burst.max(1), stop, ..Default::default() };
         s.setup_packet();
         s
     }
@@ -100,9 +92,7 @@ impl InfiniteSource {
         if self.limit < 0 {
             self.burst
         } else {
-            (self.limit as u64)
-                .saturating_sub(self.count)
-                .min(self.burst as u64) as usize
+            (self.limit as u64).saturating_sub(self.count).min(self.burst as u64) as usize
         }
     }
 
@@ -176,11 +166,7 @@ impl Element for InfiniteSource {
             cx.unschedule();
             return false;
         }
-        let now = if self.timestamp {
-            cx.now()
-        } else {
-            Timestamp::ZERO
-        };
+        let now = if self.timestamp { cx.now() } else { Timestamp::ZERO };
         let mut batch = std::mem::take(&mut self.batch);
         for _ in 0..n {
             batch.push(self.make(now));
@@ -202,11 +188,7 @@ impl Element for InfiniteSource {
             return None;
         }
         self.count += 1;
-        let now = if self.timestamp {
-            cx.now()
-        } else {
-            Timestamp::ZERO
-        };
+        let now = if self.timestamp { cx.now() } else { Timestamp::ZERO };
         Some(self.make(now))
     }
 
@@ -233,12 +215,7 @@ impl Element for InfiniteSource {
         })
     }
 
-    fn write_handler(
-        &mut self,
-        name: &str,
-        value: &str,
-        cx: &mut Context<'_>,
-    ) -> Result<(), HandlerError> {
+    fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
         let mut args = Args::new(value);
         let bad = |e: ArgError| HandlerError::Failed(e.to_string());
         match name {

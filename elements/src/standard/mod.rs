@@ -20,39 +20,19 @@ use click_core::{ElementClass, Registry};
 
 /// Registers this family's classes.
 pub fn register(r: &mut Registry) {
-    r.register(ElementClass {
-        name: "Counter",
-        make: || Box::new(Counter::default()),
-        doc: Counter::DOC,
-    });
-    r.register(ElementClass {
-        name: "Discard",
-        make: || Box::new(Discard::default()),
-        doc: Discard::DOC,
-    });
-    r.register(ElementClass {
-        name: "Idle",
-        make: || Box::new(Idle),
-        doc: Idle::DOC,
-    });
+    r.register(ElementClass { name: "Counter", make: || Box::new(Counter::default()), doc: Counter::DOC });
+    r.register(ElementClass { name: "Discard", make: || Box::new(Discard::default()), doc: Discard::DOC });
+    r.register(ElementClass { name: "Idle", make: || Box::new(Idle), doc: Idle::DOC });
     r.register(ElementClass {
         name: "InfiniteSource",
         make: || Box::new(InfiniteSource::default()),
         doc: InfiniteSource::DOC,
     });
-    r.register(ElementClass {
-        name: "Null",
-        make: || Box::new(Null),
-        doc: Null::DOC,
-    });
+    r.register(ElementClass { name: "Null", make: || Box::new(Null), doc: Null::DOC });
     r.register(ElementClass {
         name: "StaticThreadSched",
         make: || Box::new(StaticThreadSched),
         doc: StaticThreadSched::DOC,
     });
-    r.register(ElementClass {
-        name: "Tee",
-        make: || Box::new(Tee::default()),
-        doc: Tee::DOC,
-    });
+    r.register(ElementClass { name: "Tee", make: || Box::new(Tee::default()), doc: Tee::DOC });
 }

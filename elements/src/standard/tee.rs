@@ -43,9 +43,7 @@ impl Element for Tee {
 
     fn initialize(&mut self, cx: &mut click_core::InitContext<'_>) -> Result<(), String> {
         match self.expected {
-            Some(n) if n != cx.noutputs() => {
-                Err(format!("{} outputs connected, N is {n}", cx.noutputs()))
-            }
+            Some(n) if n != cx.noutputs() => Err(format!("{} outputs connected, N is {n}", cx.noutputs())),
             _ => Ok(()),
         }
     }
