@@ -352,7 +352,7 @@ mod tests {
         assert!(!split.flows(1, 0));
         let neg = FlowCode::parse("x/[^x]y").unwrap();
         assert!(!neg.flows(0, 0));
-        assert!(neg.flows(0, 1) == false);
+        assert!(!neg.flows(0, 1));
         let neg2 = FlowCode::parse("xz/[^x]").unwrap();
         assert!(neg2.flows(1, 0));
         assert!(!neg2.flows(0, 0));
