@@ -5,6 +5,7 @@
 //! registry holding every class here; embedders add their own classes to it.
 
 pub mod queue;
+pub mod wire;
 pub mod standard;
 
 use click_core::Registry;
