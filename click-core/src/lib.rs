@@ -13,6 +13,7 @@
 
 pub mod args;
 pub mod batch;
+pub mod chatter;
 pub mod element;
 pub mod net;
 pub mod packet;

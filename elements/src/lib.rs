@@ -4,9 +4,10 @@
 //! elements (synopsis, ports, keywords, handlers, example). [`standard_registry`] returns a
 //! registry holding every class here; embedders add their own classes to it.
 
+pub mod classifier;
 pub mod queue;
-pub mod wire;
 pub mod standard;
+pub mod wire;
 
 use click_core::Registry;
 
@@ -14,6 +15,7 @@ use click_core::Registry;
 pub fn standard_registry() -> Registry {
     let mut r = Registry::new();
     standard::register(&mut r);
+    classifier::register(&mut r);
     queue::register(&mut r);
     r
 }

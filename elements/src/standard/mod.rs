@@ -5,16 +5,26 @@ mod discard;
 mod idle;
 mod infinite_source;
 mod null;
+mod paint;
+mod paint_tee;
+mod print;
 mod static_thread_sched;
+mod strip;
 mod tee;
+mod unstrip;
 
 pub use counter::Counter;
 pub use discard::Discard;
 pub use idle::Idle;
 pub use infinite_source::InfiniteSource;
 pub use null::Null;
+pub use paint::Paint;
+pub use paint_tee::PaintTee;
+pub use print::Print;
 pub use static_thread_sched::StaticThreadSched;
+pub use strip::Strip;
 pub use tee::Tee;
+pub use unstrip::Unstrip;
 
 use click_core::{ElementClass, Registry};
 
@@ -35,4 +45,9 @@ pub fn register(r: &mut Registry) {
         doc: StaticThreadSched::DOC,
     });
     r.register(ElementClass { name: "Tee", make: || Box::new(Tee::default()), doc: Tee::DOC });
+    r.register(ElementClass { name: "Strip", make: || Box::new(Strip::default()), doc: Strip::DOC });
+    r.register(ElementClass { name: "Unstrip", make: || Box::new(Unstrip::default()), doc: Unstrip::DOC });
+    r.register(ElementClass { name: "Paint", make: || Box::new(Paint::default()), doc: Paint::DOC });
+    r.register(ElementClass { name: "PaintTee", make: || Box::new(PaintTee::default()), doc: PaintTee::DOC });
+    r.register(ElementClass { name: "Print", make: || Box::new(Print::default()), doc: Print::DOC });
 }

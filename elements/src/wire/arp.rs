@@ -58,9 +58,8 @@ mod tests {
 
     #[test]
     fn request_roundtrip() {
-        let bytes = [
-            0, 1, 8, 0, 6, 4, 0, 1, 0, 0, 0xc0, 0xae, 0x67, 0xef, 18, 26, 4, 24, 0, 0, 0, 0, 0, 0, 18, 26, 4, 1,
-        ];
+        let bytes =
+            [0, 1, 8, 0, 6, 4, 0, 1, 0, 0, 0xc0, 0xae, 0x67, 0xef, 18, 26, 4, 24, 0, 0, 0, 0, 0, 0, 18, 26, 4, 1];
         let r = ArpRepr::parse(&bytes).unwrap();
         assert_eq!(r.op, OP_REQUEST);
         assert_eq!(r.spa, Ipv4Addr::new(18, 26, 4, 24));

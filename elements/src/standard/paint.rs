@@ -1,0 +1,48 @@
+use click_core::packet::anno_offset;
+use click_core::{ArgError, Args, Context, Element, Packet};
+
+click_core::documented! {
+    /// Sets a packet's paint annotation.
+    ///
+    /// # Synopsis
+    /// `Paint(COLOR [, ANNO])`
+    ///
+    /// # Ports and processing
+    /// One agnostic input, one agnostic output.
+    ///
+    /// # Keywords
+    /// - `COLOR` (0-255): the value to store.
+    /// - `ANNO` (offset): annotation byte to set, default the paint annotation (16).
+    ///
+    /// # Example
+    /// ```click
+    /// InfiniteSource(LIMIT 1, STOP true) -> Paint(2) -> Discard;
+    /// ```
+    #[derive(Default)]
+    pub struct Paint {
+        color: u8,
+        anno: usize,
+    }
+}
+
+impl Element for Paint {
+    fn class_name(&self) -> &'static str {
+        "Paint"
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        self.color = args.read_mp("COLOR")?;
+        self.anno = args.read_p_or("ANNO", anno_offset::PAINT)?;
+        args.complete()?;
+        if self.anno >= click_core::packet::ANNO_SIZE {
+            return Err(ArgError::new(Some("ANNO"), "annotation offset out of range"));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
+        p.anno_mut().bytes[self.anno] = self.color;
+        Some(p)
+    }
+}
