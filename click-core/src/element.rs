@@ -223,6 +223,16 @@ pub trait Element: Send + 'static {
 /// ```
 #[macro_export]
 macro_rules! documented {
+    ($(#[doc = $doc:expr])* $(#[derive($($derive:path),*)])?
+     $vis:vis struct $name:ident < $($gen:ident : $bound:path),* > $($body:tt)*) => {
+        $(#[doc = $doc])*
+        $(#[derive($($derive),*)])?
+        $vis struct $name < $($gen : $bound),* > $($body)*
+        impl< $($gen : $bound),* > $name < $($gen),* > {
+            /// This element's documentation (the same text as its rustdoc).
+            pub const DOC: &'static str = concat!($($doc, "\n"),*);
+        }
+    };
     ($(#[doc = $doc:expr])* $(#[derive($($derive:path),*)])? $vis:vis struct $name:ident $($body:tt)*) => {
         $(#[doc = $doc])*
         $(#[derive($($derive),*)])?

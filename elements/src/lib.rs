@@ -5,6 +5,8 @@
 //! registry holding every class here; embedders add their own classes to it.
 
 pub mod classifier;
+pub mod ethernet;
+pub mod ip;
 pub mod queue;
 pub mod standard;
 pub mod wire;
@@ -16,6 +18,8 @@ pub fn standard_registry() -> Registry {
     let mut r = Registry::new();
     standard::register(&mut r);
     classifier::register(&mut r);
+    ethernet::register(&mut r);
+    ip::register(&mut r);
     queue::register(&mut r);
     r
 }

@@ -1,0 +1,127 @@
+use std::net::Ipv4Addr;
+
+use click_core::element::HandlerInfo;
+use click_core::spec::{ports, processing};
+use click_core::{ArgError, Args, Batch, Context, Element, EtherAddress, HandlerError, Ipv4Prefix, Packet};
+
+use crate::wire::arp::{ArpRepr, OP_REPLY, OP_REQUEST, PACKET_LEN};
+use crate::wire::ethernet::{EthernetFrame, EthernetRepr, HEADER_LEN, ethertype};
+
+click_core::documented! {
+    /// Answers ARP queries for a set of IP addresses.
+    ///
+    /// # Synopsis
+    /// `ARPResponder(IP/MASK [IP/MASK...] ETH, ...)`
+    ///
+    /// # Ports and processing
+    /// One agnostic input taking Ethernet frames; output 0 carries ARP replies; an optional
+    /// output 1 gets every frame that is not an ARP request this element answers (otherwise
+    /// they are dropped and counted). Each argument lists addresses or prefixes and the
+    /// Ethernet address to answer with; the most specific prefix wins.
+    ///
+    /// # Handlers
+    /// - `table` (read): one `IP/MASK ETH` line per entry.
+    /// - `drops` (read): frames not answered.
+    ///
+    /// # Example
+    /// ```click
+    /// InfiniteSource(LIMIT 1, STOP true)
+    ///   -> ARPResponder(18.26.4.24 00:00:C0:AE:67:EF, 18.26.7.0/24 00:00:C0:AE:67:EF) -> Discard;
+    /// ```
+    #[derive(Default)]
+    pub struct ArpResponder {
+        entries: Vec<(Ipv4Prefix, EtherAddress)>,
+        drops: u64,
+    }
+}
+
+impl ArpResponder {
+    fn lookup(&self, a: Ipv4Addr) -> Option<EtherAddress> {
+        self.entries.iter().filter(|(p, _)| p.contains(a)).max_by_key(|(p, _)| u32::from(p.mask)).map(|&(_, e)| e)
+    }
+
+    /// The reply to `p` if it is an ARP request for one of our addresses.
+    fn reply(&self, p: &Packet) -> Option<Packet> {
+        let frame = EthernetFrame::new_checked(p.data()).ok()?;
+        if frame.ethertype() != ethertype::ARP {
+            return None;
+        }
+        let req = ArpRepr::parse(frame.payload()).ok()?;
+        if req.op != OP_REQUEST {
+            return None;
+        }
+        let ours = self.lookup(req.tpa)?;
+        let mut q = Packet::new(HEADER_LEN + PACKET_LEN);
+        let data = q.data_mut();
+        data[..HEADER_LEN]
+            .copy_from_slice(&EthernetRepr { src: ours, dst: req.sha, ethertype: ethertype::ARP }.to_bytes());
+        ArpRepr { op: OP_REPLY, sha: ours, spa: req.tpa, tha: req.sha, tpa: req.spa }.emit(&mut data[HEADER_LEN..]);
+        q.set_mac_header(0, HEADER_LEN);
+        q.set_timestamp(p.timestamp());
+        Some(q)
+    }
+}
+
+impl Element for ArpResponder {
+    fn class_name(&self) -> &'static str {
+        "ARPResponder"
+    }
+
+    fn port_count(&self) -> &'static str {
+        ports::P1_1_2
+    }
+
+    fn processing(&self) -> &'static str {
+        processing::A_AH
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        let cx = args.context();
+        for arg in args.take_rest() {
+            let words: Vec<&str> = arg.split_whitespace().collect();
+            let Some((eth, addrs)) = words.split_last() else { continue };
+            let eth = <EtherAddress as click_core::args::FromArg>::from_arg(eth, &cx)
+                .map_err(|m| ArgError::new(None, format!("'{arg}': {m}")))?;
+            if addrs.is_empty() {
+                return Err(ArgError::new(None, format!("'{arg}': expected 'IP/MASK ETH'")));
+            }
+            for a in addrs {
+                let prefix = <Ipv4Prefix as click_core::args::FromArg>::from_arg(a, &cx)
+                    .map_err(|m| ArgError::new(None, format!("'{arg}': {m}")))?;
+                self.entries.push((prefix, eth));
+            }
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        for p in batch.drain() {
+            match self.reply(&p) {
+                Some(q) => cx.output(0, q),
+                None if cx.noutputs() > 1 => cx.output(1, p),
+                None => self.drops += 1,
+            }
+        }
+    }
+
+    fn simple_action(&mut self, _cx: &mut Context<'_>, p: Packet) -> Option<Packet> {
+        let r = self.reply(&p);
+        if r.is_none() {
+            self.drops += 1;
+        }
+        r
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[HandlerInfo::read("table"), HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        match name {
+            "table" => Ok(self.entries.iter().map(|(p, e)| format!("{p} {e}\n")).collect()),
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+use click_core::element::HandlerInfo;
+use click_core::spec::{ports, processing};
+use click_core::{Batch, Context, Element, HandlerError, Packet};
+
+use crate::wire::checksum;
+
+click_core::documented! {
+    /// Decrements the IP time to live, updating the checksum incrementally.
+    ///
+    /// # Synopsis
+    /// `DecIPTTL`
+    ///
+    /// # Ports and processing
+    /// One agnostic input; output 0 (agnostic) for forwarded packets; optional push output 1
+    /// for packets whose TTL was 1 or 0 (expired), which are dropped and counted otherwise.
+    /// Packets need their network header annotation (set by CheckIPHeader or MarkIPHeader);
+    /// packets without one are dropped and counted. The checksum is updated with RFC 1624's
+    /// incremental rule, not recomputed. A packet sharing its buffer with a clone is copied
+    /// first.
+    ///
+    /// # Handlers
+    /// - `drops` (read): expired or unusable packets.
+    ///
+    /// # Example
+    /// ```click
+    /// src :: InfiniteSource(LIMIT 1, STOP true) -> CheckIPHeader -> dt :: DecIPTTL -> Discard;
+    /// dt[1] -> Discard;
+    /// ```
+    #[derive(Default)]
+    pub struct DecIpTtl {
+        drops: u64,
+    }
+}
+
+impl DecIpTtl {
+    /// Decrements in place; false when the packet expired or has no usable IP header.
+    #[inline]
+    fn decrement(p: &mut Packet) -> bool {
+        match p.network_header() {
+            Some(ip) if ip.len() >= 20 && ip[8] > 1 => {}
+            _ => return false,
+        }
+        let ip = p.network_header_mut().expect("checked above");
+        let old = u16::from_be_bytes([ip[8], ip[9]]);
+        ip[8] -= 1;
+        let new = u16::from_be_bytes([ip[8], ip[9]]);
+        let c = checksum::update(u16::from_be_bytes([ip[10], ip[11]]), old, new);
+        ip[10..12].copy_from_slice(&c.to_be_bytes());
+        true
+    }
+}
+
+impl Element for DecIpTtl {
+    fn class_name(&self) -> &'static str {
+        "DecIPTTL"
+    }
+
+    fn port_count(&self) -> &'static str {
+        ports::P1_1_2
+    }
+
+    fn processing(&self) -> &'static str {
+        processing::A_AH
+    }
+
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        let expired_out = cx.noutputs() > 1;
+        let mut drops = 0;
+        batch.filter_map_in_place(|mut p| {
+            if Self::decrement(&mut p) {
+                Some(p)
+            } else {
+                drops += 1;
+                if expired_out {
+                    cx.output(1, p);
+                }
+                None
+            }
+        });
+        self.drops += drops;
+        cx.output_batch(0, batch);
+    }
+
+    fn simple_action(&mut self, cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
+        if Self::decrement(&mut p) {
+            return Some(p);
+        }
+        self.drops += 1;
+        if cx.noutputs() > 1 {
+            cx.output(1, p);
+        }
+        None
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::ipv4::Ipv4Packet;
+
+    fn packet(ttl: u8) -> Packet {
+        let mut b = [0x45u8, 0, 0, 20, 0, 0, 0, 0, ttl, 17, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8];
+        Ipv4Packet::new_checked(&mut b[..]).unwrap().fill_checksum();
+        let mut p = Packet::from_slice(&b);
+        p.set_network_header(0, 20);
+        p
+    }
+
+    #[test]
+    fn decrements_and_keeps_checksum() {
+        let mut p = packet(64);
+        assert!(DecIpTtl::decrement(&mut p));
+        let ip = Ipv4Packet::new_checked(p.data()).unwrap();
+        assert_eq!(ip.ttl(), 63);
+        assert!(ip.verify_checksum());
+    }
+
+    #[test]
+    fn expired_and_headerless_fail() {
+        assert!(!DecIpTtl::decrement(&mut packet(1)));
+        assert!(!DecIpTtl::decrement(&mut packet(0)));
+        assert!(!DecIpTtl::decrement(&mut Packet::from_slice(&[0x45; 20])));
+    }
+
+    #[test]
+    fn shared_packets_are_copied() {
+        let a = packet(10);
+        let mut b = a.clone();
+        assert!(DecIpTtl::decrement(&mut b));
+        assert_eq!(a.data()[8], 10);
+        assert_eq!(b.data()[8], 9);
+    }
+}

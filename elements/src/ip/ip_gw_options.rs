@@ -1,0 +1,247 @@
+use std::net::Ipv4Addr;
+
+use click_core::args::Raw;
+use click_core::element::HandlerInfo;
+use click_core::packet::anno_offset;
+use click_core::spec::{ports, processing};
+use click_core::{ArgError, Args, Context, Element, HandlerError, Packet};
+
+use crate::wire::ipv4::{Ipv4Packet, MIN_HEADER_LEN};
+
+const OPT_EOL: u8 = 0;
+const OPT_NOP: u8 = 1;
+const OPT_RR: u8 = 7;
+const OPT_TS: u8 = 68;
+
+click_core::documented! {
+    /// Processes the IP options a gateway must act on: Record Route and Timestamp.
+    ///
+    /// # Synopsis
+    /// `IPGWOptions(MYADDR [, OTHERADDRS])`
+    ///
+    /// # Ports and processing
+    /// One agnostic input taking IP packets (network header annotation set); output 0
+    /// (agnostic) for processed packets; optional push output 1 for packets with malformed
+    /// options, with the ICMP parameter-problem annotation set to the offset of the bad byte
+    /// (for `ICMPError(..., parameterproblem)`), dropped and counted otherwise. Packets without
+    /// options pass untouched. Record Route gets MYADDR; Timestamp gets milliseconds since
+    /// midnight UT (and MYADDR, or only when its prespecified address is one of ours), or its
+    /// overflow count raised when full. The checksum is recomputed when an option changed.
+    ///
+    /// # Handlers
+    /// - `drops` (read): packets with bad options.
+    ///
+    /// # Example
+    /// ```click
+    /// src :: InfiniteSource(LIMIT 1, STOP true) -> CheckIPHeader -> gw :: IPGWOptions(18.26.4.24) -> Discard;
+    /// gw[1] -> Discard;
+    /// ```
+    pub struct IpGwOptions {
+        my_addr: Ipv4Addr,
+        other_addrs: Vec<Ipv4Addr>,
+        drops: u64,
+    }
+}
+
+impl Default for IpGwOptions {
+    fn default() -> Self {
+        IpGwOptions { my_addr: Ipv4Addr::UNSPECIFIED, other_addrs: Vec::new(), drops: 0 }
+    }
+}
+
+fn ms_since_midnight() -> u32 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    ((now.as_millis()) % 86_400_000) as u32
+}
+
+impl IpGwOptions {
+    /// Processes the options in `hdr` (a whole IP header). Returns the offset of a bad byte
+    /// (from the start of the header) on error, and whether anything changed.
+    fn process(&self, hdr: &mut [u8]) -> Result<bool, u8> {
+        let mut changed = false;
+        let mut i = MIN_HEADER_LEN;
+        while i < hdr.len() {
+            let t = hdr[i];
+            if t == OPT_EOL {
+                break;
+            }
+            if t == OPT_NOP {
+                i += 1;
+                continue;
+            }
+            let len = usize::from(*hdr.get(i + 1).ok_or(i as u8)?);
+            if len < 2 || i + len > hdr.len() {
+                return Err((i + 1) as u8);
+            }
+            match t {
+                OPT_RR => {
+                    if len < 3 {
+                        return Err((i + 1) as u8);
+                    }
+                    let ptr = usize::from(hdr[i + 2]);
+                    if ptr < 4 {
+                        return Err((i + 2) as u8);
+                    }
+                    if ptr + 3 <= len {
+                        hdr[i + ptr - 1..i + ptr + 3].copy_from_slice(&self.my_addr.octets());
+                        hdr[i + 2] = (ptr + 4) as u8;
+                        changed = true;
+                    }
+                }
+                OPT_TS => {
+                    if len < 4 {
+                        return Err((i + 1) as u8);
+                    }
+                    let ptr = usize::from(hdr[i + 2]);
+                    let flag = hdr[i + 3] & 0x0f;
+                    let entry = if flag == 0 { 4 } else { 8 };
+                    if ptr < 5 || (flag != 0 && flag != 1 && flag != 3) {
+                        return Err((i + 2) as u8);
+                    }
+                    let ts = ms_since_midnight().to_be_bytes();
+                    if ptr + entry - 1 <= len {
+                        let at = i + ptr - 1;
+                        match flag {
+                            0 => hdr[at..at + 4].copy_from_slice(&ts),
+                            1 => {
+                                hdr[at..at + 4].copy_from_slice(&self.my_addr.octets());
+                                hdr[at + 4..at + 8].copy_from_slice(&ts);
+                            }
+                            _ => {
+                                let want = Ipv4Addr::new(hdr[at], hdr[at + 1], hdr[at + 2], hdr[at + 3]);
+                                if want != self.my_addr && !self.other_addrs.contains(&want) {
+                                    i += len;
+                                    continue;
+                                }
+                                hdr[at + 4..at + 8].copy_from_slice(&ts);
+                            }
+                        }
+                        hdr[i + 2] = (ptr + entry) as u8;
+                    } else {
+                        let overflow = hdr[i + 3] >> 4;
+                        if overflow == 15 {
+                            return Err((i + 3) as u8);
+                        }
+                        hdr[i + 3] = ((overflow + 1) << 4) | flag;
+                    }
+                    changed = true;
+                }
+                _ => {}
+            }
+            i += len;
+        }
+        Ok(changed)
+    }
+}
+
+impl Element for IpGwOptions {
+    fn class_name(&self) -> &'static str {
+        "IPGWOptions"
+    }
+
+    fn port_count(&self) -> &'static str {
+        ports::P1_1_2
+    }
+
+    fn processing(&self) -> &'static str {
+        processing::A_AH
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        self.my_addr = args.read_mp("MYADDR")?;
+        if let Some(Raw(o)) = args.read_p("OTHERADDRS")? {
+            let cx = args.context();
+            self.other_addrs = o
+                .split_whitespace()
+                .map(|w| <Ipv4Addr as click_core::args::FromArg>::from_arg(w, &cx))
+                .collect::<Result<_, _>>()
+                .map_err(|m| ArgError::new(Some("OTHERADDRS"), m))?;
+        }
+        args.complete()
+    }
+
+    #[inline]
+    fn simple_action(&mut self, cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
+        let hl = match p.network_header() {
+            Some(h) if h.len() >= MIN_HEADER_LEN => usize::from(h[0] & 0xf) * 4,
+            _ => return Some(p),
+        };
+        if hl <= MIN_HEADER_LEN {
+            return Some(p);
+        }
+        let result = {
+            let h = p.network_header_mut().expect("checked");
+            if h.len() < hl { Err(0) } else { self.process(&mut h[..hl]) }
+        };
+        match result {
+            Ok(changed) => {
+                if changed {
+                    let h = p.network_header_mut().expect("checked");
+                    Ipv4Packet::new_unchecked(&mut h[..hl]).fill_checksum();
+                }
+                Some(p)
+            }
+            Err(at) => {
+                self.drops += 1;
+                p.anno_mut().bytes[anno_offset::ICMP_PARAM_PROB] = at;
+                if cx.noutputs() > 1 {
+                    cx.output(1, p);
+                }
+                None
+            }
+        }
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(opts: &[u8]) -> Vec<u8> {
+        let mut h = vec![0u8; 20];
+        h[0] = 0x40 | ((20 + opts.len()) / 4) as u8;
+        h.extend_from_slice(opts);
+        h
+    }
+
+    #[test]
+    fn record_route_gets_our_address() {
+        let g = IpGwOptions { my_addr: Ipv4Addr::new(18, 26, 4, 24), ..Default::default() };
+        let mut h = header(&[OPT_RR, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(g.process(&mut h), Ok(true));
+        assert_eq!(&h[20..31], &[7, 11, 8, 18, 26, 4, 24, 0, 0, 0, 0]);
+        assert_eq!(g.process(&mut h), Ok(true));
+        assert_eq!(h[22], 12);
+        // Full: nothing more is recorded.
+        assert_eq!(g.process(&mut h), Ok(false));
+    }
+
+    #[test]
+    fn bad_options_point_at_the_bad_byte() {
+        let g = IpGwOptions::default();
+        assert_eq!(g.process(&mut header(&[OPT_RR, 1, 4, 0])), Err(21));
+        assert_eq!(g.process(&mut header(&[OPT_RR, 40, 4, 0])), Err(21));
+        assert_eq!(g.process(&mut header(&[OPT_RR, 7, 2, 0, 0, 0, 0, 0])), Err(22));
+        assert_eq!(g.process(&mut header(&[OPT_NOP, OPT_NOP, OPT_NOP, OPT_EOL])), Ok(false));
+    }
+
+    #[test]
+    fn timestamp_overflow_counts() {
+        let g = IpGwOptions::default();
+        let mut h = header(&[OPT_TS, 4, 5, 0]);
+        assert_eq!(g.process(&mut h), Ok(true));
+        assert_eq!(h[23] >> 4, 1);
+    }
+}

@@ -1,0 +1,209 @@
+//! IPv4 route-table structures behind LinearIPLookup, StaticIPLookup, RadixIPLookup and
+//! DirectIPLookup. They share one interface ([`LookupTable`]) and must agree on every lookup.
+
+mod direct;
+mod linear;
+mod radix;
+
+pub use direct::DirectTable;
+pub use linear::LinearTable;
+pub use radix::RadixTable;
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+use click_core::Ipv4Prefix;
+
+/// A route: destinations in `prefix` go to output `port`, via `gateway` when it is not
+/// 0.0.0.0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Route {
+    /// Network address (host bits cleared).
+    pub addr: Ipv4Addr,
+    /// Prefix length, 0 to 32.
+    pub len: u8,
+    /// Next hop, 0.0.0.0 for directly connected destinations.
+    pub gateway: Ipv4Addr,
+    /// Output port.
+    pub port: u16,
+}
+
+impl Route {
+    /// A route with host bits of `addr` cleared.
+    pub fn new(addr: Ipv4Addr, len: u8, gateway: Ipv4Addr, port: u16) -> Route {
+        let len = len.min(32);
+        Route { addr: Ipv4Addr::from(u32::from(addr) & mask(len)), len, gateway, port }
+    }
+
+    /// True when `a` is inside the route's prefix.
+    pub fn contains(&self, a: Ipv4Addr) -> bool {
+        u32::from(a) & mask(self.len) == u32::from(self.addr)
+    }
+
+    /// Parses Click's route syntax: `ADDR/MASK [GATEWAY] PORT`.
+    pub fn parse(text: &str) -> Result<Route, String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let (prefix, gw, port) = match words.as_slice() {
+            [p, port] => (*p, None, *port),
+            [p, gw, port] => (*p, Some(*gw), *port),
+            _ => return Err(format!("expected 'ADDR/MASK [GATEWAY] OUTPUT', got '{text}'")),
+        };
+        let prefix: Ipv4Prefix = prefix.parse().map_err(|_| format!("bad prefix '{prefix}'"))?;
+        let len = prefix.prefix_len().ok_or_else(|| format!("non-contiguous mask in '{text}'"))?;
+        let gateway = match gw {
+            Some(g) => g.parse().map_err(|_| format!("bad gateway '{g}'"))?,
+            None => Ipv4Addr::UNSPECIFIED,
+        };
+        let port = port.parse().map_err(|_| format!("bad output port '{port}'"))?;
+        Ok(Route::new(prefix.addr, len, gateway, port))
+    }
+}
+
+impl fmt::Display for Route {
+    /// `ADDR/LEN<tab>GATEWAY<tab>PORT`, with `-` for no gateway (the `table` handler's form).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let gw = if self.gateway.is_unspecified() { "-".to_string() } else { self.gateway.to_string() };
+        write!(f, "{}/{}\t{}\t{}", self.addr, self.len, gw, self.port)
+    }
+}
+
+/// The mask of a prefix length.
+#[inline]
+pub fn mask(len: u8) -> u32 {
+    if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len.min(32))) }
+}
+
+/// What an add did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AddError {
+    /// A route for that prefix exists and replacing was not asked for.
+    Exists(Route),
+    /// The structure cannot hold more (DirectIPLookup's next-hop or table limits).
+    Full(String),
+}
+
+/// A longest-prefix-match table.
+pub trait LookupTable: Send + Default + 'static {
+    /// Adds `r`; with `replace`, replaces a route of the same prefix and returns it.
+    fn add(&mut self, r: Route, replace: bool) -> Result<Option<Route>, AddError>;
+    /// Removes the route for `addr/len`.
+    fn remove(&mut self, addr: Ipv4Addr, len: u8) -> Option<Route>;
+    /// The most specific route containing `a`: (gateway, port).
+    fn lookup(&self, a: Ipv4Addr) -> Option<(Ipv4Addr, u16)>;
+    /// Every route, most specific first, then by address.
+    fn routes(&self) -> Vec<Route>;
+    /// Removes every route.
+    fn clear(&mut self) {
+        *self = Self::default();
+    }
+    /// Approximate memory used, in bytes.
+    fn memory(&self) -> usize;
+}
+
+/// Sorts routes as `table` prints them.
+pub(crate) fn sort_routes(v: &mut [Route]) {
+    v.sort_by(|a, b| b.len.cmp(&a.len).then(u32::from(a.addr).cmp(&u32::from(b.addr))));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn reference(routes: &[Route], a: Ipv4Addr) -> Option<(Ipv4Addr, u16)> {
+        routes.iter().filter(|r| r.contains(a)).max_by_key(|r| r.len).map(|r| (r.gateway, r.port))
+    }
+
+    fn all_agree(routes: &[Route], probes: &[Ipv4Addr]) -> Result<(), TestCaseError> {
+        let mut lin = LinearTable::default();
+        let mut rad = RadixTable::default();
+        let mut dir = DirectTable::default();
+        let mut kept: Vec<Route> = Vec::new();
+        for r in routes {
+            lin.add(*r, true).unwrap();
+            rad.add(*r, true).unwrap();
+            dir.add(*r, true).unwrap();
+            kept.retain(|k| (k.addr, k.len) != (r.addr, r.len));
+            kept.push(*r);
+        }
+        for &a in probes {
+            let want = reference(&kept, a);
+            prop_assert_eq!(lin.lookup(a), want, "linear {}", a);
+            prop_assert_eq!(rad.lookup(a), want, "radix {}", a);
+            prop_assert_eq!(dir.lookup(a), want, "direct {}", a);
+        }
+        // Remove half and check again.
+        for r in kept.iter().step_by(2) {
+            prop_assert!(lin.remove(r.addr, r.len).is_some());
+            prop_assert!(rad.remove(r.addr, r.len).is_some());
+            prop_assert!(dir.remove(r.addr, r.len).is_some());
+        }
+        let rest: Vec<Route> = kept.iter().skip(1).step_by(2).copied().collect();
+        for &a in probes {
+            let want = reference(&rest, a);
+            prop_assert_eq!(lin.lookup(a), want);
+            prop_assert_eq!(rad.lookup(a), want);
+            prop_assert_eq!(dir.lookup(a), want);
+        }
+        let mut a = lin.routes();
+        let mut b = rad.routes();
+        let mut c = dir.routes();
+        sort_routes(&mut a);
+        sort_routes(&mut b);
+        sort_routes(&mut c);
+        prop_assert_eq!(&a, &b);
+        prop_assert_eq!(&a, &c);
+        Ok(())
+    }
+
+    fn route_strategy() -> impl Strategy<Value = Route> {
+        // Cluster addresses so that prefixes overlap often.
+        (0u32..8, any::<u32>(), 6u8..=32, any::<bool>(), 0u16..4).prop_map(|(hi, lo, len, gw, port)| {
+            let a = Ipv4Addr::from((hi << 29) | (lo >> 3));
+            let g = if gw { Ipv4Addr::new(10, 0, 0, port as u8 + 1) } else { Ipv4Addr::UNSPECIFIED };
+            Route::new(a, len, g, port)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn tables_agree_with_a_linear_reference(
+            routes in proptest::collection::vec(route_strategy(), 0..40),
+            probes in proptest::collection::vec((0u32..8, any::<u32>()), 1..100),
+        ) {
+            let mut p: Vec<Ipv4Addr> = probes.iter().map(|(hi, lo)| Ipv4Addr::from((hi << 29) | (lo >> 3))).collect();
+            // Probe every route's first and last address too.
+            for r in &routes {
+                p.push(r.addr);
+                p.push(Ipv4Addr::from(u32::from(r.addr) | !mask(r.len)));
+            }
+            all_agree(&routes, &p)?;
+        }
+    }
+
+    #[test]
+    fn default_route_and_host_routes() {
+        // Short prefixes are slow to paint in debug builds, so the property test starts at /6;
+        // this covers /0 and its interplay with longer routes.
+        let routes = [
+            Route::new(Ipv4Addr::UNSPECIFIED, 0, Ipv4Addr::new(18, 26, 4, 1), 1),
+            Route::new(Ipv4Addr::new(18, 26, 4, 0), 24, Ipv4Addr::UNSPECIFIED, 1),
+            Route::new(Ipv4Addr::new(18, 26, 4, 24), 32, Ipv4Addr::UNSPECIFIED, 0),
+            Route::new(Ipv4Addr::new(18, 26, 4, 128), 25, Ipv4Addr::UNSPECIFIED, 2),
+        ];
+        let probes: Vec<Ipv4Addr> =
+            (0..=255).map(|i| Ipv4Addr::new(18, 26, 4, i)).chain([Ipv4Addr::new(1, 2, 3, 4)]).collect();
+        all_agree(&routes, &probes).unwrap();
+    }
+
+    #[test]
+    fn parse_click_syntax() {
+        assert_eq!(Route::parse("10.0.0.0/8 10.255.255.254 2").unwrap().to_string(), "10.0.0.0/8\t10.255.255.254\t2");
+        assert_eq!(Route::parse("18.26.4.24/32 0").unwrap().to_string(), "18.26.4.24/32\t-\t0");
+        assert_eq!(Route::parse("10.1.2.3/255.255.0.0 1").unwrap().addr, Ipv4Addr::new(10, 1, 0, 0));
+        assert!(Route::parse("10.0.0.0/8").is_err());
+        assert!(Route::parse("10.0.0.0/255.0.255.0 1").unwrap_err().contains("non-contiguous"));
+        assert!(Route::parse("10.0.0.0/8 x 1").is_err());
+    }
+}
