@@ -6,6 +6,7 @@
 
 pub mod classifier;
 pub mod ethernet;
+pub mod io;
 pub mod ip;
 pub mod queue;
 pub mod standard;
@@ -20,6 +21,7 @@ pub fn standard_registry() -> Registry {
     classifier::register(&mut r);
     ethernet::register(&mut r);
     ip::register(&mut r);
+    io::register(&mut r);
     queue::register(&mut r);
     r
 }

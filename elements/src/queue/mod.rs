@@ -1,6 +1,5 @@
 //! Queues and the tasks that drain them.
 
-#[allow(clippy::module_inception)]
 mod queue;
 mod unqueue;
 

@@ -1,0 +1,300 @@
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::time::{Duration, Instant};
+
+use click_core::element::HandlerInfo;
+use click_core::spec::{ports, processing};
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp};
+use pcap_file::pcap::PcapReader;
+use pcap_file::pcapng::{Block, PcapNgReader};
+
+use super::linktype;
+
+click_core::documented! {
+    /// Reads packets from a pcap or pcapng file.
+    ///
+    /// # Synopsis
+    /// `FromDump(FILENAME [, *keywords*])`
+    ///
+    /// # Ports and processing
+    /// No inputs; one agnostic output. In push context a task emits the file's packets in
+    /// order; in pull context each pull returns the next one. Each packet gets the file's
+    /// timestamp. For Ethernet captures the MAC header annotation is set; for raw IP captures
+    /// the network header annotation. Both pcap (micro- or nanosecond, either byte order) and
+    /// pcapng (enhanced and simple packet blocks) are read; a corrupt record ends the file
+    /// and is counted.
+    ///
+    /// # Keywords
+    /// - `FILENAME` (string): the file.
+    /// - `STOP` (boolean): stop the router at the end of the file, default false.
+    /// - `TIMING` (boolean): emit packets at the pace of their timestamps, default false.
+    /// - `ACTIVE` (boolean): start at once, default true.
+    /// - `BURST` (unsigned): packets per task run, default 1.
+    ///
+    /// # Handlers
+    /// - `count` (read): packets emitted.
+    /// - `filename` (read): the file name.
+    /// - `errors` (read): corrupt records met.
+    /// - `active` (read/write).
+    ///
+    /// # Example
+    /// ```click
+    /// FromDump(../shared/corpus/pcap/ntp.pcap, STOP true) -> Discard;
+    /// ```
+    pub struct FromDump {
+        filename: String,
+        stop: bool,
+        timing: bool,
+        active: bool,
+        burst: usize,
+        count: u64,
+        errors: u64,
+        source: Option<Source>,
+        batch: Batch,
+        /// With TIMING: wall time and capture time of the first packet.
+        epoch: Option<(Instant, Duration)>,
+        /// A packet read ahead, waiting for its time.
+        held: Option<Packet>,
+    }
+}
+
+enum Source {
+    Pcap(PcapReader<BufReader<File>>, u32),
+    PcapNg(PcapNgReader<BufReader<File>>),
+    Done,
+}
+
+impl Default for FromDump {
+    fn default() -> Self {
+        FromDump {
+            filename: String::new(),
+            stop: false,
+            timing: false,
+            active: true,
+            burst: 1,
+            count: 0,
+            errors: 0,
+            source: None,
+            batch: Batch::new(),
+            epoch: None,
+            held: None,
+        }
+    }
+}
+
+fn make_packet(data: &[u8], ts: Duration, link: u32) -> Packet {
+    let mut p = Packet::from_slice(data);
+    p.set_timestamp(Timestamp::from_nanos(ts.as_nanos() as i64));
+    apply_link(&mut p, link);
+    p
+}
+
+/// Sets the header annotation the link type tells us about.
+fn apply_link(p: &mut Packet, link: u32) {
+    let data = p.data();
+    match link {
+        linktype::ETHERNET if data.len() >= 14 => p.set_mac_header(0, 14),
+        linktype::RAW | linktype::RAW_ALT | linktype::IPV4 if !data.is_empty() => {
+            let hl = (usize::from(data[0] & 0xf) * 4).min(data.len());
+            p.set_network_header(0, hl);
+        }
+        _ => {}
+    }
+}
+
+impl FromDump {
+    fn open(&mut self) -> Result<(), String> {
+        let file = File::open(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut magic = [0u8; 4];
+        reader.read_exact(&mut magic).map_err(|e| format!("{}: {e}", self.filename))?;
+        // Reopen so that the readers see the whole file.
+        let file = File::open(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
+        let reader = BufReader::with_capacity(1 << 20, file);
+        self.source = Some(if magic == [0x0a, 0x0d, 0x0d, 0x0a] {
+            Source::PcapNg(PcapNgReader::new(reader).map_err(|e| format!("{}: not a pcapng file: {e}", self.filename))?)
+        } else {
+            let r = PcapReader::new(reader).map_err(|e| format!("{}: not a pcap file: {e}", self.filename))?;
+            let link = u32::from(r.header().datalink);
+            Source::Pcap(r, link)
+        });
+        Ok(())
+    }
+
+    /// The next packet of the file, or `None` at its end.
+    fn read_next(&mut self) -> Option<Packet> {
+        if let Some(p) = self.held.take() {
+            return Some(p);
+        }
+        loop {
+            match self.source.as_mut()? {
+                Source::Done => return None,
+                Source::Pcap(r, link) => {
+                    let link = *link;
+                    match r.next_packet() {
+                        Some(Ok(pkt)) => return Some(make_packet(&pkt.data, pkt.timestamp, link)),
+                        Some(Err(_)) => self.errors += 1,
+                        None => {}
+                    }
+                }
+                Source::PcapNg(r) => {
+                    // Copy the packet out first: the block borrows the reader.
+                    let (mut p, iface) = match r.next_block() {
+                        Some(Ok(Block::EnhancedPacket(epb))) => {
+                            (make_packet(&epb.data, epb.timestamp, 0), epb.interface_id as usize)
+                        }
+                        Some(Ok(Block::SimplePacket(spb))) => (make_packet(&spb.data, Duration::ZERO, 0), 0),
+                        Some(Ok(_)) => continue,
+                        Some(Err(_)) => {
+                            self.errors += 1;
+                            self.source = Some(Source::Done);
+                            return None;
+                        }
+                        None => {
+                            self.source = Some(Source::Done);
+                            return None;
+                        }
+                    };
+                    let link = r.interfaces().get(iface).map_or(linktype::ETHERNET, |i| u32::from(i.linktype));
+                    apply_link(&mut p, link);
+                    return Some(p);
+                }
+            }
+            // End of file, or a corrupt record: the rest of the file cannot be trusted.
+            self.source = Some(Source::Done);
+            return None;
+        }
+    }
+
+    /// With TIMING, true when `p` may leave now.
+    fn due(&mut self, p: &Packet) -> bool {
+        if !self.timing {
+            return true;
+        }
+        let ts = Duration::from_nanos(p.timestamp().nanos().max(0) as u64);
+        let (wall, first) = *self.epoch.get_or_insert((Instant::now(), ts));
+        wall.elapsed() >= ts.saturating_sub(first)
+    }
+}
+
+impl Element for FromDump {
+    fn class_name(&self) -> &'static str {
+        "FromDump"
+    }
+
+    fn port_count(&self) -> &'static str {
+        ports::P0_1
+    }
+
+    fn processing(&self) -> &'static str {
+        processing::AGNOSTIC
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        self.filename = args.read_mp("FILENAME")?;
+        self.stop = args.read_or("STOP", false)?;
+        self.timing = args.read_or("TIMING", false)?;
+        self.active = args.read_or("ACTIVE", true)?;
+        self.burst = args.read_or("BURST", 1usize)?.max(1);
+        let _force_ip: bool = args.read_or("FORCE_IP", false)?;
+        args.complete()
+    }
+
+    fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
+        self.open()?;
+        self.batch = Batch::with_capacity(self.burst);
+        if cx.output_processing(0) == Processing::Push {
+            cx.add_task(click_core::runtime::DEFAULT_TICKETS);
+            if !self.active {
+                cx.unschedule();
+            }
+        }
+        Ok(())
+    }
+
+    fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.active {
+            cx.unschedule();
+            return false;
+        }
+        let mut batch = std::mem::take(&mut self.batch);
+        let mut at_end = false;
+        while batch.len() < self.burst {
+            match self.read_next() {
+                Some(p) if self.due(&p) => batch.push(p),
+                Some(p) => {
+                    self.held = Some(p);
+                    break;
+                }
+                None => {
+                    at_end = true;
+                    break;
+                }
+            }
+        }
+        let n = batch.len();
+        self.count += n as u64;
+        cx.output_batch(0, &mut batch);
+        self.batch = batch;
+        if at_end {
+            if self.stop {
+                cx.stop_router();
+            }
+            cx.unschedule();
+        }
+        n > 0
+    }
+
+    fn pull(&mut self, cx: &mut Context<'_>, _port: usize) -> Option<Packet> {
+        if !self.active {
+            return None;
+        }
+        match self.read_next() {
+            Some(p) if self.due(&p) => {
+                self.count += 1;
+                Some(p)
+            }
+            Some(p) => {
+                self.held = Some(p);
+                None
+            }
+            None => {
+                if self.stop {
+                    cx.stop_router();
+                }
+                None
+            }
+        }
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read("count"),
+            HandlerInfo::read("filename"),
+            HandlerInfo::read("errors"),
+            HandlerInfo::read_write("active"),
+        ];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        Ok(match name {
+            "count" => self.count.to_string(),
+            "filename" => self.filename.clone(),
+            "errors" => self.errors.to_string(),
+            "active" => self.active.to_string(),
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        })
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        match name {
+            "active" => {
+                self.active = Args::new(value).read_mp("ACTIVE").map_err(|e| HandlerError::Failed(e.to_string()))?;
+                cx.reschedule();
+                Ok(())
+            }
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Packet I/O: pcap files (and, later, devices).
+
+mod from_dump;
+mod to_dump;
+
+pub use from_dump::FromDump;
+pub use to_dump::ToDump;
+
+use click_core::{ElementClass, Registry};
+
+/// Registers this family's classes.
+pub fn register(r: &mut Registry) {
+    r.register(ElementClass { name: "FromDump", make: || Box::new(FromDump::default()), doc: FromDump::DOC });
+    r.register(ElementClass { name: "ToDump", make: || Box::new(ToDump::default()), doc: ToDump::DOC });
+}
+
+/// pcap link types we understand.
+pub(crate) mod linktype {
+    /// Ethernet.
+    pub const ETHERNET: u32 = 1;
+    /// Raw IP (LINKTYPE_RAW).
+    pub const RAW: u32 = 101;
+    /// Raw IP as some systems number it (DLT_RAW).
+    pub const RAW_ALT: u32 = 12;
+    /// Raw IPv4.
+    pub const IPV4: u32 = 228;
+}

@@ -1,0 +1,171 @@
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use click_core::args::Raw;
+use click_core::element::HandlerInfo;
+use click_core::spec::{ports, processing};
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing};
+
+use super::linktype;
+
+/// Packets pulled per task run in pull context.
+const PULL_BURST: usize = 32;
+
+click_core::documented! {
+    /// Writes packets to a pcap file.
+    ///
+    /// # Synopsis
+    /// `ToDump(FILENAME [, *keywords*])`
+    ///
+    /// # Ports and processing
+    /// One agnostic input, no outputs. Each packet is written with its timestamp annotation
+    /// (microsecond pcap, native byte order). In pull context a task pulls packets. The file
+    /// is flushed after every batch, so it is complete whenever the router stops.
+    ///
+    /// # Keywords
+    /// - `FILENAME` (string): the file (created or truncated).
+    /// - `SNAPLEN` (unsigned): most bytes kept per packet, default 2000.
+    /// - `ENCAP` (`ETHER` or `IP`): the link type written, default ETHER.
+    ///
+    /// # Handlers
+    /// - `count` (read): packets written.
+    /// - `filename` (read).
+    ///
+    /// # Example
+    /// ```click
+    /// InfiniteSource(LIMIT 3, STOP true) -> ToDump(/tmp/vrouter-example.pcap);
+    /// ```
+    pub struct ToDump {
+        filename: String,
+        snaplen: u32,
+        link: u32,
+        count: u64,
+        writer: Option<BufWriter<File>>,
+        batch: Batch,
+    }
+}
+
+impl Default for ToDump {
+    fn default() -> Self {
+        ToDump {
+            filename: String::new(),
+            snaplen: 2000,
+            link: linktype::ETHERNET,
+            count: 0,
+            writer: None,
+            batch: Batch::new(),
+        }
+    }
+}
+
+impl ToDump {
+    /// The pcap file header: magic, version 2.4, zone 0, sigfigs 0, snaplen, link type.
+    fn file_header(&self) -> [u8; 24] {
+        let mut h = [0u8; 24];
+        h[0..4].copy_from_slice(&0xa1b2_c3d4u32.to_ne_bytes());
+        h[4..6].copy_from_slice(&2u16.to_ne_bytes());
+        h[6..8].copy_from_slice(&4u16.to_ne_bytes());
+        h[16..20].copy_from_slice(&self.snaplen.to_ne_bytes());
+        h[20..24].copy_from_slice(&self.link.to_ne_bytes());
+        h
+    }
+
+    fn write(&mut self, p: &Packet) {
+        let Some(w) = self.writer.as_mut() else { return };
+        let data = &p.data()[..p.len().min(self.snaplen as usize)];
+        let ts = p.timestamp();
+        let mut rec = [0u8; 16];
+        rec[0..4].copy_from_slice(&(ts.sec() as u32).to_ne_bytes());
+        rec[4..8].copy_from_slice(&(ts.subsec_nanos() / 1000).to_ne_bytes());
+        rec[8..12].copy_from_slice(&(data.len() as u32).to_ne_bytes());
+        rec[12..16].copy_from_slice(&(p.len() as u32).to_ne_bytes());
+        if w.write_all(&rec).and_then(|()| w.write_all(data)).is_ok() {
+            self.count += 1;
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some(w) = self.writer.as_mut() {
+            let _ = w.flush();
+        }
+    }
+}
+
+impl Element for ToDump {
+    fn class_name(&self) -> &'static str {
+        "ToDump"
+    }
+
+    fn port_count(&self) -> &'static str {
+        ports::P1_0
+    }
+
+    fn processing(&self) -> &'static str {
+        processing::AGNOSTIC
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        self.filename = args.read_mp("FILENAME")?;
+        self.snaplen = args.read_p_or("SNAPLEN", 2000u32)?;
+        let Raw(encap) = args.read_p_or("ENCAP", Raw("ETHER".into()))?;
+        let _extra: bool = args.read_or("EXTRA_LENGTH", true)?;
+        args.complete()?;
+        self.link = match encap.to_ascii_uppercase().as_str() {
+            "ETHER" | "ETHERNET" => linktype::ETHERNET,
+            "IP" | "RAW" => linktype::RAW,
+            other => return Err(ArgError::new(Some("ENCAP"), format!("unknown encapsulation '{other}'"))),
+        };
+        Ok(())
+    }
+
+    fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
+        let file = File::create(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
+        let mut w = BufWriter::new(file);
+        w.write_all(&self.file_header()).map_err(|e| format!("{}: {e}", self.filename))?;
+        self.writer = Some(w);
+        self.flush();
+        if cx.input_processing(0) == Processing::Pull {
+            cx.add_task(click_core::runtime::DEFAULT_TICKETS);
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, _cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        for p in batch.drain() {
+            self.write(&p);
+        }
+        self.flush();
+    }
+
+    fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut batch = std::mem::take(&mut self.batch);
+        let n = cx.pull_batch(0, PULL_BURST, &mut batch);
+        for p in batch.drain() {
+            self.write(&p);
+        }
+        self.batch = batch;
+        if n > 0 {
+            self.flush();
+        } else if cx.input_is_notified(0) {
+            cx.unschedule();
+        }
+        n > 0
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[HandlerInfo::read("count"), HandlerInfo::read("filename")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        match name {
+            "count" => Ok(self.count.to_string()),
+            "filename" => Ok(self.filename.clone()),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+
+    fn cleanup(&mut self) {
+        self.flush();
+    }
+}

@@ -1,0 +1,132 @@
+//! The IPv4 fast path of ../shared/bench/c_iprouter.click, built with the Rust API: bytes out
+//! are checked exactly, and each route's branch is counted.
+
+mod support;
+
+use elements::wire::ipv4::Ipv4Packet;
+use support::{router, run};
+
+/// c_iprouter.click's frame: Ethernet, IPv4 192.168.1.1 -> 10.0.1.5 TTL 64, UDP.
+const FRAME: &str = "00 00 00 00 00 02 00 00 00 00 00 01 08 00 45 00 00 32 00 00 00 00 40 11 ae 0d c0 a8 01 01 \
+                     0a 00 01 05 04 d2 16 2e 00 1e 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00";
+
+const ROUTES: &str = "10.0.1.0/24 0, 10.0.2.0/24 1, 10.0.0.0/16 10.0.0.254 1, 10.0.0.0/8 10.255.255.254 2, \
+                      172.16.0.0/12 1, 192.168.0.0/16 2, 18.26.4.0/24 1, 18.26.7.0/24 2, 1.2.3.4/32 2, 0.0.0.0/0 18.26.4.1 1";
+
+fn frame_to(dst: [u8; 4], ttl: u8) -> String {
+    let mut b: Vec<u8> = FRAME.split_whitespace().map(|h| u8::from_str_radix(h, 16).unwrap()).collect();
+    b[30..34].copy_from_slice(&dst);
+    b[22] = ttl;
+    let mut ip = Ipv4Packet::new_checked(&mut b[14..34]).unwrap();
+    ip.fill_checksum();
+    format!("\\<{}>", b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+}
+
+fn iprouter(table: &str, data: &str, limit: u32) -> (click_core::Router, Vec<support::Collected>) {
+    router(
+        &[
+            ("src", "InfiniteSource", &format!("DATA {data}, LIMIT {limit}, BURST 8")),
+            ("cl", "Classifier", "12/0800, -"),
+            ("strip", "Strip", "14"),
+            ("chk", "CheckIPHeader", ""),
+            ("rt", table, ROUTES),
+            ("dec", "DecIPTTL", ""),
+            ("encap", "EtherEncap", "0x0800, 00:00:00:00:00:01, 00:00:00:00:00:02"),
+            ("cnt", "Counter", ""),
+            ("d1", "Discard", ""),
+            ("d2", "Discard", ""),
+            ("d3", "Discard", ""),
+            ("d4", "Discard", ""),
+            ("d5", "Discard", ""),
+        ],
+        &[
+            ("src", 0, "cl", 0),
+            ("cl", 0, "strip", 0),
+            ("strip", 0, "chk", 0),
+            ("chk", 0, "rt", 0),
+            ("cl", 1, "d1", 0),
+            ("chk", 1, "d2", 0),
+            ("rt", 0, "dec", 0),
+            ("dec", 0, "encap", 0),
+            ("encap", 0, "cnt", 0),
+            ("cnt", 0, "out", 0),
+            ("dec", 1, "d3", 0),
+            ("rt", 1, "d4", 0),
+            ("rt", 2, "d5", 0),
+        ],
+        &["out"],
+    )
+}
+
+#[test]
+fn forwards_with_ttl_decremented_and_new_ethernet_header() {
+    for table in ["LinearIPLookup", "StaticIPLookup", "RadixIPLookup", "DirectIPLookup"] {
+        let (mut r, out) = iprouter(table, &frame_to([10, 0, 1, 5], 64), 100);
+        run(&mut r);
+        assert_eq!(r.read_handler("cnt.count").unwrap(), "100", "{table}");
+        let packets = out[0].lock().unwrap();
+        let p = &packets[0];
+        assert_eq!(&p.data()[..14], &[0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 8, 0], "{table}");
+        let ip = Ipv4Packet::new_checked(&p.data()[14..]).unwrap();
+        assert_eq!(ip.ttl(), 63);
+        assert!(ip.verify_checksum());
+        assert_eq!(p.len(), 64, "the whole frame, 14 + 50");
+        assert_eq!(p.dst_ip_anno().octets(), [10, 0, 1, 5], "no gateway on this route");
+    }
+}
+
+#[test]
+fn routes_choose_outputs_and_gateways() {
+    for (dst, branch) in [([10, 0, 2, 9], "d4"), ([10, 9, 9, 9], "d5"), ([8, 8, 8, 8], "d4"), ([1, 2, 3, 4], "d5")] {
+        for table in ["LinearIPLookup", "RadixIPLookup", "DirectIPLookup"] {
+            let (mut r, _) = iprouter(table, &frame_to(dst, 64), 10);
+            run(&mut r);
+            assert_eq!(r.read_handler(&format!("{branch}.count")).unwrap(), "10", "{dst:?} via {table}");
+        }
+    }
+}
+
+#[test]
+fn expired_and_malformed_packets_take_their_error_outputs() {
+    let (mut r, _) = iprouter("RadixIPLookup", &frame_to([10, 0, 1, 5], 1), 5);
+    run(&mut r);
+    assert_eq!(r.read_handler("d3.count").unwrap(), "5");
+    assert_eq!(r.read_handler("dec.drops").unwrap(), "5");
+
+    let mut bad = frame_to([10, 0, 1, 5], 64);
+    bad.replace_range(bad.len() - 3..bad.len() - 1, "ff"); // the last payload byte: the IP header stays valid
+    let corrupt_header = frame_to([10, 0, 1, 5], 64).replacen("ae0d", "ae0e", 1);
+    for (data, expect_bad) in [(bad, false), (corrupt_header, true)] {
+        let (mut r, _) = iprouter("RadixIPLookup", &data, 3);
+        run(&mut r);
+        let n = if expect_bad { "3" } else { "0" };
+        assert_eq!(r.read_handler("d2.count").unwrap(), n);
+        assert_eq!(r.read_handler("chk.drops").unwrap(), n);
+    }
+
+    // A non-IP frame goes to the classifier's second output.
+    let arp = frame_to([10, 0, 1, 5], 64).replacen("0800", "0806", 1);
+    let (mut r, _) = iprouter("RadixIPLookup", &arp, 4);
+    run(&mut r);
+    assert_eq!(r.read_handler("d1.count").unwrap(), "4");
+}
+
+#[test]
+fn route_table_handlers() {
+    let (mut r, _) = iprouter("RadixIPLookup", &frame_to([10, 0, 1, 5], 64), 1);
+    let table = r.read_handler("rt.table").unwrap();
+    assert!(table.starts_with("1.2.3.4/32\t-\t2\n"), "{table}");
+    assert!(table.ends_with("0.0.0.0/0\t18.26.4.1\t1\n"), "{table}");
+    r.write_handler("rt.lookup", "10.0.1.77").unwrap();
+    assert_eq!(r.read_handler("rt.lookup").unwrap(), "0.0.0.0 0");
+    r.write_handler("rt.add", "10.0.1.77/32 10.0.0.9 2").unwrap();
+    assert!(r.write_handler("rt.add", "10.0.1.77/32 1").is_err(), "exists");
+    r.write_handler("rt.set", "10.0.1.77/32 1").unwrap();
+    r.write_handler("rt.lookup", "10.0.1.77").unwrap();
+    assert_eq!(r.read_handler("rt.lookup").unwrap(), "0.0.0.0 1");
+    assert!(r.write_handler("rt.add", "10.0.3.0/24 7").is_err(), "no output 7");
+    r.write_handler("rt.remove", "10.0.1.77/32").unwrap();
+    assert!(r.write_handler("rt.remove", "10.0.1.77/32").is_err());
+    r.write_handler("rt.flush", "").unwrap();
+    assert_eq!(r.read_handler("rt.table").unwrap(), "");
+}
