@@ -1,19 +1,41 @@
 //! Sources, sinks and basic plumbing.
 
+mod address_info;
 mod counter;
 mod discard;
+mod hash_switch;
 mod idle;
 mod infinite_source;
 mod null;
+mod pad;
 mod paint;
+mod paint_switch;
 mod paint_tee;
 mod print;
+mod rated_source;
+mod round_robin_switch;
+mod set_timestamp;
 mod static_thread_sched;
 mod strip;
+mod strip_to_network_header;
+mod switch;
 mod tee;
+mod timed_source;
+mod truncate;
 mod unstrip;
 
 pub use counter::Counter;
+pub use address_info::AddressInfo;
+pub use hash_switch::HashSwitch;
+pub use pad::Pad;
+pub use paint_switch::PaintSwitch;
+pub use rated_source::RatedSource;
+pub use round_robin_switch::RoundRobinSwitch;
+pub use set_timestamp::SetTimestamp;
+pub use strip_to_network_header::StripToNetworkHeader;
+pub use switch::Switch;
+pub use timed_source::TimedSource;
+pub use truncate::Truncate;
 pub use discard::Discard;
 pub use idle::Idle;
 pub use infinite_source::InfiniteSource;
@@ -50,4 +72,24 @@ pub fn register(r: &mut Registry) {
     r.register(ElementClass { name: "Paint", make: || Box::new(Paint::default()), doc: Paint::DOC });
     r.register(ElementClass { name: "PaintTee", make: || Box::new(PaintTee::default()), doc: PaintTee::DOC });
     r.register(ElementClass { name: "Print", make: || Box::new(Print::default()), doc: Print::DOC });
+    r.register(ElementClass { name: "AddressInfo", make: || Box::new(AddressInfo::default()), doc: AddressInfo::DOC });
+    r.register(ElementClass { name: "HashSwitch", make: || Box::new(HashSwitch::default()), doc: HashSwitch::DOC });
+    r.register(ElementClass { name: "Pad", make: || Box::new(Pad::default()), doc: Pad::DOC });
+    r.register(ElementClass { name: "PaintSwitch", make: || Box::new(PaintSwitch::default()), doc: PaintSwitch::DOC });
+    r.register(ElementClass { name: "RatedSource", make: || Box::new(RatedSource::default()), doc: RatedSource::DOC });
+    r.register(ElementClass {
+        name: "RoundRobinSwitch",
+        make: || Box::new(RoundRobinSwitch::default()),
+        doc: RoundRobinSwitch::DOC,
+    });
+    r.register(ElementClass { name: "SetTimestamp", make: || Box::new(SetTimestamp::default()), doc: SetTimestamp::DOC });
+    r.register(ElementClass {
+        name: "StripToNetworkHeader",
+        make: || Box::new(StripToNetworkHeader),
+        doc: StripToNetworkHeader::DOC,
+    });
+    r.register(ElementClass { name: "Switch", make: || Box::new(Switch::new(true)), doc: Switch::DOC });
+    r.register(ElementClass { name: "StaticSwitch", make: || Box::new(Switch::new(false)), doc: Switch::DOC });
+    r.register(ElementClass { name: "TimedSource", make: || Box::new(TimedSource::default()), doc: TimedSource::DOC });
+    r.register(ElementClass { name: "Truncate", make: || Box::new(Truncate::default()), doc: Truncate::DOC });
 }

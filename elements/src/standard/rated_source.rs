@@ -1,0 +1,199 @@
+use std::time::{Duration, Instant};
+
+use click_core::args::Data;
+use click_core::element::HandlerInfo;
+use click_core::spec::{ports, processing};
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet};
+
+/// Most packets a RatedSource emits in one task run when it is behind.
+const MAX_BURST: u64 = 32;
+
+click_core::documented! {
+    /// Generates packets at a steady rate.
+    ///
+    /// # Synopsis
+    /// `RatedSource([DATA, RATE, LIMIT, ACTIVE, *keywords*])`
+    ///
+    /// # Ports and processing
+    /// No inputs; one push output. Emits RATE packets per second, evenly spaced (a timer
+    /// wakes the task when the next packet is due), up to LIMIT packets. All packets share
+    /// one buffer, as with InfiniteSource.
+    ///
+    /// # Keywords
+    /// - `DATA` (string), `LENGTH` (unsigned): packet contents, as for InfiniteSource.
+    /// - `RATE` (unsigned): packets per second, default 10.
+    /// - `LIMIT` (integer): total packets, -1 (default) for no limit.
+    /// - `ACTIVE` (boolean), `STOP` (boolean): as for InfiniteSource.
+    ///
+    /// # Handlers
+    /// - `count` (read), `rate` (read/write), `active` (read/write), `reset` (write).
+    ///
+    /// # Example
+    /// ```click
+    /// RatedSource(RATE 1000, LIMIT 10, STOP true) -> Discard;
+    /// ```
+    pub struct RatedSource {
+        data: Vec<u8>,
+        length: Option<usize>,
+        rate: u64,
+        limit: i64,
+        active: bool,
+        stop: bool,
+        count: u64,
+        start: Option<(Instant, u64)>,
+        template: Option<Packet>,
+        batch: Batch,
+    }
+}
+
+impl Default for RatedSource {
+    fn default() -> Self {
+        RatedSource {
+            data: b"vrouter RatedSource: sample payload".to_vec(),
+            length: None,
+            rate: 10,
+            limit: -1,
+            active: true,
+            stop: false,
+            count: 0,
+            start: None,
+            template: None,
+            batch: Batch::new(),
+        }
+    }
+}
+
+impl RatedSource {
+    fn setup(&mut self) {
+        let bytes: Vec<u8> = match self.length {
+            None => self.data.clone(),
+            Some(n) if self.data.is_empty() => vec![0; n],
+            Some(n) => self.data.iter().copied().cycle().take(n).collect(),
+        };
+        self.template = Some(Packet::from_slice(&bytes));
+    }
+
+    fn remaining(&self) -> u64 {
+        if self.limit < 0 { u64::MAX } else { (self.limit as u64).saturating_sub(self.count) }
+    }
+}
+
+impl Element for RatedSource {
+    fn class_name(&self) -> &'static str {
+        "RatedSource"
+    }
+
+    fn port_count(&self) -> &'static str {
+        ports::P0_1
+    }
+
+    fn processing(&self) -> &'static str {
+        processing::PUSH
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        if let Some(Data(d)) = args.read_p("DATA")? {
+            self.data = d;
+        }
+        self.rate = args.read_p_or("RATE", 10u64)?;
+        self.limit = args.read_p_or("LIMIT", -1i64)?;
+        self.active = args.read_p_or("ACTIVE", true)?;
+        self.length = args.read("LENGTH")?;
+        self.stop = args.read_or("STOP", false)?;
+        args.complete()?;
+        if self.rate == 0 {
+            return Err(ArgError::new(Some("RATE"), "must be positive"));
+        }
+        self.setup();
+        Ok(())
+    }
+
+    fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
+        if self.template.is_none() {
+            self.setup();
+        }
+        cx.add_task(click_core::runtime::DEFAULT_TICKETS);
+        if !self.active {
+            cx.unschedule();
+        }
+        Ok(())
+    }
+
+    fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.active {
+            cx.unschedule();
+            return false;
+        }
+        if self.remaining() == 0 {
+            if self.stop {
+                cx.stop_router();
+            }
+            cx.unschedule();
+            return false;
+        }
+        let now = Instant::now();
+        let (t0, c0) = *self.start.get_or_insert((now, self.count));
+        let elapsed = now.duration_since(t0).as_secs_f64();
+        // The first packet leaves at once, then one every 1/RATE seconds.
+        let due_total = (elapsed * self.rate as f64) as u64 + 1;
+        let due = due_total.saturating_sub(self.count - c0).min(MAX_BURST).min(self.remaining());
+        if due == 0 {
+            let next = t0 + Duration::from_secs_f64((self.count - c0) as f64 / self.rate as f64);
+            cx.unschedule();
+            cx.schedule_timer_at(0, next);
+            return false;
+        }
+        let template = self.template.as_ref().expect("set up");
+        let now_ts = cx.now();
+        for _ in 0..due {
+            let mut p = template.clone();
+            p.set_timestamp(now_ts);
+            self.batch.push(p);
+        }
+        self.count += due;
+        cx.output_batch(0, &mut self.batch);
+        true
+    }
+
+    fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
+        cx.reschedule();
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read("count"),
+            HandlerInfo::read_write("rate"),
+            HandlerInfo::read_write("active"),
+            HandlerInfo::write("reset"),
+        ];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        Ok(match name {
+            "count" => self.count.to_string(),
+            "rate" => self.rate.to_string(),
+            "active" => self.active.to_string(),
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        })
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        let bad = |e: ArgError| HandlerError::Failed(e.to_string());
+        match name {
+            "rate" => {
+                let r: u64 = Args::new(value).read_mp("RATE").map_err(bad)?;
+                self.rate = r.max(1);
+                self.start = None;
+            }
+            "active" => self.active = Args::new(value).read_mp("ACTIVE").map_err(bad)?,
+            "reset" => {
+                self.count = 0;
+                self.start = None;
+            }
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        }
+        cx.reschedule();
+        Ok(())
+    }
+}
