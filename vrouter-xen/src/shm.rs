@@ -1,0 +1,228 @@
+//! Pages shared with a peer that writes them concurrently.
+//!
+//! A [`SharedPage`] is one 4 KiB page: either allocated in this process (for peers that are
+//! threads), or mapped from a file descriptor (a memfd handed over by the hypervisor process,
+//! or a grant mapped through `/dev/xen/gntdev`). The peer may change any byte at any time, so
+//! the page is never exposed as a Rust reference to plain data: the ring indices are accessed
+//! as atomics and everything else is copied in or out in one go with bounds checked first.
+//! Callers decode the copies; nothing is read twice from the page.
+#![allow(unsafe_code)]
+
+use crate::abi::PAGE_SIZE;
+use std::alloc::{Layout, alloc_zeroed, dealloc};
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU16, AtomicU32};
+
+/// An access outside the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("access of {len} bytes at offset {offset} is outside the {PAGE_SIZE}-byte page")]
+pub struct OutOfPage {
+    /// Offset of the access.
+    pub offset: usize,
+    /// Length of the access.
+    pub len: usize,
+}
+
+enum Backing {
+    Heap,
+    Mmap,
+}
+
+/// One page of memory shared with a peer (another thread, process or domain).
+pub struct SharedPage {
+    ptr: NonNull<u8>,
+    backing: Backing,
+    writable: bool,
+}
+
+// SAFETY: the page is only accessed through atomics or raw copies (never through references to
+// plain data), so sharing the pointer between threads creates no aliasing `&mut`.
+unsafe impl Send for SharedPage {}
+// SAFETY: as above; all methods take `&self` and use atomic or raw accesses.
+unsafe impl Sync for SharedPage {}
+
+fn check(offset: usize, len: usize) -> Result<(), OutOfPage> {
+    match offset.checked_add(len) {
+        Some(end) if end <= PAGE_SIZE => Ok(()),
+        _ => Err(OutOfPage { offset, len }),
+    }
+}
+
+impl SharedPage {
+    fn layout() -> Layout {
+        // A page-aligned page: never fails for these constants.
+        Layout::from_size_align(PAGE_SIZE, PAGE_SIZE).expect("page layout")
+    }
+
+    /// A zeroed page in this process's memory, for peers that are threads.
+    pub fn new_zeroed() -> Self {
+        let layout = Self::layout();
+        // SAFETY: the layout has a non-zero size.
+        let raw = unsafe { alloc_zeroed(layout) };
+        let ptr = NonNull::new(raw).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
+        SharedPage {
+            ptr,
+            backing: Backing::Heap,
+            writable: true,
+        }
+    }
+
+    /// Maps the page at byte `offset` of `fd` (shared, so writes reach the peer).
+    pub fn map_fd(fd: BorrowedFd<'_>, offset: u64, writable: bool) -> io::Result<Self> {
+        let prot = if writable {
+            libc::PROT_READ | libc::PROT_WRITE
+        } else {
+            libc::PROT_READ
+        };
+        let off = libc::off_t::try_from(offset)
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        // SAFETY: a fresh mapping chosen by the kernel; it aliases no Rust object.
+        let raw = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                PAGE_SIZE,
+                prot,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                off,
+            )
+        };
+        if raw == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let ptr =
+            NonNull::new(raw.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned null"))?;
+        Ok(SharedPage {
+            ptr,
+            backing: Backing::Mmap,
+            writable,
+        })
+    }
+
+    /// Whether this mapping may be written.
+    pub fn is_writable(&self) -> bool {
+        self.writable
+    }
+
+    /// The 32-bit word at `offset` as an atomic. `offset` is a constant of the protocol (a ring
+    /// index field), never a value read from the peer; a misaligned one is a bug and panics.
+    pub fn atomic_u32(&self, offset: usize) -> &AtomicU32 {
+        assert!(
+            offset.is_multiple_of(4) && offset + 4 <= PAGE_SIZE,
+            "bad atomic offset {offset}"
+        );
+        // SAFETY: in bounds and 4-aligned (the page is page-aligned); the memory lives as long
+        // as `self`; every access to these words, ours and the peer's, is atomic.
+        unsafe { AtomicU32::from_ptr(self.ptr.as_ptr().add(offset).cast::<u32>()) }
+    }
+
+    /// The 16-bit word at `offset` as an atomic (grant entry flags). Same rules as
+    /// [`atomic_u32`](Self::atomic_u32).
+    pub fn atomic_u16(&self, offset: usize) -> &AtomicU16 {
+        assert!(
+            offset.is_multiple_of(2) && offset + 2 <= PAGE_SIZE,
+            "bad atomic offset {offset}"
+        );
+        // SAFETY: in bounds and 2-aligned; lives as long as `self`.
+        unsafe { AtomicU16::from_ptr(self.ptr.as_ptr().add(offset).cast::<u16>()) }
+    }
+
+    /// Copies `buf.len()` bytes at `offset` out of the page.
+    pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), OutOfPage> {
+        check(offset, buf.len())?;
+        // SAFETY: the range is inside the page (checked above); `buf` is our own memory and
+        // cannot overlap the shared page. The peer may write the range concurrently: we copy
+        // plain bytes, for which every value is valid, and decode only the copy.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                self.ptr.as_ptr().add(offset),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
+        Ok(())
+    }
+
+    /// Copies `data` into the page at `offset`. Panics if the page is mapped read-only (a bug).
+    pub fn write(&self, offset: usize, data: &[u8]) -> Result<(), OutOfPage> {
+        check(offset, data.len())?;
+        assert!(self.writable, "write to a read-only mapping");
+        // SAFETY: in bounds (checked), the mapping is writable, `data` is not in the page.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr().add(offset), data.len())
+        };
+        Ok(())
+    }
+
+    /// Copies `len` bytes from `src` at `src_off` to `dst` at `dst_off` (they may be the same
+    /// page; overlapping ranges are handled).
+    pub fn copy(
+        src: &SharedPage,
+        src_off: usize,
+        dst: &SharedPage,
+        dst_off: usize,
+        len: usize,
+    ) -> Result<(), OutOfPage> {
+        check(src_off, len)?;
+        check(dst_off, len)?;
+        assert!(dst.writable, "write to a read-only mapping");
+        // SAFETY: both ranges are inside their pages (checked); `ptr::copy` allows overlap.
+        unsafe {
+            std::ptr::copy(
+                src.ptr.as_ptr().add(src_off),
+                dst.ptr.as_ptr().add(dst_off),
+                len,
+            )
+        };
+        Ok(())
+    }
+}
+
+impl Drop for SharedPage {
+    fn drop(&mut self) {
+        match self.backing {
+            // SAFETY: allocated in `new_zeroed` with this layout, freed once.
+            Backing::Heap => unsafe { dealloc(self.ptr.as_ptr(), Self::layout()) },
+            Backing::Mmap => {
+                // SAFETY: mapped in `map_fd` with this length, unmapped once.
+                unsafe { libc::munmap(self.ptr.as_ptr().cast(), PAGE_SIZE) };
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for SharedPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedPage")
+            .field("ptr", &self.ptr)
+            .field("writable", &self.writable)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_checked() {
+        let p = SharedPage::new_zeroed();
+        let mut b = [0u8; 8];
+        assert!(p.read(PAGE_SIZE - 8, &mut b).is_ok());
+        assert_eq!(
+            p.read(PAGE_SIZE - 7, &mut b),
+            Err(OutOfPage {
+                offset: PAGE_SIZE - 7,
+                len: 8
+            })
+        );
+        assert!(p.read(usize::MAX, &mut b).is_err());
+        assert!(p.write(4090, &[1; 7]).is_err());
+        p.write(100, &[7; 4]).unwrap();
+        p.read(100, &mut b[..4]).unwrap();
+        assert_eq!(&b[..4], &[7; 4]);
+        assert!(SharedPage::copy(&p, 4000, &p, 0, 97).is_err());
+    }
+}
