@@ -13,6 +13,7 @@ mod guest;
 pub mod hv;
 pub mod local;
 pub mod platform;
+pub mod remote;
 pub mod ring;
 pub mod shm;
 pub mod sys;
