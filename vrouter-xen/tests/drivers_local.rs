@@ -60,7 +60,7 @@ fn frames_flow_both_ways_through_wraparound() {
 fn oversized_and_empty_frames_are_dropped_not_sent() {
     let (_hv, mut nf, mut nb) = pair();
     let big = vec![0u8; 5000];
-    let ok = vec![1u8; 100];
+    let ok = [1u8; 100];
     assert_eq!(nf.send([&big[..], &[][..], &ok[..]]), 3);
     assert_eq!(nf.stats().tx_dropped, 2);
     let mut n = 0;
