@@ -20,5 +20,6 @@ pub mod remote;
 pub mod ring;
 pub mod shm;
 pub mod sys;
+pub mod vif;
 
 pub use abi::abi_table;
