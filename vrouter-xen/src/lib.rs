@@ -20,6 +20,7 @@ pub mod remote;
 pub mod ring;
 pub mod shm;
 pub mod sys;
+pub mod testframes;
 pub mod vif;
 
 pub use abi::abi_table;

@@ -33,6 +33,7 @@ pub struct Netback<P: Platform> {
     stats: NetStats,
     fault: Option<PeerFault>,
     last_progress: Instant,
+    starved_since: Option<Instant>,
     scratch: Vec<u8>,
 }
 
@@ -88,6 +89,7 @@ impl<P: Platform> Netback<P> {
             stats: NetStats::default(),
             fault: None,
             last_progress: Instant::now(),
+            starved_since: None,
             scratch: vec![0u8; MAX_FRAME],
         })
     }
@@ -255,7 +257,7 @@ impl<P: Platform> Netback<P> {
     /// returns how many were taken from `frames` (frames larger than a page or empty are
     /// taken and dropped). Frames not taken stay in the iterator.
     pub fn send<'a>(&mut self, frames: impl IntoIterator<Item = &'a [u8]>) -> usize {
-        let mut frames = frames.into_iter();
+        let mut frames = frames.into_iter().peekable();
         let mut taken = 0;
         loop {
             if self.fault.is_some() {
@@ -266,8 +268,13 @@ impl<P: Platform> Netback<P> {
             let mut fault = None;
             while (self.pending.len() as u32) < NETBACK_BATCH {
                 match self.rx.unconsumed_requests() {
-                    Ok(0) => break,
-                    Ok(_) => {}
+                    Ok(0) => {
+                        if frames.peek().is_some() {
+                            self.starved_since.get_or_insert_with(Instant::now);
+                        }
+                        break;
+                    }
+                    Ok(_) => self.starved_since = None,
                     Err(err) => {
                         fault = Some(PeerFault::Ring { ring: "rx", err });
                         break;
@@ -391,6 +398,16 @@ impl<P: Platform> Netback<P> {
             return Ok(true);
         }
         Ok(self.plat.wait(self.port, timeout)?)
+    }
+
+    /// Cuts the front end off if it has left us without RX buffers, while we had frames for
+    /// it, for longer than `limit`. Returns whether it did.
+    pub fn check_stalled(&mut self, limit: Duration) -> bool {
+        if self.fault.is_none() && self.starved_since.is_some_and(|t| t.elapsed() > limit) {
+            self.cut_off(PeerFault::Stalled(limit));
+            return true;
+        }
+        false
     }
 
     /// Time since the front end last gave us work or buffers.
