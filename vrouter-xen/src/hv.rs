@@ -416,18 +416,27 @@ impl HvCore {
         Ok((port, fd, peer.fd.clone()))
     }
 
-    /// The eventfd that signals the peer of `caller`'s `port`, once bound.
-    pub fn evtchn_peer_fd(&mut self, caller: DomId, port: Port) -> Result<Arc<OwnedFd>, XenError> {
+    /// The eventfd that signals the peer of `caller`'s `port`: `None` while the port is not
+    /// bound yet (a notification is then dropped, as on Xen), an error once the peer closed.
+    pub fn evtchn_peer_fd(
+        &mut self,
+        caller: DomId,
+        port: Port,
+    ) -> Result<Option<Arc<OwnedFd>>, XenError> {
         let (rd, rp) = match self.port_mut(caller, port) {
             Some(PortState {
                 peer: PortPeer::Bound(rd, rp),
                 ..
             }) => (*rd, *rp),
+            Some(PortState {
+                peer: PortPeer::Unbound(_),
+                ..
+            }) => return Ok(None),
             Some(_) => return Err(XenError::NotBound(port)),
             None => return Err(XenError::BadPort(port)),
         };
         self.port_mut(rd, rp)
-            .map(|p| p.fd.clone())
+            .map(|p| Some(p.fd.clone()))
             .ok_or(XenError::NotBound(port))
     }
 

@@ -283,7 +283,7 @@ fn handle(
             let (port, fd, peer) = hv.evtchn_bind_interdomain(me, r.u16()?, r.u32()?)?;
             (ok.u32(port), vec![fd, peer])
         }
-        op::EVT_PEER => (ok, vec![hv.evtchn_peer_fd(me, r.u32()?)?]),
+        op::EVT_PEER => (ok, hv.evtchn_peer_fd(me, r.u32()?)?.into_iter().collect()),
         op::EVT_CLOSE => {
             hv.evtchn_close(me, r.u32()?)?;
             (ok, vec![])
@@ -556,7 +556,8 @@ impl EventChannels for RemoteDomain {
             return Ok(());
         }
         let (_, mut fds) = self.call(&W::default().u8(op::EVT_PEER).u32(port))?;
-        let peer = fds.pop().ok_or_else(short)?;
+        // No descriptor: the port is not bound yet and the notification is dropped.
+        let Some(peer) = fds.pop() else { return Ok(()) };
         self.ports.set_peer(port, Arc::new(peer));
         self.ports.notify(port).map(|_| ())
     }
