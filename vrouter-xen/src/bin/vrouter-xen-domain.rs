@@ -6,6 +6,8 @@
 //!   ones; prints `ok tx=N rx=N`.
 //! * `evil-overrun`, `evil-foreign-gref`, `evil-oversize`: breaks the TX ring protocol once.
 //! * `silent`: connects and then never does anything.
+//! * `source`, `sink`: send test frames, or take received ones, as fast as possible, forever
+//!   (for benchmarks; the parent kills the process).
 
 use std::error::Error;
 use std::sync::atomic::Ordering;
@@ -40,6 +42,8 @@ fn run() -> Result<String, Box<dyn Error>> {
     let mut nf = connect_frontend(plat, 0, 0, 0, Duration::from_secs(30))?;
     match mode.as_str() {
         "traffic" => traffic(&mut nf, frames),
+        "source" => source(&mut nf),
+        "sink" => sink(&mut nf),
         "silent" => {
             std::thread::sleep(Duration::from_secs(60));
             Ok("silent".into())
@@ -145,6 +149,38 @@ fn traffic<P: Platform>(nf: &mut Netfront<P>, n: u64) -> Result<String, Box<dyn 
                 return Err(format!("stalled: tx {next_tx}/{n}, rx {next_rx}/{n}").into());
             }
             nf.wait(Some(Duration::from_millis(500)))?;
+        }
+    }
+}
+
+fn source<P: Platform>(nf: &mut Netfront<P>) -> Result<String, Box<dyn Error>> {
+    let mut bufs = vec![[0u8; MAX_LEN]; BATCH];
+    let lens: Vec<usize> = (0..BATCH)
+        .map(|i| testframes::fill(i as u64, &mut bufs[i]))
+        .collect();
+    let mut i = 0;
+    loop {
+        let taken = nf.send((0..BATCH).map(|k| &bufs[(i + k) % BATCH][..lens[(i + k) % BATCH]]));
+        i = (i + taken) % BATCH;
+        let done = nf.poll_tx_completions();
+        nf.receive(&mut |_| {});
+        if let Some(f) = nf.fault() {
+            return Err(format!("cut off: {f}").into());
+        }
+        if taken == 0 && done == 0 {
+            nf.wait(Some(Duration::from_millis(100)))?;
+        }
+    }
+}
+
+fn sink<P: Platform>(nf: &mut Netfront<P>) -> Result<String, Box<dyn Error>> {
+    loop {
+        let n = nf.receive(&mut |_| {});
+        if let Some(f) = nf.fault() {
+            return Err(format!("cut off: {f}").into());
+        }
+        if n == 0 {
+            nf.wait(Some(Duration::from_millis(100)))?;
         }
     }
 }
