@@ -22,5 +22,7 @@ pub mod shm;
 pub mod sys;
 pub mod testframes;
 pub mod vif;
+#[cfg(feature = "xen")]
+pub mod xen;
 
 pub use abi::abi_table;

@@ -76,8 +76,9 @@ impl<P: Platform> Netfront<P> {
         let mut take = |plat: &mut P| -> Result<Buf, XenError> {
             let f = next;
             next += 1;
-            let page = plat.frame(f)?;
+            // Grant first: on real Xen a granted frame is allocated by the grant itself.
             let gref = plat.grant_access(backend, f, false)?;
+            let page = plat.frame(f)?;
             Ok(Buf { page, gref })
         };
         let tx_ring = take(&mut plat)?;

@@ -101,6 +101,13 @@ impl SharedPage {
         })
     }
 
+    /// The page's address, for system calls that take one (`IOCTL_GNTDEV_GRANT_COPY`).
+    /// Only the kernel may dereference it.
+    #[cfg(feature = "xen")]
+    pub(crate) fn addr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
     /// Whether this mapping may be written.
     pub fn is_writable(&self) -> bool {
         self.writable

@@ -133,3 +133,67 @@ fn layout_and_constants_match_xen_headers() {
     assert_eq!(ours["__CONST_RING_SIZE(netif_rx,4096)"], 256);
     assert!(consts.len() >= 60);
 }
+
+/// With the `xen` feature: the ioctl numbers of the real-Xen platform against Linux's
+/// `include/uapi/xen/*.h` as Debian ships them (`/usr/include/xen/sys/`).
+#[cfg(feature = "xen")]
+#[test]
+fn ioctl_numbers_match_linux_headers() {
+    use vrouter_xen::xen::ioctl::*;
+    let inc = include_dir();
+    for h in ["xen/sys/gntalloc.h", "xen/sys/gntdev.h", "xen/sys/evtchn.h"] {
+        assert!(
+            inc.join(h).exists(),
+            "{} is missing: install libxen-dev",
+            inc.join(h).display()
+        );
+    }
+    let ours: Vec<(&str, u32)> = vec![
+        ("IOCTL_GNTALLOC_ALLOC_GREF", IOCTL_GNTALLOC_ALLOC_GREF),
+        ("IOCTL_GNTALLOC_DEALLOC_GREF", IOCTL_GNTALLOC_DEALLOC_GREF),
+        ("IOCTL_GNTDEV_MAP_GRANT_REF", IOCTL_GNTDEV_MAP_GRANT_REF),
+        ("IOCTL_GNTDEV_UNMAP_GRANT_REF", IOCTL_GNTDEV_UNMAP_GRANT_REF),
+        ("IOCTL_GNTDEV_GRANT_COPY", IOCTL_GNTDEV_GRANT_COPY),
+        (
+            "IOCTL_EVTCHN_BIND_INTERDOMAIN",
+            IOCTL_EVTCHN_BIND_INTERDOMAIN,
+        ),
+        (
+            "IOCTL_EVTCHN_BIND_UNBOUND_PORT",
+            IOCTL_EVTCHN_BIND_UNBOUND_PORT,
+        ),
+        ("IOCTL_EVTCHN_UNBIND", IOCTL_EVTCHN_UNBIND),
+        ("IOCTL_EVTCHN_NOTIFY", IOCTL_EVTCHN_NOTIFY),
+        ("IOCTL_EVTCHN_RESET", IOCTL_EVTCHN_RESET),
+    ];
+    let mut c = String::from(
+        "#include <stdio.h>\n#include <stdint.h>\n#include <sys/ioctl.h>\n#include <xen/xen.h>\n",
+    );
+    c += "#include <xen/sys/gntalloc.h>\n#include <xen/sys/gntdev.h>\n#include <xen/sys/evtchn.h>\nint main(void) {\n";
+    for (n, _) in &ours {
+        c += &format!("  printf(\"{n} %lu\\n\", (unsigned long)({n}));\n");
+    }
+    c += "  return 0;\n}\n";
+    let dir = std::env::temp_dir().join(format!("vrouter-xen-ioctl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("i.c"), c).unwrap();
+    let out = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .arg("-I")
+        .arg(&inc)
+        .arg("-o")
+        .arg(dir.join("i"))
+        .arg(dir.join("i.c"))
+        .output()
+        .expect("a C compiler");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = Command::new(dir.join("i")).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let theirs = parse(&String::from_utf8(run.stdout).unwrap());
+    for (n, v) in ours {
+        assert_eq!(theirs.get(n), Some(&i64::from(v)), "{n}");
+    }
+}
