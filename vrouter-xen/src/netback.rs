@@ -76,13 +76,16 @@ impl<P: Platform> Netback<P> {
         let staging = (staging_first..staging_first + NETBACK_BATCH)
             .map(|f| plat.frame(f).map(|p| (f, p)))
             .collect::<Result<_, _>>()?;
+        let ring_err = |err| NetError::Config(format!("ring page: {err}"));
+        let tx = BackRing::attach(tx_page).map_err(ring_err)?;
+        let rx = BackRing::attach(rx_page).map_err(ring_err)?;
         Ok(Netback {
             plat,
             front,
             port,
             info,
-            tx: BackRing::attach(tx_page),
-            rx: BackRing::attach(rx_page),
+            tx,
+            rx,
             staging,
             ops: Vec::with_capacity(NETBACK_BATCH as usize),
             pending: Vec::with_capacity(NETBACK_BATCH as usize),

@@ -83,8 +83,9 @@ impl<P: Platform> Netfront<P> {
         };
         let tx_ring = take(&mut plat)?;
         let rx_ring = take(&mut plat)?;
-        let tx = FrontRing::<NetTx>::init(tx_ring.page.clone(), start);
-        let rx = FrontRing::<NetRx>::init(rx_ring.page.clone(), start);
+        let ring_err = |err| NetError::Config(format!("ring page: {err}"));
+        let tx = FrontRing::<NetTx>::init(tx_ring.page.clone(), start).map_err(ring_err)?;
+        let rx = FrontRing::<NetRx>::init(rx_ring.page.clone(), start).map_err(ring_err)?;
         let tx_bufs = (0..NetTx::RING_SIZE)
             .map(|_| take(&mut plat))
             .collect::<Result<Vec<_>, _>>()?;

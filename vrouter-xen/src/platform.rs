@@ -64,9 +64,9 @@ pub enum XenError {
     /// A system call failed.
     #[error(transparent)]
     Io(#[from] io::Error),
-    /// An access outside a page.
+    /// A page access failed.
     #[error(transparent)]
-    OutOfPage(#[from] crate::shm::OutOfPage),
+    Page(#[from] crate::shm::PageError),
 }
 
 /// The C name of a `GNTST_*` status.

@@ -12,7 +12,7 @@
 //! out of the page once and decoded from the copy.
 
 use crate::abi::*;
-use crate::shm::{OutOfPage, SharedPage};
+use crate::shm::{PageError, SharedPage};
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{Ordering, fence};
@@ -149,9 +149,10 @@ pub enum RingError {
     /// A response was pushed with no consumed request left to answer (a local bug).
     #[error("no consumed request is left to answer")]
     NoRequestToAnswer,
-    /// An access outside the page (cannot happen with a well-formed protocol description).
+    /// A page access failed: outside the page (cannot happen with a well-formed protocol
+    /// description) or a ring on a read-only mapping.
     #[error(transparent)]
-    Page(#[from] OutOfPage),
+    Page(#[from] PageError),
 }
 
 /// `__name##_sring` initialisation: both producers at `start`, both event indices at
@@ -216,17 +217,20 @@ impl<P: RingProtocol> FrontRing<P> {
 
     /// Initialises a fresh shared ring on `page` and becomes its front end
     /// (`SHARED_RING_INIT` + `FRONT_RING_INIT`), with all indices starting at `start`.
-    pub fn init(page: Arc<SharedPage>, start: u32) -> Self {
+    pub fn init(page: Arc<SharedPage>, start: u32) -> Result<Self, RingError> {
         let () = Self::_CHECK;
+        if !page.is_writable() {
+            return Err(PageError::ReadOnly.into());
+        }
         shared_ring_init(&page, start);
-        FrontRing {
+        Ok(FrontRing {
             page,
             req_prod_pvt: start,
             req_prod_published: start,
             rsp_cons: start,
             peer_faults: 0,
             _p: PhantomData,
-        }
+        })
     }
 
     /// Entries in the ring.
@@ -358,17 +362,20 @@ impl<P: RingProtocol> BackRing<P> {
 
     /// Attaches to a ring the front end initialised (`BACK_RING_ATTACH`), starting from the
     /// response producer index found on the page.
-    pub fn attach(page: Arc<SharedPage>) -> Self {
+    pub fn attach(page: Arc<SharedPage>) -> Result<Self, RingError> {
         let () = Self::_CHECK;
+        if !page.is_writable() {
+            return Err(PageError::ReadOnly.into());
+        }
         let start = page.atomic_u32(SRING_RSP_PROD).load(Ordering::Acquire);
-        BackRing {
+        Ok(BackRing {
             page,
             rsp_prod_pvt: start,
             rsp_prod_published: start,
             req_cons: start,
             peer_faults: 0,
             _p: PhantomData,
-        }
+        })
     }
 
     /// Entries in the ring.
@@ -467,8 +474,8 @@ mod tests {
 
     fn pair(start: u32) -> (FrontRing<NetTx>, BackRing<NetTx>) {
         let page = Arc::new(SharedPage::new_zeroed());
-        let f = FrontRing::init(page.clone(), start);
-        let b = BackRing::attach(page);
+        let f = FrontRing::init(page.clone(), start).unwrap();
+        let b = BackRing::attach(page).unwrap();
         (f, b)
     }
 

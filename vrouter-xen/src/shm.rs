@@ -15,14 +15,20 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU16, AtomicU32};
 
-/// An access outside the page.
+/// A page access that cannot be done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("access of {len} bytes at offset {offset} is outside the {PAGE_SIZE}-byte page")]
-pub struct OutOfPage {
-    /// Offset of the access.
-    pub offset: usize,
-    /// Length of the access.
-    pub len: usize,
+pub enum PageError {
+    /// The range is not inside the page.
+    #[error("access of {len} bytes at offset {offset} is outside the {PAGE_SIZE}-byte page")]
+    OutOfPage {
+        /// Offset of the access.
+        offset: usize,
+        /// Length of the access.
+        len: usize,
+    },
+    /// A write to a read-only mapping.
+    #[error("write to a read-only mapping")]
+    ReadOnly,
 }
 
 enum Backing {
@@ -43,10 +49,10 @@ unsafe impl Send for SharedPage {}
 // SAFETY: as above; all methods take `&self` and use atomic or raw accesses.
 unsafe impl Sync for SharedPage {}
 
-fn check(offset: usize, len: usize) -> Result<(), OutOfPage> {
+fn check(offset: usize, len: usize) -> Result<(), PageError> {
     match offset.checked_add(len) {
         Some(end) if end <= PAGE_SIZE => Ok(()),
-        _ => Err(OutOfPage { offset, len }),
+        _ => Err(PageError::OutOfPage { offset, len }),
     }
 }
 
@@ -115,6 +121,8 @@ impl SharedPage {
 
     /// The 32-bit word at `offset` as an atomic. `offset` is a constant of the protocol (a ring
     /// index field), never a value read from the peer; a misaligned one is a bug and panics.
+    /// Storing through it on a read-only mapping faults: ring code checks
+    /// [`is_writable`](Self::is_writable) first.
     pub fn atomic_u32(&self, offset: usize) -> &AtomicU32 {
         assert!(
             offset.is_multiple_of(4) && offset + 4 <= PAGE_SIZE,
@@ -137,7 +145,7 @@ impl SharedPage {
     }
 
     /// Copies `buf.len()` bytes at `offset` out of the page.
-    pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), OutOfPage> {
+    pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), PageError> {
         check(offset, buf.len())?;
         // SAFETY: the range is inside the page (checked above); `buf` is our own memory and
         // cannot overlap the shared page. The peer may write the range concurrently: we copy
@@ -152,10 +160,12 @@ impl SharedPage {
         Ok(())
     }
 
-    /// Copies `data` into the page at `offset`. Panics if the page is mapped read-only (a bug).
-    pub fn write(&self, offset: usize, data: &[u8]) -> Result<(), OutOfPage> {
+    /// Copies `data` into the page at `offset`.
+    pub fn write(&self, offset: usize, data: &[u8]) -> Result<(), PageError> {
         check(offset, data.len())?;
-        assert!(self.writable, "write to a read-only mapping");
+        if !self.writable {
+            return Err(PageError::ReadOnly);
+        }
         // SAFETY: in bounds (checked), the mapping is writable, `data` is not in the page.
         unsafe {
             std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr().add(offset), data.len())
@@ -171,10 +181,12 @@ impl SharedPage {
         dst: &SharedPage,
         dst_off: usize,
         len: usize,
-    ) -> Result<(), OutOfPage> {
+    ) -> Result<(), PageError> {
         check(src_off, len)?;
         check(dst_off, len)?;
-        assert!(dst.writable, "write to a read-only mapping");
+        if !dst.writable {
+            return Err(PageError::ReadOnly);
+        }
         // SAFETY: both ranges are inside their pages (checked); `ptr::copy` allows overlap.
         unsafe {
             std::ptr::copy(
@@ -220,7 +232,7 @@ mod tests {
         assert!(p.read(PAGE_SIZE - 8, &mut b).is_ok());
         assert_eq!(
             p.read(PAGE_SIZE - 7, &mut b),
-            Err(OutOfPage {
+            Err(PageError::OutOfPage {
                 offset: PAGE_SIZE - 7,
                 len: 8
             })
@@ -231,5 +243,30 @@ mod tests {
         p.read(100, &mut b[..4]).unwrap();
         assert_eq!(&b[..4], &[7; 4]);
         assert!(SharedPage::copy(&p, 4000, &p, 0, 97).is_err());
+    }
+
+    #[test]
+    fn memfd_pages_are_shared_and_cannot_shrink() {
+        use std::os::fd::AsFd;
+        let fd = crate::sys::memfd("t", PAGE_SIZE as u64).unwrap();
+        let a = SharedPage::map_fd(fd.as_fd(), 0, true).unwrap();
+        let b = SharedPage::map_fd(fd.as_fd(), 0, true).unwrap();
+        a.write(10, b"xy").unwrap();
+        let mut buf = [0u8; 2];
+        b.read(10, &mut buf).unwrap();
+        assert_eq!(&buf, b"xy");
+        // A holder of the descriptor cannot shrink the file under our mapping.
+        let f = std::fs::File::from(fd);
+        assert!(f.set_len(0).is_err());
+        let ro = SharedPage::map_fd(
+            crate::sys::reopen_read_only(f.as_fd()).unwrap().as_fd(),
+            0,
+            false,
+        )
+        .unwrap();
+        assert_eq!(ro.write(0, b"z"), Err(PageError::ReadOnly));
+        // A read-only descriptor cannot be mapped writable.
+        let rofd = crate::sys::reopen_read_only(f.as_fd()).unwrap();
+        assert!(SharedPage::map_fd(rofd.as_fd(), 0, true).is_err());
     }
 }

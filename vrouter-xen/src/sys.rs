@@ -14,18 +14,25 @@ fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
-/// A new anonymous memory file of `len` bytes (close-on-exec).
+/// A new anonymous memory file of `len` bytes (close-on-exec), sealed against resizing: a
+/// domain that holds the descriptor cannot shrink the file under another process's mapping
+/// (which would make that process fault with SIGBUS).
 pub fn memfd(name: &str, len: u64) -> io::Result<OwnedFd> {
     let cname =
         std::ffi::CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
     // SAFETY: `cname` is a valid C string for the duration of the call.
-    let fd = cvt(unsafe { libc::memfd_create(cname.as_ptr(), libc::MFD_CLOEXEC) })?;
+    let fd = cvt(unsafe {
+        libc::memfd_create(cname.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
+    })?;
     // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     let len =
         libc::off_t::try_from(len).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-    // SAFETY: plain syscall on a descriptor we own.
+    // SAFETY: plain syscalls on a descriptor we own.
     cvt(unsafe { libc::ftruncate(fd.as_raw_fd(), len) })?;
+    let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+    // SAFETY: as above.
+    cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) })?;
     Ok(fd)
 }
 

@@ -49,8 +49,8 @@ struct Sim {
 impl Sim {
     fn new(start: u32) -> Self {
         let page = Arc::new(SharedPage::new_zeroed());
-        let front = FrontRing::init(page.clone(), start);
-        let back = BackRing::attach(page);
+        let front = FrontRing::init(page.clone(), start).unwrap();
+        let back = BackRing::attach(page).unwrap();
         Sim {
             front,
             back,
