@@ -16,6 +16,11 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+/// Most nodes the store holds (a domain cannot exhaust the hypervisor's memory).
+pub const MAX_STORE_NODES: usize = 1 << 16;
+/// Most watches one domain may hold.
+pub const MAX_WATCHES_PER_DOMAIN: usize = 128;
+
 /// Grant entries per grant-table page.
 pub const GRANTS_PER_PAGE: u32 = (PAGE_SIZE / size_of::<GrantEntryV1>()) as u32;
 
@@ -505,6 +510,10 @@ impl HvCore {
         if path.starts_with('@') || value.len() > 4096 {
             return Err(XenError::XsBadPath(path.to_string()));
         }
+        if self.store.len() >= MAX_STORE_NODES && !self.store.contains_key(path) {
+            self.stats.store_denied += 1;
+            return Err(XenError::XsPermission(format!("{path}: store full")));
+        }
         self.store.insert(path.to_string(), value.to_string());
         self.fire(path);
         Ok(())
@@ -550,7 +559,11 @@ impl HvCore {
     /// xenstore watch; queues one event at once, like xenstored.
     pub fn xs_watch(&mut self, caller: DomId, path: &str, token: &str) -> Result<(), XenError> {
         self.may_access(caller, path, false)?;
-        if path == "@releaseDomain" && caller != 0 {
+        if (path == "@releaseDomain" && caller != 0)
+            || self.watches.iter().filter(|(d, _, _)| *d == caller).count()
+                >= MAX_WATCHES_PER_DOMAIN
+        {
+            self.stats.store_denied += 1;
             return Err(XenError::XsPermission(path.to_string()));
         }
         self.watches

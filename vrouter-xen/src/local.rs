@@ -165,6 +165,15 @@ impl EventChannels for LocalDomain {
     fn wait(&mut self, port: Port, timeout: Option<Duration>) -> Result<bool, XenError> {
         self.ports.wait(port, timeout)
     }
+    fn peer_connected(&mut self, port: Port) -> Result<bool, XenError> {
+        let d = self.domid;
+        let r = self.lock().evtchn_peer_fd(d, port);
+        match r {
+            Ok(_) => Ok(true),
+            Err(XenError::NotBound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
     fn pollable_fd(&self, port: Port) -> Option<BorrowedFd<'_>> {
         self.ports.fd(port)
     }

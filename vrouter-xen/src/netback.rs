@@ -400,7 +400,25 @@ impl<P: Platform> Netback<P> {
         if self.final_check() {
             return Ok(true);
         }
-        Ok(self.plat.wait(self.port, timeout)?)
+        let woke = match self.plat.wait(self.port, timeout) {
+            Ok(w) => w,
+            Err(e) => {
+                self.cut_off(PeerFault::Gone(e.to_string()));
+                return Err(e.into());
+            }
+        };
+        if !woke {
+            // Quiet for a whole timeout: is the peer still there?
+            match self.plat.peer_connected(self.port) {
+                Ok(true) => {}
+                Ok(false) => self.cut_off(PeerFault::Gone("event channel closed".into())),
+                Err(e) => self.cut_off(PeerFault::Gone(e.to_string())),
+            }
+            if let Some(f) = &self.fault {
+                return Err(NetError::Faulted(f.clone()));
+            }
+        }
+        Ok(woke)
     }
 
     /// Cuts the front end off if it has left us without RX buffers, while we had frames for

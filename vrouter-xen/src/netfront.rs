@@ -394,7 +394,25 @@ impl<P: Platform> Netfront<P> {
         if self.final_check() {
             return Ok(true);
         }
-        Ok(self.plat.wait(self.port, timeout)?)
+        let woke = match self.plat.wait(self.port, timeout) {
+            Ok(w) => w,
+            Err(e) => {
+                self.cut_off(PeerFault::Gone(e.to_string()));
+                return Err(e.into());
+            }
+        };
+        if !woke {
+            // Quiet for a whole timeout: is the peer still there?
+            match self.plat.peer_connected(self.port) {
+                Ok(true) => {}
+                Ok(false) => self.cut_off(PeerFault::Gone("event channel closed".into())),
+                Err(e) => self.cut_off(PeerFault::Gone(e.to_string())),
+            }
+            if let Some(f) = &self.fault {
+                return Err(NetError::Faulted(f.clone()));
+            }
+        }
+        Ok(woke)
     }
 
     /// Cuts the back end off if TX requests have waited longer than `limit` for an answer.

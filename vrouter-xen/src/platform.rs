@@ -159,6 +159,9 @@ pub trait EventChannels {
     fn take_pending(&mut self, port: Port) -> Result<bool, XenError> {
         self.wait(port, Some(Duration::ZERO))
     }
+    /// Whether the peer of `port` is still there: `false` once it closed the channel or its
+    /// domain died. A port not yet bound counts as connected.
+    fn peer_connected(&mut self, port: Port) -> Result<bool, XenError>;
     /// A descriptor that becomes readable when `port` has an event pending.
     fn pollable_fd(&self, port: Port) -> Option<BorrowedFd<'_>>;
     /// Closes a port.

@@ -564,6 +564,13 @@ impl EventChannels for RemoteDomain {
     fn wait(&mut self, port: Port, timeout: Option<Duration>) -> Result<bool, XenError> {
         self.ports.wait(port, timeout)
     }
+    fn peer_connected(&mut self, port: Port) -> Result<bool, XenError> {
+        match self.call(&W::default().u8(op::EVT_PEER).u32(port)) {
+            Ok(_) => Ok(true),
+            Err(XenError::NotBound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
     fn pollable_fd(&self, port: Port) -> Option<BorrowedFd<'_>> {
         self.ports.fd(port)
     }

@@ -612,6 +612,10 @@ impl EventChannels for XenPlatform {
             }
         }
     }
+    fn peer_connected(&mut self, _port: Port) -> Result<bool, XenError> {
+        // The evtchn device cannot tell; on Xen a dead peer shows in xenstore instead.
+        Ok(true)
+    }
     fn pollable_fd(&self, _port: Port) -> Option<BorrowedFd<'_>> {
         Some(self.evtchn.as_fd())
     }

@@ -168,3 +168,13 @@ fn a_silent_domain_is_cut_off_after_a_timeout() {
     let (_hv, f) = expect_fault("silent");
     assert!(matches!(f, PeerFault::Stalled(_)), "{f:?}");
 }
+
+#[test]
+fn a_domain_that_dies_is_detected() {
+    let (hv, f) = expect_fault("crash");
+    assert!(matches!(f, PeerFault::Gone(_)), "{f:?}");
+    assert!(
+        !hv.lock().domain_exists(1),
+        "the hypervisor destroyed the dead domain"
+    );
+}

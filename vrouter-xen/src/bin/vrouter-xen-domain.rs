@@ -6,6 +6,7 @@
 //!   ones; prints `ok tx=N rx=N`.
 //! * `evil-overrun`, `evil-foreign-gref`, `evil-oversize`: breaks the TX ring protocol once.
 //! * `silent`: connects and then never does anything.
+//! * `crash`: connects and exits at once.
 //! * `source`, `sink`: send test frames, or take received ones, as fast as possible, forever
 //!   (for benchmarks; the parent kills the process).
 
@@ -44,6 +45,7 @@ fn run() -> Result<String, Box<dyn Error>> {
         "traffic" => traffic(&mut nf, frames),
         "source" => source(&mut nf),
         "sink" => sink(&mut nf),
+        "crash" => std::process::exit(3),
         "silent" => {
             std::thread::sleep(Duration::from_secs(60));
             Ok("silent".into())
