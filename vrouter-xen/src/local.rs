@@ -1,7 +1,7 @@
 //! Domains as threads of one process, for unit tests and single-process routers.
 //!
 //! The hypervisor core is shared behind a mutex; a [`LocalDomain`] is one domain's handle and
-//! implements the [`Platform`](crate::platform::Platform) traits. Grant checks are the same as
+//! implements the [`Platform`] traits. Grant checks are the same as
 //! across processes, but enforcement rests on the API, not on the operating system: every
 //! thread could reach the memory. Use [`remote`](crate::remote) for real isolation.
 

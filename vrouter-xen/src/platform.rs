@@ -2,7 +2,7 @@
 //!
 //! Three implementations share these traits: [`local`](crate::local) (domains are threads of one
 //! process), [`remote`](crate::remote) (each domain is a process; a hypervisor process owns all
-//! memory and checks every grant) and, with the `xen` feature, [`xen`](crate::xen) (Linux's
+//! memory and checks every grant) and, with the `xen` feature, `xen` (Linux's
 //! `/dev/xen` devices on a real Xen guest).
 
 use crate::abi::{
