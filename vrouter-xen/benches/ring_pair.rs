@@ -52,8 +52,7 @@ fn bench(c: &mut Criterion) {
             t.elapsed()
         })
     });
-    let _ = child.child.kill();
-    let _ = child.wait();
+    child.kill().expect("kill the domain");
 
     // Back end (this process) to front end (other process).
     let (_hv, mut nb, mut child) = start("sink");
@@ -78,8 +77,7 @@ fn bench(c: &mut Criterion) {
             t.elapsed()
         })
     });
-    let _ = child.child.kill();
-    let _ = child.wait();
+    child.kill().expect("kill the domain");
     g.finish();
 }
 

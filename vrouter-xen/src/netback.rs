@@ -67,7 +67,9 @@ impl<P: Platform> Netback<P> {
         }
         let remote_port = match info.evtchn {
             EventChannelSpec::Single(p) => p,
-            // Both rings are served together; one channel is enough to wake us.
+            // Split channels are refused by the handshake unless offered; when a caller
+            // connects one anyway, only the TX channel wakes us and RX refills are found
+            // by the next TX event or timeout.
             EventChannelSpec::Split { tx, .. } => tx,
         };
         let tx_page = plat.map_grant(front, info.tx_ring_ref, false)?;

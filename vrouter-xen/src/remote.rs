@@ -331,24 +331,50 @@ fn handle(
     })
 }
 
-/// A domain process, spawned by [`spawn_domain`].
+/// A domain process, spawned by [`spawn_domain`]. Dropping it kills the process.
 #[derive(Debug)]
 pub struct DomainProcess {
     /// The domain's id.
     pub domid: DomId,
-    /// The process.
-    pub child: Child,
+    child: Option<Child>,
     server: Option<JoinHandle<()>>,
 }
 
 impl DomainProcess {
-    /// Waits for the process to exit and for its hypervisor thread to finish.
-    pub fn wait(mut self) -> std::io::Result<std::process::ExitStatus> {
-        let st = self.child.wait()?;
+    /// The process.
+    pub fn child_mut(&mut self) -> Option<&mut Child> {
+        self.child.as_mut()
+    }
+
+    /// Kills the process (its domain is destroyed when its socket closes).
+    pub fn kill(&mut self) -> std::io::Result<()> {
+        match self.child.as_mut() {
+            Some(c) => {
+                let _ = c.kill();
+                c.wait().map(|_| ())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for the process to exit, collecting its piped output, and for its hypervisor
+    /// thread to finish.
+    pub fn wait_with_output(mut self) -> std::io::Result<std::process::Output> {
+        let child = self
+            .child
+            .take()
+            .ok_or_else(|| std::io::Error::other("already waited"))?;
+        let out = child.wait_with_output()?;
         if let Some(s) = self.server.take() {
             let _ = s.join();
         }
-        Ok(st)
+        Ok(out)
+    }
+}
+
+impl Drop for DomainProcess {
+    fn drop(&mut self) {
+        let _ = self.kill();
     }
 }
 
@@ -377,7 +403,7 @@ pub fn spawn_domain(
     let server = serve_domain(hv.core().clone(), res, ours);
     Ok(DomainProcess {
         domid,
-        child,
+        child: Some(child),
         server: Some(server),
     })
 }

@@ -57,6 +57,9 @@ pub enum Action {
         /// Token.
         token: String,
     },
+    /// Front end: read the back end's features and call
+    /// [`FrontendHandshake::backend_details`].
+    ReadBackend,
     /// Front end: set up rings and event channel, then call
     /// [`FrontendHandshake::rings_ready`].
     SetUpRings,
@@ -194,7 +197,7 @@ impl FrontendHandshake {
         match (self.state, peer) {
             (Closed, _) => {}
             (_, Closing | Closed) => self.close(),
-            (Initialising, InitWait) => self.actions.push_back(Action::SetUpRings),
+            (Initialising, InitWait) => self.actions.push_back(Action::ReadBackend),
             (Initialising, Initialised | Connected | Reconfiguring | Reconfigured) => {
                 self.fail(HandshakeError::OutOfOrder {
                     ours: self.state,
@@ -212,6 +215,22 @@ impl FrontendHandshake {
                 })
             }
             _ => {}
+        }
+    }
+
+    /// Feeds the back end's keys (`lookup("feature-rx-copy")`): this front end only receives
+    /// by copy, so the back end must offer `feature-rx-copy=1`.
+    pub fn backend_details(&mut self, lookup: impl Fn(&str) -> Option<String>) {
+        if self.state != XenbusState::Initialising {
+            return;
+        }
+        match lookup("feature-rx-copy").as_deref().map(str::trim) {
+            Some("1") => self.actions.push_back(Action::SetUpRings),
+            Some(v) => self.fail(HandshakeError::BadValue {
+                key: "feature-rx-copy",
+                value: v.to_string(),
+            }),
+            None => self.fail(HandshakeError::MissingKey("feature-rx-copy")),
         }
     }
 
@@ -269,6 +288,7 @@ pub const DEFAULT_BACKEND_FEATURES: &[(&str, &str)] = &[
 #[derive(Debug)]
 pub struct BackendHandshake {
     paths: VifPaths,
+    split_offered: bool,
     state: XenbusState,
     peer: XenbusState,
     up: bool,
@@ -282,6 +302,9 @@ impl BackendHandshake {
     pub fn new(paths: VifPaths, features: &[(&str, &str)]) -> Self {
         let mut h = BackendHandshake {
             paths,
+            split_offered: features
+                .iter()
+                .any(|(k, v)| *k == "feature-split-event-channels" && *v == "1"),
             state: XenbusState::Initialising,
             peer: XenbusState::Unknown,
             up: false,
@@ -373,6 +396,13 @@ impl BackendHandshake {
     /// caller to connect the rings, or fails the handshake.
     pub fn frontend_details(&mut self, lookup: impl Fn(&str) -> Option<String>) {
         match parse_details(&lookup) {
+            Ok(RingInfo {
+                evtchn: EventChannelSpec::Split { .. },
+                ..
+            }) if !self.split_offered => self.fail(HandshakeError::BadValue {
+                key: "event-channel-tx",
+                value: "split channels were not offered".into(),
+            }),
             Ok(info) => self.actions.push_back(Action::ConnectRings(info)),
             Err(e) => self.fail(e),
         }
@@ -497,6 +527,16 @@ pub fn connect_frontend<P: Platform>(
             match a {
                 Action::Write { path, value } => store.write(&path, &value)?,
                 Action::Watch { path, token } => store.watch(&path, &token)?,
+                Action::ReadBackend => {
+                    let v = store.read(&format!("{}/feature-rx-copy", paths.backend))?;
+                    h.backend_details(|k| {
+                        if k == "feature-rx-copy" {
+                            v.clone()
+                        } else {
+                            None
+                        }
+                    });
+                }
                 Action::SetUpRings => {
                     let p = plat
                         .take()
@@ -594,7 +634,7 @@ pub fn connect_backend<P: Platform>(
                     }
                 }
                 Action::Up => return nb.ok_or_else(|| NetError::Config("up without rings".into())),
-                Action::Down | Action::SetUpRings => {}
+                Action::Down | Action::SetUpRings | Action::ReadBackend => {}
             }
         }
         if let Some(e) = h.error() {
@@ -668,6 +708,13 @@ mod tests {
         f.on_backend_state(Some("2"));
         assert_eq!(
             run(&mut s, &mut || f.poll_action()),
+            vec![Action::ReadBackend]
+        );
+        let be = p.backend.clone();
+        let snapshot = s.clone();
+        f.backend_details(|k| snapshot.get(&format!("{be}/{k}")).cloned());
+        assert_eq!(
+            run(&mut s, &mut || f.poll_action()),
             vec![Action::SetUpRings]
         );
         f.rings_ready(info());
@@ -720,9 +767,21 @@ mod tests {
         let mut f = FrontendHandshake::new(p.clone());
         f.on_backend_state(Some("4"));
         assert!(matches!(f.error(), Some(HandshakeError::OutOfOrder { .. })));
-        let mut f = FrontendHandshake::new(p);
+        let mut f = FrontendHandshake::new(p.clone());
         f.on_backend_state(Some("99"));
         assert!(matches!(f.error(), Some(HandshakeError::BadState(_))));
+        // A back end that cannot copy into our buffers.
+        let mut f = FrontendHandshake::new(p);
+        f.on_backend_state(Some("2"));
+        f.backend_details(|_| Some("0".into()));
+        assert!(matches!(
+            f.error(),
+            Some(HandshakeError::BadValue {
+                key: "feature-rx-copy",
+                ..
+            })
+        ));
+        assert_eq!(f.state(), XenbusState::Closed);
     }
 
     #[test]
@@ -777,6 +836,32 @@ mod tests {
             details(&split).unwrap().evtchn,
             EventChannelSpec::Split { tx: 3, rx: 4 }
         );
+        // Split channels were not offered: refused.
+        let mut b = BackendHandshake::new(p.clone(), DEFAULT_BACKEND_FEATURES);
+        b.on_frontend_state(Some("4"));
+        b.frontend_details(|k| {
+            split
+                .iter()
+                .find(|(kk, _)| *kk == k)
+                .map(|(_, v)| v.to_string())
+        });
+        assert!(matches!(
+            b.error(),
+            Some(HandshakeError::BadValue {
+                key: "event-channel-tx",
+                ..
+            })
+        ));
+        // Offered: accepted.
+        let mut b = BackendHandshake::new(p.clone(), &[("feature-split-event-channels", "1")]);
+        b.on_frontend_state(Some("4"));
+        b.frontend_details(|k| {
+            split
+                .iter()
+                .find(|(kk, _)| *kk == k)
+                .map(|(_, v)| v.to_string())
+        });
+        assert!(b.error().is_none());
         // Bad details close the back end.
         let mut b = BackendHandshake::new(p.clone(), DEFAULT_BACKEND_FEATURES);
         b.on_frontend_state(Some("3"));

@@ -72,3 +72,63 @@ fn oversized_and_empty_frames_are_dropped_not_sent() {
     assert_eq!(nb.send([&big[..]]), 1);
     assert_eq!(nb.stats().tx_dropped, 1);
 }
+
+/// The two ends in two threads, each sleeping on its event channel when idle: exercises the
+/// notification protocol under real concurrency.
+#[test]
+fn two_threads_with_event_channels() {
+    use std::time::{Duration, Instant};
+    use vrouter_xen::testframes::{self, MAX_LEN};
+    let (_hv, mut nf, mut nb) = pair();
+    let n = 100_000u64;
+    let back = std::thread::spawn(move || {
+        let (mut next_rx, mut next_tx) = (0u64, 0u64);
+        let mut buf = [0u8; MAX_LEN];
+        let t = Instant::now();
+        while next_rx < n || next_tx < n {
+            assert!(
+                t.elapsed() < Duration::from_secs(60),
+                "back end stuck at {next_rx} {next_tx}"
+            );
+            let mut progress = nb.receive(&mut |f: &[u8]| {
+                testframes::check(f, next_rx, true).unwrap();
+                next_rx += 1;
+            });
+            if next_tx < n {
+                let len = testframes::fill(next_tx, &mut buf);
+                let k = nb.send([&buf[..len]]);
+                next_tx += k as u64;
+                progress += k;
+            }
+            if progress == 0 {
+                nb.wait(Some(Duration::from_secs(5))).unwrap();
+            }
+        }
+        nb.stats().peer_faults
+    });
+    let (mut next_rx, mut next_tx) = (0u64, 0u64);
+    let mut buf = [0u8; MAX_LEN];
+    let t = Instant::now();
+    while next_rx < n || next_tx < n || nf.tx_in_flight() > 0 {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "front end stuck at {next_rx} {next_tx}"
+        );
+        let mut progress = nf.poll_tx_completions();
+        progress += nf.receive(&mut |f: &[u8]| {
+            testframes::check(f, next_rx, true).unwrap();
+            next_rx += 1;
+        });
+        if next_tx < n {
+            let len = testframes::fill(next_tx, &mut buf);
+            let k = nf.send([&buf[..len]]);
+            next_tx += k as u64;
+            progress += k;
+        }
+        if progress == 0 {
+            nf.wait(Some(Duration::from_secs(5))).unwrap();
+        }
+    }
+    assert_eq!(back.join().unwrap(), 0);
+    assert_eq!(nf.stats().peer_faults, 0);
+}

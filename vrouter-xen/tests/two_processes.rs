@@ -73,7 +73,7 @@ fn a_million_frames_each_way_between_two_processes() {
             nb.wait(Some(Duration::from_millis(500))).unwrap();
         }
     }
-    let out = child.child.wait_with_output().unwrap();
+    let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "domain failed: {stdout}");
     assert_eq!(
@@ -120,8 +120,7 @@ fn expect_fault(mode: &str) -> (LocalHypervisor, PeerFault) {
     // Once cut off, the back end does nothing more.
     assert_eq!(nb.send([&frame[..]]), 0);
     assert_eq!(nb.receive(&mut |_| panic!("data after cut-off")), 0);
-    let _ = child.child.kill();
-    let _ = child.child.wait();
+    child.kill().unwrap();
     (hv, fault)
 }
 
