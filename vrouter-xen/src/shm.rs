@@ -76,7 +76,25 @@ impl SharedPage {
     }
 
     /// Maps the page at byte `offset` of `fd` (shared, so writes reach the peer).
+    ///
+    /// A regular file (a memfd) must hold the whole page, or the mapping is refused: touching
+    /// a mapping past the end of a file kills the process with SIGBUS. The file must also not
+    /// shrink later; the hypervisor's memfds are sealed against it ([`crate::sys::memfd`]).
     pub fn map_fd(fd: BorrowedFd<'_>, offset: u64, writable: bool) -> io::Result<Self> {
+        // SAFETY: zeroed `stat` is a valid out-parameter; fstat writes only into it.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: as above, on a descriptor we borrow.
+        if unsafe { libc::fstat(fd.as_raw_fd(), &raw mut st) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if st.st_mode & libc::S_IFMT == libc::S_IFREG
+            && (st.st_size as u64) < offset.saturating_add(PAGE_SIZE as u64)
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "file does not hold the whole page",
+            ));
+        }
         let prot = if writable {
             libc::PROT_READ | libc::PROT_WRITE
         } else {
@@ -265,6 +283,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ro.write(0, b"z"), Err(PageError::ReadOnly));
+        // A file too short for the page is refused (it would fault on access).
+        let short = crate::sys::memfd("short", 100).unwrap();
+        assert!(SharedPage::map_fd(short.as_fd(), 0, true).is_err());
+        assert!(SharedPage::map_fd(f.as_fd(), 4096, true).is_err());
         // A read-only descriptor cannot be mapped writable.
         let rofd = crate::sys::reopen_read_only(f.as_fd()).unwrap();
         assert!(SharedPage::map_fd(rofd.as_fd(), 0, true).is_err());

@@ -209,3 +209,39 @@ fn long_run_through_wraparound() {
     sim.drain();
     assert_eq!(sim.answered, u64::from(sim.next_seq));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Whatever a peer writes into the shared page, in whatever order with the ring
+    /// operations, nothing panics and every index fault is reported as an error.
+    #[test]
+    fn arbitrary_peer_writes_never_panic(
+        start in any::<u32>(),
+        writes in proptest::collection::vec((0usize..4096, any::<u32>(), 0u8..8), 0..64),
+    ) {
+        let page = Arc::new(SharedPage::new_zeroed());
+        let mut f = FrontRing::<NetTx>::init(page.clone(), start).unwrap();
+        let mut b = BackRing::<NetTx>::attach(page.clone()).unwrap();
+        for (off, val, op) in writes {
+            // The "peer" scribbles: an index field or any bytes.
+            if off < 16 {
+                page.atomic_u32(off & !3).store(val, std::sync::atomic::Ordering::Release);
+            } else {
+                let _ = page.write(off, &val.to_ne_bytes()[..(4096 - off).min(4)]);
+            }
+            match op {
+                0 => { let _ = f.push_request(&NetifTxRequest::default()); f.push_requests_and_check_notify(); }
+                1 => { let _ = f.consume_responses(u32::MAX, |_| ()); }
+                2 => { let _ = f.final_check_for_responses(); }
+                3 => { let _ = b.next_request(); }
+                4 => { let _ = b.push_response(&NetifTxResponse::default()); b.push_responses_and_check_notify(); }
+                5 => { let _ = b.final_check_for_requests(); }
+                6 => { let _ = b.unconsumed_requests(); }
+                _ => { let _ = f.unconsumed_responses(); }
+            }
+            prop_assert!(f.in_flight() <= f.size());
+            prop_assert!(b.unanswered() <= b.size());
+        }
+    }
+}
