@@ -47,6 +47,18 @@ impl<P: Platform> std::fmt::Debug for Netback<P> {
     }
 }
 
+/// The fault a refused grant copy means: the front end's domain is gone, or it passed a
+/// grant it may not.
+fn grant_fault(gref: GrantRef, status: i16) -> PeerFault {
+    if status == GNTST_BAD_DOMAIN {
+        PeerFault::Gone(format!(
+            "the front end's domain no longer exists (grant {gref})"
+        ))
+    } else {
+        PeerFault::BadGrant { gref, status }
+    }
+}
+
 impl<P: Platform> Netback<P> {
     /// Connects to the front end of domain `front`: maps its ring grants, binds its event
     /// channel. Frames `staging_first..staging_first + NETBACK_BATCH` of our memory are used
@@ -236,10 +248,7 @@ impl<P: Platform> Netback<P> {
                 NETIF_RSP_OKAY
             } else {
                 if let CopyPtr::Grant { gref, .. } = op.source {
-                    fault.get_or_insert(PeerFault::BadGrant {
-                        gref,
-                        status: op.status,
-                    });
+                    fault.get_or_insert(grant_fault(gref, op.status));
                 }
                 self.stats.rx_errors += 1;
                 NETIF_RSP_ERROR
@@ -342,10 +351,7 @@ impl<P: Platform> Netback<P> {
                     len as i16
                 } else {
                     if let CopyPtr::Grant { gref, .. } = op.dest {
-                        fault.get_or_insert(PeerFault::BadGrant {
-                            gref,
-                            status: op.status,
-                        });
+                        fault.get_or_insert(grant_fault(gref, op.status));
                     }
                     self.stats.tx_errors += 1;
                     NETIF_RSP_ERROR
