@@ -182,17 +182,13 @@ impl HvCore {
         let Some(dom) = self.domains.remove(&domid) else {
             return;
         };
-        for (port, st) in dom.ports.iter().enumerate() {
-            if let Some(PortState {
-                peer: PortPeer::Bound(rd, rp),
-                ..
-            }) = st
-                && let Some(p) = self.port_mut(*rd, *rp)
+        for st in dom.ports.iter().flatten() {
+            if let PortPeer::Bound(rd, rp) = st.peer
+                && let Some(p) = self.port_mut(rd, rp)
             {
                 p.peer = PortPeer::Closed;
                 let _ = sys::eventfd_signal(p.fd.as_fd());
             }
-            let _ = port;
         }
         self.watches.retain(|(d, _, _)| *d != domid);
         self.fire("@releaseDomain");
@@ -546,10 +542,8 @@ impl HvCore {
         let mut out: Vec<String> = Vec::new();
         for k in self.store.keys().filter(|k| k.starts_with(&prefix)) {
             let child = k[prefix.len()..].split('/').next().unwrap_or("");
-            if !child.is_empty()
-                && out.last().map(String::as_str) != Some(child)
-                && !out.iter().any(|c| c == child)
-            {
+            // Keys are sorted, so equal children are adjacent.
+            if !child.is_empty() && out.last().map(String::as_str) != Some(child) {
                 out.push(child.to_string());
             }
         }

@@ -168,13 +168,13 @@ fn decode_err(r: &mut R<'_>) -> Result<XenError, XenError> {
     })
 }
 
-/// Serves one domain's requests on `sock` until the domain closes it (or dies); then the
-/// domain is destroyed.
+/// Serves one domain's requests on `sock`, in a new thread, until the domain closes it (or
+/// dies); then the domain is destroyed.
 pub fn serve_domain(
     core: Arc<Mutex<HvCore>>,
     res: DomainResources,
     sock: OwnedFd,
-) -> JoinHandle<()> {
+) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(format!("hv-dom{}", res.domid))
         .spawn(move || {
@@ -197,7 +197,6 @@ pub fn serve_domain(
                 .unwrap_or_else(|e| e.into_inner())
                 .destroy_domain(res.domid);
         })
-        .expect("spawn hypervisor thread")
 }
 
 fn handle(
@@ -400,7 +399,16 @@ pub fn spawn_domain(
         }
     };
     drop(theirs);
-    let server = serve_domain(hv.core().clone(), res, ours);
+    let server = match serve_domain(hv.core().clone(), res, ours) {
+        Ok(s) => s,
+        Err(e) => {
+            let mut child = child;
+            let _ = child.kill();
+            let _ = child.wait();
+            hv.destroy_domain(domid);
+            return Err(e.into());
+        }
+    };
     Ok(DomainProcess {
         domid,
         child: Some(child),
@@ -659,7 +667,7 @@ mod tests {
     fn remote(hv: &LocalHypervisor, frames: u32) -> RemoteDomain {
         let res = hv.lock().create_domain(frames, 1).unwrap();
         let (a, b) = sys::seqpacket_pair().unwrap();
-        serve_domain(hv.core().clone(), res, a);
+        serve_domain(hv.core().clone(), res, a).unwrap();
         RemoteDomain::connect(b).unwrap()
     }
 
