@@ -158,6 +158,24 @@ impl<P: Platform> Netfront<P> {
         self.tx.in_flight()
     }
 
+    /// Tears the front end down: closes the event channel and revokes every grant the back
+    /// end no longer maps. Returns the platform and the grants still in use (the back end must
+    /// unmap them first; they stay granted).
+    pub fn disconnect(mut self) -> (P, Vec<GrantRef>) {
+        let _ = self.plat.close(self.port);
+        let mut in_use = Vec::new();
+        let grefs = [self.info.tx_ring_ref, self.info.rx_ring_ref]
+            .into_iter()
+            .chain(self.tx_bufs.iter().map(|b| b.gref))
+            .chain(self.rx_bufs.iter().map(|b| b.gref));
+        for g in grefs.collect::<Vec<_>>() {
+            if self.plat.end_access(g).is_err() {
+                in_use.push(g);
+            }
+        }
+        (self.plat, in_use)
+    }
+
     /// Cuts the back end off: counts the fault, stops all further work.
     pub fn cut_off(&mut self, fault: PeerFault) {
         if self.fault.is_none() {

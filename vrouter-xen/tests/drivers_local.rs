@@ -3,6 +3,7 @@
 use vrouter_xen::local::{LocalDomain, LocalHypervisor};
 use vrouter_xen::netback::{NETBACK_BATCH, Netback};
 use vrouter_xen::netfront::{NETFRONT_FRAMES, Netfront};
+use vrouter_xen::platform::GrantTable;
 
 fn pair() -> (LocalHypervisor, Netfront<LocalDomain>, Netback<LocalDomain>) {
     let hv = LocalHypervisor::new();
@@ -54,6 +55,14 @@ fn frames_flow_both_ways_through_wraparound() {
     assert_eq!(nf.stats().peer_faults + nb.stats().peer_faults, 0);
     assert!(nf.fault().is_none() && nb.fault().is_none());
     assert_eq!(hv.lock().stats().grant_denied, 0);
+    // Teardown: the back end still maps the two ring pages, so those grants stay.
+    let info = nf.ring_info();
+    let (mut d1, in_use) = nf.disconnect();
+    assert_eq!(in_use, vec![info.tx_ring_ref, info.rx_ring_ref]);
+    let _d0 = nb.disconnect();
+    for g in in_use {
+        d1.end_access(g).unwrap();
+    }
 }
 
 #[test]
