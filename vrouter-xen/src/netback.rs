@@ -1,0 +1,446 @@
+//! The network back end (the driver domain's side of a vif), as in Linux's `xen-netback`.
+//!
+//! The back end maps the front end's two ring pages and never maps its buffers: it moves
+//! data with grant copies, done by the hypervisor, which checks every grant. TX (front to
+//! back): requests are taken in batches, their data copied into the back end's staging
+//! frames, delivered, and answered. RX (back to front): each frame takes one posted RX
+//! buffer and is copied into it. Anything the front end does against the protocol (ring
+//! indices, sizes beyond the page, unsupported flags, grants it does not own) is counted
+//! and cuts it off.
+
+use crate::abi::*;
+use crate::net::*;
+use crate::platform::{CopyOp, CopyPtr, Platform, Port};
+use crate::ring::{BackRing, NetRx, NetTx};
+use crate::shm::SharedPage;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Requests handled per grant-copy batch (and staging frames the back end needs).
+pub const NETBACK_BATCH: u32 = 64;
+
+/// The back end of a vif, over any [`Platform`].
+pub struct Netback<P: Platform> {
+    plat: P,
+    front: DomId,
+    port: Port,
+    info: RingInfo,
+    tx: BackRing<NetTx>,
+    rx: BackRing<NetRx>,
+    staging: Vec<(u32, Arc<SharedPage>)>,
+    ops: Vec<CopyOp>,
+    pending: Vec<(u16, u16)>,
+    stats: NetStats,
+    fault: Option<PeerFault>,
+    last_progress: Instant,
+    starved_since: Option<Instant>,
+    scratch: Vec<u8>,
+}
+
+impl<P: Platform> std::fmt::Debug for Netback<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Netback")
+            .field("front", &self.front)
+            .field("stats", &self.stats)
+            .field("fault", &self.fault)
+            .finish()
+    }
+}
+
+/// The fault a refused grant copy means: the front end's domain is gone, or it passed a
+/// grant it may not.
+fn grant_fault(gref: GrantRef, status: i16) -> PeerFault {
+    if status == GNTST_BAD_DOMAIN {
+        PeerFault::Gone(format!(
+            "the front end's domain no longer exists (grant {gref})"
+        ))
+    } else {
+        PeerFault::BadGrant { gref, status }
+    }
+}
+
+impl<P: Platform> Netback<P> {
+    /// Connects to the front end of domain `front`: maps its ring grants, binds its event
+    /// channel. Frames `staging_first..staging_first + NETBACK_BATCH` of our memory are used
+    /// as copy buffers.
+    pub fn connect(
+        mut plat: P,
+        front: DomId,
+        info: RingInfo,
+        staging_first: u32,
+    ) -> Result<Self, NetError> {
+        if staging_first
+            .checked_add(NETBACK_BATCH)
+            .is_none_or(|end| end > plat.nr_frames())
+        {
+            return Err(NetError::Config(format!(
+                "netback needs {NETBACK_BATCH} frames from frame {staging_first}"
+            )));
+        }
+        let remote_port = match info.evtchn {
+            EventChannelSpec::Single(p) => p,
+            // Split channels are refused by the handshake unless offered; when a caller
+            // connects one anyway, only the TX channel wakes us and RX refills are found
+            // by the next TX event or timeout.
+            EventChannelSpec::Split { tx, .. } => tx,
+        };
+        let tx_page = plat.map_grant(front, info.tx_ring_ref, false)?;
+        let rx_page = plat.map_grant(front, info.rx_ring_ref, false)?;
+        let port = plat.bind_interdomain(front, remote_port)?;
+        let staging = (staging_first..staging_first + NETBACK_BATCH)
+            .map(|f| plat.frame(f).map(|p| (f, p)))
+            .collect::<Result<_, _>>()?;
+        let ring_err = |err| NetError::Config(format!("ring page: {err}"));
+        let tx = BackRing::attach(tx_page).map_err(ring_err)?;
+        let rx = BackRing::attach(rx_page).map_err(ring_err)?;
+        Ok(Netback {
+            plat,
+            front,
+            port,
+            info,
+            tx,
+            rx,
+            staging,
+            ops: Vec::with_capacity(NETBACK_BATCH as usize),
+            pending: Vec::with_capacity(NETBACK_BATCH as usize),
+            stats: NetStats::default(),
+            fault: None,
+            last_progress: Instant::now(),
+            starved_since: None,
+            scratch: vec![0u8; MAX_FRAME],
+        })
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &NetStats {
+        &self.stats
+    }
+
+    /// Why the front end was cut off, if it was.
+    pub fn fault(&self) -> Option<&PeerFault> {
+        self.fault.as_ref()
+    }
+
+    /// The platform.
+    pub fn platform_mut(&mut self) -> &mut P {
+        &mut self.plat
+    }
+
+    /// The front end's domain.
+    pub fn front(&self) -> DomId {
+        self.front
+    }
+
+    /// Our event channel port.
+    pub fn port(&self) -> Port {
+        self.port
+    }
+
+    /// Cuts the front end off: counts the fault, stops all further work and unmaps its rings.
+    pub fn cut_off(&mut self, fault: PeerFault) {
+        if self.fault.is_none() {
+            self.stats.peer_faults += 1;
+            self.fault = Some(fault);
+            let _ = self.plat.close(self.port);
+        }
+    }
+
+    /// Releases the ring mappings (call when done with the front end).
+    pub fn disconnect(mut self) -> P {
+        let _ = self.plat.unmap_grant(self.front, self.info.tx_ring_ref);
+        let _ = self.plat.unmap_grant(self.front, self.info.rx_ring_ref);
+        if self.fault.is_none() {
+            let _ = self.plat.close(self.port);
+        }
+        self.plat
+    }
+
+    fn kick(&mut self) {
+        match self.plat.notify(self.port) {
+            Ok(()) => self.stats.notifications += 1,
+            Err(e) => self.cut_off(PeerFault::Gone(e.to_string())),
+        }
+    }
+
+    /// Takes the frames the front end transmitted, hands each to `out`, and answers the
+    /// requests; returns how many frames were delivered.
+    pub fn receive(&mut self, out: &mut impl FnMut(&[u8])) -> usize {
+        let mut delivered = 0;
+        while self.fault.is_none() {
+            let n = self.receive_batch(out);
+            delivered += n;
+            if n == 0 {
+                break;
+            }
+        }
+        delivered
+    }
+
+    fn receive_batch(&mut self, out: &mut impl FnMut(&[u8])) -> usize {
+        self.ops.clear();
+        self.pending.clear();
+        let mut fault = None;
+        while (self.pending.len() as u32) < NETBACK_BATCH {
+            let req = match self.tx.next_request() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(err) => {
+                    fault = Some(PeerFault::Ring { ring: "tx", err });
+                    break;
+                }
+            };
+            let (size, off) = (req.size as usize, req.offset as usize);
+            if req.flags & (NETTXF_MORE_DATA | NETTXF_EXTRA_INFO) != 0 {
+                fault = Some(PeerFault::BadFlags {
+                    ring: "tx",
+                    flags: req.flags,
+                });
+            } else if size == 0 || off + size > PAGE_SIZE {
+                fault = Some(PeerFault::BadSize {
+                    ring: "tx",
+                    size: size as u32,
+                    offset: off as u32,
+                });
+            }
+            if fault.is_some() {
+                let _ = self.tx.push_response(&NetifTxResponse {
+                    id: req.id,
+                    status: NETIF_RSP_ERROR,
+                });
+                break;
+            }
+            let i = self.pending.len();
+            self.ops.push(CopyOp {
+                source: CopyPtr::Grant {
+                    domid: self.front,
+                    gref: req.gref,
+                    offset: req.offset,
+                },
+                dest: CopyPtr::Local {
+                    frame: self.staging[i].0,
+                    offset: 0,
+                },
+                len: req.size,
+                status: 0,
+            });
+            self.pending.push((req.id, req.size));
+        }
+        if !self.ops.is_empty()
+            && let Err(e) = self.plat.grant_copy(&mut self.ops)
+        {
+            fault.get_or_insert(PeerFault::Gone(e.to_string()));
+            for op in &mut self.ops {
+                op.status = GNTST_GENERAL_ERROR;
+            }
+        }
+        let mut delivered = 0;
+        for i in 0..self.pending.len() {
+            let (id, size) = self.pending[i];
+            let op = self.ops[i];
+            let status = if op.status == GNTST_OKAY {
+                let buf = &mut self.scratch[..size as usize];
+                if self.staging[i].1.read(0, buf).is_ok() {
+                    out(buf);
+                    self.stats.rx_frames += 1;
+                    self.stats.rx_bytes += u64::from(size);
+                    delivered += 1;
+                }
+                NETIF_RSP_OKAY
+            } else {
+                if let CopyPtr::Grant { gref, .. } = op.source {
+                    fault.get_or_insert(grant_fault(gref, op.status));
+                }
+                self.stats.rx_errors += 1;
+                NETIF_RSP_ERROR
+            };
+            let _ = self.tx.push_response(&NetifTxResponse { id, status });
+        }
+        if self.tx.push_responses_and_check_notify() {
+            self.kick();
+        }
+        if delivered > 0 {
+            self.last_progress = Instant::now();
+        }
+        if let Some(f) = fault {
+            self.cut_off(f);
+        }
+        delivered
+    }
+
+    /// Copies frames into the front end's posted RX buffers, as many as it has posted;
+    /// returns how many were taken from `frames` (frames larger than a page or empty are
+    /// taken and dropped). Frames not taken stay in the iterator.
+    pub fn send<'a>(&mut self, frames: impl IntoIterator<Item = &'a [u8]>) -> usize {
+        let mut frames = frames.into_iter().peekable();
+        let mut taken = 0;
+        loop {
+            if self.fault.is_some() {
+                return taken;
+            }
+            self.ops.clear();
+            self.pending.clear();
+            let mut fault = None;
+            while (self.pending.len() as u32) < NETBACK_BATCH {
+                match self.rx.unconsumed_requests() {
+                    Ok(0) => {
+                        if frames.peek().is_some() {
+                            self.starved_since.get_or_insert_with(Instant::now);
+                        }
+                        break;
+                    }
+                    Ok(_) => self.starved_since = None,
+                    Err(err) => {
+                        fault = Some(PeerFault::Ring { ring: "rx", err });
+                        break;
+                    }
+                }
+                let Some(frame) = frames.next() else { break };
+                taken += 1;
+                if frame.is_empty() || frame.len() > MAX_FRAME {
+                    self.stats.tx_dropped += 1;
+                    continue;
+                }
+                let req = match self.rx.next_request() {
+                    Ok(Some(r)) => r,
+                    _ => {
+                        self.stats.tx_dropped += 1;
+                        break;
+                    }
+                };
+                let i = self.pending.len();
+                if self.staging[i].1.write(0, frame).is_err() {
+                    self.stats.tx_dropped += 1;
+                    let _ = self.rx.push_response(&NetifRxResponse {
+                        id: req.id,
+                        offset: 0,
+                        flags: 0,
+                        status: NETIF_RSP_DROPPED,
+                    });
+                    continue;
+                }
+                self.ops.push(CopyOp {
+                    source: CopyPtr::Local {
+                        frame: self.staging[i].0,
+                        offset: 0,
+                    },
+                    dest: CopyPtr::Grant {
+                        domid: self.front,
+                        gref: req.gref,
+                        offset: 0,
+                    },
+                    len: frame.len() as u16,
+                    status: 0,
+                });
+                self.pending.push((req.id, frame.len() as u16));
+            }
+            let batch = self.pending.len();
+            if !self.ops.is_empty()
+                && let Err(e) = self.plat.grant_copy(&mut self.ops)
+            {
+                fault.get_or_insert(PeerFault::Gone(e.to_string()));
+                for op in &mut self.ops {
+                    op.status = GNTST_GENERAL_ERROR;
+                }
+            }
+            for i in 0..batch {
+                let (id, len) = self.pending[i];
+                let op = self.ops[i];
+                let status = if op.status == GNTST_OKAY {
+                    self.stats.tx_frames += 1;
+                    self.stats.tx_bytes += u64::from(len);
+                    len as i16
+                } else {
+                    if let CopyPtr::Grant { gref, .. } = op.dest {
+                        fault.get_or_insert(grant_fault(gref, op.status));
+                    }
+                    self.stats.tx_errors += 1;
+                    NETIF_RSP_ERROR
+                };
+                let _ = self.rx.push_response(&NetifRxResponse {
+                    id,
+                    offset: 0,
+                    flags: 0,
+                    status,
+                });
+            }
+            if self.rx.push_responses_and_check_notify() {
+                self.kick();
+            }
+            if batch > 0 {
+                self.last_progress = Instant::now();
+            }
+            if let Some(f) = fault {
+                self.cut_off(f);
+                return taken;
+            }
+            if batch < NETBACK_BATCH as usize {
+                return taken;
+            }
+        }
+    }
+
+    /// Whether work is pending, after re-arming both rings' event indices.
+    pub fn final_check(&mut self) -> bool {
+        if self.fault.is_some() {
+            return false;
+        }
+        let tx = self.tx.final_check_for_requests();
+        let rx = self.rx.final_check_for_requests();
+        match (tx, rx) {
+            (Ok(a), Ok(b)) => a || b,
+            (Err(err), _) => {
+                self.cut_off(PeerFault::Ring { ring: "tx", err });
+                false
+            }
+            (_, Err(err)) => {
+                self.cut_off(PeerFault::Ring { ring: "rx", err });
+                false
+            }
+        }
+    }
+
+    /// Sleeps until the front end notifies us or `timeout` passes; returns whether there
+    /// may be work.
+    pub fn wait(&mut self, timeout: Option<Duration>) -> Result<bool, NetError> {
+        if let Some(f) = &self.fault {
+            return Err(NetError::Faulted(f.clone()));
+        }
+        if self.final_check() {
+            return Ok(true);
+        }
+        let woke = match self.plat.wait(self.port, timeout) {
+            Ok(w) => w,
+            Err(e) => {
+                self.cut_off(PeerFault::Gone(e.to_string()));
+                return Err(e.into());
+            }
+        };
+        if !woke {
+            // Quiet for a whole timeout: is the peer still there?
+            match self.plat.peer_connected(self.port) {
+                Ok(true) => {}
+                Ok(false) => self.cut_off(PeerFault::Gone("event channel closed".into())),
+                Err(e) => self.cut_off(PeerFault::Gone(e.to_string())),
+            }
+            if let Some(f) = &self.fault {
+                return Err(NetError::Faulted(f.clone()));
+            }
+        }
+        Ok(woke)
+    }
+
+    /// Cuts the front end off if it has left us without RX buffers, while we had frames for
+    /// it, for longer than `limit`. Returns whether it did.
+    pub fn check_stalled(&mut self, limit: Duration) -> bool {
+        if self.fault.is_none() && self.starved_since.is_some_and(|t| t.elapsed() > limit) {
+            self.cut_off(PeerFault::Stalled(limit));
+            return true;
+        }
+        false
+    }
+
+    /// Time since the front end last gave us work or buffers.
+    pub fn idle_for(&self) -> Duration {
+        self.last_progress.elapsed()
+    }
+}
