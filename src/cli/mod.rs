@@ -22,6 +22,18 @@ enum Command {
         #[arg(long)]
         brief: bool,
     },
+    /// Xen tools.
+    Xen {
+        #[command(subcommand)]
+        command: XenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum XenCommand {
+    /// Print the netif ring ABI as `sizeof(TYPE) N` and `offsetof(TYPE,FIELD) N` lines, with
+    /// Xen's C names, to compare with your Xen's headers.
+    Abi,
 }
 
 /// Runs the command line; returns the exit code.
@@ -29,5 +41,9 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Elements { class, brief } => elements::run(class.as_deref(), brief),
+        Command::Xen { command: XenCommand::Abi } => {
+            print!("{}", vrouter::xen::abi_table());
+            0
+        }
     }
 }

@@ -19,9 +19,7 @@ fn start(mode: &str) -> (LocalHypervisor, Netback<LocalDomain>, DomainProcess) {
     let mut d0 = hv.create_domain(NETBACK_BATCH, 1).expect("domain 0");
     toolstack_create_vif(&mut d0, 0, 1, 0).expect("toolstack");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vrouter-xen-domain"));
-    cmd.env("VROUTER_XEN_MODE", mode)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    cmd.env("VROUTER_XEN_MODE", mode).stdout(Stdio::null()).stderr(Stdio::null());
     let child = spawn_domain(&hv, NETFRONT_FRAMES, 2, cmd).expect("spawn");
     let nb = connect_backend(d0, child.domid, 0, 0, Duration::from_secs(30)).expect("handshake");
     (hv, nb, child)
@@ -45,8 +43,7 @@ fn bench(c: &mut Criterion) {
                 });
                 got += n as u64;
                 if n == 0 {
-                    nb.wait(Some(Duration::from_secs(5)))
-                        .expect("front end alive");
+                    nb.wait(Some(Duration::from_secs(5))).expect("front end alive");
                 }
             }
             t.elapsed()
@@ -57,9 +54,7 @@ fn bench(c: &mut Criterion) {
     // Back end (this process) to front end (other process).
     let (_hv, mut nb, mut child) = start("sink");
     let mut bufs = vec![[0u8; MAX_LEN]; BATCH as usize];
-    let lens: Vec<usize> = (0..BATCH as usize)
-        .map(|i| testframes::fill(i as u64, &mut bufs[i]))
-        .collect();
+    let lens: Vec<usize> = (0..BATCH as usize).map(|i| testframes::fill(i as u64, &mut bufs[i])).collect();
     g.bench_function("back_to_front_64", |b| {
         b.iter_custom(|iters| {
             let t = Instant::now();
@@ -69,8 +64,7 @@ fn bench(c: &mut Criterion) {
                     let n = nb.send((pos..BATCH as usize).map(|i| &bufs[i][..lens[i]]));
                     pos += n;
                     if n == 0 {
-                        nb.wait(Some(Duration::from_secs(5)))
-                            .expect("front end alive");
+                        nb.wait(Some(Duration::from_secs(5))).expect("front end alive");
                     }
                 }
             }

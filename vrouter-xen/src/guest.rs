@@ -24,27 +24,15 @@ impl GrantWriter {
     pub(crate) fn new(pages: Vec<Arc<SharedPage>>, nr_frames: u32) -> Self {
         let total = pages.len() as u32 * GRANTS_PER_PAGE;
         let free = (GNTTAB_NR_RESERVED_ENTRIES..total).rev().collect();
-        GrantWriter {
-            pages,
-            free,
-            nr_frames,
-        }
+        GrantWriter { pages, free, nr_frames }
     }
 
     fn slot(&self, gref: GrantRef) -> Option<(&SharedPage, usize)> {
         let page = self.pages.get((gref / GRANTS_PER_PAGE) as usize)?;
-        Some((
-            page,
-            (gref % GRANTS_PER_PAGE) as usize * size_of::<GrantEntryV1>(),
-        ))
+        Some((page, (gref % GRANTS_PER_PAGE) as usize * size_of::<GrantEntryV1>()))
     }
 
-    pub(crate) fn grant(
-        &mut self,
-        to: DomId,
-        frame: u32,
-        readonly: bool,
-    ) -> Result<GrantRef, XenError> {
+    pub(crate) fn grant(&mut self, to: DomId, frame: u32, readonly: bool) -> Result<GrantRef, XenError> {
         if frame >= self.nr_frames {
             return Err(XenError::BadFrame(frame));
         }
@@ -52,11 +40,7 @@ impl GrantWriter {
         let Some((page, off)) = self.slot(gref) else {
             return Err(XenError::GrantTableFull);
         };
-        let e = GrantEntryV1 {
-            flags: 0,
-            domid: to,
-            frame,
-        };
+        let e = GrantEntryV1 { flags: 0, domid: to, frame };
         page.write(off + 2, &e.to_bytes()[2..])?;
         let flags = GTF_PERMIT_ACCESS | if readonly { GTF_READONLY } else { 0 };
         // Release: domid and frame are visible before the entry becomes valid (Xen's wmb).
@@ -66,11 +50,7 @@ impl GrantWriter {
 
     pub(crate) fn end(&mut self, gref: GrantRef) -> Result<(), XenError> {
         let Some((page, off)) = self.slot(gref) else {
-            return Err(XenError::Grant {
-                granter: 0,
-                gref,
-                status: GNTST_BAD_GNTREF,
-            });
+            return Err(XenError::Grant { granter: 0, gref, status: GNTST_BAD_GNTREF });
         };
         let flags = page.atomic_u16(off);
         let cur = flags.load(Ordering::Acquire);
@@ -78,9 +58,7 @@ impl GrantWriter {
             return Err(XenError::GrantInUse(gref));
         }
         // Clear only if no mapping appeared meanwhile.
-        flags
-            .compare_exchange(cur, 0, Ordering::AcqRel, Ordering::Acquire)
-            .map_err(|_| XenError::GrantInUse(gref))?;
+        flags.compare_exchange(cur, 0, Ordering::AcqRel, Ordering::Acquire).map_err(|_| XenError::GrantInUse(gref))?;
         if cur & GTF_TYPE_MASK != GTF_INVALID {
             self.free.push(gref);
         }

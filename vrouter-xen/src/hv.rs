@@ -37,10 +37,7 @@ impl Frame {
     fn new(name: &str) -> Result<Frame, XenError> {
         let fd = sys::memfd(name, PAGE_SIZE as u64)?;
         let page = SharedPage::map_fd(fd.as_fd(), 0, true)?;
-        Ok(Frame {
-            page: Arc::new(page),
-            fd: Arc::new(fd),
-        })
+        Ok(Frame { page: Arc::new(page), fd: Arc::new(fd) })
     }
 }
 
@@ -110,20 +107,12 @@ fn check_path(path: &str) -> Result<(), XenError> {
             && path.len() < 3072
             && (path == "/" || !path.ends_with('/'))
             && !path.contains("//")
-            && path
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"/_-@.".contains(&b)));
-    if ok {
-        Ok(())
-    } else {
-        Err(XenError::XsBadPath(path.to_string()))
-    }
+            && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_-@.".contains(&b)));
+    if ok { Ok(()) } else { Err(XenError::XsBadPath(path.to_string())) }
 }
 
 fn under(path: &str, node: &str) -> bool {
-    path == node
-        || (path.starts_with(node)
-            && (node == "/" || path.as_bytes().get(node.len()) == Some(&b'/')))
+    path == node || (path.starts_with(node) && (node == "/" || path.as_bytes().get(node.len()) == Some(&b'/')))
 }
 
 impl HvCore {
@@ -139,23 +128,14 @@ impl HvCore {
 
     /// Creates a domain with `nr_frames` frames of memory and `nr_grant_pages` pages of
     /// grant table.
-    pub fn create_domain(
-        &mut self,
-        nr_frames: u32,
-        nr_grant_pages: u32,
-    ) -> Result<DomainResources, XenError> {
+    pub fn create_domain(&mut self, nr_frames: u32, nr_grant_pages: u32) -> Result<DomainResources, XenError> {
         let domid = self.next_domid;
-        self.next_domid = self
-            .next_domid
-            .checked_add(1)
-            .filter(|d| *d < DOMID_SELF)
-            .ok_or(XenError::NoSuchDomain(domid))?;
-        let frames = (0..nr_frames)
-            .map(|i| Frame::new(&format!("dom{domid}-frame{i}")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let grant_pages = (0..nr_grant_pages)
-            .map(|i| Frame::new(&format!("dom{domid}-gnttab{i}")))
-            .collect::<Result<Vec<_>, _>>()?;
+        self.next_domid =
+            self.next_domid.checked_add(1).filter(|d| *d < DOMID_SELF).ok_or(XenError::NoSuchDomain(domid))?;
+        let frames =
+            (0..nr_frames).map(|i| Frame::new(&format!("dom{domid}-frame{i}"))).collect::<Result<Vec<_>, _>>()?;
+        let grant_pages =
+            (0..nr_grant_pages).map(|i| Frame::new(&format!("dom{domid}-gnttab{i}"))).collect::<Result<Vec<_>, _>>()?;
         let watch_fd = Arc::new(sys::eventfd()?);
         self.domains.insert(
             domid,
@@ -168,12 +148,7 @@ impl HvCore {
                 mappings: HashMap::new(),
             },
         );
-        Ok(DomainResources {
-            domid,
-            frames,
-            grant_pages,
-            watch_fd,
-        })
+        Ok(DomainResources { domid, frames, grant_pages, watch_fd })
     }
 
     /// Destroys a domain: its ports close (peers see [`XenError::NotBound`]), its watches go,
@@ -200,9 +175,7 @@ impl HvCore {
     }
 
     fn dom(&self, domid: DomId) -> Result<&Domain, XenError> {
-        self.domains
-            .get(&domid)
-            .ok_or(XenError::NoSuchDomain(domid))
+        self.domains.get(&domid).ok_or(XenError::NoSuchDomain(domid))
     }
 
     /// Reads and checks grant `gref` of `granter` for use by `caller`; returns the frame.
@@ -214,10 +187,7 @@ impl HvCore {
         write: bool,
     ) -> Result<(&Frame, &Frame, usize), i16> {
         let g = self.domains.get(&granter).ok_or(GNTST_BAD_DOMAIN)?;
-        let page = g
-            .grant_pages
-            .get((gref / GRANTS_PER_PAGE) as usize)
-            .ok_or(GNTST_BAD_GNTREF)?;
+        let page = g.grant_pages.get((gref / GRANTS_PER_PAGE) as usize).ok_or(GNTST_BAD_GNTREF)?;
         let off = (gref % GRANTS_PER_PAGE) as usize * size_of::<GrantEntryV1>();
         // Flags first (Acquire): the granter writes domid and frame before it sets them.
         let flags = page.page.atomic_u16(off).load(Ordering::Acquire);
@@ -248,24 +218,13 @@ impl HvCore {
             Ok((f, g, o)) => (f.clone(), g.page.clone(), o),
             Err(status) => {
                 self.stats.grant_denied += 1;
-                return Err(XenError::Grant {
-                    granter,
-                    gref,
-                    status,
-                });
+                return Err(XenError::Grant { granter, gref, status });
             }
         };
-        let bits = if readonly {
-            GTF_READING
-        } else {
-            GTF_READING | GTF_WRITING
-        };
+        let bits = if readonly { GTF_READING } else { GTF_READING | GTF_WRITING };
         gpage.atomic_u16(off).fetch_or(bits, Ordering::AcqRel);
         let frame = if readonly {
-            Frame {
-                page: frame.page.clone(),
-                fd: Arc::new(sys::reopen_read_only(frame.fd.as_fd())?),
-            }
+            Frame { page: frame.page.clone(), fd: Arc::new(sys::reopen_read_only(frame.fd.as_fd())?) }
         } else {
             frame
         };
@@ -276,22 +235,10 @@ impl HvCore {
     }
 
     /// Undoes one [`map_grant`](Self::map_grant).
-    pub fn unmap_grant(
-        &mut self,
-        caller: DomId,
-        granter: DomId,
-        gref: GrantRef,
-    ) -> Result<(), XenError> {
-        let d = self
-            .domains
-            .get_mut(&caller)
-            .ok_or(XenError::NoSuchDomain(caller))?;
+    pub fn unmap_grant(&mut self, caller: DomId, granter: DomId, gref: GrantRef) -> Result<(), XenError> {
+        let d = self.domains.get_mut(&caller).ok_or(XenError::NoSuchDomain(caller))?;
         let Some(n) = d.mappings.get_mut(&(granter, gref)) else {
-            return Err(XenError::Grant {
-                granter,
-                gref,
-                status: GNTST_BAD_HANDLE,
-            });
+            return Err(XenError::Grant { granter, gref, status: GNTST_BAD_HANDLE });
         };
         *n -= 1;
         if *n == 0 {
@@ -300,31 +247,20 @@ impl HvCore {
                 && let Some(page) = g.grant_pages.get((gref / GRANTS_PER_PAGE) as usize)
             {
                 let off = (gref % GRANTS_PER_PAGE) as usize * size_of::<GrantEntryV1>();
-                page.page
-                    .atomic_u16(off)
-                    .fetch_and(!(GTF_READING | GTF_WRITING), Ordering::AcqRel);
+                page.page.atomic_u16(off).fetch_and(!(GTF_READING | GTF_WRITING), Ordering::AcqRel);
             }
         }
         Ok(())
     }
 
-    fn resolve(
-        &self,
-        caller: DomId,
-        p: CopyPtr,
-        write: bool,
-    ) -> Result<(Arc<SharedPage>, usize), i16> {
+    fn resolve(&self, caller: DomId, p: CopyPtr, write: bool) -> Result<(Arc<SharedPage>, usize), i16> {
         match p {
             CopyPtr::Local { frame, offset } => {
                 let d = self.domains.get(&caller).ok_or(GNTST_BAD_DOMAIN)?;
                 let f = d.frames.get(frame as usize).ok_or(GNTST_BAD_PAGE)?;
                 Ok((f.page.clone(), offset as usize))
             }
-            CopyPtr::Grant {
-                domid,
-                gref,
-                offset,
-            } => {
+            CopyPtr::Grant { domid, gref, offset } => {
                 let (f, _, _) = self.check_grant(caller, domid, gref, write)?;
                 Ok((f.page.clone(), offset as usize))
             }
@@ -355,19 +291,12 @@ impl HvCore {
     }
 
     fn port_mut(&mut self, domid: DomId, port: Port) -> Option<&mut PortState> {
-        self.domains
-            .get_mut(&domid)?
-            .ports
-            .get_mut(port as usize)?
-            .as_mut()
+        self.domains.get_mut(&domid)?.ports.get_mut(port as usize)?.as_mut()
     }
 
     fn new_port(&mut self, domid: DomId, peer: PortPeer) -> Result<(Port, Arc<OwnedFd>), XenError> {
         let fd = Arc::new(sys::eventfd()?);
-        let d = self
-            .domains
-            .get_mut(&domid)
-            .ok_or(XenError::NoSuchDomain(domid))?;
+        let d = self.domains.get_mut(&domid).ok_or(XenError::NoSuchDomain(domid))?;
         let port = match d.ports.iter().skip(1).position(Option::is_none) {
             Some(i) => i + 1,
             None => d.ports.len().max(1),
@@ -375,20 +304,13 @@ impl HvCore {
         if d.ports.len() <= port {
             d.ports.resize_with(port + 1, || None);
         }
-        d.ports[port] = Some(PortState {
-            fd: fd.clone(),
-            peer,
-        });
+        d.ports[port] = Some(PortState { fd: fd.clone(), peer });
         Ok((port as Port, fd))
     }
 
     /// `EVTCHNOP_alloc_unbound`: a port of `caller` that `remote` may bind. Returns the port
     /// and the eventfd that signals it.
-    pub fn evtchn_alloc_unbound(
-        &mut self,
-        caller: DomId,
-        remote: DomId,
-    ) -> Result<(Port, Arc<OwnedFd>), XenError> {
+    pub fn evtchn_alloc_unbound(&mut self, caller: DomId, remote: DomId) -> Result<(Port, Arc<OwnedFd>), XenError> {
         self.dom(remote)?;
         self.new_port(caller, PortPeer::Unbound(remote))
     }
@@ -403,42 +325,25 @@ impl HvCore {
     ) -> Result<(Port, Arc<OwnedFd>, Arc<OwnedFd>), XenError> {
         self.dom(caller)?;
         match self.port_mut(remote, remote_port) {
-            Some(PortState {
-                peer: PortPeer::Unbound(d),
-                ..
-            }) if *d == caller => {}
+            Some(PortState { peer: PortPeer::Unbound(d), .. }) if *d == caller => {}
             _ => return Err(XenError::BadPort(remote_port)),
         }
         let (port, fd) = self.new_port(caller, PortPeer::Bound(remote, remote_port))?;
-        let peer = self
-            .port_mut(remote, remote_port)
-            .ok_or(XenError::BadPort(remote_port))?;
+        let peer = self.port_mut(remote, remote_port).ok_or(XenError::BadPort(remote_port))?;
         peer.peer = PortPeer::Bound(caller, port);
         Ok((port, fd, peer.fd.clone()))
     }
 
     /// The eventfd that signals the peer of `caller`'s `port`: `None` while the port is not
     /// bound yet (a notification is then dropped, as on Xen), an error once the peer closed.
-    pub fn evtchn_peer_fd(
-        &mut self,
-        caller: DomId,
-        port: Port,
-    ) -> Result<Option<Arc<OwnedFd>>, XenError> {
+    pub fn evtchn_peer_fd(&mut self, caller: DomId, port: Port) -> Result<Option<Arc<OwnedFd>>, XenError> {
         let (rd, rp) = match self.port_mut(caller, port) {
-            Some(PortState {
-                peer: PortPeer::Bound(rd, rp),
-                ..
-            }) => (*rd, *rp),
-            Some(PortState {
-                peer: PortPeer::Unbound(_),
-                ..
-            }) => return Ok(None),
+            Some(PortState { peer: PortPeer::Bound(rd, rp), .. }) => (*rd, *rp),
+            Some(PortState { peer: PortPeer::Unbound(_), .. }) => return Ok(None),
             Some(_) => return Err(XenError::NotBound(port)),
             None => return Err(XenError::BadPort(port)),
         };
-        self.port_mut(rd, rp)
-            .map(|p| Some(p.fd.clone()))
-            .ok_or(XenError::NotBound(port))
+        self.port_mut(rd, rp).map(|p| Some(p.fd.clone())).ok_or(XenError::NotBound(port))
     }
 
     /// Closes a port; its peer's port becomes closed.
@@ -466,12 +371,7 @@ impl HvCore {
         let c: Vec<&str> = path.split('/').skip(1).collect();
         let me = caller.to_string();
         let ok = (c.len() >= 3 && c[0] == "local" && c[1] == "domain" && c[2] == me)
-            || (!write
-                && c.len() >= 6
-                && c[0] == "local"
-                && c[1] == "domain"
-                && c[3] == "backend"
-                && c[5] == me);
+            || (!write && c.len() >= 6 && c[0] == "local" && c[1] == "domain" && c[3] == "backend" && c[5] == me);
         if ok {
             Ok(())
         } else {
@@ -485,10 +385,7 @@ impl HvCore {
             if under(path, wpath)
                 && let Some(dom) = self.domains.get_mut(d)
             {
-                dom.watch_events.push_back(WatchEvent {
-                    path: path.to_string(),
-                    token: token.clone(),
-                });
+                dom.watch_events.push_back(WatchEvent { path: path.to_string(), token: token.clone() });
                 let _ = sys::eventfd_signal(dom.watch_fd.as_fd());
             }
         }
@@ -518,12 +415,7 @@ impl HvCore {
     /// xenstore remove (the node and its subtree).
     pub fn xs_remove(&mut self, caller: DomId, path: &str) -> Result<(), XenError> {
         self.may_access(caller, path, true)?;
-        let gone: Vec<String> = self
-            .store
-            .keys()
-            .filter(|k| under(k, path))
-            .cloned()
-            .collect();
+        let gone: Vec<String> = self.store.keys().filter(|k| under(k, path)).cloned().collect();
         for k in &gone {
             self.store.remove(k);
         }
@@ -534,11 +426,7 @@ impl HvCore {
     /// xenstore directory: names of the children of `path`.
     pub fn xs_directory(&mut self, caller: DomId, path: &str) -> Result<Vec<String>, XenError> {
         self.may_access(caller, path, false)?;
-        let prefix = if path == "/" {
-            "/".to_string()
-        } else {
-            format!("{path}/")
-        };
+        let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
         let mut out: Vec<String> = Vec::new();
         for k in self.store.keys().filter(|k| k.starts_with(&prefix)) {
             let child = k[prefix.len()..].split('/').next().unwrap_or("");
@@ -554,19 +442,14 @@ impl HvCore {
     pub fn xs_watch(&mut self, caller: DomId, path: &str, token: &str) -> Result<(), XenError> {
         self.may_access(caller, path, false)?;
         if (path == "@releaseDomain" && caller != 0)
-            || self.watches.iter().filter(|(d, _, _)| *d == caller).count()
-                >= MAX_WATCHES_PER_DOMAIN
+            || self.watches.iter().filter(|(d, _, _)| *d == caller).count() >= MAX_WATCHES_PER_DOMAIN
         {
             self.stats.store_denied += 1;
             return Err(XenError::XsPermission(path.to_string()));
         }
-        self.watches
-            .push((caller, path.to_string(), token.to_string()));
+        self.watches.push((caller, path.to_string(), token.to_string()));
         if let Some(dom) = self.domains.get_mut(&caller) {
-            dom.watch_events.push_back(WatchEvent {
-                path: path.to_string(),
-                token: token.to_string(),
-            });
+            dom.watch_events.push_back(WatchEvent { path: path.to_string(), token: token.to_string() });
             let _ = sys::eventfd_signal(dom.watch_fd.as_fd());
         }
         Ok(())
@@ -574,17 +457,13 @@ impl HvCore {
 
     /// xenstore unwatch.
     pub fn xs_unwatch(&mut self, caller: DomId, path: &str, token: &str) -> Result<(), XenError> {
-        self.watches
-            .retain(|(d, p, t)| !(*d == caller && p == path && t == token));
+        self.watches.retain(|(d, p, t)| !(*d == caller && p == path && t == token));
         Ok(())
     }
 
     /// Takes `caller`'s queued watch events.
     pub fn xs_take_events(&mut self, caller: DomId) -> Result<Vec<WatchEvent>, XenError> {
-        let d = self
-            .domains
-            .get_mut(&caller)
-            .ok_or(XenError::NoSuchDomain(caller))?;
+        let d = self.domains.get_mut(&caller).ok_or(XenError::NoSuchDomain(caller))?;
         let _ = sys::eventfd_drain(d.watch_fd.as_fd());
         Ok(d.watch_events.drain(..).collect())
     }

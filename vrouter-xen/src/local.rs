@@ -37,11 +37,7 @@ impl LocalHypervisor {
     }
 
     /// Creates a domain and returns its handle. The first domain is 0, the privileged one.
-    pub fn create_domain(
-        &self,
-        nr_frames: u32,
-        nr_grant_pages: u32,
-    ) -> Result<LocalDomain, XenError> {
+    pub fn create_domain(&self, nr_frames: u32, nr_grant_pages: u32) -> Result<LocalDomain, XenError> {
         let res = self.lock().create_domain(nr_frames, nr_grant_pages)?;
         Ok(LocalDomain::new(self.core.clone(), res))
     }
@@ -66,18 +62,8 @@ pub struct LocalDomain {
 impl LocalDomain {
     fn new(core: Arc<Mutex<HvCore>>, res: DomainResources) -> Self {
         let frames: Vec<_> = res.frames.iter().map(|f| f.page.clone()).collect();
-        let grants = GrantWriter::new(
-            res.grant_pages.iter().map(|f| f.page.clone()).collect(),
-            frames.len() as u32,
-        );
-        LocalDomain {
-            core,
-            domid: res.domid,
-            frames,
-            grants,
-            ports: PortTable::default(),
-            watch_fd: res.watch_fd,
-        }
+        let grants = GrantWriter::new(res.grant_pages.iter().map(|f| f.page.clone()).collect(), frames.len() as u32);
+        LocalDomain { core, domid: res.domid, frames, grants, ports: PortTable::default(), watch_fd: res.watch_fd }
     }
 
     fn lock(&self) -> MutexGuard<'_, HvCore> {
@@ -93,28 +79,15 @@ impl GrantTable for LocalDomain {
         self.frames.len() as u32
     }
     fn frame(&self, frame: u32) -> Result<Arc<SharedPage>, XenError> {
-        self.frames
-            .get(frame as usize)
-            .cloned()
-            .ok_or(XenError::BadFrame(frame))
+        self.frames.get(frame as usize).cloned().ok_or(XenError::BadFrame(frame))
     }
-    fn grant_access(
-        &mut self,
-        to: DomId,
-        frame: u32,
-        readonly: bool,
-    ) -> Result<GrantRef, XenError> {
+    fn grant_access(&mut self, to: DomId, frame: u32, readonly: bool) -> Result<GrantRef, XenError> {
         self.grants.grant(to, frame, readonly)
     }
     fn end_access(&mut self, gref: GrantRef) -> Result<(), XenError> {
         self.grants.end(gref)
     }
-    fn map_grant(
-        &mut self,
-        granter: DomId,
-        gref: GrantRef,
-        readonly: bool,
-    ) -> Result<Arc<SharedPage>, XenError> {
+    fn map_grant(&mut self, granter: DomId, gref: GrantRef, readonly: bool) -> Result<Arc<SharedPage>, XenError> {
         let f = self.lock().map_grant(self.domid, granter, gref, readonly)?;
         if readonly {
             // Map the read-only descriptor, so that the page cannot be written through it.
@@ -143,9 +116,7 @@ impl EventChannels for LocalDomain {
     }
     fn bind_interdomain(&mut self, remote: DomId, remote_port: Port) -> Result<Port, XenError> {
         let d = self.domid;
-        let (port, fd, peer) = self
-            .lock()
-            .evtchn_bind_interdomain(d, remote, remote_port)?;
+        let (port, fd, peer) = self.lock().evtchn_bind_interdomain(d, remote, remote_port)?;
         self.ports.insert(port, fd, Some(peer));
         Ok(port)
     }
@@ -237,13 +208,7 @@ mod tests {
         let g = d1.grant_access(0, 2, true).unwrap();
         assert!(g >= GNTTAB_NR_RESERVED_ENTRIES);
         // Read-only grant: no writable mapping, but a read-only one works.
-        assert!(matches!(
-            d0.map_grant(1, g, false),
-            Err(XenError::Grant {
-                status: GNTST_PERMISSION_DENIED,
-                ..
-            })
-        ));
+        assert!(matches!(d0.map_grant(1, g, false), Err(XenError::Grant { status: GNTST_PERMISSION_DENIED, .. })));
         let p = d0.map_grant(1, g, true).unwrap();
         assert!(!p.is_writable());
         let mut b = [0u8; 5];
@@ -255,15 +220,8 @@ mod tests {
         d1.end_access(g).unwrap();
         // Revoked: copies fail.
         let mut ops = [CopyOp {
-            source: CopyPtr::Grant {
-                domid: 1,
-                gref: g,
-                offset: 10,
-            },
-            dest: CopyPtr::Local {
-                frame: 0,
-                offset: 0,
-            },
+            source: CopyPtr::Grant { domid: 1, gref: g, offset: 10 },
+            dest: CopyPtr::Local { frame: 0, offset: 0 },
             len: 5,
             status: 1,
         }];
@@ -272,11 +230,7 @@ mod tests {
         // A grant to someone else is not ours to use.
         let d2 = hv.create_domain(1, 1).unwrap();
         let g2 = d1.grant_access(d2.domid(), 1, false).unwrap();
-        ops[0].source = CopyPtr::Grant {
-            domid: 1,
-            gref: g2,
-            offset: 0,
-        };
+        ops[0].source = CopyPtr::Grant { domid: 1, gref: g2, offset: 0 };
         d0.grant_copy(&mut ops).unwrap();
         assert_eq!(ops[0].status, GNTST_PERMISSION_DENIED);
         // A writable grant to us: copy in, beyond the page refused.
@@ -284,68 +238,32 @@ mod tests {
         d0.frame(0).unwrap().write(0, b"abc").unwrap();
         let mut ops = [
             CopyOp {
-                source: CopyPtr::Local {
-                    frame: 0,
-                    offset: 0,
-                },
-                dest: CopyPtr::Grant {
-                    domid: 1,
-                    gref: g3,
-                    offset: 7,
-                },
+                source: CopyPtr::Local { frame: 0, offset: 0 },
+                dest: CopyPtr::Grant { domid: 1, gref: g3, offset: 7 },
                 len: 3,
                 status: 1,
             },
             CopyOp {
-                source: CopyPtr::Local {
-                    frame: 0,
-                    offset: 0,
-                },
-                dest: CopyPtr::Grant {
-                    domid: 1,
-                    gref: g3,
-                    offset: 4095,
-                },
+                source: CopyPtr::Local { frame: 0, offset: 0 },
+                dest: CopyPtr::Grant { domid: 1, gref: g3, offset: 4095 },
                 len: 3,
                 status: 1,
             },
             CopyOp {
-                source: CopyPtr::Local {
-                    frame: 9,
-                    offset: 0,
-                },
-                dest: CopyPtr::Grant {
-                    domid: 1,
-                    gref: g3,
-                    offset: 0,
-                },
+                source: CopyPtr::Local { frame: 9, offset: 0 },
+                dest: CopyPtr::Grant { domid: 1, gref: g3, offset: 0 },
                 len: 3,
                 status: 1,
             },
             CopyOp {
-                source: CopyPtr::Local {
-                    frame: 0,
-                    offset: 0,
-                },
-                dest: CopyPtr::Grant {
-                    domid: 1,
-                    gref: 1_000_000,
-                    offset: 0,
-                },
+                source: CopyPtr::Local { frame: 0, offset: 0 },
+                dest: CopyPtr::Grant { domid: 1, gref: 1_000_000, offset: 0 },
                 len: 3,
                 status: 1,
             },
         ];
         d0.grant_copy(&mut ops).unwrap();
-        assert_eq!(
-            ops.map(|o| o.status),
-            [
-                GNTST_OKAY,
-                GNTST_BAD_COPY_ARG,
-                GNTST_BAD_PAGE,
-                GNTST_BAD_GNTREF
-            ]
-        );
+        assert_eq!(ops.map(|o| o.status), [GNTST_OKAY, GNTST_BAD_COPY_ARG, GNTST_BAD_PAGE, GNTST_BAD_GNTREF]);
         let mut b = [0u8; 3];
         d1.frame(3).unwrap().read(7, &mut b).unwrap();
         assert_eq!(&b, b"abc");
@@ -369,14 +287,9 @@ mod tests {
         assert!(d0.take_pending(p0).unwrap());
         // A third domain cannot bind a port meant for domain 0.
         let p1b = d1.alloc_unbound(0).unwrap();
-        let hv = LocalHypervisor {
-            core: d0.core.clone(),
-        };
+        let hv = LocalHypervisor { core: d0.core.clone() };
         let mut d2 = hv.create_domain(1, 1).unwrap();
-        assert!(matches!(
-            d2.bind_interdomain(1, p1b),
-            Err(XenError::BadPort(_))
-        ));
+        assert!(matches!(d2.bind_interdomain(1, p1b), Err(XenError::BadPort(_))));
     }
 
     #[test]
@@ -384,40 +297,18 @@ mod tests {
         let (_hv, mut d0, mut d1) = two();
         d1.watch("/local/domain/1/device", "dev").unwrap();
         assert_eq!(d1.take_watch_events().unwrap().len(), 1);
-        d0.write("/local/domain/1/device/vif/0/backend-id", "0")
-            .unwrap();
+        d0.write("/local/domain/1/device/vif/0/backend-id", "0").unwrap();
         assert_eq!(
             d1.take_watch_events().unwrap(),
-            vec![WatchEvent {
-                path: "/local/domain/1/device/vif/0/backend-id".into(),
-                token: "dev".into()
-            }]
+            vec![WatchEvent { path: "/local/domain/1/device/vif/0/backend-id".into(), token: "dev".into() }]
         );
         d1.write("/local/domain/1/device/vif/0/state", "1").unwrap();
-        assert!(matches!(
-            d1.write("/local/domain/0/x", "1"),
-            Err(XenError::XsPermission(_))
-        ));
-        assert!(matches!(
-            d1.read("/local/domain/2/x"),
-            Err(XenError::XsPermission(_))
-        ));
-        d0.write("/local/domain/0/backend/vif/1/0/state", "2")
-            .unwrap();
-        assert_eq!(
-            d1.read("/local/domain/0/backend/vif/1/0/state")
-                .unwrap()
-                .as_deref(),
-            Some("2")
-        );
-        assert!(
-            d1.write("/local/domain/0/backend/vif/1/0/state", "4")
-                .is_err()
-        );
-        assert_eq!(
-            d0.directory("/local/domain/1/device/vif/0").unwrap(),
-            vec!["backend-id", "state"]
-        );
+        assert!(matches!(d1.write("/local/domain/0/x", "1"), Err(XenError::XsPermission(_))));
+        assert!(matches!(d1.read("/local/domain/2/x"), Err(XenError::XsPermission(_))));
+        d0.write("/local/domain/0/backend/vif/1/0/state", "2").unwrap();
+        assert_eq!(d1.read("/local/domain/0/backend/vif/1/0/state").unwrap().as_deref(), Some("2"));
+        assert!(d1.write("/local/domain/0/backend/vif/1/0/state", "4").is_err());
+        assert_eq!(d0.directory("/local/domain/1/device/vif/0").unwrap(), vec!["backend-id", "state"]);
         assert!(matches!(d0.read("no-slash"), Err(XenError::XsBadPath(_))));
         d0.remove("/local/domain/1/device").unwrap();
         assert_eq!(d0.read("/local/domain/1/device/vif/0/state").unwrap(), None);

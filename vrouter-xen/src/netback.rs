@@ -51,9 +51,7 @@ impl<P: Platform> std::fmt::Debug for Netback<P> {
 /// grant it may not.
 fn grant_fault(gref: GrantRef, status: i16) -> PeerFault {
     if status == GNTST_BAD_DOMAIN {
-        PeerFault::Gone(format!(
-            "the front end's domain no longer exists (grant {gref})"
-        ))
+        PeerFault::Gone(format!("the front end's domain no longer exists (grant {gref})"))
     } else {
         PeerFault::BadGrant { gref, status }
     }
@@ -63,19 +61,9 @@ impl<P: Platform> Netback<P> {
     /// Connects to the front end of domain `front`: maps its ring grants, binds its event
     /// channel. Frames `staging_first..staging_first + NETBACK_BATCH` of our memory are used
     /// as copy buffers.
-    pub fn connect(
-        mut plat: P,
-        front: DomId,
-        info: RingInfo,
-        staging_first: u32,
-    ) -> Result<Self, NetError> {
-        if staging_first
-            .checked_add(NETBACK_BATCH)
-            .is_none_or(|end| end > plat.nr_frames())
-        {
-            return Err(NetError::Config(format!(
-                "netback needs {NETBACK_BATCH} frames from frame {staging_first}"
-            )));
+    pub fn connect(mut plat: P, front: DomId, info: RingInfo, staging_first: u32) -> Result<Self, NetError> {
+        if staging_first.checked_add(NETBACK_BATCH).is_none_or(|end| end > plat.nr_frames()) {
+            return Err(NetError::Config(format!("netback needs {NETBACK_BATCH} frames from frame {staging_first}")));
         }
         let remote_port = match info.evtchn {
             EventChannelSpec::Single(p) => p,
@@ -191,35 +179,18 @@ impl<P: Platform> Netback<P> {
             };
             let (size, off) = (req.size as usize, req.offset as usize);
             if req.flags & (NETTXF_MORE_DATA | NETTXF_EXTRA_INFO) != 0 {
-                fault = Some(PeerFault::BadFlags {
-                    ring: "tx",
-                    flags: req.flags,
-                });
+                fault = Some(PeerFault::BadFlags { ring: "tx", flags: req.flags });
             } else if size == 0 || off + size > PAGE_SIZE {
-                fault = Some(PeerFault::BadSize {
-                    ring: "tx",
-                    size: size as u32,
-                    offset: off as u32,
-                });
+                fault = Some(PeerFault::BadSize { ring: "tx", size: size as u32, offset: off as u32 });
             }
             if fault.is_some() {
-                let _ = self.tx.push_response(&NetifTxResponse {
-                    id: req.id,
-                    status: NETIF_RSP_ERROR,
-                });
+                let _ = self.tx.push_response(&NetifTxResponse { id: req.id, status: NETIF_RSP_ERROR });
                 break;
             }
             let i = self.pending.len();
             self.ops.push(CopyOp {
-                source: CopyPtr::Grant {
-                    domid: self.front,
-                    gref: req.gref,
-                    offset: req.offset,
-                },
-                dest: CopyPtr::Local {
-                    frame: self.staging[i].0,
-                    offset: 0,
-                },
+                source: CopyPtr::Grant { domid: self.front, gref: req.gref, offset: req.offset },
+                dest: CopyPtr::Local { frame: self.staging[i].0, offset: 0 },
                 len: req.size,
                 status: 0,
             });
@@ -319,15 +290,8 @@ impl<P: Platform> Netback<P> {
                     continue;
                 }
                 self.ops.push(CopyOp {
-                    source: CopyPtr::Local {
-                        frame: self.staging[i].0,
-                        offset: 0,
-                    },
-                    dest: CopyPtr::Grant {
-                        domid: self.front,
-                        gref: req.gref,
-                        offset: 0,
-                    },
+                    source: CopyPtr::Local { frame: self.staging[i].0, offset: 0 },
+                    dest: CopyPtr::Grant { domid: self.front, gref: req.gref, offset: 0 },
                     len: frame.len() as u16,
                     status: 0,
                 });
@@ -356,12 +320,7 @@ impl<P: Platform> Netback<P> {
                     self.stats.tx_errors += 1;
                     NETIF_RSP_ERROR
                 };
-                let _ = self.rx.push_response(&NetifRxResponse {
-                    id,
-                    offset: 0,
-                    flags: 0,
-                    status,
-                });
+                let _ = self.rx.push_response(&NetifRxResponse { id, offset: 0, flags: 0, status });
             }
             if self.rx.push_responses_and_check_notify() {
                 self.kick();

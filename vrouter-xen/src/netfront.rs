@@ -58,19 +58,9 @@ impl<P: Platform> Netfront<P> {
     /// every RX buffer. Publish [`ring_info`](Self::ring_info) for the back end (see
     /// [`vif`](crate::vif)). `start` is the initial ring index (0 on Xen; tests use values
     /// near `u32::MAX`).
-    pub fn new(
-        mut plat: P,
-        backend: DomId,
-        first_frame: u32,
-        start: u32,
-    ) -> Result<Self, NetError> {
-        if first_frame
-            .checked_add(NETFRONT_FRAMES)
-            .is_none_or(|end| end > plat.nr_frames())
-        {
-            return Err(NetError::Config(format!(
-                "netfront needs {NETFRONT_FRAMES} frames from frame {first_frame}"
-            )));
+    pub fn new(mut plat: P, backend: DomId, first_frame: u32, start: u32) -> Result<Self, NetError> {
+        if first_frame.checked_add(NETFRONT_FRAMES).is_none_or(|end| end > plat.nr_frames()) {
+            return Err(NetError::Config(format!("netfront needs {NETFRONT_FRAMES} frames from frame {first_frame}")));
         }
         let mut next = first_frame;
         let mut take = |plat: &mut P| -> Result<Buf, XenError> {
@@ -86,18 +76,11 @@ impl<P: Platform> Netfront<P> {
         let ring_err = |err| NetError::Config(format!("ring page: {err}"));
         let tx = FrontRing::<NetTx>::init(tx_ring.page.clone(), start).map_err(ring_err)?;
         let rx = FrontRing::<NetRx>::init(rx_ring.page.clone(), start).map_err(ring_err)?;
-        let tx_bufs = (0..NetTx::RING_SIZE)
-            .map(|_| take(&mut plat))
-            .collect::<Result<Vec<_>, _>>()?;
-        let rx_bufs = (0..NetRx::RING_SIZE)
-            .map(|_| take(&mut plat))
-            .collect::<Result<Vec<_>, _>>()?;
+        let tx_bufs = (0..NetTx::RING_SIZE).map(|_| take(&mut plat)).collect::<Result<Vec<_>, _>>()?;
+        let rx_bufs = (0..NetRx::RING_SIZE).map(|_| take(&mut plat)).collect::<Result<Vec<_>, _>>()?;
         let port = plat.alloc_unbound(backend)?;
-        let info = RingInfo {
-            tx_ring_ref: tx_ring.gref,
-            rx_ring_ref: rx_ring.gref,
-            evtchn: EventChannelSpec::Single(port),
-        };
+        let info =
+            RingInfo { tx_ring_ref: tx_ring.gref, rx_ring_ref: rx_ring.gref, evtchn: EventChannelSpec::Single(port) };
         let mut nf = Netfront {
             plat,
             backend,
@@ -186,14 +169,8 @@ impl<P: Platform> Netfront<P> {
 
     fn post_rx(&mut self, id: u16) -> Result<(), NetError> {
         let b = &self.rx_bufs[id as usize];
-        let req = NetifRxRequest {
-            id,
-            pad: 0,
-            gref: b.gref,
-        };
-        self.rx
-            .push_request(&req)
-            .map_err(|err| NetError::Faulted(PeerFault::Ring { ring: "rx", err }))?;
+        let req = NetifRxRequest { id, pad: 0, gref: b.gref };
+        self.rx.push_request(&req).map_err(|err| NetError::Faulted(PeerFault::Ring { ring: "rx", err }))?;
         self.rx_posted[id as usize] = true;
         Ok(())
     }
@@ -231,13 +208,7 @@ impl<P: Platform> Netfront<P> {
                 self.tx_free.push(id);
                 continue;
             }
-            let req = NetifTxRequest {
-                gref: b.gref,
-                offset: 0,
-                flags: 0,
-                id,
-                size: frame.len() as u16,
-            };
+            let req = NetifTxRequest { gref: b.gref, offset: 0, flags: 0, id, size: frame.len() as u16 };
             if self.tx.push_request(&req).is_err() {
                 self.tx_free.push(id);
                 break;
@@ -268,17 +239,11 @@ impl<P: Platform> Netfront<P> {
                 return;
             }
             let Some(slot) = busy.get_mut(rsp.id as usize) else {
-                fault = Some(PeerFault::UnknownId {
-                    ring: "tx",
-                    id: rsp.id,
-                });
+                fault = Some(PeerFault::UnknownId { ring: "tx", id: rsp.id });
                 return;
             };
             if !*slot {
-                fault = Some(PeerFault::DuplicateId {
-                    ring: "tx",
-                    id: rsp.id,
-                });
+                fault = Some(PeerFault::DuplicateId { ring: "tx", id: rsp.id });
                 return;
             }
             *slot = false;
@@ -328,13 +293,7 @@ impl<P: Platform> Netfront<P> {
             }
             self.rx_posted[id as usize] = false;
             if rsp.flags & (NETRXF_MORE_DATA | NETRXF_EXTRA_INFO | NETRXF_GSO_PREFIX) != 0 {
-                return self.fault_after(
-                    PeerFault::BadFlags {
-                        ring: "rx",
-                        flags: rsp.flags,
-                    },
-                    delivered,
-                );
+                return self.fault_after(PeerFault::BadFlags { ring: "rx", flags: rsp.flags }, delivered);
             }
             if rsp.status < 0 {
                 self.stats.rx_errors += 1;
@@ -342,11 +301,7 @@ impl<P: Platform> Netfront<P> {
                 let (len, off) = (rsp.status as usize, rsp.offset as usize);
                 if len == 0 || off + len > PAGE_SIZE {
                     return self.fault_after(
-                        PeerFault::BadSize {
-                            ring: "rx",
-                            size: len as u32,
-                            offset: off as u32,
-                        },
+                        PeerFault::BadSize { ring: "rx", size: len as u32, offset: off as u32 },
                         delivered,
                     );
                 }
@@ -354,11 +309,7 @@ impl<P: Platform> Netfront<P> {
                 let buf = &mut self.scratch[..len];
                 if self.rx_bufs[id as usize].page.read(off, buf).is_err() {
                     return self.fault_after(
-                        PeerFault::BadSize {
-                            ring: "rx",
-                            size: len as u32,
-                            offset: off as u32,
-                        },
+                        PeerFault::BadSize { ring: "rx", size: len as u32, offset: off as u32 },
                         delivered,
                     );
                 }

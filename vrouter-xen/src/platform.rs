@@ -6,8 +6,8 @@
 //! `/dev/xen` devices on a real Xen guest).
 
 use crate::abi::{
-    DomId, GNTST_BAD_COPY_ARG, GNTST_BAD_DOMAIN, GNTST_BAD_GNTREF, GNTST_BAD_PAGE,
-    GNTST_GENERAL_ERROR, GNTST_PERMISSION_DENIED, GrantRef,
+    DomId, GNTST_BAD_COPY_ARG, GNTST_BAD_DOMAIN, GNTST_BAD_GNTREF, GNTST_BAD_PAGE, GNTST_GENERAL_ERROR,
+    GNTST_PERMISSION_DENIED, GrantRef,
 };
 use crate::shm::SharedPage;
 use std::io;
@@ -126,17 +126,11 @@ pub trait GrantTable {
     /// One of this domain's own frames.
     fn frame(&self, frame: u32) -> Result<Arc<SharedPage>, XenError>;
     /// Grants domain `to` access to one of our frames.
-    fn grant_access(&mut self, to: DomId, frame: u32, readonly: bool)
-    -> Result<GrantRef, XenError>;
+    fn grant_access(&mut self, to: DomId, frame: u32, readonly: bool) -> Result<GrantRef, XenError>;
     /// Revokes a grant; fails while the grantee still has it mapped.
     fn end_access(&mut self, gref: GrantRef) -> Result<(), XenError>;
     /// Maps a page that domain `granter` granted to us.
-    fn map_grant(
-        &mut self,
-        granter: DomId,
-        gref: GrantRef,
-        readonly: bool,
-    ) -> Result<Arc<SharedPage>, XenError>;
+    fn map_grant(&mut self, granter: DomId, gref: GrantRef, readonly: bool) -> Result<Arc<SharedPage>, XenError>;
     /// Releases a mapping made by [`map_grant`](Self::map_grant).
     fn unmap_grant(&mut self, granter: DomId, gref: GrantRef) -> Result<(), XenError>;
     /// Performs grant copies; each op gets its own status. Fails only if the hypervisor

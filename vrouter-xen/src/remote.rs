@@ -106,37 +106,21 @@ impl R<'_> {
         let dom = self.u16()?;
         let n = self.u32()?;
         let offset = self.u16()?;
-        Ok(if kind == 0 {
-            CopyPtr::Local { frame: n, offset }
-        } else {
-            CopyPtr::Grant {
-                domid: dom,
-                gref: n,
-                offset,
-            }
-        })
+        Ok(if kind == 0 { CopyPtr::Local { frame: n, offset } } else { CopyPtr::Grant { domid: dom, gref: n, offset } })
     }
 }
 
 fn put_ptr(w: W, p: CopyPtr) -> W {
     match p {
         CopyPtr::Local { frame, offset } => w.u8(0).u16(0).u32(frame).u16(offset),
-        CopyPtr::Grant {
-            domid,
-            gref,
-            offset,
-        } => w.u8(1).u16(domid).u32(gref).u16(offset),
+        CopyPtr::Grant { domid, gref, offset } => w.u8(1).u16(domid).u32(gref).u16(offset),
     }
 }
 
 fn encode_err(e: &XenError) -> W {
     let w = W::default().u8(1);
     match e {
-        XenError::Grant {
-            granter,
-            gref,
-            status,
-        } => w.u8(1).u16(*granter).u32(*gref).u16(*status as u16),
+        XenError::Grant { granter, gref, status } => w.u8(1).u16(*granter).u32(*gref).u16(*status as u16),
         XenError::NoSuchDomain(d) => w.u8(2).u16(*d),
         XenError::BadFrame(f) => w.u8(3).u32(*f),
         XenError::GrantTableFull => w.u8(4),
@@ -151,11 +135,7 @@ fn encode_err(e: &XenError) -> W {
 
 fn decode_err(r: &mut R<'_>) -> Result<XenError, XenError> {
     Ok(match r.u8()? {
-        1 => XenError::Grant {
-            granter: r.u16()?,
-            gref: r.u32()?,
-            status: r.u16()? as i16,
-        },
+        1 => XenError::Grant { granter: r.u16()?, gref: r.u32()?, status: r.u16()? as i16 },
         2 => XenError::NoSuchDomain(r.u16()?),
         3 => XenError::BadFrame(r.u32()?),
         4 => XenError::GrantTableFull,
@@ -170,40 +150,28 @@ fn decode_err(r: &mut R<'_>) -> Result<XenError, XenError> {
 
 /// Serves one domain's requests on `sock`, in a new thread, until the domain closes it (or
 /// dies); then the domain is destroyed.
-pub fn serve_domain(
-    core: Arc<Mutex<HvCore>>,
-    res: DomainResources,
-    sock: OwnedFd,
-) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name(format!("hv-dom{}", res.domid))
-        .spawn(move || {
-            let mut buf = vec![0u8; MAX_MSG];
-            loop {
-                let n = match sys::recv_msg(sock.as_fd(), &mut buf) {
-                    Ok((0, _)) | Err(_) => break,
-                    Ok((n, _fds)) => n,
-                };
-                let (reply, fds) = match handle(&core, &res, &buf[..n]) {
-                    Ok((w, fds)) => (w, fds),
-                    Err(e) => (encode_err(&e), Vec::new()),
-                };
-                let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(|f| f.as_fd()).collect();
-                if sys::send_msg(sock.as_fd(), &reply.0, &borrowed).is_err() {
-                    break;
-                }
+pub fn serve_domain(core: Arc<Mutex<HvCore>>, res: DomainResources, sock: OwnedFd) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new().name(format!("hv-dom{}", res.domid)).spawn(move || {
+        let mut buf = vec![0u8; MAX_MSG];
+        loop {
+            let n = match sys::recv_msg(sock.as_fd(), &mut buf) {
+                Ok((0, _)) | Err(_) => break,
+                Ok((n, _fds)) => n,
+            };
+            let (reply, fds) = match handle(&core, &res, &buf[..n]) {
+                Ok((w, fds)) => (w, fds),
+                Err(e) => (encode_err(&e), Vec::new()),
+            };
+            let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(|f| f.as_fd()).collect();
+            if sys::send_msg(sock.as_fd(), &reply.0, &borrowed).is_err() {
+                break;
             }
-            core.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .destroy_domain(res.domid);
-        })
+        }
+        core.lock().unwrap_or_else(|e| e.into_inner()).destroy_domain(res.domid);
+    })
 }
 
-fn handle(
-    core: &Mutex<HvCore>,
-    res: &DomainResources,
-    msg: &[u8],
-) -> Result<(W, Vec<Arc<OwnedFd>>), XenError> {
+fn handle(core: &Mutex<HvCore>, res: &DomainResources, msg: &[u8]) -> Result<(W, Vec<Arc<OwnedFd>>), XenError> {
     let me = res.domid;
     let mut r = R(msg);
     let ok = W::default().u8(0);
@@ -212,35 +180,15 @@ fn handle(
         return Err(XenError::NoSuchDomain(me));
     }
     Ok(match r.u8()? {
-        op::HELLO => (
-            ok.u16(me)
-                .u32(res.frames.len() as u32)
-                .u32(res.grant_pages.len() as u32),
-            vec![],
-        ),
+        op::HELLO => (ok.u16(me).u32(res.frames.len() as u32).u32(res.grant_pages.len() as u32), vec![]),
         op::FRAMES => {
             let start = r.u32()? as usize;
             let count = (r.u32()? as usize).min(sys::MAX_FDS_PER_MSG);
-            let end = start
-                .checked_add(count)
-                .filter(|e| *e <= res.frames.len())
-                .ok_or(XenError::BadFrame(start as u32))?;
-            (
-                ok,
-                res.frames[start..end]
-                    .iter()
-                    .map(|f| f.fd.clone())
-                    .collect(),
-            )
+            let end =
+                start.checked_add(count).filter(|e| *e <= res.frames.len()).ok_or(XenError::BadFrame(start as u32))?;
+            (ok, res.frames[start..end].iter().map(|f| f.fd.clone()).collect())
         }
-        op::GNTPAGES => (
-            ok,
-            res.grant_pages
-                .iter()
-                .take(sys::MAX_FDS_PER_MSG)
-                .map(|f| f.fd.clone())
-                .collect(),
-        ),
+        op::GNTPAGES => (ok, res.grant_pages.iter().take(sys::MAX_FDS_PER_MSG).map(|f| f.fd.clone()).collect()),
         op::WATCHFD => (ok, vec![res.watch_fd.clone()]),
         op::MAP => {
             let (granter, gref, ro) = (r.u16()?, r.u32()?, r.u8()? != 0);
@@ -260,12 +208,7 @@ fn handle(
             for _ in 0..n {
                 let source = r.copy_ptr()?;
                 let dest = r.copy_ptr()?;
-                ops.push(CopyOp {
-                    source,
-                    dest,
-                    len: r.u16()?,
-                    status: 0,
-                });
+                ops.push(CopyOp { source, dest, len: r.u16()?, status: 0 });
             }
             hv.grant_copy(me, &mut ops);
             let mut w = ok;
@@ -359,10 +302,7 @@ impl DomainProcess {
     /// Waits for the process to exit, collecting its piped output, and for its hypervisor
     /// thread to finish.
     pub fn wait_with_output(mut self) -> std::io::Result<std::process::Output> {
-        let child = self
-            .child
-            .take()
-            .ok_or_else(|| std::io::Error::other("already waited"))?;
+        let child = self.child.take().ok_or_else(|| std::io::Error::other("already waited"))?;
         let out = child.wait_with_output()?;
         if let Some(s) = self.server.take() {
             let _ = s.join();
@@ -409,11 +349,7 @@ pub fn spawn_domain(
             return Err(e.into());
         }
     };
-    Ok(DomainProcess {
-        domid,
-        child: Some(child),
-        server: Some(server),
-    })
+    Ok(DomainProcess { domid, child: Some(child), server: Some(server) })
 }
 
 /// A domain's handle on a hypervisor in another process.
@@ -432,11 +368,8 @@ impl RemoteDomain {
     /// Connects through the socket named by [`HV_FD_ENV`] (in a process started by
     /// [`spawn_domain`]).
     pub fn from_env() -> Result<RemoteDomain, XenError> {
-        let v = std::env::var(HV_FD_ENV)
-            .map_err(|_| XenError::Protocol(format!("{HV_FD_ENV} is not set")))?;
-        let fd: i32 = v
-            .parse()
-            .map_err(|_| XenError::Protocol(format!("bad {HV_FD_ENV}={v}")))?;
+        let v = std::env::var(HV_FD_ENV).map_err(|_| XenError::Protocol(format!("{HV_FD_ENV} is not set")))?;
+        let fd: i32 = v.parse().map_err(|_| XenError::Protocol(format!("bad {HV_FD_ENV}={v}")))?;
         Self::connect(sys::adopt_inherited_fd(fd)?)
     }
 
@@ -450,11 +383,7 @@ impl RemoteDomain {
         while frames.len() < nr_frames as usize {
             let start = frames.len() as u32;
             let count = (nr_frames - start).min(sys::MAX_FDS_PER_MSG as u32);
-            let (_, fds) = call(
-                &sock,
-                &mut buf,
-                &W::default().u8(op::FRAMES).u32(start).u32(count).0,
-            )?;
+            let (_, fds) = call(&sock, &mut buf, &W::default().u8(op::FRAMES).u32(start).u32(count).0)?;
             if fds.len() != count as usize {
                 return Err(XenError::Protocol("wrong number of frames".into()));
             }
@@ -464,18 +393,14 @@ impl RemoteDomain {
         }
         let (_, fds) = call(&sock, &mut buf, &W::default().u8(op::GNTPAGES).0)?;
         if fds.len() != nr_gnt as usize {
-            return Err(XenError::Protocol(
-                "wrong number of grant table pages".into(),
-            ));
+            return Err(XenError::Protocol("wrong number of grant table pages".into()));
         }
         let gpages = fds
             .iter()
             .map(|fd| SharedPage::map_fd(fd.as_fd(), 0, true).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()?;
         let (_, mut fds) = call(&sock, &mut buf, &W::default().u8(op::WATCHFD).0)?;
-        let watch_fd = fds
-            .pop()
-            .ok_or_else(|| XenError::Protocol("no watch descriptor".into()))?;
+        let watch_fd = fds.pop().ok_or_else(|| XenError::Protocol("no watch descriptor".into()))?;
         Ok(RemoteDomain {
             sock,
             domid,
@@ -513,43 +438,21 @@ impl GrantTable for RemoteDomain {
         self.frames.len() as u32
     }
     fn frame(&self, frame: u32) -> Result<Arc<SharedPage>, XenError> {
-        self.frames
-            .get(frame as usize)
-            .cloned()
-            .ok_or(XenError::BadFrame(frame))
+        self.frames.get(frame as usize).cloned().ok_or(XenError::BadFrame(frame))
     }
-    fn grant_access(
-        &mut self,
-        to: DomId,
-        frame: u32,
-        readonly: bool,
-    ) -> Result<GrantRef, XenError> {
+    fn grant_access(&mut self, to: DomId, frame: u32, readonly: bool) -> Result<GrantRef, XenError> {
         self.grants.grant(to, frame, readonly)
     }
     fn end_access(&mut self, gref: GrantRef) -> Result<(), XenError> {
         self.grants.end(gref)
     }
-    fn map_grant(
-        &mut self,
-        granter: DomId,
-        gref: GrantRef,
-        readonly: bool,
-    ) -> Result<Arc<SharedPage>, XenError> {
-        let (_, mut fds) = self.call(
-            &W::default()
-                .u8(op::MAP)
-                .u16(granter)
-                .u32(gref)
-                .u8(readonly as u8),
-        )?;
-        let fd = fds
-            .pop()
-            .ok_or_else(|| XenError::Protocol("no descriptor for the grant".into()))?;
+    fn map_grant(&mut self, granter: DomId, gref: GrantRef, readonly: bool) -> Result<Arc<SharedPage>, XenError> {
+        let (_, mut fds) = self.call(&W::default().u8(op::MAP).u16(granter).u32(gref).u8(readonly as u8))?;
+        let fd = fds.pop().ok_or_else(|| XenError::Protocol("no descriptor for the grant".into()))?;
         Ok(Arc::new(SharedPage::map_fd(fd.as_fd(), 0, !readonly)?))
     }
     fn unmap_grant(&mut self, granter: DomId, gref: GrantRef) -> Result<(), XenError> {
-        self.call(&W::default().u8(op::UNMAP).u16(granter).u32(gref))
-            .map(|_| ())
+        self.call(&W::default().u8(op::UNMAP).u16(granter).u32(gref)).map(|_| ())
     }
     fn grant_copy(&mut self, ops: &mut [CopyOp]) -> Result<(), XenError> {
         for chunk in ops.chunks_mut(1024) {
@@ -610,8 +513,7 @@ impl EventChannels for RemoteDomain {
     }
     fn close(&mut self, port: Port) -> Result<(), XenError> {
         self.ports.remove(port);
-        self.call(&W::default().u8(op::EVT_CLOSE).u32(port))
-            .map(|_| ())
+        self.call(&W::default().u8(op::EVT_CLOSE).u32(port)).map(|_| ())
     }
 }
 
@@ -622,8 +524,7 @@ impl XenStore for RemoteDomain {
         Ok(if r.u8()? == 1 { Some(r.str()?) } else { None })
     }
     fn write(&mut self, path: &str, value: &str) -> Result<(), XenError> {
-        self.call(&W::default().u8(op::XS_WRITE).str(path).str(value))
-            .map(|_| ())
+        self.call(&W::default().u8(op::XS_WRITE).str(path).str(value)).map(|_| ())
     }
     fn remove(&mut self, path: &str) -> Result<(), XenError> {
         self.call(&W::default().u8(op::XS_RM).str(path)).map(|_| ())
@@ -634,24 +535,15 @@ impl XenStore for RemoteDomain {
         (0..r.u32()?).map(|_| r.str()).collect()
     }
     fn watch(&mut self, path: &str, token: &str) -> Result<(), XenError> {
-        self.call(&W::default().u8(op::XS_WATCH).str(path).str(token))
-            .map(|_| ())
+        self.call(&W::default().u8(op::XS_WATCH).str(path).str(token)).map(|_| ())
     }
     fn unwatch(&mut self, path: &str, token: &str) -> Result<(), XenError> {
-        self.call(&W::default().u8(op::XS_UNWATCH).str(path).str(token))
-            .map(|_| ())
+        self.call(&W::default().u8(op::XS_UNWATCH).str(path).str(token)).map(|_| ())
     }
     fn take_watch_events(&mut self) -> Result<Vec<WatchEvent>, XenError> {
         let (rep, _) = self.call(&W::default().u8(op::XS_EVENTS))?;
         let mut r = R(&rep);
-        (0..r.u32()?)
-            .map(|_| {
-                Ok(WatchEvent {
-                    path: r.str()?,
-                    token: r.str()?,
-                })
-            })
-            .collect()
+        (0..r.u32()?).map(|_| Ok(WatchEvent { path: r.str()?, token: r.str()? })).collect()
     }
     fn watch_fd(&self) -> BorrowedFd<'_> {
         self.watch_fd.as_fd()
@@ -685,33 +577,14 @@ mod tests {
         p.read(0, &mut b).unwrap();
         assert_eq!(&b, b"xyz");
         // Domain 1 asks for a page of domain 0 that was never granted: refused.
-        assert!(matches!(
-            d1.map_grant(0, 8, false),
-            Err(XenError::Grant {
-                status: GNTST_BAD_GNTREF,
-                ..
-            })
-        ));
+        assert!(matches!(d1.map_grant(0, 8, false), Err(XenError::Grant { status: GNTST_BAD_GNTREF, .. })));
         let g0 = d0.grant_access(1, 0, true).unwrap();
-        assert!(matches!(
-            d1.map_grant(0, g0, false),
-            Err(XenError::Grant {
-                status: GNTST_PERMISSION_DENIED,
-                ..
-            })
-        ));
+        assert!(matches!(d1.map_grant(0, g0, false), Err(XenError::Grant { status: GNTST_PERMISSION_DENIED, .. })));
         let ro = d1.map_grant(0, g0, true).unwrap();
         assert!(!ro.is_writable());
         let mut ops = [CopyOp {
-            source: CopyPtr::Local {
-                frame: 1,
-                offset: 0,
-            },
-            dest: CopyPtr::Grant {
-                domid: 0,
-                gref: g0,
-                offset: 0,
-            },
+            source: CopyPtr::Local { frame: 1, offset: 0 },
+            dest: CopyPtr::Grant { domid: 0, gref: g0, offset: 0 },
             len: 3,
             status: 9,
         }];
@@ -726,14 +599,8 @@ mod tests {
         assert!(d0.wait(p0, Some(Duration::from_secs(5))).unwrap());
         // Store.
         d1.write("/local/domain/1/name", "guest").unwrap();
-        assert_eq!(
-            d0.read("/local/domain/1/name").unwrap().as_deref(),
-            Some("guest")
-        );
-        assert!(matches!(
-            d1.write("/local/domain/0/name", "x"),
-            Err(XenError::XsPermission(_))
-        ));
+        assert_eq!(d0.read("/local/domain/1/name").unwrap().as_deref(), Some("guest"));
+        assert!(matches!(d1.write("/local/domain/0/name", "x"), Err(XenError::XsPermission(_))));
         d1.watch("/local/domain/1", "t").unwrap();
         d0.write("/local/domain/1/x", "1").unwrap();
         assert!(sys::poll_readable(d1.watch_fd(), Some(Duration::from_secs(5))).unwrap());

@@ -86,10 +86,7 @@ impl RingEntry for NetifTxRequest {
 impl RingEntry for NetifTxResponse {
     const SIZE: usize = 4;
     fn decode(b: &[u8]) -> Self {
-        NetifTxResponse {
-            id: u16_at(b, 0),
-            status: u16_at(b, 2) as i16,
-        }
+        NetifTxResponse { id: u16_at(b, 0), status: u16_at(b, 2) as i16 }
     }
     fn encode(&self, b: &mut [u8]) {
         b[0..2].copy_from_slice(&self.id.to_ne_bytes());
@@ -99,11 +96,7 @@ impl RingEntry for NetifTxResponse {
 impl RingEntry for NetifRxRequest {
     const SIZE: usize = 8;
     fn decode(b: &[u8]) -> Self {
-        NetifRxRequest {
-            id: u16_at(b, 0),
-            pad: u16_at(b, 2),
-            gref: u32_at(b, 4),
-        }
+        NetifRxRequest { id: u16_at(b, 0), pad: u16_at(b, 2), gref: u32_at(b, 4) }
     }
     fn encode(&self, b: &mut [u8]) {
         b[0..2].copy_from_slice(&self.id.to_ne_bytes());
@@ -114,12 +107,7 @@ impl RingEntry for NetifRxRequest {
 impl RingEntry for NetifRxResponse {
     const SIZE: usize = 8;
     fn decode(b: &[u8]) -> Self {
-        NetifRxResponse {
-            id: u16_at(b, 0),
-            offset: u16_at(b, 2),
-            flags: u16_at(b, 4),
-            status: u16_at(b, 6) as i16,
-        }
+        NetifRxResponse { id: u16_at(b, 0), offset: u16_at(b, 2), flags: u16_at(b, 4), status: u16_at(b, 6) as i16 }
     }
     fn encode(&self, b: &mut [u8]) {
         b[0..2].copy_from_slice(&self.id.to_ne_bytes());
@@ -158,14 +146,10 @@ pub enum RingError {
 /// `__name##_sring` initialisation: both producers at `start`, both event indices at
 /// `start + 1` (`SHARED_RING_INIT` uses `start = 0`). Tests start near `u32::MAX` to wrap.
 pub fn shared_ring_init(page: &SharedPage, start: u32) {
-    page.atomic_u32(SRING_REQ_PROD)
-        .store(start, Ordering::Relaxed);
-    page.atomic_u32(SRING_RSP_PROD)
-        .store(start, Ordering::Relaxed);
-    page.atomic_u32(SRING_REQ_EVENT)
-        .store(start.wrapping_add(1), Ordering::Relaxed);
-    page.atomic_u32(SRING_RSP_EVENT)
-        .store(start.wrapping_add(1), Ordering::Relaxed);
+    page.atomic_u32(SRING_REQ_PROD).store(start, Ordering::Relaxed);
+    page.atomic_u32(SRING_RSP_PROD).store(start, Ordering::Relaxed);
+    page.atomic_u32(SRING_REQ_EVENT).store(start.wrapping_add(1), Ordering::Relaxed);
+    page.atomic_u32(SRING_RSP_EVENT).store(start.wrapping_add(1), Ordering::Relaxed);
     let _ = page.write(16, &[0u8; SRING_HEADER_SIZE - 16]);
     fence(Ordering::Release);
 }
@@ -189,11 +173,7 @@ fn read_entry<P: RingProtocol, T: RingEntry>(page: &SharedPage, idx: u32) -> Res
     Ok(T::decode(b))
 }
 
-fn write_entry<P: RingProtocol, T: RingEntry>(
-    page: &SharedPage,
-    idx: u32,
-    v: &T,
-) -> Result<(), RingError> {
+fn write_entry<P: RingProtocol, T: RingEntry>(page: &SharedPage, idx: u32, v: &T) -> Result<(), RingError> {
     let mut buf = [0u8; MAX_ENTRY];
     let b = &mut buf[..T::SIZE];
     v.encode(b);
@@ -275,17 +255,12 @@ impl<P: RingProtocol> FrontRing<P> {
         let old = self.req_prod_published;
         let new = self.req_prod_pvt;
         // Release: the back end sees the entries before the new producer index (xen_wmb).
-        self.page
-            .atomic_u32(SRING_REQ_PROD)
-            .store(new, Ordering::Release);
+        self.page.atomic_u32(SRING_REQ_PROD).store(new, Ordering::Release);
         self.req_prod_published = new;
         // xen_mb: the index store must be visible before we read req_event, or we could miss
         // a back end that is going to sleep at the same moment.
         fence(Ordering::SeqCst);
-        let event = self
-            .page
-            .atomic_u32(SRING_REQ_EVENT)
-            .load(Ordering::Relaxed);
+        let event = self.page.atomic_u32(SRING_REQ_EVENT).load(Ordering::Relaxed);
         need_notify(old, new, event)
     }
 
@@ -297,11 +272,7 @@ impl<P: RingProtocol> FrontRing<P> {
         let n = prod.wrapping_sub(self.rsp_cons);
         if n > self.req_prod_published.wrapping_sub(self.rsp_cons) {
             self.peer_faults += 1;
-            return Err(RingError::ProducerOverrun {
-                prod,
-                ours: self.rsp_cons,
-                size: P::RING_SIZE,
-            });
+            return Err(RingError::ProducerOverrun { prod, ours: self.rsp_cons, size: P::RING_SIZE });
         }
         Ok(n)
     }
@@ -317,11 +288,7 @@ impl<P: RingProtocol> FrontRing<P> {
     }
 
     /// Consumes up to `max` published responses, handing each to `f`; returns how many.
-    pub fn consume_responses(
-        &mut self,
-        max: u32,
-        mut f: impl FnMut(P::Rsp),
-    ) -> Result<u32, RingError> {
+    pub fn consume_responses(&mut self, max: u32, mut f: impl FnMut(P::Rsp)) -> Result<u32, RingError> {
         let n = self.unconsumed_responses()?.min(max);
         for _ in 0..n {
             let rsp = read_entry::<P, P::Rsp>(&self.page, self.rsp_cons)?;
@@ -337,9 +304,7 @@ impl<P: RingProtocol> FrontRing<P> {
         if self.unconsumed_responses()? > 0 {
             return Ok(true);
         }
-        self.page
-            .atomic_u32(SRING_RSP_EVENT)
-            .store(self.rsp_cons.wrapping_add(1), Ordering::Relaxed);
+        self.page.atomic_u32(SRING_RSP_EVENT).store(self.rsp_cons.wrapping_add(1), Ordering::Relaxed);
         // xen_mb: the new event index must be visible before we look at rsp_prod again.
         fence(Ordering::SeqCst);
         Ok(self.unconsumed_responses()? > 0)
@@ -404,11 +369,7 @@ impl<P: RingProtocol> BackRing<P> {
             || prod.wrapping_sub(self.rsp_prod_pvt) < self.unanswered()
         {
             self.peer_faults += 1;
-            return Err(RingError::ProducerOverrun {
-                prod,
-                ours: self.req_cons,
-                size: P::RING_SIZE,
-            });
+            return Err(RingError::ProducerOverrun { prod, ours: self.req_cons, size: P::RING_SIZE });
         }
         Ok(prod.wrapping_sub(self.req_cons))
     }
@@ -440,16 +401,11 @@ impl<P: RingProtocol> BackRing<P> {
         let old = self.rsp_prod_published;
         let new = self.rsp_prod_pvt;
         // Release: responses (and our reads of the requests) before the index (xen_wmb).
-        self.page
-            .atomic_u32(SRING_RSP_PROD)
-            .store(new, Ordering::Release);
+        self.page.atomic_u32(SRING_RSP_PROD).store(new, Ordering::Release);
         self.rsp_prod_published = new;
         // xen_mb: publish before reading rsp_event.
         fence(Ordering::SeqCst);
-        let event = self
-            .page
-            .atomic_u32(SRING_RSP_EVENT)
-            .load(Ordering::Relaxed);
+        let event = self.page.atomic_u32(SRING_RSP_EVENT).load(Ordering::Relaxed);
         need_notify(old, new, event)
     }
 
@@ -459,9 +415,7 @@ impl<P: RingProtocol> BackRing<P> {
         if self.unconsumed_requests()? > 0 {
             return Ok(true);
         }
-        self.page
-            .atomic_u32(SRING_REQ_EVENT)
-            .store(self.req_cons.wrapping_add(1), Ordering::Relaxed);
+        self.page.atomic_u32(SRING_REQ_EVENT).store(self.req_cons.wrapping_add(1), Ordering::Relaxed);
         // xen_mb: the event index must be visible before we look at req_prod again.
         fence(Ordering::SeqCst);
         Ok(self.unconsumed_requests()? > 0)
@@ -499,33 +453,18 @@ mod tests {
     fn round_trip_and_full() {
         let (mut f, mut b) = pair(u32::MAX - 3);
         for i in 0..256u16 {
-            f.push_request(&NetifTxRequest {
-                id: i,
-                size: i,
-                ..Default::default()
-            })
-            .unwrap();
+            f.push_request(&NetifTxRequest { id: i, size: i, ..Default::default() }).unwrap();
         }
-        assert_eq!(
-            f.push_request(&NetifTxRequest::default()),
-            Err(RingError::Full)
-        );
+        assert_eq!(f.push_request(&NetifTxRequest::default()), Err(RingError::Full));
         assert!(f.push_requests_and_check_notify());
         let mut n = 0;
         while let Some(r) = b.next_request().unwrap() {
             assert_eq!(r.id, n);
-            b.push_response(&NetifTxResponse {
-                id: r.id,
-                status: 0,
-            })
-            .unwrap();
+            b.push_response(&NetifTxResponse { id: r.id, status: 0 }).unwrap();
             n += 1;
         }
         assert_eq!(n, 256);
-        assert_eq!(
-            b.push_response(&NetifTxResponse::default()),
-            Err(RingError::NoRequestToAnswer)
-        );
+        assert_eq!(b.push_response(&NetifTxResponse::default()), Err(RingError::NoRequestToAnswer));
         assert!(b.push_responses_and_check_notify());
         assert_eq!(f.consume_responses(u32::MAX, |_| ()).unwrap(), 256);
         assert!(!f.final_check_for_responses().unwrap());
@@ -534,33 +473,18 @@ mod tests {
     #[test]
     fn producer_overrun_is_detected() {
         let (f, mut b) = pair(10);
-        f.page()
-            .atomic_u32(SRING_REQ_PROD)
-            .store(10 + 257, Ordering::Release);
-        assert!(matches!(
-            b.unconsumed_requests(),
-            Err(RingError::ProducerOverrun { .. })
-        ));
-        f.page()
-            .atomic_u32(SRING_REQ_PROD)
-            .store(9, Ordering::Release);
-        assert!(matches!(
-            b.next_request(),
-            Err(RingError::ProducerOverrun { .. })
-        ));
+        f.page().atomic_u32(SRING_REQ_PROD).store(10 + 257, Ordering::Release);
+        assert!(matches!(b.unconsumed_requests(), Err(RingError::ProducerOverrun { .. })));
+        f.page().atomic_u32(SRING_REQ_PROD).store(9, Ordering::Release);
+        assert!(matches!(b.next_request(), Err(RingError::ProducerOverrun { .. })));
         assert_eq!(b.peer_faults(), 2);
     }
 
     #[test]
     fn unsolicited_responses_are_detected() {
         let (mut f, _b) = pair(0);
-        f.page()
-            .atomic_u32(SRING_RSP_PROD)
-            .store(1, Ordering::Release);
-        assert!(matches!(
-            f.next_response(),
-            Err(RingError::ProducerOverrun { .. })
-        ));
+        f.page().atomic_u32(SRING_RSP_PROD).store(1, Ordering::Release);
+        assert!(matches!(f.next_response(), Err(RingError::ProducerOverrun { .. })));
         assert_eq!(f.peer_faults(), 1);
     }
 }

@@ -68,11 +68,7 @@ impl SharedPage {
         // SAFETY: the layout has a non-zero size.
         let raw = unsafe { alloc_zeroed(layout) };
         let ptr = NonNull::new(raw).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
-        SharedPage {
-            ptr,
-            backing: Backing::Heap,
-            writable: true,
-        }
+        SharedPage { ptr, backing: Backing::Heap, writable: true }
     }
 
     /// Maps the page at byte `offset` of `fd` (shared, so writes reach the peer).
@@ -87,42 +83,18 @@ impl SharedPage {
         if unsafe { libc::fstat(fd.as_raw_fd(), &raw mut st) } < 0 {
             return Err(io::Error::last_os_error());
         }
-        if st.st_mode & libc::S_IFMT == libc::S_IFREG
-            && (st.st_size as u64) < offset.saturating_add(PAGE_SIZE as u64)
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "file does not hold the whole page",
-            ));
+        if st.st_mode & libc::S_IFMT == libc::S_IFREG && (st.st_size as u64) < offset.saturating_add(PAGE_SIZE as u64) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "file does not hold the whole page"));
         }
-        let prot = if writable {
-            libc::PROT_READ | libc::PROT_WRITE
-        } else {
-            libc::PROT_READ
-        };
-        let off = libc::off_t::try_from(offset)
-            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
+        let off = libc::off_t::try_from(offset).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
         // SAFETY: a fresh mapping chosen by the kernel; it aliases no Rust object.
-        let raw = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                PAGE_SIZE,
-                prot,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                off,
-            )
-        };
+        let raw = unsafe { libc::mmap(std::ptr::null_mut(), PAGE_SIZE, prot, libc::MAP_SHARED, fd.as_raw_fd(), off) };
         if raw == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        let ptr =
-            NonNull::new(raw.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned null"))?;
-        Ok(SharedPage {
-            ptr,
-            backing: Backing::Mmap,
-            writable,
-        })
+        let ptr = NonNull::new(raw.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned null"))?;
+        Ok(SharedPage { ptr, backing: Backing::Mmap, writable })
     }
 
     /// The page's address, for system calls that take one (`IOCTL_GNTDEV_GRANT_COPY`).
@@ -142,10 +114,7 @@ impl SharedPage {
     /// Storing through it on a read-only mapping faults: ring code checks
     /// [`is_writable`](Self::is_writable) first.
     pub fn atomic_u32(&self, offset: usize) -> &AtomicU32 {
-        assert!(
-            offset.is_multiple_of(4) && offset + 4 <= PAGE_SIZE,
-            "bad atomic offset {offset}"
-        );
+        assert!(offset.is_multiple_of(4) && offset + 4 <= PAGE_SIZE, "bad atomic offset {offset}");
         // SAFETY: in bounds and 4-aligned (the page is page-aligned); the memory lives as long
         // as `self`; every access to these words, ours and the peer's, is atomic.
         unsafe { AtomicU32::from_ptr(self.ptr.as_ptr().add(offset).cast::<u32>()) }
@@ -154,10 +123,7 @@ impl SharedPage {
     /// The 16-bit word at `offset` as an atomic (grant entry flags). Same rules as
     /// [`atomic_u32`](Self::atomic_u32).
     pub fn atomic_u16(&self, offset: usize) -> &AtomicU16 {
-        assert!(
-            offset.is_multiple_of(2) && offset + 2 <= PAGE_SIZE,
-            "bad atomic offset {offset}"
-        );
+        assert!(offset.is_multiple_of(2) && offset + 2 <= PAGE_SIZE, "bad atomic offset {offset}");
         // SAFETY: in bounds and 2-aligned; lives as long as `self`.
         unsafe { AtomicU16::from_ptr(self.ptr.as_ptr().add(offset).cast::<u16>()) }
     }
@@ -168,13 +134,7 @@ impl SharedPage {
         // SAFETY: the range is inside the page (checked above); `buf` is our own memory and
         // cannot overlap the shared page. The peer may write the range concurrently: we copy
         // plain bytes, for which every value is valid, and decode only the copy.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                self.ptr.as_ptr().add(offset),
-                buf.as_mut_ptr(),
-                buf.len(),
-            )
-        };
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr.as_ptr().add(offset), buf.as_mut_ptr(), buf.len()) };
         Ok(())
     }
 
@@ -185,9 +145,7 @@ impl SharedPage {
             return Err(PageError::ReadOnly);
         }
         // SAFETY: in bounds (checked), the mapping is writable, `data` is not in the page.
-        unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr().add(offset), data.len())
-        };
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr().add(offset), data.len()) };
         Ok(())
     }
 
@@ -206,13 +164,7 @@ impl SharedPage {
             return Err(PageError::ReadOnly);
         }
         // SAFETY: both ranges are inside their pages (checked); `ptr::copy` allows overlap.
-        unsafe {
-            std::ptr::copy(
-                src.ptr.as_ptr().add(src_off),
-                dst.ptr.as_ptr().add(dst_off),
-                len,
-            )
-        };
+        unsafe { std::ptr::copy(src.ptr.as_ptr().add(src_off), dst.ptr.as_ptr().add(dst_off), len) };
         Ok(())
     }
 }
@@ -232,10 +184,7 @@ impl Drop for SharedPage {
 
 impl std::fmt::Debug for SharedPage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharedPage")
-            .field("ptr", &self.ptr)
-            .field("writable", &self.writable)
-            .finish()
+        f.debug_struct("SharedPage").field("ptr", &self.ptr).field("writable", &self.writable).finish()
     }
 }
 
@@ -248,13 +197,7 @@ mod tests {
         let p = SharedPage::new_zeroed();
         let mut b = [0u8; 8];
         assert!(p.read(PAGE_SIZE - 8, &mut b).is_ok());
-        assert_eq!(
-            p.read(PAGE_SIZE - 7, &mut b),
-            Err(PageError::OutOfPage {
-                offset: PAGE_SIZE - 7,
-                len: 8
-            })
-        );
+        assert_eq!(p.read(PAGE_SIZE - 7, &mut b), Err(PageError::OutOfPage { offset: PAGE_SIZE - 7, len: 8 }));
         assert!(p.read(usize::MAX, &mut b).is_err());
         assert!(p.write(4090, &[1; 7]).is_err());
         p.write(100, &[7; 4]).unwrap();
@@ -276,12 +219,7 @@ mod tests {
         // A holder of the descriptor cannot shrink the file under our mapping.
         let f = std::fs::File::from(fd);
         assert!(f.set_len(0).is_err());
-        let ro = SharedPage::map_fd(
-            crate::sys::reopen_read_only(f.as_fd()).unwrap().as_fd(),
-            0,
-            false,
-        )
-        .unwrap();
+        let ro = SharedPage::map_fd(crate::sys::reopen_read_only(f.as_fd()).unwrap().as_fd(), 0, false).unwrap();
         assert_eq!(ro.write(0, b"z"), Err(PageError::ReadOnly));
         // A file too short for the page is refused (it would fault on access).
         let short = crate::sys::memfd("short", 100).unwrap();

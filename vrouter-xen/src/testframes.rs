@@ -126,19 +126,12 @@ pub fn check(frame: &[u8], expected_seq: u64, recompute: bool) -> Result<(), Fra
     }
     let seq = u64::from_le_bytes(frame[0..8].try_into().unwrap_or([0; 8]));
     if seq != expected_seq {
-        return Err(FrameError::Sequence {
-            expected: expected_seq,
-            got: seq,
-        });
+        return Err(FrameError::Sequence { expected: expected_seq, got: seq });
     }
     let len = frame_len(seq);
     let hlen = u16::from_le_bytes([frame[8], frame[9]]) as usize;
     if frame.len() != len || hlen != len {
-        return Err(FrameError::Length {
-            seq,
-            len: frame.len(),
-            expected: len,
-        });
+        return Err(FrameError::Length { seq, len: frame.len(), expected: len });
     }
     let off = body_offset(seq);
     let sum = u32::from_le_bytes(frame[12..16].try_into().unwrap_or([0; 4]));
@@ -165,23 +158,14 @@ mod tests {
             assert!((MIN_LEN..=MAX_LEN).contains(&n));
             lens.insert(n);
             assert_eq!(check(&buf[..n], seq, true), Ok(()));
-            assert_eq!(
-                checksum(&buf[HEADER..n]),
-                u32::from_le_bytes(buf[12..16].try_into().unwrap())
-            );
+            assert_eq!(checksum(&buf[HEADER..n]), u32::from_le_bytes(buf[12..16].try_into().unwrap()));
         }
         assert!(lens.len() > 500, "sizes should be mixed");
         let n = fill(7, &mut buf);
         buf[100] ^= 1;
         assert_eq!(check(&buf[..n], 7, false), Err(FrameError::Corrupt(7)));
         buf[100] ^= 1;
-        assert!(matches!(
-            check(&buf[..n], 8, false),
-            Err(FrameError::Sequence { .. })
-        ));
-        assert!(matches!(
-            check(&buf[..n - 1], 7, false),
-            Err(FrameError::Length { .. })
-        ));
+        assert!(matches!(check(&buf[..n], 8, false), Err(FrameError::Sequence { .. })));
+        assert!(matches!(check(&buf[..n - 1], 7, false), Err(FrameError::Length { .. })));
     }
 }

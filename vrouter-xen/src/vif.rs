@@ -131,26 +131,19 @@ impl FrontendHandshake {
             error: None,
         };
         h.set_state(XenbusState::Initialising);
-        h.actions.push_back(Action::Watch {
-            path: format!("{}/state", h.paths.backend),
-            token: "backend-state".into(),
-        });
+        h.actions
+            .push_back(Action::Watch { path: format!("{}/state", h.paths.backend), token: "backend-state".into() });
         h
     }
 
     fn set_state(&mut self, s: XenbusState) {
         self.state = s;
-        self.actions.push_back(Action::Write {
-            path: format!("{}/state", self.paths.frontend),
-            value: state_str(s),
-        });
+        self.actions.push_back(Action::Write { path: format!("{}/state", self.paths.frontend), value: state_str(s) });
     }
 
     fn w(&mut self, key: &str, value: impl ToString) {
-        self.actions.push_back(Action::Write {
-            path: format!("{}/{key}", self.paths.frontend),
-            value: value.to_string(),
-        });
+        self.actions
+            .push_back(Action::Write { path: format!("{}/{key}", self.paths.frontend), value: value.to_string() });
     }
 
     fn fail(&mut self, e: HandshakeError) {
@@ -199,20 +192,14 @@ impl FrontendHandshake {
             (_, Closing | Closed) => self.close(),
             (Initialising, InitWait) => self.actions.push_back(Action::ReadBackend),
             (Initialising, Initialised | Connected | Reconfiguring | Reconfigured) => {
-                self.fail(HandshakeError::OutOfOrder {
-                    ours: self.state,
-                    peer,
-                })
+                self.fail(HandshakeError::OutOfOrder { ours: self.state, peer })
             }
             (Connected, Connected) if !self.up => {
                 self.up = true;
                 self.actions.push_back(Action::Up);
             }
             (Connected, Initialising | InitWait | Initialised | Unknown) if self.up => {
-                self.fail(HandshakeError::OutOfOrder {
-                    ours: self.state,
-                    peer,
-                })
+                self.fail(HandshakeError::OutOfOrder { ours: self.state, peer })
             }
             _ => {}
         }
@@ -226,10 +213,7 @@ impl FrontendHandshake {
         }
         match lookup("feature-rx-copy").as_deref().map(str::trim) {
             Some("1") => self.actions.push_back(Action::SetUpRings),
-            Some(v) => self.fail(HandshakeError::BadValue {
-                key: "feature-rx-copy",
-                value: v.to_string(),
-            }),
+            Some(v) => self.fail(HandshakeError::BadValue { key: "feature-rx-copy", value: v.to_string() }),
             None => self.fail(HandshakeError::MissingKey("feature-rx-copy")),
         }
     }
@@ -302,9 +286,7 @@ impl BackendHandshake {
     pub fn new(paths: VifPaths, features: &[(&str, &str)]) -> Self {
         let mut h = BackendHandshake {
             paths,
-            split_offered: features
-                .iter()
-                .any(|(k, v)| *k == "feature-split-event-channels" && *v == "1"),
+            split_offered: features.iter().any(|(k, v)| *k == "feature-split-event-channels" && *v == "1"),
             state: XenbusState::Initialising,
             peer: XenbusState::Unknown,
             up: false,
@@ -313,25 +295,17 @@ impl BackendHandshake {
             error: None,
         };
         for (k, v) in features {
-            h.actions.push_back(Action::Write {
-                path: format!("{}/{k}", h.paths.backend),
-                value: v.to_string(),
-            });
+            h.actions.push_back(Action::Write { path: format!("{}/{k}", h.paths.backend), value: v.to_string() });
         }
         h.set_state(XenbusState::InitWait);
-        h.actions.push_back(Action::Watch {
-            path: format!("{}/state", h.paths.frontend),
-            token: "frontend-state".into(),
-        });
+        h.actions
+            .push_back(Action::Watch { path: format!("{}/state", h.paths.frontend), token: "frontend-state".into() });
         h
     }
 
     fn set_state(&mut self, s: XenbusState) {
         self.state = s;
-        self.actions.push_back(Action::Write {
-            path: format!("{}/state", self.paths.backend),
-            value: state_str(s),
-        });
+        self.actions.push_back(Action::Write { path: format!("{}/state", self.paths.backend), value: state_str(s) });
     }
 
     fn fail(&mut self, e: HandshakeError) {
@@ -383,10 +357,7 @@ impl BackendHandshake {
                 self.actions.push_back(Action::ReadFrontend);
             }
             (Connected, Initialising | InitWait | Unknown) => {
-                self.fail(HandshakeError::OutOfOrder {
-                    ours: self.state,
-                    peer,
-                })
+                self.fail(HandshakeError::OutOfOrder { ours: self.state, peer })
             }
             _ => {}
         }
@@ -396,13 +367,12 @@ impl BackendHandshake {
     /// caller to connect the rings, or fails the handshake.
     pub fn frontend_details(&mut self, lookup: impl Fn(&str) -> Option<String>) {
         match parse_details(&lookup) {
-            Ok(RingInfo {
-                evtchn: EventChannelSpec::Split { .. },
-                ..
-            }) if !self.split_offered => self.fail(HandshakeError::BadValue {
-                key: "event-channel-tx",
-                value: "split channels were not offered".into(),
-            }),
+            Ok(RingInfo { evtchn: EventChannelSpec::Split { .. }, .. }) if !self.split_offered => {
+                self.fail(HandshakeError::BadValue {
+                    key: "event-channel-tx",
+                    value: "split channels were not offered".into(),
+                })
+            }
             Ok(info) => self.actions.push_back(Action::ConnectRings(info)),
             Err(e) => self.fail(e),
         }
@@ -438,20 +408,12 @@ fn parse_details(lookup: &impl Fn(&str) -> Option<String>) -> Result<RingInfo, H
     let num = |key: &'static str| -> Result<Option<u32>, HandshakeError> {
         match lookup(key) {
             None => Ok(None),
-            Some(v) => v
-                .trim()
-                .parse::<u32>()
-                .map(Some)
-                .map_err(|_| HandshakeError::BadValue { key, value: v }),
+            Some(v) => v.trim().parse::<u32>().map(Some).map_err(|_| HandshakeError::BadValue { key, value: v }),
         }
     };
     let tx_ring_ref = num("tx-ring-ref")?.ok_or(HandshakeError::MissingKey("tx-ring-ref"))?;
     let rx_ring_ref = num("rx-ring-ref")?.ok_or(HandshakeError::MissingKey("rx-ring-ref"))?;
-    let evtchn = match (
-        num("event-channel")?,
-        num("event-channel-tx")?,
-        num("event-channel-rx")?,
-    ) {
+    let evtchn = match (num("event-channel")?, num("event-channel-tx")?, num("event-channel-rx")?) {
         (Some(p), _, _) => EventChannelSpec::Single(p),
         (None, Some(tx), Some(rx)) => EventChannelSpec::Split { tx, rx },
         _ => return Err(HandshakeError::MissingKey("event-channel")),
@@ -460,19 +422,12 @@ fn parse_details(lookup: &impl Fn(&str) -> Option<String>) -> Result<RingInfo, H
         match num(key)? {
             Some(1) => {}
             Some(v) => {
-                return Err(HandshakeError::BadValue {
-                    key,
-                    value: v.to_string(),
-                });
+                return Err(HandshakeError::BadValue { key, value: v.to_string() });
             }
             None => return Err(HandshakeError::MissingKey(key)),
         }
     }
-    Ok(RingInfo {
-        tx_ring_ref,
-        rx_ring_ref,
-        evtchn,
-    })
+    Ok(RingInfo { tx_ring_ref, rx_ring_ref, evtchn })
 }
 
 /// What the toolstack writes before either end starts: each side's pointer to the other.
@@ -529,18 +484,10 @@ pub fn connect_frontend<P: Platform>(
                 Action::Watch { path, token } => store.watch(&path, &token)?,
                 Action::ReadBackend => {
                     let v = store.read(&format!("{}/feature-rx-copy", paths.backend))?;
-                    h.backend_details(|k| {
-                        if k == "feature-rx-copy" {
-                            v.clone()
-                        } else {
-                            None
-                        }
-                    });
+                    h.backend_details(|k| if k == "feature-rx-copy" { v.clone() } else { None });
                 }
                 Action::SetUpRings => {
-                    let p = plat
-                        .take()
-                        .ok_or_else(|| NetError::Config("rings set up twice".into()))?;
+                    let p = plat.take().ok_or_else(|| NetError::Config("rings set up twice".into()))?;
                     let n = Netfront::new(p, back, first_frame, 0)?;
                     h.rings_ready(n.ring_info());
                     nf = Some(n);
@@ -567,9 +514,7 @@ pub fn connect_frontend<P: Platform>(
             continue;
         }
         if !wait_watch(store, deadline)? {
-            return Err(NetError::Config(
-                HandshakeError::Timeout(h.state()).to_string(),
-            ));
+            return Err(NetError::Config(HandshakeError::Timeout(h.state()).to_string()));
         }
     }
 }
@@ -616,19 +561,14 @@ pub fn connect_backend<P: Platform>(
                     h.frontend_details(|k| vals.get(k).cloned());
                 }
                 Action::ConnectRings(info) => {
-                    let p = plat
-                        .take()
-                        .ok_or_else(|| NetError::Config("rings connected twice".into()))?;
+                    let p = plat.take().ok_or_else(|| NetError::Config("rings connected twice".into()))?;
                     match Netback::connect(p, front, info, staging_first) {
                         Ok(n) => {
                             nb = Some(n);
                             h.rings_connected();
                         }
                         Err(e) => {
-                            h.connect_failed(HandshakeError::BadValue {
-                                key: "tx-ring-ref",
-                                value: e.to_string(),
-                            });
+                            h.connect_failed(HandshakeError::BadValue { key: "tx-ring-ref", value: e.to_string() });
                             return Err(e);
                         }
                     }
@@ -654,9 +594,7 @@ pub fn connect_backend<P: Platform>(
             continue;
         }
         if !wait_watch(store, deadline)? {
-            return Err(NetError::Config(
-                HandshakeError::Timeout(h.state()).to_string(),
-            ));
+            return Err(NetError::Config(HandshakeError::Timeout(h.state()).to_string()));
         }
     }
 }
@@ -667,10 +605,7 @@ mod tests {
     use std::collections::HashMap;
 
     /// Applies writes to a map; returns the other actions.
-    fn run(
-        store: &mut HashMap<String, String>,
-        next: &mut dyn FnMut() -> Option<Action>,
-    ) -> Vec<Action> {
+    fn run(store: &mut HashMap<String, String>, next: &mut dyn FnMut() -> Option<Action>) -> Vec<Action> {
         let mut other = Vec::new();
         while let Some(a) = next() {
             match a {
@@ -685,11 +620,7 @@ mod tests {
     }
 
     fn info() -> RingInfo {
-        RingInfo {
-            tx_ring_ref: 8,
-            rx_ring_ref: 9,
-            evtchn: EventChannelSpec::Single(3),
-        }
+        RingInfo { tx_ring_ref: 8, rx_ring_ref: 9, evtchn: EventChannelSpec::Single(3) }
     }
 
     #[test]
@@ -706,17 +637,11 @@ mod tests {
         b.on_frontend_state(s.get(&format!("{}/state", p.frontend)).map(String::as_str));
         assert!(run(&mut s, &mut || b.poll_action()).is_empty());
         f.on_backend_state(Some("2"));
-        assert_eq!(
-            run(&mut s, &mut || f.poll_action()),
-            vec![Action::ReadBackend]
-        );
+        assert_eq!(run(&mut s, &mut || f.poll_action()), vec![Action::ReadBackend]);
         let be = p.backend.clone();
         let snapshot = s.clone();
         f.backend_details(|k| snapshot.get(&format!("{be}/{k}")).cloned());
-        assert_eq!(
-            run(&mut s, &mut || f.poll_action()),
-            vec![Action::SetUpRings]
-        );
+        assert_eq!(run(&mut s, &mut || f.poll_action()), vec![Action::SetUpRings]);
         f.rings_ready(info());
         assert!(run(&mut s, &mut || f.poll_action()).is_empty());
         for (k, v) in [
@@ -730,17 +655,11 @@ mod tests {
             assert_eq!(s[&format!("{}/{k}", p.frontend)], v, "{k}");
         }
         b.on_frontend_state(Some("4"));
-        assert_eq!(
-            run(&mut s, &mut || b.poll_action()),
-            vec![Action::ReadFrontend]
-        );
+        assert_eq!(run(&mut s, &mut || b.poll_action()), vec![Action::ReadFrontend]);
         let fe = p.frontend.clone();
         let snapshot = s.clone();
         b.frontend_details(|k| snapshot.get(&format!("{fe}/{k}")).cloned());
-        assert_eq!(
-            run(&mut s, &mut || b.poll_action()),
-            vec![Action::ConnectRings(info())]
-        );
+        assert_eq!(run(&mut s, &mut || b.poll_action()), vec![Action::ConnectRings(info())]);
         b.rings_connected();
         assert_eq!(run(&mut s, &mut || b.poll_action()), vec![Action::Up]);
         assert_eq!(b.state(), XenbusState::Connected);
@@ -774,13 +693,7 @@ mod tests {
         let mut f = FrontendHandshake::new(p);
         f.on_backend_state(Some("2"));
         f.backend_details(|_| Some("0".into()));
-        assert!(matches!(
-            f.error(),
-            Some(HandshakeError::BadValue {
-                key: "feature-rx-copy",
-                ..
-            })
-        ));
+        assert!(matches!(f.error(), Some(HandshakeError::BadValue { key: "feature-rx-copy", .. })));
         assert_eq!(f.state(), XenbusState::Closed);
     }
 
@@ -788,10 +701,7 @@ mod tests {
     fn misbehaving_front_end() {
         let p = VifPaths::new(0, 5, 0);
         let details = |pairs: &[(&str, &str)]| -> Result<RingInfo, HandshakeError> {
-            let m: HashMap<String, String> = pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
+            let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             parse_details(&|k: &str| m.get(k).cloned())
         };
         let good = [
@@ -802,28 +712,13 @@ mod tests {
             ("feature-rx-notify", "1"),
         ];
         assert_eq!(details(&good), Ok(info()));
-        assert_eq!(
-            details(&good[1..]),
-            Err(HandshakeError::MissingKey("tx-ring-ref"))
-        );
+        assert_eq!(details(&good[1..]), Err(HandshakeError::MissingKey("tx-ring-ref")));
         let mut bad = good;
         bad[0].1 = "-1";
-        assert!(matches!(
-            details(&bad),
-            Err(HandshakeError::BadValue {
-                key: "tx-ring-ref",
-                ..
-            })
-        ));
+        assert!(matches!(details(&bad), Err(HandshakeError::BadValue { key: "tx-ring-ref", .. })));
         let mut bad = good;
         bad[3].1 = "0";
-        assert!(matches!(
-            details(&bad),
-            Err(HandshakeError::BadValue {
-                key: "request-rx-copy",
-                ..
-            })
-        ));
+        assert!(matches!(details(&bad), Err(HandshakeError::BadValue { key: "request-rx-copy", .. })));
         let split = [
             ("tx-ring-ref", "8"),
             ("rx-ring-ref", "9"),
@@ -832,35 +727,16 @@ mod tests {
             ("request-rx-copy", "1"),
             ("feature-rx-notify", "1"),
         ];
-        assert_eq!(
-            details(&split).unwrap().evtchn,
-            EventChannelSpec::Split { tx: 3, rx: 4 }
-        );
+        assert_eq!(details(&split).unwrap().evtchn, EventChannelSpec::Split { tx: 3, rx: 4 });
         // Split channels were not offered: refused.
         let mut b = BackendHandshake::new(p.clone(), DEFAULT_BACKEND_FEATURES);
         b.on_frontend_state(Some("4"));
-        b.frontend_details(|k| {
-            split
-                .iter()
-                .find(|(kk, _)| *kk == k)
-                .map(|(_, v)| v.to_string())
-        });
-        assert!(matches!(
-            b.error(),
-            Some(HandshakeError::BadValue {
-                key: "event-channel-tx",
-                ..
-            })
-        ));
+        b.frontend_details(|k| split.iter().find(|(kk, _)| *kk == k).map(|(_, v)| v.to_string()));
+        assert!(matches!(b.error(), Some(HandshakeError::BadValue { key: "event-channel-tx", .. })));
         // Offered: accepted.
         let mut b = BackendHandshake::new(p.clone(), &[("feature-split-event-channels", "1")]);
         b.on_frontend_state(Some("4"));
-        b.frontend_details(|k| {
-            split
-                .iter()
-                .find(|(kk, _)| *kk == k)
-                .map(|(_, v)| v.to_string())
-        });
+        b.frontend_details(|k| split.iter().find(|(kk, _)| *kk == k).map(|(_, v)| v.to_string()));
         assert!(b.error().is_none());
         // Bad details close the back end.
         let mut b = BackendHandshake::new(p.clone(), DEFAULT_BACKEND_FEATURES);
@@ -871,11 +747,7 @@ mod tests {
         // A connected front end that goes back to Initialising is out of order.
         let mut b = BackendHandshake::new(p, DEFAULT_BACKEND_FEATURES);
         b.on_frontend_state(Some("4"));
-        b.frontend_details(|k| {
-            good.iter()
-                .find(|(kk, _)| *kk == k)
-                .map(|(_, v)| v.to_string())
-        });
+        b.frontend_details(|k| good.iter().find(|(kk, _)| *kk == k).map(|(_, v)| v.to_string()));
         b.rings_connected();
         b.on_frontend_state(Some("1"));
         assert!(matches!(b.error(), Some(HandshakeError::OutOfOrder { .. })));

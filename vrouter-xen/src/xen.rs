@@ -13,8 +13,7 @@
 #![allow(unsafe_code)]
 
 use crate::abi::{
-    DomId, GNTCOPY_DEST_GREF, GNTCOPY_SOURCE_GREF, GNTST_BAD_COPY_ARG, GNTST_BAD_PAGE, GrantRef,
-    PAGE_SIZE,
+    DomId, GNTCOPY_DEST_GREF, GNTCOPY_SOURCE_GREF, GNTST_BAD_COPY_ARG, GNTST_BAD_PAGE, GrantRef, PAGE_SIZE,
 };
 use crate::platform::*;
 use crate::shm::SharedPage;
@@ -61,11 +60,9 @@ pub mod ioctl {
     /// `GNTALLOC_FLAG_WRITABLE`.
     pub const GNTALLOC_FLAG_WRITABLE: u16 = 1;
     /// `IOCTL_GNTALLOC_ALLOC_GREF`.
-    pub const IOCTL_GNTALLOC_ALLOC_GREF: u32 =
-        ioc(IOC_NONE, b'G', 5, size_of::<GntallocAllocGref>());
+    pub const IOCTL_GNTALLOC_ALLOC_GREF: u32 = ioc(IOC_NONE, b'G', 5, size_of::<GntallocAllocGref>());
     /// `IOCTL_GNTALLOC_DEALLOC_GREF`.
-    pub const IOCTL_GNTALLOC_DEALLOC_GREF: u32 =
-        ioc(IOC_NONE, b'G', 6, size_of::<GntallocDeallocGref>());
+    pub const IOCTL_GNTALLOC_DEALLOC_GREF: u32 = ioc(IOC_NONE, b'G', 6, size_of::<GntallocDeallocGref>());
 
     /// `struct ioctl_gntdev_grant_ref`.
     #[repr(C)]
@@ -145,11 +142,9 @@ pub mod ioctl {
         pub segments: *mut GntdevGrantCopySegment,
     }
     /// `IOCTL_GNTDEV_MAP_GRANT_REF`.
-    pub const IOCTL_GNTDEV_MAP_GRANT_REF: u32 =
-        ioc(IOC_NONE, b'G', 0, size_of::<GntdevMapGrantRef>());
+    pub const IOCTL_GNTDEV_MAP_GRANT_REF: u32 = ioc(IOC_NONE, b'G', 0, size_of::<GntdevMapGrantRef>());
     /// `IOCTL_GNTDEV_UNMAP_GRANT_REF`.
-    pub const IOCTL_GNTDEV_UNMAP_GRANT_REF: u32 =
-        ioc(IOC_NONE, b'G', 1, size_of::<GntdevUnmapGrantRef>());
+    pub const IOCTL_GNTDEV_UNMAP_GRANT_REF: u32 = ioc(IOC_NONE, b'G', 1, size_of::<GntdevUnmapGrantRef>());
     /// `IOCTL_GNTDEV_GRANT_COPY`.
     pub const IOCTL_GNTDEV_GRANT_COPY: u32 = ioc(IOC_NONE, b'G', 8, size_of::<GntdevGrantCopy>());
 
@@ -177,11 +172,9 @@ pub mod ioctl {
         pub port: u32,
     }
     /// `IOCTL_EVTCHN_BIND_INTERDOMAIN`.
-    pub const IOCTL_EVTCHN_BIND_INTERDOMAIN: u32 =
-        ioc(IOC_NONE, b'E', 1, size_of::<EvtchnBindInterdomain>());
+    pub const IOCTL_EVTCHN_BIND_INTERDOMAIN: u32 = ioc(IOC_NONE, b'E', 1, size_of::<EvtchnBindInterdomain>());
     /// `IOCTL_EVTCHN_BIND_UNBOUND_PORT`.
-    pub const IOCTL_EVTCHN_BIND_UNBOUND_PORT: u32 =
-        ioc(IOC_NONE, b'E', 2, size_of::<EvtchnBindUnboundPort>());
+    pub const IOCTL_EVTCHN_BIND_UNBOUND_PORT: u32 = ioc(IOC_NONE, b'E', 2, size_of::<EvtchnBindUnboundPort>());
     /// `IOCTL_EVTCHN_UNBIND`.
     pub const IOCTL_EVTCHN_UNBIND: u32 = ioc(IOC_NONE, b'E', 3, size_of::<EvtchnPort>());
     /// `IOCTL_EVTCHN_NOTIFY`.
@@ -246,18 +239,8 @@ fn ioctl<T>(fd: BorrowedFd<'_>, req: u32, arg: &mut T) -> io::Result<libc::c_int
     // SAFETY: `arg` is a live, exclusively borrowed `#[repr(C)]` structure of the size encoded
     // in `req`; the kernel reads and writes only that structure (and, for grant copy, the
     // segment array it points to, which the caller keeps alive across the call).
-    let r = unsafe {
-        libc::ioctl(
-            fd.as_raw_fd(),
-            req as _,
-            (arg as *mut T).cast::<libc::c_void>(),
-        )
-    };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(r)
-    }
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), req as _, (arg as *mut T).cast::<libc::c_void>()) };
+    if r < 0 { Err(io::Error::last_os_error()) } else { Ok(r) }
 }
 
 enum Slot {
@@ -282,17 +265,12 @@ pub struct XenPlatform {
 
 impl std::fmt::Debug for XenPlatform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("XenPlatform")
-            .field("domid", &self.domid)
-            .finish()
+        f.debug_struct("XenPlatform").field("domid", &self.domid).finish()
     }
 }
 
 fn open(path: &str) -> io::Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
+    std::fs::OpenOptions::new().read(true).write(true).open(path)
 }
 
 impl XenPlatform {
@@ -304,22 +282,15 @@ impl XenPlatform {
             gntdev: open("/dev/xen/gntdev")?,
             evtchn: open("/dev/xen/evtchn")?,
             xenbus: open("/dev/xen/xenbus")?,
-            frames: (0..nr_frames)
-                .map(|_| Slot::Private(Arc::new(SharedPage::new_zeroed())))
-                .collect(),
+            frames: (0..nr_frames).map(|_| Slot::Private(Arc::new(SharedPage::new_zeroed()))).collect(),
             grants: HashMap::new(),
             maps: HashMap::new(),
             pending: HashSet::new(),
             req_id: 0,
             watch_events: VecDeque::new(),
         };
-        let id = p
-            .read("domid")?
-            .ok_or_else(|| XenError::Protocol("xenstore has no domid".into()))?;
-        p.domid = id
-            .trim()
-            .parse()
-            .map_err(|_| XenError::Protocol(format!("bad domid {id:?}")))?;
+        let id = p.read("domid")?.ok_or_else(|| XenError::Protocol("xenstore has no domid".into()))?;
+        p.domid = id.trim().parse().map_err(|_| XenError::Protocol(format!("bad domid {id:?}")))?;
         Ok(p)
     }
 
@@ -328,9 +299,7 @@ impl XenPlatform {
         self.xenbus.read_exact(&mut h)?;
         let (ty, id, len) = xs::decode_header(&h);
         if len > xs::PAYLOAD_MAX {
-            return Err(XenError::Protocol(format!(
-                "xenstore message of {len} bytes"
-            )));
+            return Err(XenError::Protocol(format!("xenstore message of {len} bytes")));
         }
         let mut body = vec![0u8; len];
         self.xenbus.read_exact(&mut body)?;
@@ -338,9 +307,7 @@ impl XenPlatform {
     }
 
     fn stash_event(&mut self, body: &[u8]) {
-        let mut parts = body
-            .split(|b| *b == 0)
-            .map(|s| String::from_utf8_lossy(s).into_owned());
+        let mut parts = body.split(|b| *b == 0).map(|s| String::from_utf8_lossy(s).into_owned());
         if let (Some(path), Some(token)) = (parts.next(), parts.next()) {
             self.watch_events.push_back(WatchEvent { path, token });
         }
@@ -360,13 +327,10 @@ impl XenPlatform {
                 continue;
             }
             if rty == xs::XS_ERROR {
-                let e = String::from_utf8_lossy(body.split(|b| *b == 0).next().unwrap_or(&[]))
-                    .into_owned();
+                let e = String::from_utf8_lossy(body.split(|b| *b == 0).next().unwrap_or(&[])).into_owned();
                 return match e.as_str() {
                     "ENOENT" => Ok(None),
-                    "EACCES" | "EPERM" => Err(XenError::XsPermission(
-                        String::from_utf8_lossy(payload).into_owned(),
-                    )),
+                    "EACCES" | "EPERM" => Err(XenError::XsPermission(String::from_utf8_lossy(payload).into_owned())),
                     _ => Err(XenError::Protocol(format!("xenstore: {e}"))),
                 };
             }
@@ -388,12 +352,7 @@ impl GrantTable for XenPlatform {
             None => Err(XenError::BadFrame(frame)),
         }
     }
-    fn grant_access(
-        &mut self,
-        to: DomId,
-        frame: u32,
-        readonly: bool,
-    ) -> Result<GrantRef, XenError> {
+    fn grant_access(&mut self, to: DomId, frame: u32, readonly: bool) -> Result<GrantRef, XenError> {
         let old = match self.frames.get(frame as usize) {
             // Only a private page nobody else holds can move into granted memory.
             Some(Slot::Private(p)) if Arc::strong_count(p) == 1 => p.clone(),
@@ -401,26 +360,15 @@ impl GrantTable for XenPlatform {
         };
         let mut a = ioctl::GntallocAllocGref {
             domid: to,
-            flags: if readonly {
-                0
-            } else {
-                ioctl::GNTALLOC_FLAG_WRITABLE
-            },
+            flags: if readonly { 0 } else { ioctl::GNTALLOC_FLAG_WRITABLE },
             count: 1,
             ..Default::default()
         };
-        ioctl(
-            self.gntalloc.as_fd(),
-            ioctl::IOCTL_GNTALLOC_ALLOC_GREF,
-            &mut a,
-        )?;
+        ioctl(self.gntalloc.as_fd(), ioctl::IOCTL_GNTALLOC_ALLOC_GREF, &mut a)?;
         let page = Arc::new(SharedPage::map_fd(self.gntalloc.as_fd(), a.index, true)?);
         SharedPage::copy(&old, 0, &page, 0, PAGE_SIZE)?;
         let gref = a.gref_ids[0];
-        self.frames[frame as usize] = Slot::Granted {
-            page,
-            index: a.index,
-        };
+        self.frames[frame as usize] = Slot::Granted { page, index: a.index };
         self.grants.insert(gref, frame);
         Ok(gref)
     }
@@ -435,11 +383,7 @@ impl GrantTable for XenPlatform {
         };
         let (page, index) = (page.clone(), *index);
         let mut d = ioctl::GntallocDeallocGref { index, count: 1 };
-        ioctl(
-            self.gntalloc.as_fd(),
-            ioctl::IOCTL_GNTALLOC_DEALLOC_GREF,
-            &mut d,
-        )?;
+        ioctl(self.gntalloc.as_fd(), ioctl::IOCTL_GNTALLOC_DEALLOC_GREF, &mut d)?;
         // The frame becomes private again, keeping its contents.
         let private = Arc::new(SharedPage::new_zeroed());
         SharedPage::copy(&page, 0, &private, 0, PAGE_SIZE)?;
@@ -447,50 +391,25 @@ impl GrantTable for XenPlatform {
         self.grants.remove(&gref);
         Ok(())
     }
-    fn map_grant(
-        &mut self,
-        granter: DomId,
-        gref: GrantRef,
-        readonly: bool,
-    ) -> Result<Arc<SharedPage>, XenError> {
+    fn map_grant(&mut self, granter: DomId, gref: GrantRef, readonly: bool) -> Result<Arc<SharedPage>, XenError> {
         let mut m = ioctl::GntdevMapGrantRef {
             count: 1,
-            refs: [ioctl::GntdevGrantRef {
-                domid: granter.into(),
-                gref,
-            }],
+            refs: [ioctl::GntdevGrantRef { domid: granter.into(), gref }],
             ..Default::default()
         };
-        ioctl(
-            self.gntdev.as_fd(),
-            ioctl::IOCTL_GNTDEV_MAP_GRANT_REF,
-            &mut m,
-        )?;
-        let page = SharedPage::map_fd(self.gntdev.as_fd(), m.index, !readonly).map_err(|_| {
-            XenError::Grant {
-                granter,
-                gref,
-                status: GNTST_BAD_PAGE,
-            }
+        ioctl(self.gntdev.as_fd(), ioctl::IOCTL_GNTDEV_MAP_GRANT_REF, &mut m)?;
+        let page = SharedPage::map_fd(self.gntdev.as_fd(), m.index, !readonly).map_err(|_| XenError::Grant {
+            granter,
+            gref,
+            status: GNTST_BAD_PAGE,
         })?;
         self.maps.insert((granter, gref), m.index);
         Ok(Arc::new(page))
     }
     fn unmap_grant(&mut self, granter: DomId, gref: GrantRef) -> Result<(), XenError> {
-        let index = self
-            .maps
-            .remove(&(granter, gref))
-            .ok_or(XenError::GrantInUse(gref))?;
-        let mut u = ioctl::GntdevUnmapGrantRef {
-            index,
-            count: 1,
-            pad: 0,
-        };
-        ioctl(
-            self.gntdev.as_fd(),
-            ioctl::IOCTL_GNTDEV_UNMAP_GRANT_REF,
-            &mut u,
-        )?;
+        let index = self.maps.remove(&(granter, gref)).ok_or(XenError::GrantInUse(gref))?;
+        let mut u = ioctl::GntdevUnmapGrantRef { index, count: 1, pad: 0 };
+        ioctl(self.gntdev.as_fd(), ioctl::IOCTL_GNTDEV_UNMAP_GRANT_REF, &mut u)?;
         Ok(())
     }
     fn grant_copy(&mut self, ops: &mut [CopyOp]) -> Result<(), XenError> {
@@ -500,19 +419,9 @@ impl GrantTable for XenPlatform {
             let mut flags = 0;
             let mut side = |p: CopyPtr, gref_flag: u16| -> Result<ioctl::GntdevCopyPtr, i16> {
                 match p {
-                    CopyPtr::Grant {
-                        domid,
-                        gref,
-                        offset,
-                    } => {
+                    CopyPtr::Grant { domid, gref, offset } => {
                         flags |= gref_flag;
-                        Ok(ioctl::GntdevCopyPtr {
-                            foreign: ioctl::GntdevForeign {
-                                gref,
-                                offset,
-                                domid,
-                            },
-                        })
+                        Ok(ioctl::GntdevCopyPtr { foreign: ioctl::GntdevForeign { gref, offset, domid } })
                     }
                     CopyPtr::Local { frame, offset } => {
                         if offset as usize + o.len as usize > PAGE_SIZE {
@@ -522,39 +431,25 @@ impl GrantTable for XenPlatform {
                             Some(Slot::Private(p)) | Some(Slot::Granted { page: p, .. }) => {
                                 // The address stays valid: `self.frames` keeps the page alive
                                 // for the duration of the ioctl.
-                                Ok(ioctl::GntdevCopyPtr {
-                                    virt: p.addr().wrapping_add(offset as usize).cast(),
-                                })
+                                Ok(ioctl::GntdevCopyPtr { virt: p.addr().wrapping_add(offset as usize).cast() })
                             }
                             None => Err(GNTST_BAD_PAGE),
                         }
                     }
                 }
             };
-            let (source, dest) = match (
-                side(o.source, GNTCOPY_SOURCE_GREF),
-                side(o.dest, GNTCOPY_DEST_GREF),
-            ) {
+            let (source, dest) = match (side(o.source, GNTCOPY_SOURCE_GREF), side(o.dest, GNTCOPY_DEST_GREF)) {
                 (Ok(s), Ok(d)) => (s, d),
                 (Err(e), _) | (_, Err(e)) => {
                     o.status = e;
                     continue;
                 }
             };
-            segs.push(ioctl::GntdevGrantCopySegment {
-                source,
-                dest,
-                len: o.len,
-                flags,
-                status: 0,
-            });
+            segs.push(ioctl::GntdevGrantCopySegment { source, dest, len: o.len, flags, status: 0 });
             idx.push(i);
         }
         if !segs.is_empty() {
-            let mut c = ioctl::GntdevGrantCopy {
-                count: segs.len() as _,
-                segments: segs.as_mut_ptr(),
-            };
+            let mut c = ioctl::GntdevGrantCopy { count: segs.len() as _, segments: segs.as_mut_ptr() };
             ioctl(self.gntdev.as_fd(), ioctl::IOCTL_GNTDEV_GRANT_COPY, &mut c)?;
         }
         for (s, i) in segs.iter().zip(idx) {
@@ -566,25 +461,12 @@ impl GrantTable for XenPlatform {
 
 impl EventChannels for XenPlatform {
     fn alloc_unbound(&mut self, remote: DomId) -> Result<Port, XenError> {
-        let mut a = ioctl::EvtchnBindUnboundPort {
-            remote_domain: remote.into(),
-        };
-        Ok(ioctl(
-            self.evtchn.as_fd(),
-            ioctl::IOCTL_EVTCHN_BIND_UNBOUND_PORT,
-            &mut a,
-        )? as Port)
+        let mut a = ioctl::EvtchnBindUnboundPort { remote_domain: remote.into() };
+        Ok(ioctl(self.evtchn.as_fd(), ioctl::IOCTL_EVTCHN_BIND_UNBOUND_PORT, &mut a)? as Port)
     }
     fn bind_interdomain(&mut self, remote: DomId, remote_port: Port) -> Result<Port, XenError> {
-        let mut a = ioctl::EvtchnBindInterdomain {
-            remote_domain: remote.into(),
-            remote_port,
-        };
-        Ok(ioctl(
-            self.evtchn.as_fd(),
-            ioctl::IOCTL_EVTCHN_BIND_INTERDOMAIN,
-            &mut a,
-        )? as Port)
+        let mut a = ioctl::EvtchnBindInterdomain { remote_domain: remote.into(), remote_port };
+        Ok(ioctl(self.evtchn.as_fd(), ioctl::IOCTL_EVTCHN_BIND_INTERDOMAIN, &mut a)? as Port)
     }
     fn notify(&mut self, port: Port) -> Result<(), XenError> {
         let mut a = ioctl::EvtchnPort { port };
@@ -628,9 +510,7 @@ impl EventChannels for XenPlatform {
 
 impl XenStore for XenPlatform {
     fn read(&mut self, path: &str) -> Result<Option<String>, XenError> {
-        Ok(self
-            .xs_call(xs::XS_READ, &xs::strings(&[path], true))?
-            .map(|b| String::from_utf8_lossy(&b).into_owned()))
+        Ok(self.xs_call(xs::XS_READ, &xs::strings(&[path], true))?.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
     fn write(&mut self, path: &str, value: &str) -> Result<(), XenError> {
         self.xs_call(xs::XS_WRITE, &xs::strings(&[path, value], false))?;
@@ -641,14 +521,8 @@ impl XenStore for XenPlatform {
         Ok(())
     }
     fn directory(&mut self, path: &str) -> Result<Vec<String>, XenError> {
-        let body = self
-            .xs_call(xs::XS_DIRECTORY, &xs::strings(&[path], true))?
-            .unwrap_or_default();
-        Ok(body
-            .split(|b| *b == 0)
-            .filter(|s| !s.is_empty())
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .collect())
+        let body = self.xs_call(xs::XS_DIRECTORY, &xs::strings(&[path], true))?.unwrap_or_default();
+        Ok(body.split(|b| *b == 0).filter(|s| !s.is_empty()).map(|s| String::from_utf8_lossy(s).into_owned()).collect())
     }
     fn watch(&mut self, path: &str, token: &str) -> Result<(), XenError> {
         self.xs_call(xs::XS_WATCH, &xs::strings(&[path, token], true))?;

@@ -7,18 +7,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-const HEADERS: &[&str] = &[
-    "xen/xen.h",
-    "xen/grant_table.h",
-    "xen/io/ring.h",
-    "xen/io/netif.h",
-    "xen/io/xenbus.h",
-];
+const HEADERS: &[&str] = &["xen/xen.h", "xen/grant_table.h", "xen/io/ring.h", "xen/io/netif.h", "xen/io/xenbus.h"];
 
 fn include_dir() -> std::path::PathBuf {
-    let dir = std::env::var_os("XEN_INCLUDE_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| std::path::PathBuf::from("/usr/include"));
+    let dir =
+        std::env::var_os("XEN_INCLUDE_DIR").map(Into::into).unwrap_or_else(|| std::path::PathBuf::from("/usr/include"));
     for h in HEADERS {
         assert!(
             dir.join(h).exists(),
@@ -35,13 +28,8 @@ fn parse(table: &str) -> BTreeMap<String, i64> {
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let (k, v) = l
-                .rsplit_once(' ')
-                .unwrap_or_else(|| panic!("bad line {l:?}"));
-            (
-                k.to_string(),
-                v.parse().unwrap_or_else(|_| panic!("bad value in {l:?}")),
-            )
+            let (k, v) = l.rsplit_once(' ').unwrap_or_else(|| panic!("bad line {l:?}"));
+            (k.to_string(), v.parse().unwrap_or_else(|_| panic!("bad value in {l:?}")))
         })
         .collect()
 }
@@ -67,22 +55,11 @@ fn run_c(keys: &[String], consts: &[&str]) -> String {
     let exe = dir.join("abi");
     std::fs::write(&src, c).unwrap();
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let out = Command::new(&cc)
-        .arg("-std=gnu11")
-        .arg("-I")
-        .arg(&inc)
-        .arg("-o")
-        .arg(&exe)
-        .arg(&src)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run the C compiler {cc:?}: {e}; install a C compiler (build-essential)")
-        });
-    assert!(
-        out.status.success(),
-        "compiling against Xen's headers failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        Command::new(&cc).arg("-std=gnu11").arg("-I").arg(&inc).arg("-o").arg(&exe).arg(&src).output().unwrap_or_else(
+            |e| panic!("cannot run the C compiler {cc:?}: {e}; install a C compiler (build-essential)"),
+        );
+    assert!(out.status.success(), "compiling against Xen's headers failed:\n{}", String::from_utf8_lossy(&out.stderr));
     let run = Command::new(&exe).output().unwrap();
     assert!(run.status.success());
     let _ = std::fs::remove_dir_all(Path::new(&dir));
@@ -142,11 +119,7 @@ fn ioctl_numbers_match_linux_headers() {
     use vrouter_xen::xen::ioctl::*;
     let inc = include_dir();
     for h in ["xen/sys/gntalloc.h", "xen/sys/gntdev.h", "xen/sys/evtchn.h"] {
-        assert!(
-            inc.join(h).exists(),
-            "{} is missing: install libxen-dev",
-            inc.join(h).display()
-        );
+        assert!(inc.join(h).exists(), "{} is missing: install libxen-dev", inc.join(h).display());
     }
     let ours: Vec<(&str, u32)> = vec![
         ("IOCTL_GNTALLOC_ALLOC_GREF", IOCTL_GNTALLOC_ALLOC_GREF),
@@ -154,21 +127,13 @@ fn ioctl_numbers_match_linux_headers() {
         ("IOCTL_GNTDEV_MAP_GRANT_REF", IOCTL_GNTDEV_MAP_GRANT_REF),
         ("IOCTL_GNTDEV_UNMAP_GRANT_REF", IOCTL_GNTDEV_UNMAP_GRANT_REF),
         ("IOCTL_GNTDEV_GRANT_COPY", IOCTL_GNTDEV_GRANT_COPY),
-        (
-            "IOCTL_EVTCHN_BIND_INTERDOMAIN",
-            IOCTL_EVTCHN_BIND_INTERDOMAIN,
-        ),
-        (
-            "IOCTL_EVTCHN_BIND_UNBOUND_PORT",
-            IOCTL_EVTCHN_BIND_UNBOUND_PORT,
-        ),
+        ("IOCTL_EVTCHN_BIND_INTERDOMAIN", IOCTL_EVTCHN_BIND_INTERDOMAIN),
+        ("IOCTL_EVTCHN_BIND_UNBOUND_PORT", IOCTL_EVTCHN_BIND_UNBOUND_PORT),
         ("IOCTL_EVTCHN_UNBIND", IOCTL_EVTCHN_UNBIND),
         ("IOCTL_EVTCHN_NOTIFY", IOCTL_EVTCHN_NOTIFY),
         ("IOCTL_EVTCHN_RESET", IOCTL_EVTCHN_RESET),
     ];
-    let mut c = String::from(
-        "#include <stdio.h>\n#include <stdint.h>\n#include <sys/ioctl.h>\n#include <xen/xen.h>\n",
-    );
+    let mut c = String::from("#include <stdio.h>\n#include <stdint.h>\n#include <sys/ioctl.h>\n#include <xen/xen.h>\n");
     c += "#include <xen/sys/gntalloc.h>\n#include <xen/sys/gntdev.h>\n#include <xen/sys/evtchn.h>\nint main(void) {\n";
     for (n, _) in &ours {
         c += &format!("  printf(\"{n} %lu\\n\", (unsigned long)({n}));\n");
@@ -185,11 +150,7 @@ fn ioctl_numbers_match_linux_headers() {
         .arg(dir.join("i.c"))
         .output()
         .expect("a C compiler");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let run = Command::new(dir.join("i")).output().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     let theirs = parse(&String::from_utf8(run.stdout).unwrap());

@@ -16,9 +16,7 @@ fn pair() -> (LocalHypervisor, Netfront<LocalDomain>, Netback<LocalDomain>) {
 
 fn frame(seq: u32) -> Vec<u8> {
     let len = 60 + (seq as usize * 7919) % (1514 - 60 + 1);
-    (0..len)
-        .map(|i| (i as u32 ^ seq.wrapping_mul(2654435761)) as u8)
-        .collect()
+    (0..len).map(|i| (i as u32 ^ seq.wrapping_mul(2654435761)) as u8).collect()
 }
 
 #[test]
@@ -32,9 +30,7 @@ fn frames_flow_both_ways_through_wraparound() {
         assert!(rounds < 100_000, "stuck: {got_f} {got_b}");
         let fr: Vec<Vec<u8>> = (sent_f..total.min(sent_f + 100)).map(frame).collect();
         sent_f += nf.send(fr.iter().map(Vec::as_slice)) as u32;
-        let fr: Vec<Vec<u8>> = (sent_b..total.min(sent_b + 100))
-            .map(|s| frame(s + 1_000_000))
-            .collect();
+        let fr: Vec<Vec<u8>> = (sent_b..total.min(sent_b + 100)).map(|s| frame(s + 1_000_000)).collect();
         sent_b += nb.send(fr.iter().map(Vec::as_slice)) as u32;
         nb.receive(&mut |f: &[u8]| {
             assert_eq!(f, frame(got_b).as_slice());
@@ -95,10 +91,7 @@ fn two_threads_with_event_channels() {
         let mut buf = [0u8; MAX_LEN];
         let t = Instant::now();
         while next_rx < n || next_tx < n {
-            assert!(
-                t.elapsed() < Duration::from_secs(60),
-                "back end stuck at {next_rx} {next_tx}"
-            );
+            assert!(t.elapsed() < Duration::from_secs(60), "back end stuck at {next_rx} {next_tx}");
             let mut progress = nb.receive(&mut |f: &[u8]| {
                 testframes::check(f, next_rx, true).unwrap();
                 next_rx += 1;
@@ -119,10 +112,7 @@ fn two_threads_with_event_channels() {
     let mut buf = [0u8; MAX_LEN];
     let t = Instant::now();
     while next_rx < n || next_tx < n || nf.tx_in_flight() > 0 {
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "front end stuck at {next_rx} {next_tx}"
-        );
+        assert!(t.elapsed() < Duration::from_secs(60), "front end stuck at {next_rx} {next_tx}");
         let mut progress = nf.poll_tx_completions();
         progress += nf.receive(&mut |f: &[u8]| {
             testframes::check(f, next_rx, true).unwrap();

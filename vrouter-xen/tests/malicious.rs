@@ -24,12 +24,7 @@ fn hv_and_domains() -> (LocalHypervisor, LocalDomain, LocalDomain) {
 
 /// A front end with a hand-driven (possibly malicious) back end: the back end's view of the
 /// TX and RX ring pages.
-fn front_with_raw_back() -> (
-    LocalHypervisor,
-    Netfront<LocalDomain>,
-    Arc<SharedPage>,
-    Arc<SharedPage>,
-) {
+fn front_with_raw_back() -> (LocalHypervisor, Netfront<LocalDomain>, Arc<SharedPage>, Arc<SharedPage>) {
     let (hv, mut d0, d1) = hv_and_domains();
     let nf = Netfront::new(d1, 0, 0, START).unwrap();
     let info = nf.ring_info();
@@ -41,13 +36,8 @@ fn front_with_raw_back() -> (
 /// A back end with a hand-driven (possibly malicious) front end: the front end's TX and RX
 /// ring pages (frames 0 and 1 of its memory, initialised by a real Netfront whose platform
 /// the test keeps using to forge grants).
-fn back_with_raw_front() -> (
-    LocalHypervisor,
-    Netback<LocalDomain>,
-    Arc<SharedPage>,
-    Arc<SharedPage>,
-    Netfront<LocalDomain>,
-) {
+fn back_with_raw_front()
+-> (LocalHypervisor, Netback<LocalDomain>, Arc<SharedPage>, Arc<SharedPage>, Netfront<LocalDomain>) {
     let (hv, d0, d1) = hv_and_domains();
     let (tx, rx) = (d1.frame(0).unwrap(), d1.frame(1).unwrap());
     let nf = Netfront::new(d1, 0, 0, START).unwrap();
@@ -60,22 +50,13 @@ fn push_raw<T: RingEntry>(page: &SharedPage, prod_off: usize, entry: &T) {
     let mut b = [0u8; 16];
     entry.encode(&mut b[..T::SIZE]);
     let size = if T::SIZE == 12 || T::SIZE == 4 { 12 } else { 8 };
-    page.write(
-        SRING_HEADER_SIZE + (prod & 255) as usize * size,
-        &b[..T::SIZE],
-    )
-    .unwrap();
-    page.atomic_u32(prod_off)
-        .store(prod.wrapping_add(1), Ordering::Release);
+    page.write(SRING_HEADER_SIZE + (prod & 255) as usize * size, &b[..T::SIZE]).unwrap();
+    page.atomic_u32(prod_off).store(prod.wrapping_add(1), Ordering::Release);
 }
 
 fn read_req<T: RingEntry>(page: &SharedPage, idx: u32, size: usize) -> T {
     let mut b = [0u8; 16];
-    page.read(
-        SRING_HEADER_SIZE + (idx & 255) as usize * size,
-        &mut b[..T::SIZE],
-    )
-    .unwrap();
+    page.read(SRING_HEADER_SIZE + (idx & 255) as usize * size, &mut b[..T::SIZE]).unwrap();
     T::decode(&b[..T::SIZE])
 }
 
@@ -85,16 +66,9 @@ fn read_req<T: RingEntry>(page: &SharedPage, idx: u32, size: usize) -> T {
 fn back_end_response_index_jumping_past_the_ring() {
     let (_hv, mut nf, tx, _rx) = front_with_raw_back();
     assert_eq!(nf.send([&[1u8; 64][..]]), 1);
-    tx.atomic_u32(SRING_RSP_PROD)
-        .store(START.wrapping_add(1000), Ordering::Release);
+    tx.atomic_u32(SRING_RSP_PROD).store(START.wrapping_add(1000), Ordering::Release);
     assert_eq!(nf.poll_tx_completions(), 0);
-    assert!(matches!(
-        nf.fault(),
-        Some(PeerFault::Ring {
-            ring: "tx",
-            err: RingError::ProducerOverrun { .. }
-        })
-    ));
+    assert!(matches!(nf.fault(), Some(PeerFault::Ring { ring: "tx", err: RingError::ProducerOverrun { .. } })));
     assert_eq!(nf.stats().peer_faults, 1);
     assert_eq!(nf.send([&[1u8; 64][..]]), 0, "cut off");
     assert!(nf.wait(Some(Duration::ZERO)).is_err());
@@ -106,13 +80,7 @@ fn back_end_answering_an_unknown_tx_id() {
     nf.send([&[1u8; 64][..], &[2u8; 64][..]]);
     push_raw(&tx, SRING_RSP_PROD, &NetifTxResponse { id: 999, status: 0 });
     nf.poll_tx_completions();
-    assert_eq!(
-        nf.fault(),
-        Some(&PeerFault::UnknownId {
-            ring: "tx",
-            id: 999
-        })
-    );
+    assert_eq!(nf.fault(), Some(&PeerFault::UnknownId { ring: "tx", id: 999 }));
 }
 
 #[test]
@@ -120,30 +88,10 @@ fn back_end_answering_a_tx_id_twice() {
     let (_hv, mut nf, tx, _rx) = front_with_raw_back();
     nf.send([&[1u8; 64][..], &[2u8; 64][..]]);
     let first: NetifTxRequest = read_req(&tx, START, 12);
-    push_raw(
-        &tx,
-        SRING_RSP_PROD,
-        &NetifTxResponse {
-            id: first.id,
-            status: 0,
-        },
-    );
-    push_raw(
-        &tx,
-        SRING_RSP_PROD,
-        &NetifTxResponse {
-            id: first.id,
-            status: 0,
-        },
-    );
+    push_raw(&tx, SRING_RSP_PROD, &NetifTxResponse { id: first.id, status: 0 });
+    push_raw(&tx, SRING_RSP_PROD, &NetifTxResponse { id: first.id, status: 0 });
     nf.poll_tx_completions();
-    assert_eq!(
-        nf.fault(),
-        Some(&PeerFault::DuplicateId {
-            ring: "tx",
-            id: first.id
-        })
-    );
+    assert_eq!(nf.fault(), Some(&PeerFault::DuplicateId { ring: "tx", id: first.id }));
     assert_eq!(nf.stats().peer_faults, 1);
 }
 
@@ -151,95 +99,31 @@ fn back_end_answering_a_tx_id_twice() {
 fn back_end_rx_response_beyond_the_page() {
     let (_hv, mut nf, _tx, rx) = front_with_raw_back();
     let req: NetifRxRequest = read_req(&rx, START, 8);
-    push_raw(
-        &rx,
-        SRING_RSP_PROD,
-        &NetifRxResponse {
-            id: req.id,
-            offset: 4000,
-            flags: 0,
-            status: 500,
-        },
-    );
+    push_raw(&rx, SRING_RSP_PROD, &NetifRxResponse { id: req.id, offset: 4000, flags: 0, status: 500 });
     assert_eq!(nf.receive(&mut |_| panic!("must not deliver")), 0);
-    assert_eq!(
-        nf.fault(),
-        Some(&PeerFault::BadSize {
-            ring: "rx",
-            size: 500,
-            offset: 4000
-        })
-    );
+    assert_eq!(nf.fault(), Some(&PeerFault::BadSize { ring: "rx", size: 500, offset: 4000 }));
 }
 
 #[test]
 fn back_end_rx_unknown_and_duplicate_ids_and_flags() {
     let (_hv, mut nf, _tx, rx) = front_with_raw_back();
-    push_raw(
-        &rx,
-        SRING_RSP_PROD,
-        &NetifRxResponse {
-            id: 4000,
-            offset: 0,
-            flags: 0,
-            status: 10,
-        },
-    );
+    push_raw(&rx, SRING_RSP_PROD, &NetifRxResponse { id: 4000, offset: 0, flags: 0, status: 10 });
     nf.receive(&mut |_| panic!("must not deliver"));
-    assert_eq!(
-        nf.fault(),
-        Some(&PeerFault::UnknownId {
-            ring: "rx",
-            id: 4000
-        })
-    );
+    assert_eq!(nf.fault(), Some(&PeerFault::UnknownId { ring: "rx", id: 4000 }));
 
     let (_hv, mut nf, _tx, rx) = front_with_raw_back();
     let req: NetifRxRequest = read_req(&rx, START, 8);
-    push_raw(
-        &rx,
-        SRING_RSP_PROD,
-        &NetifRxResponse {
-            id: req.id,
-            offset: 0,
-            flags: NETRXF_MORE_DATA,
-            status: 10,
-        },
-    );
+    push_raw(&rx, SRING_RSP_PROD, &NetifRxResponse { id: req.id, offset: 0, flags: NETRXF_MORE_DATA, status: 10 });
     nf.receive(&mut |_| panic!("must not deliver"));
-    assert_eq!(
-        nf.fault(),
-        Some(&PeerFault::BadFlags {
-            ring: "rx",
-            flags: NETRXF_MORE_DATA
-        })
-    );
+    assert_eq!(nf.fault(), Some(&PeerFault::BadFlags { ring: "rx", flags: NETRXF_MORE_DATA }));
 
     // A valid response is delivered and its buffer posted again; answering the same id
     // once more is a duplicate... unless the front end reposted it, in which case the next
     // unknown case is an id not posted at all. Answer twice in one batch.
     let (_hv, mut nf, _tx, rx) = front_with_raw_back();
     let req: NetifRxRequest = read_req(&rx, START, 8);
-    push_raw(
-        &rx,
-        SRING_RSP_PROD,
-        &NetifRxResponse {
-            id: req.id,
-            offset: 0,
-            flags: 0,
-            status: 10,
-        },
-    );
-    push_raw(
-        &rx,
-        SRING_RSP_PROD,
-        &NetifRxResponse {
-            id: (req.id + 1) % 256,
-            offset: 0,
-            flags: 0,
-            status: 10,
-        },
-    );
+    push_raw(&rx, SRING_RSP_PROD, &NetifRxResponse { id: req.id, offset: 0, flags: 0, status: 10 });
+    push_raw(&rx, SRING_RSP_PROD, &NetifRxResponse { id: (req.id + 1) % 256, offset: 0, flags: 0, status: 10 });
     let mut n = 0;
     nf.receive(&mut |f: &[u8]| {
         assert_eq!(f.len(), 10);
@@ -253,10 +137,7 @@ fn back_end_rx_unknown_and_duplicate_ids_and_flags() {
 fn back_end_that_never_answers_times_out() {
     let (_hv, mut nf, _tx, _rx) = front_with_raw_back();
     assert_eq!(nf.send([&[1u8; 64][..]; 3]), 3);
-    assert!(
-        !nf.wait(Some(Duration::from_millis(30))).unwrap(),
-        "no notification, no work"
-    );
+    assert!(!nf.wait(Some(Duration::from_millis(30))).unwrap(), "no notification, no work");
     assert!(!nf.check_stalled(Duration::from_secs(60)));
     std::thread::sleep(Duration::from_millis(40));
     assert!(nf.check_stalled(Duration::from_millis(30)));
@@ -271,35 +152,21 @@ const SPARE: u32 = NETFRONT_FRAMES;
 
 #[test]
 fn front_end_request_index_jumping_past_the_ring_or_back() {
-    for prod in [
-        START.wrapping_add(257),
-        START.wrapping_add(100_000),
-        START.wrapping_sub(1),
-    ] {
+    for prod in [START.wrapping_add(257), START.wrapping_add(100_000), START.wrapping_sub(1)] {
         let (_hv, mut nb, tx, _rx, _nf) = back_with_raw_front();
         tx.atomic_u32(SRING_REQ_PROD).store(prod, Ordering::Release);
         assert_eq!(nb.receive(&mut |_| panic!("must not deliver")), 0);
         assert!(
-            matches!(
-                nb.fault(),
-                Some(PeerFault::Ring {
-                    ring: "tx",
-                    err: RingError::ProducerOverrun { .. }
-                })
-            ),
+            matches!(nb.fault(), Some(PeerFault::Ring { ring: "tx", err: RingError::ProducerOverrun { .. } })),
             "{prod}"
         );
         assert_eq!(nb.stats().peer_faults, 1);
         assert_eq!(nb.receive(&mut |_| panic!("cut off")), 0);
     }
     let (_hv, mut nb, _tx, rx, _nf) = back_with_raw_front();
-    rx.atomic_u32(SRING_REQ_PROD)
-        .store(START.wrapping_add(300), Ordering::Release);
+    rx.atomic_u32(SRING_REQ_PROD).store(START.wrapping_add(300), Ordering::Release);
     assert_eq!(nb.send([&[1u8; 60][..]]), 0);
-    assert!(matches!(
-        nb.fault(),
-        Some(PeerFault::Ring { ring: "rx", .. })
-    ));
+    assert!(matches!(nb.fault(), Some(PeerFault::Ring { ring: "rx", .. })));
 }
 
 #[test]
@@ -309,25 +176,9 @@ fn front_end_passing_grants_it_does_not_own_or_did_not_give_us() {
     let secret = nf.platform_mut().frame(SPARE).unwrap();
     secret.write(0, &[0xAB; 100]).unwrap();
     let other = nf.platform_mut().grant_access(2, SPARE, false).unwrap();
-    push_raw(
-        &tx,
-        SRING_REQ_PROD,
-        &NetifTxRequest {
-            gref: other,
-            offset: 0,
-            flags: 0,
-            id: 1,
-            size: 100,
-        },
-    );
+    push_raw(&tx, SRING_REQ_PROD, &NetifTxRequest { gref: other, offset: 0, flags: 0, id: 1, size: 100 });
     assert_eq!(nb.receive(&mut |_| panic!("must not deliver")), 0);
-    assert_eq!(
-        nb.fault(),
-        Some(&PeerFault::BadGrant {
-            gref: other,
-            status: GNTST_PERMISSION_DENIED
-        })
-    );
+    assert_eq!(nb.fault(), Some(&PeerFault::BadGrant { gref: other, status: GNTST_PERMISSION_DENIED }));
     // The back end's staging memory never saw the secret.
     let mut b = [0u8; 100];
     nb.platform_mut().frame(0).unwrap().read(0, &mut b).unwrap();
@@ -337,23 +188,9 @@ fn front_end_passing_grants_it_does_not_own_or_did_not_give_us() {
     // 2. Grant references that were never issued (beyond the table, unused, absurd).
     for gref in [3000, 1023, 1 << 30] {
         let (_hv, mut nb, tx, _rx, _nf) = back_with_raw_front();
-        push_raw(
-            &tx,
-            SRING_REQ_PROD,
-            &NetifTxRequest {
-                gref,
-                offset: 0,
-                flags: 0,
-                id: 1,
-                size: 100,
-            },
-        );
+        push_raw(&tx, SRING_REQ_PROD, &NetifTxRequest { gref, offset: 0, flags: 0, id: 1, size: 100 });
         nb.receive(&mut |_| panic!("must not deliver"));
-        assert!(
-            matches!(nb.fault(), Some(PeerFault::BadGrant { .. })),
-            "{gref}: {:?}",
-            nb.fault()
-        );
+        assert!(matches!(nb.fault(), Some(PeerFault::BadGrant { .. })), "{gref}: {:?}", nb.fault());
     }
 
     // 3. An RX buffer granted read-only: the back end cannot write into it.
@@ -362,72 +199,26 @@ fn front_end_passing_grants_it_does_not_own_or_did_not_give_us() {
     // Replace the next posted RX request by one pointing at the read-only grant.
     let cons = START;
     let mut b = [0u8; 8];
-    NetifRxRequest {
-        id: 0,
-        pad: 0,
-        gref: ro,
-    }
-    .encode(&mut b);
-    rx.write(SRING_HEADER_SIZE + (cons & 255) as usize * 8, &b)
-        .unwrap();
-    nf.platform_mut()
-        .frame(SPARE)
-        .unwrap()
-        .write(0, &[7; 60])
-        .unwrap();
+    NetifRxRequest { id: 0, pad: 0, gref: ro }.encode(&mut b);
+    rx.write(SRING_HEADER_SIZE + (cons & 255) as usize * 8, &b).unwrap();
+    nf.platform_mut().frame(SPARE).unwrap().write(0, &[7; 60]).unwrap();
     nb.send([&[1u8; 60][..]]);
-    assert_eq!(
-        nb.fault(),
-        Some(&PeerFault::BadGrant {
-            gref: ro,
-            status: GNTST_PERMISSION_DENIED
-        })
-    );
+    assert_eq!(nb.fault(), Some(&PeerFault::BadGrant { gref: ro, status: GNTST_PERMISSION_DENIED }));
     let mut b = [0u8; 60];
-    nf.platform_mut()
-        .frame(SPARE)
-        .unwrap()
-        .read(0, &mut b)
-        .unwrap();
+    nf.platform_mut().frame(SPARE).unwrap().read(0, &mut b).unwrap();
     assert_eq!(b, [7; 60], "read-only page untouched");
 }
 
 #[test]
 fn front_end_sizes_and_offsets_beyond_the_page() {
-    for (offset, size) in [
-        (4000u16, 200u16),
-        (0, 0),
-        (0, 4097),
-        (4095, 2),
-        (u16::MAX, u16::MAX),
-    ] {
+    for (offset, size) in [(4000u16, 200u16), (0, 0), (0, 4097), (4095, 2), (u16::MAX, u16::MAX)] {
         let (_hv, mut nb, tx, _rx, nf) = back_with_raw_front();
         let gref = nf.ring_info().tx_ring_ref;
-        push_raw(
-            &tx,
-            SRING_REQ_PROD,
-            &NetifTxRequest {
-                gref,
-                offset,
-                flags: 0,
-                id: 3,
-                size,
-            },
-        );
+        push_raw(&tx, SRING_REQ_PROD, &NetifTxRequest { gref, offset, flags: 0, id: 3, size });
         nb.receive(&mut |_| panic!("must not deliver"));
-        assert_eq!(
-            nb.fault(),
-            Some(&PeerFault::BadSize {
-                ring: "tx",
-                size: size.into(),
-                offset: offset.into()
-            })
-        );
+        assert_eq!(nb.fault(), Some(&PeerFault::BadSize { ring: "tx", size: size.into(), offset: offset.into() }));
         // The bad request was answered with an error, so the front end is not left waiting.
-        assert_eq!(
-            tx.atomic_u32(SRING_RSP_PROD).load(Ordering::Acquire),
-            START.wrapping_add(1)
-        );
+        assert_eq!(tx.atomic_u32(SRING_RSP_PROD).load(Ordering::Acquire), START.wrapping_add(1));
     }
 }
 
@@ -435,25 +226,9 @@ fn front_end_sizes_and_offsets_beyond_the_page() {
 fn front_end_flags_that_were_not_negotiated() {
     let (_hv, mut nb, tx, _rx, nf) = back_with_raw_front();
     let gref = nf.ring_info().tx_ring_ref;
-    push_raw(
-        &tx,
-        SRING_REQ_PROD,
-        &NetifTxRequest {
-            gref,
-            offset: 0,
-            flags: NETTXF_MORE_DATA,
-            id: 3,
-            size: 100,
-        },
-    );
+    push_raw(&tx, SRING_REQ_PROD, &NetifTxRequest { gref, offset: 0, flags: NETTXF_MORE_DATA, id: 3, size: 100 });
     nb.receive(&mut |_| panic!("must not deliver"));
-    assert_eq!(
-        nb.fault(),
-        Some(&PeerFault::BadFlags {
-            ring: "tx",
-            flags: NETTXF_MORE_DATA
-        })
-    );
+    assert_eq!(nb.fault(), Some(&PeerFault::BadFlags { ring: "tx", flags: NETTXF_MORE_DATA }));
 }
 
 #[test]

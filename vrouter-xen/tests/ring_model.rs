@@ -72,11 +72,7 @@ impl Sim {
                 for _ in 0..n {
                     let seq = self.next_seq;
                     self.next_seq += 1;
-                    let req = NetifTxRequest {
-                        gref: seq,
-                        id: (seq % 256) as u16,
-                        ..Default::default()
-                    };
+                    let req = NetifTxRequest { gref: seq, id: (seq % 256) as u16, ..Default::default() };
                     self.front.push_request(&req).unwrap();
                     self.outstanding.push_back(seq);
                 }
@@ -106,12 +102,7 @@ impl Sim {
                     let Some(r) = self.back_pending.pop_front() else {
                         break;
                     };
-                    self.back
-                        .push_response(&NetifTxResponse {
-                            id: r.id,
-                            status: (r.gref % 7) as i16,
-                        })
-                        .unwrap();
+                    self.back.push_response(&NetifTxResponse { id: r.id, status: (r.gref % 7) as i16 }).unwrap();
                 }
                 if self.back.push_responses_and_check_notify() {
                     self.front_kicked = true;
@@ -126,15 +117,8 @@ impl Sim {
                 let mut got = Vec::new();
                 self.front.consume_responses(n, |r| got.push(r)).unwrap();
                 for r in got {
-                    let seq = self
-                        .outstanding
-                        .pop_front()
-                        .expect("a response with no request");
-                    assert_eq!(
-                        r.id,
-                        (seq % 256) as u16,
-                        "response out of order or duplicated"
-                    );
+                    let seq = self.outstanding.pop_front().expect("a response with no request");
+                    assert_eq!(r.id, (seq % 256) as u16, "response out of order or duplicated");
                     assert_eq!(r.status, (seq % 7) as i16);
                     self.answered += 1;
                 }
@@ -149,19 +133,11 @@ impl Sim {
     /// A sleeping side with no notification pending must have nothing to do.
     fn check_no_lost_wakeup(&mut self) {
         if !self.back_awake && !self.back_kicked {
-            assert_eq!(
-                self.back.unconsumed_requests().unwrap(),
-                0,
-                "back end asleep with requests waiting"
-            );
+            assert_eq!(self.back.unconsumed_requests().unwrap(), 0, "back end asleep with requests waiting");
             assert!(self.back_pending.is_empty());
         }
         if !self.front_awake && !self.front_kicked {
-            assert_eq!(
-                self.front.unconsumed_responses().unwrap(),
-                0,
-                "front end asleep with responses waiting"
-            );
+            assert_eq!(self.front.unconsumed_responses().unwrap(), 0, "front end asleep with responses waiting");
         }
     }
 

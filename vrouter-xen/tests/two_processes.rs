@@ -16,9 +16,7 @@ fn start(mode: &str, frames: u64) -> (LocalHypervisor, Netback<LocalDomain>, Dom
     let mut d0 = hv.create_domain(NETBACK_BATCH, 1).unwrap();
     toolstack_create_vif(&mut d0, 0, 1, 0).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vrouter-xen-domain"));
-    cmd.env("VROUTER_XEN_MODE", mode)
-        .env("VROUTER_XEN_FRAMES", frames.to_string())
-        .stdout(Stdio::piped());
+    cmd.env("VROUTER_XEN_MODE", mode).env("VROUTER_XEN_FRAMES", frames.to_string()).stdout(Stdio::piped());
     let child = spawn_domain(&hv, NETFRONT_FRAMES, 2, cmd).unwrap();
     assert_eq!(child.domid, 1);
     let nb = connect_backend(d0, 1, 0, 0, Duration::from_secs(30)).unwrap();
@@ -27,10 +25,7 @@ fn start(mode: &str, frames: u64) -> (LocalHypervisor, Netback<LocalDomain>, Dom
 
 #[test]
 fn a_million_frames_each_way_between_two_processes() {
-    let n: u64 = std::env::var("VROUTER_XEN_TEST_FRAMES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let n: u64 = std::env::var("VROUTER_XEN_TEST_FRAMES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let t0 = Instant::now();
     let (hv, mut nb, child) = start("traffic", n);
     let mut bufs = vec![[0u8; MAX_LEN]; 64];
@@ -66,38 +61,19 @@ fn a_million_frames_each_way_between_two_processes() {
         if progress > 0 {
             last_progress = Instant::now();
         } else {
-            assert!(
-                last_progress.elapsed() < Duration::from_secs(20),
-                "stalled: tx {next_tx}/{n} rx {next_rx}/{n}"
-            );
+            assert!(last_progress.elapsed() < Duration::from_secs(20), "stalled: tx {next_tx}/{n} rx {next_rx}/{n}");
             nb.wait(Some(Duration::from_millis(500))).unwrap();
         }
     }
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "domain failed: {stdout}");
-    assert_eq!(
-        stdout.trim(),
-        format!("ok tx={n} rx={n} tx_errors=0 peer_faults=0")
-    );
+    assert_eq!(stdout.trim(), format!("ok tx={n} rx={n} tx_errors=0 peer_faults=0"));
     let s = *nb.stats();
-    assert_eq!(
-        (
-            s.rx_frames,
-            s.tx_frames,
-            s.peer_faults,
-            s.rx_errors,
-            s.tx_errors
-        ),
-        (n, n, 0, 0, 0)
-    );
+    assert_eq!((s.rx_frames, s.tx_frames, s.peer_faults, s.rx_errors, s.tx_errors), (n, n, 0, 0, 0));
     assert_eq!(hv.lock().stats().grant_denied, 0);
     let secs = t0.elapsed().as_secs_f64();
-    eprintln!(
-        "{} frames in {secs:.2} s: {:.0} frames/s",
-        2 * n,
-        2.0 * n as f64 / secs
-    );
+    eprintln!("{} frames in {secs:.2} s: {:.0} frames/s", 2 * n, 2.0 * n as f64 / secs);
 }
 
 /// Runs the back end against a misbehaving domain until it cuts the domain off.
@@ -106,10 +82,7 @@ fn expect_fault(mode: &str) -> (LocalHypervisor, PeerFault) {
     let deadline = Instant::now() + Duration::from_secs(20);
     let frame = [0x55u8; 200];
     while nb.fault().is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "misbehaviour {mode} not detected"
-        );
+        assert!(Instant::now() < deadline, "misbehaviour {mode} not detected");
         nb.receive(&mut |_| {});
         nb.send(std::iter::repeat_n(&frame[..], 64));
         nb.check_stalled(Duration::from_millis(300));
@@ -133,33 +106,14 @@ fn a_domain_that_overruns_the_tx_ring_is_cut_off() {
 #[test]
 fn a_domain_that_passes_a_foreign_grant_is_cut_off() {
     let (hv, f) = expect_fault("evil-foreign-gref");
-    assert!(
-        matches!(
-            f,
-            PeerFault::BadGrant {
-                status: vrouter_xen::abi::GNTST_PERMISSION_DENIED,
-                ..
-            }
-        ),
-        "{f:?}"
-    );
+    assert!(matches!(f, PeerFault::BadGrant { status: vrouter_xen::abi::GNTST_PERMISSION_DENIED, .. }), "{f:?}");
     assert!(hv.lock().stats().grant_denied >= 1);
 }
 
 #[test]
 fn a_domain_that_claims_data_beyond_the_page_is_cut_off() {
     let (_hv, f) = expect_fault("evil-oversize");
-    assert!(
-        matches!(
-            f,
-            PeerFault::BadSize {
-                size: 1000,
-                offset: 4000,
-                ..
-            }
-        ),
-        "{f:?}"
-    );
+    assert!(matches!(f, PeerFault::BadSize { size: 1000, offset: 4000, .. }), "{f:?}");
 }
 
 #[test]
@@ -172,8 +126,5 @@ fn a_silent_domain_is_cut_off_after_a_timeout() {
 fn a_domain_that_dies_is_detected() {
     let (hv, f) = expect_fault("crash");
     assert!(matches!(f, PeerFault::Gone(_)), "{f:?}");
-    assert!(
-        !hv.lock().domain_exists(1),
-        "the hypervisor destroyed the dead domain"
-    );
+    assert!(!hv.lock().domain_exists(1), "the hypervisor destroyed the dead domain");
 }

@@ -24,28 +24,28 @@ mod timed_source;
 mod truncate;
 mod unstrip;
 
-pub use counter::Counter;
 pub use address_info::AddressInfo;
-pub use hash_switch::HashSwitch;
-pub use pad::Pad;
-pub use paint_switch::PaintSwitch;
-pub use rated_source::RatedSource;
-pub use round_robin_switch::RoundRobinSwitch;
-pub use set_timestamp::SetTimestamp;
-pub use strip_to_network_header::StripToNetworkHeader;
-pub use switch::Switch;
-pub use timed_source::TimedSource;
-pub use truncate::Truncate;
+pub use counter::Counter;
 pub use discard::Discard;
+pub use hash_switch::HashSwitch;
 pub use idle::Idle;
 pub use infinite_source::InfiniteSource;
 pub use null::Null;
+pub use pad::Pad;
 pub use paint::Paint;
+pub use paint_switch::PaintSwitch;
 pub use paint_tee::PaintTee;
 pub use print::Print;
+pub use rated_source::RatedSource;
+pub use round_robin_switch::RoundRobinSwitch;
+pub use set_timestamp::SetTimestamp;
 pub use static_thread_sched::StaticThreadSched;
 pub use strip::Strip;
+pub use strip_to_network_header::StripToNetworkHeader;
+pub use switch::Switch;
 pub use tee::Tee;
+pub use timed_source::TimedSource;
+pub use truncate::Truncate;
 pub use unstrip::Unstrip;
 
 use click_core::{ElementClass, Registry};
@@ -82,7 +82,11 @@ pub fn register(r: &mut Registry) {
         make: || Box::new(RoundRobinSwitch::default()),
         doc: RoundRobinSwitch::DOC,
     });
-    r.register(ElementClass { name: "SetTimestamp", make: || Box::new(SetTimestamp::default()), doc: SetTimestamp::DOC });
+    r.register(ElementClass {
+        name: "SetTimestamp",
+        make: || Box::new(SetTimestamp::default()),
+        doc: SetTimestamp::DOC,
+    });
     r.register(ElementClass {
         name: "StripToNetworkHeader",
         make: || Box::new(StripToNetworkHeader),

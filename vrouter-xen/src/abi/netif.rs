@@ -229,11 +229,9 @@ impl ExtraInfo {
             }),
             XEN_NETIF_EXTRA_TYPE_MCAST_ADD => ExtraInfo::McastAdd(six),
             XEN_NETIF_EXTRA_TYPE_MCAST_DEL => ExtraInfo::McastDel(six),
-            XEN_NETIF_EXTRA_TYPE_HASH => ExtraInfo::Hash(NetifExtraHash {
-                ty: b[2],
-                algorithm: b[3],
-                value: [b[4], b[5], b[6], b[7]],
-            }),
+            XEN_NETIF_EXTRA_TYPE_HASH => {
+                ExtraInfo::Hash(NetifExtraHash { ty: b[2], algorithm: b[3], value: [b[4], b[5], b[6], b[7]] })
+            }
             _ => return None,
         };
         Some((info, b[1]))

@@ -51,11 +51,7 @@ pub struct Sring<E> {
 
 /// `__RD32(x)`: `x` rounded down to a power of two (0 stays 0), for `x < 2^32`.
 pub const fn round_down_pow2(x: usize) -> usize {
-    if x == 0 {
-        0
-    } else {
-        1usize << (usize::BITS - 1 - x.leading_zeros())
-    }
+    if x == 0 { 0 } else { 1usize << (usize::BITS - 1 - x.leading_zeros()) }
 }
 
 /// `__CONST_RING_SIZE`: how many entries of `entry_size` bytes fit in a ring of `page_size`

@@ -26,115 +26,37 @@ pub fn abi_table() -> String {
     size("RING_IDX", size_of::<RingIdx>());
     size("XenbusState", size_of::<XenbusState>());
 
-    let mut off =
-        |ty: &str, field: &str, n: usize| rows.push((format!("offsetof({ty},{field})"), n));
-    off(
-        "netif_tx_request_t",
-        "gref",
-        offset_of!(NetifTxRequest, gref),
-    );
-    off(
-        "netif_tx_request_t",
-        "offset",
-        offset_of!(NetifTxRequest, offset),
-    );
-    off(
-        "netif_tx_request_t",
-        "flags",
-        offset_of!(NetifTxRequest, flags),
-    );
+    let mut off = |ty: &str, field: &str, n: usize| rows.push((format!("offsetof({ty},{field})"), n));
+    off("netif_tx_request_t", "gref", offset_of!(NetifTxRequest, gref));
+    off("netif_tx_request_t", "offset", offset_of!(NetifTxRequest, offset));
+    off("netif_tx_request_t", "flags", offset_of!(NetifTxRequest, flags));
     off("netif_tx_request_t", "id", offset_of!(NetifTxRequest, id));
-    off(
-        "netif_tx_request_t",
-        "size",
-        offset_of!(NetifTxRequest, size),
-    );
+    off("netif_tx_request_t", "size", offset_of!(NetifTxRequest, size));
     off("netif_tx_response_t", "id", offset_of!(NetifTxResponse, id));
-    off(
-        "netif_tx_response_t",
-        "status",
-        offset_of!(NetifTxResponse, status),
-    );
+    off("netif_tx_response_t", "status", offset_of!(NetifTxResponse, status));
     off("netif_rx_request_t", "id", offset_of!(NetifRxRequest, id));
     off("netif_rx_request_t", "pad", offset_of!(NetifRxRequest, pad));
-    off(
-        "netif_rx_request_t",
-        "gref",
-        offset_of!(NetifRxRequest, gref),
-    );
+    off("netif_rx_request_t", "gref", offset_of!(NetifRxRequest, gref));
     off("netif_rx_response_t", "id", offset_of!(NetifRxResponse, id));
-    off(
-        "netif_rx_response_t",
-        "offset",
-        offset_of!(NetifRxResponse, offset),
-    );
-    off(
-        "netif_rx_response_t",
-        "flags",
-        offset_of!(NetifRxResponse, flags),
-    );
-    off(
-        "netif_rx_response_t",
-        "status",
-        offset_of!(NetifRxResponse, status),
-    );
+    off("netif_rx_response_t", "offset", offset_of!(NetifRxResponse, offset));
+    off("netif_rx_response_t", "flags", offset_of!(NetifRxResponse, flags));
+    off("netif_rx_response_t", "status", offset_of!(NetifRxResponse, status));
     let u = offset_of!(NetifExtraInfo, u);
     off("netif_extra_info_t", "type", offset_of!(NetifExtraInfo, ty));
-    off(
-        "netif_extra_info_t",
-        "flags",
-        offset_of!(NetifExtraInfo, flags),
-    );
+    off("netif_extra_info_t", "flags", offset_of!(NetifExtraInfo, flags));
     off("netif_extra_info_t", "u", u);
-    off(
-        "netif_extra_info_t",
-        "u.gso.size",
-        u + offset_of!(NetifExtraGso, size),
-    );
-    off(
-        "netif_extra_info_t",
-        "u.gso.type",
-        u + offset_of!(NetifExtraGso, ty),
-    );
-    off(
-        "netif_extra_info_t",
-        "u.gso.pad",
-        u + offset_of!(NetifExtraGso, pad),
-    );
-    off(
-        "netif_extra_info_t",
-        "u.gso.features",
-        u + offset_of!(NetifExtraGso, features),
-    );
-    off(
-        "netif_extra_info_t",
-        "u.mcast.addr",
-        u + offset_of!(NetifExtraMcast, addr),
-    );
-    off(
-        "netif_extra_info_t",
-        "u.hash.type",
-        u + offset_of!(NetifExtraHash, ty),
-    );
-    off(
-        "netif_extra_info_t",
-        "u.hash.algorithm",
-        u + offset_of!(NetifExtraHash, algorithm),
-    );
-    off(
-        "netif_extra_info_t",
-        "u.hash.value",
-        u + offset_of!(NetifExtraHash, value),
-    );
-    off(
-        "netif_extra_info_t",
-        "u.pad",
-        u + offset_of!(NetifExtraInfoU, pad),
-    );
-    for (ty, pad) in [
-        ("netif_tx_sring_t", offset_of!(NetifTxSring, pad)),
-        ("netif_rx_sring_t", offset_of!(NetifRxSring, pad)),
-    ] {
+    off("netif_extra_info_t", "u.gso.size", u + offset_of!(NetifExtraGso, size));
+    off("netif_extra_info_t", "u.gso.type", u + offset_of!(NetifExtraGso, ty));
+    off("netif_extra_info_t", "u.gso.pad", u + offset_of!(NetifExtraGso, pad));
+    off("netif_extra_info_t", "u.gso.features", u + offset_of!(NetifExtraGso, features));
+    off("netif_extra_info_t", "u.mcast.addr", u + offset_of!(NetifExtraMcast, addr));
+    off("netif_extra_info_t", "u.hash.type", u + offset_of!(NetifExtraHash, ty));
+    off("netif_extra_info_t", "u.hash.algorithm", u + offset_of!(NetifExtraHash, algorithm));
+    off("netif_extra_info_t", "u.hash.value", u + offset_of!(NetifExtraHash, value));
+    off("netif_extra_info_t", "u.pad", u + offset_of!(NetifExtraInfoU, pad));
+    for (ty, pad) in
+        [("netif_tx_sring_t", offset_of!(NetifTxSring, pad)), ("netif_rx_sring_t", offset_of!(NetifRxSring, pad))]
+    {
         // Both instantiations share the header layout; the entry offset is checked per type.
         off(ty, "req_prod", offset_of!(NetifTxSring, req_prod));
         off(ty, "req_event", offset_of!(NetifTxSring, req_event));
@@ -149,37 +71,13 @@ pub fn abi_table() -> String {
     off("grant_entry_v1_t", "domid", offset_of!(GrantEntryV1, domid));
     off("grant_entry_v1_t", "frame", offset_of!(GrantEntryV1, frame));
     off("gnttab_copy_t", "source", offset_of!(GnttabCopy, source));
-    off(
-        "gnttab_copy_t",
-        "source.u.ref",
-        offset_of!(GnttabCopy, source),
-    );
-    off(
-        "gnttab_copy_t",
-        "source.domid",
-        offset_of!(GnttabCopy, source) + offset_of!(GnttabCopyPtr, domid),
-    );
-    off(
-        "gnttab_copy_t",
-        "source.offset",
-        offset_of!(GnttabCopy, source) + offset_of!(GnttabCopyPtr, offset),
-    );
+    off("gnttab_copy_t", "source.u.ref", offset_of!(GnttabCopy, source));
+    off("gnttab_copy_t", "source.domid", offset_of!(GnttabCopy, source) + offset_of!(GnttabCopyPtr, domid));
+    off("gnttab_copy_t", "source.offset", offset_of!(GnttabCopy, source) + offset_of!(GnttabCopyPtr, offset));
     off("gnttab_copy_t", "dest", offset_of!(GnttabCopy, dest));
-    off(
-        "gnttab_copy_t",
-        "dest.u.gmfn",
-        offset_of!(GnttabCopy, dest) + offset_of!(GnttabCopyPtr, u),
-    );
-    off(
-        "gnttab_copy_t",
-        "dest.domid",
-        offset_of!(GnttabCopy, dest) + offset_of!(GnttabCopyPtr, domid),
-    );
-    off(
-        "gnttab_copy_t",
-        "dest.offset",
-        offset_of!(GnttabCopy, dest) + offset_of!(GnttabCopyPtr, offset),
-    );
+    off("gnttab_copy_t", "dest.u.gmfn", offset_of!(GnttabCopy, dest) + offset_of!(GnttabCopyPtr, u));
+    off("gnttab_copy_t", "dest.domid", offset_of!(GnttabCopy, dest) + offset_of!(GnttabCopyPtr, domid));
+    off("gnttab_copy_t", "dest.offset", offset_of!(GnttabCopy, dest) + offset_of!(GnttabCopyPtr, offset));
     off("gnttab_copy_t", "len", offset_of!(GnttabCopy, len));
     off("gnttab_copy_t", "flags", offset_of!(GnttabCopy, flags));
     off("gnttab_copy_t", "status", offset_of!(GnttabCopy, status));

@@ -35,10 +35,7 @@ fn main() {
 
 fn run() -> Result<String, Box<dyn Error>> {
     let mode = std::env::var("VROUTER_XEN_MODE").unwrap_or_else(|_| "traffic".into());
-    let frames: u64 = std::env::var("VROUTER_XEN_FRAMES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
+    let frames: u64 = std::env::var("VROUTER_XEN_FRAMES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let plat = RemoteDomain::from_env()?;
     let mut nf = connect_frontend(plat, 0, 0, 0, Duration::from_secs(30))?;
     match mode.as_str() {
@@ -56,23 +53,11 @@ fn run() -> Result<String, Box<dyn Error>> {
                 "evil-foreign-gref" => {
                     // A page granted to some other domain, not to the back end.
                     let gref = nf.platform_mut().grant_access(7, 300, false)?;
-                    Some(NetifTxRequest {
-                        gref,
-                        offset: 0,
-                        flags: 0,
-                        id: 0,
-                        size: 100,
-                    })
+                    Some(NetifTxRequest { gref, offset: 0, flags: 0, id: 0, size: 100 })
                 }
                 "evil-oversize" => {
                     let gref = nf.ring_info().tx_ring_ref;
-                    Some(NetifTxRequest {
-                        gref,
-                        offset: 4000,
-                        flags: 0,
-                        id: 0,
-                        size: 1000,
-                    })
+                    Some(NetifTxRequest { gref, offset: 4000, flags: 0, id: 0, size: 1000 })
                 }
                 other => return Err(format!("unknown mode {other}").into()),
             };
@@ -80,15 +65,12 @@ fn run() -> Result<String, Box<dyn Error>> {
             let page = nf.platform_mut().frame(0)?;
             let prod = page.atomic_u32(SRING_REQ_PROD).load(Ordering::Acquire);
             match req {
-                None => page
-                    .atomic_u32(SRING_REQ_PROD)
-                    .store(prod.wrapping_add(1000), Ordering::Release),
+                None => page.atomic_u32(SRING_REQ_PROD).store(prod.wrapping_add(1000), Ordering::Release),
                 Some(r) => {
                     let mut b = [0u8; 12];
                     r.encode(&mut b);
                     page.write(SRING_HEADER_SIZE + (prod & 255) as usize * 12, &b)?;
-                    page.atomic_u32(SRING_REQ_PROD)
-                        .store(prod.wrapping_add(1), Ordering::Release);
+                    page.atomic_u32(SRING_REQ_PROD).store(prod.wrapping_add(1), Ordering::Release);
                 }
             }
             let port = nf.port();
@@ -157,9 +139,7 @@ fn traffic<P: Platform>(nf: &mut Netfront<P>, n: u64) -> Result<String, Box<dyn 
 
 fn source<P: Platform>(nf: &mut Netfront<P>) -> Result<String, Box<dyn Error>> {
     let mut bufs = vec![[0u8; MAX_LEN]; BATCH];
-    let lens: Vec<usize> = (0..BATCH)
-        .map(|i| testframes::fill(i as u64, &mut bufs[i]))
-        .collect();
+    let lens: Vec<usize> = (0..BATCH).map(|i| testframes::fill(i as u64, &mut bufs[i])).collect();
     let mut i = 0;
     loop {
         let taken = nf.send((0..BATCH).map(|k| &bufs[(i + k) % BATCH][..lens[(i + k) % BATCH]]));
