@@ -182,9 +182,15 @@ pub trait Element: Send + 'static {
     }
 
     /// True for elements that signal "I have packets" to pulling tasks downstream (queues).
-    /// Such an element calls [`Context::wake_listeners`] when it becomes non-empty.
+    /// Such an element calls [`Context::wake_listeners`] when it becomes non-empty and
+    /// reports its state through `notifier_active`.
     fn is_notifier(&self) -> bool {
         false
+    }
+
+    /// For notifiers: true while packets are waiting (a pull may succeed).
+    fn notifier_active(&self) -> bool {
+        true
     }
 
     /// The element's own handlers (the runtime adds `name`, `class`, `config`, `ports`,

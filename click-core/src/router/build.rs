@@ -581,7 +581,7 @@ impl<'r> RouterBuilder<'r> {
                 in_src[in_base[c.to] + c.to_port] = Some(Source { elem: c.from as u32, port: c.from_port as u32 });
             }
         }
-        let (listeners, notified_inputs) = notifiers(&instances, &in_proc, &in_base, &in_src);
+        let (listeners, input_notifiers) = notifiers(&instances, &in_proc, &in_base, &in_src);
 
         let shared = Shared {
             names: elements.iter().map(|e| e.name.clone()).collect(),
@@ -598,7 +598,7 @@ impl<'r> RouterBuilder<'r> {
             slot_owner,
             thread_of: thread_of.clone(),
             listeners,
-            notified_inputs,
+            input_notifiers,
             nthreads,
             stop: AtomicBool::new(false),
             crossings: (0..nthreads).map(|_| ArrayQueue::new(CROSSING_CAPACITY)).collect(),
@@ -717,14 +717,17 @@ fn assign_threads(
     Ok(thread.into_iter().map(|t| t.unwrap_or(0).min(nthreads - 1)).collect())
 }
 
+/// Per-input notifier lists: `None` when some upstream pull path ends at a non-notifier.
+type InputNotifiers = Vec<Vec<Option<Vec<u32>>>>;
+
 /// For each notifier, the elements pulling from it (through pull-only paths); for each pull
-/// input, whether every path upstream ends at a notifier.
+/// input, the notifiers every upstream path ends at.
 fn notifiers(
     instances: &[Box<dyn Element>],
     in_proc: &[Vec<Processing>],
     in_base: &[usize],
     in_src: &[Option<Source>],
-) -> (Vec<Vec<u32>>, Vec<Vec<bool>>) {
+) -> (Vec<Vec<u32>>, InputNotifiers) {
     let n = instances.len();
     let mut listeners = vec![Vec::new(); n];
     let mut notified = Vec::with_capacity(n);
@@ -732,11 +735,12 @@ fn notifiers(
         let mut per_port = Vec::with_capacity(in_proc[e].len());
         for p in 0..in_proc[e].len() {
             if in_proc[e][p] != Processing::Pull {
-                per_port.push(false);
+                per_port.push(None);
                 continue;
             }
             // Walk upstream through pull inputs.
             let mut all_notified = true;
+            let mut found = Vec::new();
             let mut stack = vec![in_src[in_base[e] + p]];
             let mut seen = vec![false; n];
             while let Some(src) = stack.pop() {
@@ -753,6 +757,7 @@ fn notifiers(
                     if !listeners[s].contains(&(e as u32)) {
                         listeners[s].push(e as u32);
                     }
+                    found.push(s as u32);
                     continue;
                 }
                 let pull_inputs: Vec<usize> =
@@ -764,7 +769,7 @@ fn notifiers(
                     stack.push(in_src[in_base[s] + q]);
                 }
             }
-            per_port.push(all_notified);
+            per_port.push(all_notified.then_some(found));
         }
         notified.push(per_port);
     }

@@ -65,8 +65,9 @@ pub(crate) struct Shared {
     pub thread_of: Vec<usize>,
     /// For each notifier element, the task elements pulling from it.
     pub listeners: Vec<Vec<u32>>,
-    /// For each element and pull input: is there a notifier upstream?
-    pub notified_inputs: Vec<Vec<bool>>,
+    /// For each element and pull input: the notifiers every upstream pull path ends at, or
+    /// `None` when some path ends elsewhere (then the input can never be known idle).
+    pub input_notifiers: Vec<Vec<Option<Vec<u32>>>>,
     pub nthreads: usize,
     pub stop: AtomicBool,
     /// One inbound queue per thread for packets pushed across threads.
@@ -470,10 +471,17 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// True when a notifier upstream of pull input `port` will wake this element's task, so
-    /// the task may sleep when its inputs are empty.
-    pub fn input_is_notified(&self, port: usize) -> bool {
-        self.shared.notified_inputs[self.me as usize].get(port).copied().unwrap_or(false)
+    /// True when pull input `port` has nothing to give and a notifier upstream will wake this
+    /// element's task when that changes: every upstream pull path ends at a notifier (a
+    /// queue), and all of them are empty. A task may then unschedule itself.
+    pub fn input_idle(&self, port: usize) -> bool {
+        let Some(Some(notifiers)) = self.shared.input_notifiers[self.me as usize].get(port) else {
+            return false;
+        };
+        notifiers.iter().all(|&n| match self.arena[n as usize].try_borrow() {
+            Ok(g) => g.as_ref().is_some_and(|e| !e.notifier_active()),
+            Err(_) => false,
+        })
     }
 
     /// The time the driver read at the start of this scheduling round: no clock read, at
@@ -536,9 +544,10 @@ impl<'a> InitContext<'a> {
         self.st.schedule_timer(self.me, id, Instant::now() + after);
     }
 
-    /// True when a notifier upstream of pull input `port` will wake this element's task.
+    /// True when every upstream pull path of input `port` ends at a notifier (a queue), so
+    /// the element's task will be woken when packets arrive.
     pub fn input_is_notified(&self, port: usize) -> bool {
-        self.shared.notified_inputs[self.me as usize].get(port).copied().unwrap_or(false)
+        matches!(self.shared.input_notifiers[self.me as usize].get(port), Some(Some(_)))
     }
 
     /// Number of threads of the router.

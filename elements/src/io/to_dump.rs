@@ -146,7 +146,7 @@ impl Element for ToDump {
         self.batch = batch;
         if n > 0 {
             self.flush();
-        } else if cx.input_is_notified(0) {
+        } else if cx.input_idle(0) {
             cx.unschedule();
         }
         n > 0

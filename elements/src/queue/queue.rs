@@ -68,6 +68,20 @@ impl Queue {
     pub fn drops(&self) -> u64 {
         self.drops
     }
+
+    /// Appends `p`, dropping the oldest packet first when full (FrontDropQueue's policy).
+    pub fn push_front_drop(&mut self, p: Packet) {
+        if self.capacity == 0 {
+            self.drops += 1;
+            return;
+        }
+        if self.packets.len() >= self.capacity {
+            self.packets.pop_front();
+            self.drops += 1;
+        }
+        self.packets.push_back(p);
+        self.highwater = self.highwater.max(self.packets.len());
+    }
 }
 
 impl Element for Queue {
@@ -89,6 +103,10 @@ impl Element for Queue {
 
     fn is_notifier(&self) -> bool {
         true
+    }
+
+    fn notifier_active(&self) -> bool {
+        !self.packets.is_empty()
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {

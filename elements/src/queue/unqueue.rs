@@ -84,7 +84,7 @@ impl Element for Unqueue {
         }
         let n = cx.pull_batch(0, self.burst, &mut self.batch);
         if n == 0 {
-            if cx.input_is_notified(0) {
+            if cx.input_idle(0) {
                 cx.unschedule();
             }
             return false;

@@ -56,7 +56,7 @@ impl Element for Discard {
         let n = cx.pull_batch(0, PULL_BURST, &mut self.batch);
         self.count += n as u64;
         self.batch.drain();
-        if n == 0 && cx.input_is_notified(0) {
+        if n == 0 && cx.input_idle(0) {
             cx.unschedule();
         }
         n > 0
