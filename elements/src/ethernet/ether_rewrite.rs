@@ -1,0 +1,46 @@
+use click_core::{ArgError, Args, Context, Element, EtherAddress, Packet};
+
+click_core::documented! {
+    /// Rewrites the addresses of an Ethernet header in place.
+    ///
+    /// # Synopsis
+    /// `EtherRewrite(SRC, DST)`
+    ///
+    /// # Ports and processing
+    /// One agnostic input, one agnostic output. Packets must start with an Ethernet header;
+    /// shorter ones are dropped and counted. A shared buffer is copied first.
+    ///
+    /// # Example
+    /// ```click
+    /// InfiniteSource(LIMIT 1, STOP true) -> EtherRewrite(00:00:00:00:00:01, 00:00:00:00:00:02) -> Discard;
+    /// ```
+    #[derive(Default)]
+    pub struct EtherRewrite {
+        src: EtherAddress,
+        dst: EtherAddress,
+        drops: u64,
+    }
+}
+
+impl Element for EtherRewrite {
+    fn class_name(&self) -> &'static str {
+        "EtherRewrite"
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        self.src = args.read_mp("SRC")?;
+        self.dst = args.read_mp("DST")?;
+        args.complete()
+    }
+
+    fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
+        if p.len() < 14 {
+            self.drops += 1;
+            return None;
+        }
+        let d = p.data_mut();
+        d[0..6].copy_from_slice(&self.dst.0);
+        d[6..12].copy_from_slice(&self.src.0);
+        Some(p)
+    }
+}
