@@ -6,10 +6,18 @@ mod drop_broadcasts;
 mod fix_ip_src;
 mod get_ip_address;
 mod icmp_error;
+mod icmp_ping_responder;
+mod ip_encap;
 mod ip_fragmenter;
 mod ip_gw_options;
 pub mod lookup;
+mod mark_ip_header;
 mod route_table;
+mod set_ip_address;
+mod set_ip_checksum;
+mod store_ip_address;
+mod transport_checksum;
+mod udp_ip_encap;
 
 pub use check_ip_header::CheckIpHeader;
 pub use dec_ip_ttl::DecIpTtl;
@@ -17,9 +25,17 @@ pub use drop_broadcasts::DropBroadcasts;
 pub use fix_ip_src::FixIpSrc;
 pub use get_ip_address::GetIpAddress;
 pub use icmp_error::IcmpError;
+pub use icmp_ping_responder::IcmpPingResponder;
+pub use ip_encap::IpEncap;
 pub use ip_fragmenter::IpFragmenter;
 pub use ip_gw_options::IpGwOptions;
+pub use mark_ip_header::MarkIpHeader;
 pub use route_table::{Direct, IpRouteTable, Linear, Radix, Static, TableClass};
+pub use set_ip_address::SetIpAddress;
+pub use set_ip_checksum::SetIpChecksum;
+pub use store_ip_address::StoreIpAddress;
+pub use transport_checksum::TransportChecksum;
+pub use udp_ip_encap::UdpIpEncap;
 
 use click_core::{ElementClass, Registry};
 
@@ -69,4 +85,45 @@ pub fn register(r: &mut Registry) {
         make: || Box::new(IpRouteTable::<Direct>::default()),
         doc: IpRouteTable::<Direct>::DOC,
     });
+    r.register(ElementClass {
+        name: "ICMPPingResponder",
+        make: || Box::new(IcmpPingResponder::default()),
+        doc: IcmpPingResponder::DOC,
+    });
+    r.register(ElementClass { name: "IPEncap", make: || Box::new(IpEncap::default()), doc: IpEncap::DOC });
+    r.register(ElementClass {
+        name: "MarkIPHeader",
+        make: || Box::new(MarkIpHeader::default()),
+        doc: MarkIpHeader::DOC,
+    });
+    r.register(ElementClass {
+        name: "SetIPAddress",
+        make: || Box::new(SetIpAddress::default()),
+        doc: SetIpAddress::DOC,
+    });
+    r.register(ElementClass {
+        name: "SetIPChecksum",
+        make: || Box::new(SetIpChecksum::default()),
+        doc: SetIpChecksum::DOC,
+    });
+    r.register(ElementClass {
+        name: "StoreIPAddress",
+        make: || Box::new(StoreIpAddress::default()),
+        doc: StoreIpAddress::DOC,
+    });
+    r.register(ElementClass { name: "UDPIPEncap", make: || Box::new(UdpIpEncap::default()), doc: UdpIpEncap::DOC });
+    for (name, tcp, set) in [
+        ("CheckUDPHeader", false, false),
+        ("CheckTCPHeader", true, false),
+        ("SetUDPChecksum", false, true),
+        ("SetTCPChecksum", true, true),
+    ] {
+        let make: fn() -> Box<dyn click_core::Element> = match (tcp, set) {
+            (false, false) => || Box::new(TransportChecksum::new(false, false)),
+            (true, false) => || Box::new(TransportChecksum::new(true, false)),
+            (false, true) => || Box::new(TransportChecksum::new(false, true)),
+            (true, true) => || Box::new(TransportChecksum::new(true, true)),
+        };
+        r.register(ElementClass { name, make, doc: TransportChecksum::DOC });
+    }
 }

@@ -10,6 +10,7 @@ pub mod checksum;
 pub mod ethernet;
 pub mod icmp;
 pub mod ipv4;
+pub mod tcp;
 pub mod udp;
 
 /// A packet too short or malformed for the view asked of it.

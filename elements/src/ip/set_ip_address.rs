@@ -1,0 +1,43 @@
+use std::net::Ipv4Addr;
+
+use click_core::{ArgError, Args, Context, Element, Packet};
+
+click_core::documented! {
+    /// Sets the destination address annotation.
+    ///
+    /// # Synopsis
+    /// `SetIPAddress(IPADDR)`
+    ///
+    /// # Ports and processing
+    /// One agnostic input, one agnostic output.
+    ///
+    /// # Example
+    /// ```click
+    /// InfiniteSource(LIMIT 1, STOP true) -> SetIPAddress(10.0.0.1) -> Discard;
+    /// ```
+    pub struct SetIpAddress {
+        addr: Ipv4Addr,
+    }
+}
+
+impl Default for SetIpAddress {
+    fn default() -> Self {
+        SetIpAddress { addr: Ipv4Addr::UNSPECIFIED }
+    }
+}
+
+impl Element for SetIpAddress {
+    fn class_name(&self) -> &'static str {
+        "SetIPAddress"
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        self.addr = args.read_mp("IPADDR")?;
+        args.complete()
+    }
+
+    fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
+        p.set_dst_ip_anno(self.addr);
+        Some(p)
+    }
+}

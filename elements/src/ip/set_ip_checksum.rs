@@ -1,0 +1,42 @@
+use click_core::{Context, Element, Packet};
+
+use crate::wire::ipv4::Ipv4Packet;
+
+click_core::documented! {
+    /// Recomputes the IP header checksum.
+    ///
+    /// # Synopsis
+    /// `SetIPChecksum`
+    ///
+    /// # Ports and processing
+    /// One agnostic input, one agnostic output. Needs the network header annotation; packets
+    /// without a usable IP header are dropped and counted.
+    ///
+    /// # Example
+    /// ```click
+    /// InfiniteSource(LIMIT 1, STOP true) -> MarkIPHeader -> SetIPChecksum -> Discard;
+    /// ```
+    #[derive(Default)]
+    pub struct SetIpChecksum {
+        drops: u64,
+    }
+}
+
+impl Element for SetIpChecksum {
+    fn class_name(&self) -> &'static str {
+        "SetIPChecksum"
+    }
+
+    fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
+        match p.network_header_mut().map(Ipv4Packet::new_checked) {
+            Some(Ok(mut ip)) => {
+                ip.fill_checksum();
+                Some(p)
+            }
+            _ => {
+                self.drops += 1;
+                None
+            }
+        }
+    }
+}
