@@ -93,7 +93,15 @@ impl Element for IpEncap {
         if dscp.is_some_and(|d| d > 63) {
             return Err(ArgError::new(Some("DSCP"), "must be at most 63"));
         }
-        self.repr.tos = tos.unwrap_or_else(|| (dscp.unwrap_or(0) << 2) | u8::from(ect) * 2 | u8::from(ce) * 3);
+        // ECN field: ECT(0) is 0b10, CE is 0b11.
+        let ecn = if ce {
+            3
+        } else if ect {
+            2
+        } else {
+            0
+        };
+        self.repr.tos = tos.unwrap_or((dscp.unwrap_or(0) << 2) | ecn);
         self.repr.flags_offset = if df { FLAG_DF } else { 0 };
         Ok(())
     }
