@@ -10,6 +10,7 @@ mod icmp_ping_responder;
 mod ip_encap;
 mod ip_fragmenter;
 mod ip_gw_options;
+mod ip_print;
 pub mod lookup;
 mod mark_ip_header;
 mod route_table;
@@ -29,6 +30,7 @@ pub use icmp_ping_responder::IcmpPingResponder;
 pub use ip_encap::IpEncap;
 pub use ip_fragmenter::IpFragmenter;
 pub use ip_gw_options::IpGwOptions;
+pub use ip_print::IpPrint;
 pub use mark_ip_header::MarkIpHeader;
 pub use route_table::{Direct, IpRouteTable, Linear, Radix, Static, TableClass};
 pub use set_ip_address::SetIpAddress;
@@ -90,6 +92,7 @@ pub fn register(r: &mut Registry) {
         make: || Box::new(IcmpPingResponder::default()),
         doc: IcmpPingResponder::DOC,
     });
+    r.register(ElementClass { name: "IPPrint", make: || Box::new(IpPrint::default()), doc: IpPrint::DOC });
     r.register(ElementClass { name: "IPEncap", make: || Box::new(IpEncap::default()), doc: IpEncap::DOC });
     r.register(ElementClass {
         name: "MarkIPHeader",

@@ -75,6 +75,58 @@ pub fn code_from_name(ty: u8, name: &str) -> Option<u8> {
     Some(code)
 }
 
+/// Click's name for an ICMP type.
+pub fn type_name(t: u8) -> Option<&'static str> {
+    Some(match t {
+        0 => "echo-reply",
+        3 => "unreachable",
+        4 => "sourcequench",
+        5 => "redirect",
+        8 => "echo",
+        9 => "routeradvert",
+        10 => "routersolicit",
+        11 => "timeexceeded",
+        12 => "parameterproblem",
+        13 => "timestamp",
+        14 => "timestamp-reply",
+        15 => "inforeq",
+        16 => "inforeq-reply",
+        17 => "maskreq",
+        18 => "maskreq-reply",
+        _ => return None,
+    })
+}
+
+/// Click's name for a code of an ICMP type.
+pub fn code_name(t: u8, c: u8) -> Option<&'static str> {
+    const UNREACH: [&str; 16] = [
+        "net",
+        "host",
+        "protocol",
+        "port",
+        "needfrag",
+        "srcroutefail",
+        "netunknown",
+        "hostunknown",
+        "isolated",
+        "netprohib",
+        "hostprohib",
+        "tosnet",
+        "toshost",
+        "filterprohib",
+        "hostprecedence",
+        "precedencecutoff",
+    ];
+    let table: &[&str] = match t {
+        kind::UNREACHABLE => &UNREACH,
+        kind::REDIRECT => &["net", "host", "tosnet", "toshost"],
+        kind::TIME_EXCEEDED => &["transit", "reassembly"],
+        kind::PARAMETER_PROBLEM => &["erroratptr", "missingopt", "length"],
+        _ => &[],
+    };
+    table.get(usize::from(c)).copied()
+}
+
 /// A view of an ICMP message.
 #[derive(Debug, Clone, Copy)]
 pub struct IcmpPacket<T: AsRef<[u8]>> {
