@@ -149,3 +149,49 @@ fn ping_responder_answers_what_icmp_error_does_not() {
     assert_eq!(out[1].lock().unwrap().len(), 1);
     assert_eq!(r.read_handler("ping.replies").unwrap(), "1");
 }
+
+#[test]
+fn fragmenter_then_reassembler_restores_the_packet() {
+    // A 1000-byte UDP payload fragmented at 300 bytes, shuffled by a round-robin switch into
+    // two queues drained in priority order (so fragments arrive out of order), reassembled.
+    let (mut r, out) = router(
+        &[
+            ("src", "InfiniteSource", "LENGTH 1000, LIMIT 3, BURST 3"),
+            ("enc", "UDPIPEncap", "10.0.0.1, 1, 10.0.0.2, 2"),
+            ("frag", "IPFragmenter", "300"),
+            ("rr", "RoundRobinSwitch", ""),
+            ("q0", "Queue", ""),
+            ("q1", "Queue", ""),
+            ("prio", "PrioSched", ""),
+            ("u", "Unqueue", "BURST 100"),
+            ("reas", "IPReassembler", ""),
+            ("udp", "CheckUDPHeader", ""),
+            ("bad", "Discard", ""),
+        ],
+        &[
+            ("src", 0, "enc", 0),
+            ("enc", 0, "frag", 0),
+            ("frag", 0, "rr", 0),
+            ("rr", 0, "q0", 0),
+            ("rr", 1, "q1", 0),
+            ("q0", 0, "prio", 1),
+            ("q1", 0, "prio", 0),
+            ("prio", 0, "u", 0),
+            ("u", 0, "reas", 0),
+            ("reas", 0, "udp", 0),
+            ("udp", 0, "out", 0),
+            ("udp", 1, "bad", 0),
+        ],
+        &["out"],
+    );
+    run(&mut r);
+    assert_eq!(r.read_handler("frag.fragments").unwrap(), "12");
+    assert_eq!(r.read_handler("reas.reassembled").unwrap(), "3");
+    assert_eq!(r.read_handler("bad.count").unwrap(), "0", "UDP checksums verify after reassembly");
+    let got = out[0].lock().unwrap();
+    assert_eq!(got.len(), 3);
+    let ip = Ipv4Packet::new_checked(got[0].data()).unwrap();
+    assert_eq!(usize::from(ip.total_len()), 20 + 8 + 1000);
+    assert!(!ip.is_fragment());
+    assert!(ip.verify_checksum());
+}

@@ -11,6 +11,7 @@ mod ip_encap;
 mod ip_fragmenter;
 mod ip_gw_options;
 mod ip_print;
+mod ip_reassembler;
 pub mod lookup;
 mod mark_ip_header;
 mod route_table;
@@ -31,6 +32,7 @@ pub use ip_encap::IpEncap;
 pub use ip_fragmenter::IpFragmenter;
 pub use ip_gw_options::IpGwOptions;
 pub use ip_print::IpPrint;
+pub use ip_reassembler::IpReassembler;
 pub use mark_ip_header::MarkIpHeader;
 pub use route_table::{Direct, IpRouteTable, Linear, Radix, Static, TableClass};
 pub use set_ip_address::SetIpAddress;
@@ -91,6 +93,11 @@ pub fn register(r: &mut Registry) {
         name: "ICMPPingResponder",
         make: || Box::new(IcmpPingResponder::default()),
         doc: IcmpPingResponder::DOC,
+    });
+    r.register(ElementClass {
+        name: "IPReassembler",
+        make: || Box::new(IpReassembler::default()),
+        doc: IpReassembler::DOC,
     });
     r.register(ElementClass { name: "IPPrint", make: || Box::new(IpPrint::default()), doc: IpPrint::DOC });
     r.register(ElementClass { name: "IPEncap", make: || Box::new(IpEncap::default()), doc: IpEncap::DOC });

@@ -1,0 +1,265 @@
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use click_core::args::Seconds;
+use click_core::element::HandlerInfo;
+use click_core::spec::{ports, processing};
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, Packet};
+
+use crate::wire::ipv4::{FLAG_DF, Ipv4Packet};
+
+click_core::documented! {
+    /// Reassembles fragmented IP packets.
+    ///
+    /// # Synopsis
+    /// `IPReassembler([*keywords*])`
+    ///
+    /// # Ports and processing
+    /// One push input taking IP packets (network header annotation set); output 0 carries
+    /// unfragmented packets and reassembled ones (the first fragment's header and
+    /// annotations, total length set, fragment fields cleared, checksum recomputed). Packets
+    /// wait per (source, destination, protocol, identification). Reassemblies older than
+    /// TIMEOUT, or pushed out when more than MAX_MEM_SIZE bytes wait, are abandoned: their
+    /// first fragment (if it came) goes to the optional output 1, for an ICMP "time exceeded
+    /// in reassembly", and the rest are dropped and counted. Overlapping data keeps the bytes
+    /// that arrived first. Malformed fragments (bad lengths, offsets past 64 KB) are dropped
+    /// and counted.
+    ///
+    /// # Keywords
+    /// - `MAX_MEM_SIZE` (bytes): most fragment bytes held, default 256 KB.
+    /// - `TIMEOUT` (time): default 30 seconds.
+    ///
+    /// # Handlers
+    /// - `reassembled` (read), `waiting` (read), `drops` (read).
+    ///
+    /// # Example
+    /// ```click
+    /// src :: InfiniteSource(LENGTH 1000, LIMIT 1, STOP true) -> CheckIPHeader -> IPFragmenter(300)
+    ///   -> r :: IPReassembler -> Discard;
+    /// r[1] -> Discard;
+    /// ```
+    pub struct IpReassembler {
+        max_mem: usize,
+        timeout: Duration,
+        flows: HashMap<Key, Flow>,
+        held_bytes: usize,
+        timer_set: bool,
+        reassembled: u64,
+        drops: u64,
+    }
+}
+
+type Key = ([u8; 4], [u8; 4], u8, u16);
+
+struct Flow {
+    started: Instant,
+    /// The fragment at offset 0 (its header is the result's header).
+    first: Option<Packet>,
+    /// Payload bytes by offset.
+    pieces: BTreeMap<usize, Vec<u8>>,
+    /// Payload length, known once the last fragment arrived.
+    total: Option<usize>,
+    bytes: usize,
+}
+
+impl Default for IpReassembler {
+    fn default() -> Self {
+        IpReassembler {
+            max_mem: 256 * 1024,
+            timeout: Duration::from_secs(30),
+            flows: HashMap::new(),
+            held_bytes: 0,
+            timer_set: false,
+            reassembled: 0,
+            drops: 0,
+        }
+    }
+}
+
+impl IpReassembler {
+    /// Takes a fragment; returns a finished packet, or `Err(())` for a malformed one.
+    fn accept(&mut self, p: Packet, now: Instant) -> Result<Option<Packet>, ()> {
+        let h = p.network_header().ok_or(())?;
+        let ip = Ipv4Packet::new_checked(h).map_err(|_| ())?;
+        let hl = ip.header_len();
+        let total_len = usize::from(ip.total_len());
+        if total_len < hl || total_len > h.len() {
+            return Err(());
+        }
+        let off = ip.frag_offset();
+        let data = &h[hl..total_len];
+        let more = ip.more_frags();
+        if off + data.len() > 65535 || (more && data.len() % 8 != 0) || (more && data.is_empty()) {
+            return Err(());
+        }
+        let key = (ip.src().octets(), ip.dst().octets(), ip.protocol(), ip.ident());
+        let flow = self.flows.entry(key).or_insert_with(|| Flow {
+            started: now,
+            first: None,
+            pieces: BTreeMap::new(),
+            total: None,
+            bytes: 0,
+        });
+        if !more {
+            let end = off + data.len();
+            if flow.total.is_some_and(|t| t != end) {
+                return Err(());
+            }
+            flow.total = Some(end);
+        }
+        if !data.is_empty() && !flow.pieces.contains_key(&off) {
+            flow.pieces.insert(off, data.to_vec());
+            flow.bytes += data.len();
+            self.held_bytes += data.len();
+        }
+        if off == 0 && flow.first.is_none() {
+            flow.first = Some(p);
+        }
+        // Complete when the pieces cover [0, total) without a gap.
+        let Some(total) = flow.total else { return Ok(None) };
+        let mut covered = 0;
+        for (&o, d) in &flow.pieces {
+            if o > covered {
+                return Ok(None);
+            }
+            covered = covered.max(o + d.len());
+        }
+        if covered < total || flow.first.is_none() {
+            return Ok(None);
+        }
+        let flow = self.flows.remove(&key).expect("present");
+        self.held_bytes -= flow.bytes;
+        let first = flow.first.expect("checked");
+        let fh = first.network_header().expect("had one");
+        let fhl = usize::from(fh[0] & 0xf) * 4;
+        let mut payload = vec![0u8; total];
+        // Earlier arrivals win: write later pieces first, then overwrite with earlier ones.
+        for (&o, d) in flow.pieces.iter().rev() {
+            let end = (o + d.len()).min(total);
+            payload[o..end].copy_from_slice(&d[..end - o]);
+        }
+        let mut out = Packet::new(fhl + total);
+        {
+            let d = out.data_mut();
+            d[..fhl].copy_from_slice(&fh[..fhl]);
+            d[fhl..].copy_from_slice(&payload);
+            let mut ip = Ipv4Packet::new_unchecked(&mut d[..]);
+            ip.set_total_len((fhl + total) as u16);
+            let df = ip.flags_offset() & FLAG_DF;
+            ip.set_flags_offset(df);
+            ip.fill_checksum();
+        }
+        out.copy_metadata_from(&first);
+        out.set_network_header(0, fhl);
+        Ok(Some(out))
+    }
+
+    /// Abandons expired reassemblies and, over the memory limit, the oldest ones.
+    fn expire(&mut self, cx: &mut Context<'_>, now: Instant) {
+        let mut victims: Vec<(Instant, Key)> = self
+            .flows
+            .iter()
+            .filter(|(_, f)| now.saturating_duration_since(f.started) >= self.timeout)
+            .map(|(k, f)| (f.started, *k))
+            .collect();
+        if self.held_bytes > self.max_mem {
+            let mut all: Vec<(Instant, Key)> = self.flows.iter().map(|(k, f)| (f.started, *k)).collect();
+            all.sort();
+            let mut excess = self.held_bytes - self.max_mem;
+            for (t, k) in all {
+                if excess == 0 {
+                    break;
+                }
+                excess = excess.saturating_sub(self.flows[&k].bytes);
+                victims.push((t, k));
+            }
+        }
+        victims.sort();
+        victims.dedup();
+        for (_, k) in victims {
+            if let Some(f) = self.flows.remove(&k) {
+                self.held_bytes -= f.bytes;
+                self.drops += f.pieces.len() as u64;
+                if let Some(first) = f.first {
+                    if cx.noutputs() > 1 {
+                        cx.output(1, first);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Element for IpReassembler {
+    fn class_name(&self) -> &'static str {
+        "IPReassembler"
+    }
+
+    fn port_count(&self) -> &'static str {
+        ports::P1_1_2
+    }
+
+    fn processing(&self) -> &'static str {
+        processing::PUSH
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        self.max_mem = args.read_or("MAX_MEM_SIZE", 256 * 1024)?;
+        if let Some(Seconds(t)) = args.read("TIMEOUT")? {
+            self.timeout = t;
+        }
+        args.complete()
+    }
+
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        let now = cx.coarse_now();
+        for p in batch.drain() {
+            let is_fragment =
+                p.network_header().and_then(|h| Ipv4Packet::new_checked(h).ok()).map(|ip| ip.is_fragment());
+            match is_fragment {
+                Some(false) => cx.output(0, p),
+                Some(true) => match self.accept(p, now) {
+                    Ok(Some(whole)) => {
+                        self.reassembled += 1;
+                        cx.output(0, whole);
+                    }
+                    Ok(None) => {}
+                    Err(()) => self.drops += 1,
+                },
+                None => self.drops += 1,
+            }
+        }
+        if self.held_bytes > self.max_mem {
+            self.expire(cx, now);
+        }
+        // A timer runs only while fragments wait, so an idle reassembler costs nothing.
+        if !self.flows.is_empty() && !self.timer_set {
+            cx.schedule_timer(0, Duration::from_secs(1));
+            self.timer_set = true;
+        }
+    }
+
+    fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
+        let now = cx.coarse_now();
+        self.expire(cx, now);
+        self.timer_set = !self.flows.is_empty();
+        if self.timer_set {
+            cx.schedule_timer(0, Duration::from_secs(1));
+        }
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] =
+            &[HandlerInfo::read("reassembled"), HandlerInfo::read("waiting"), HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        match name {
+            "reassembled" => Ok(self.reassembled.to_string()),
+            "waiting" => Ok(self.flows.len().to_string()),
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+}
