@@ -180,10 +180,10 @@ impl IpReassembler {
             if let Some(f) = self.flows.remove(&k) {
                 self.held_bytes -= f.bytes;
                 self.drops += f.pieces.len() as u64;
-                if let Some(first) = f.first {
-                    if cx.noutputs() > 1 {
-                        cx.output(1, first);
-                    }
+                if let Some(first) = f.first
+                    && cx.noutputs() > 1
+                {
+                    cx.output(1, first);
                 }
             }
         }
