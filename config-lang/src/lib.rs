@@ -5,7 +5,147 @@
 //! between their ports. It knows nothing of packets or execution; `click-core` turns a
 //! `FlatGraph` into a running router, the way regex-automata executes what regex-syntax
 //! parses.
+//!
+//! The language is Click's (its `doc/click.5`): declarations, connection chains with port
+//! lists, `->` and `=>`, groups, compound classes with parameters and overloads,
+//! `define`, `require`, variables and line directives.
+//!
+//! ```
+//! let compiled = config_lang::compile(
+//!     "src :: InfiniteSource(LIMIT $n) -> c :: { input -> Counter -> output } -> Discard;",
+//!     "example.click",
+//!     &[("n".to_string(), "5".to_string())],
+//! )
+//! .unwrap();
+//! let graph = &compiled.graph;
+//! let names: Vec<_> = graph.elements().map(|(_, e)| e.name.as_str()).collect();
+//! assert_eq!(names, ["src", "c/Counter@1", "Discard@3"]);
+//! assert_eq!(graph.element(graph.find("src").unwrap()).unwrap().config, "LIMIT 5");
+//! assert_eq!(graph.connection_count(), 2);
+//! ```
+//!
+//! Errors come back as [`Diagnostic`]s, several per run where possible; render them with
+//! [`render_diagnostics`].
 
+pub mod ast;
+mod confstr;
+mod diagnostic;
+mod elaborate;
 mod graph;
+mod lexer;
+mod parser;
+mod unparse;
 
+pub use diagnostic::{Diagnostic, Note, Severity, render_diagnostics, suggest};
+pub use elaborate::{MAX_ELEMENTS, MAX_EXPANSION_DEPTH};
 pub use graph::{Connection, ElementId, FlatElement, FlatGraph, FlatGraphError, Location};
+pub use parser::{MAX_NESTING, MAX_PORT};
+pub use unparse::{PortCodes, print_flat, to_dot};
+
+/// A successfully parsed configuration.
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    /// The syntax tree.
+    pub program: ast::Program,
+    /// Warnings found while parsing.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A successfully compiled configuration.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The flat graph, ready for the runtime.
+    pub graph: FlatGraph,
+    /// Warnings found on the way.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why compilation failed: all the diagnostics (errors and warnings, in the order found).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{} error(s) in configuration{}", .diagnostics.iter().filter(|d| d.is_error()).count(), first_error(.diagnostics))]
+pub struct CompileError {
+    /// Errors and warnings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn first_error(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .map(|d| format!(": {d}"))
+        .unwrap_or_default()
+}
+
+impl From<CompileError> for Vec<Diagnostic> {
+    fn from(error: CompileError) -> Self {
+        error.diagnostics
+    }
+}
+
+fn split(diagnostics: Vec<Diagnostic>) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        Err(diagnostics)
+    } else {
+        Ok(diagnostics)
+    }
+}
+
+/// Parses one configuration text; `file` names it in locations. Never panics.
+pub fn parse(source: &str, file: &str) -> Result<Parsed, Vec<Diagnostic>> {
+    let (program, diagnostics) = parser::parse_program(source, file);
+    let warnings = split(diagnostics)?;
+    Ok(Parsed { program, warnings })
+}
+
+/// Elaborates parsed programs into a flat graph. Several programs form one configuration,
+/// in order (Click's `-f FILE` followed by `-e EXPR`). `vars` are command-line `NAME=value`
+/// definitions; they override `define`s at file scope.
+pub fn elaborate(
+    programs: &[&ast::Program],
+    vars: &[(String, String)],
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let mut elaborator = elaborate::Elaborator::new();
+    let graph = elaborator.elaborate(programs, vars);
+    let warnings = split(elaborator.diagnostics)?;
+    Ok(Compiled { graph, warnings })
+}
+
+/// Parses and elaborates one configuration text. Never panics.
+pub fn compile(
+    source: &str,
+    file: &str,
+    vars: &[(String, String)],
+) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_sources(&[(file, source)], vars)
+}
+
+/// Parses and elaborates several pieces, given as `(file name, text)`, as one configuration
+/// (see [`elaborate`]). Syntax errors in any piece are reported together; elaboration runs only
+/// if every piece parsed.
+pub fn compile_sources(
+    sources: &[(&str, &str)],
+    vars: &[(String, String)],
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut programs = Vec::new();
+    for (file, text) in sources {
+        let (program, mut found) = parser::parse_program(text, file);
+        diagnostics.append(&mut found);
+        programs.push(program);
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    let refs: Vec<&ast::Program> = programs.iter().collect();
+    match elaborate(&refs, vars) {
+        Ok(mut compiled) => {
+            diagnostics.append(&mut compiled.warnings);
+            compiled.warnings = diagnostics;
+            Ok(compiled)
+        }
+        Err(mut errors) => {
+            diagnostics.append(&mut errors);
+            Err(diagnostics)
+        }
+    }
+}
