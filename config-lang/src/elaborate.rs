@@ -19,8 +19,9 @@ use crate::graph::{ElementId, FlatElement, FlatGraph, Location};
 /// Deepest nesting of compound elements expanded inside one another.
 pub const MAX_EXPANSION_DEPTH: usize = 100;
 
-/// Most elements a configuration may expand to (compound definitions can grow exponentially).
-pub const MAX_ELEMENTS: usize = 1_000_000;
+/// Most elements (and compound boundaries) a configuration may expand to: nested compound
+/// definitions can grow exponentially, and real configurations have far fewer.
+pub const MAX_ELEMENTS: usize = 100_000;
 
 /// What a class name means at some point in the source.
 #[derive(Clone, Debug)]
@@ -1086,14 +1087,9 @@ impl Expander {
         }
     }
 
-    fn add_real(
-        &mut self,
-        prefix: &str,
-        element: &TemplateElement,
-        class: &str,
-        env: &Rc<Env>,
-    ) -> Attach {
-        if self.graph.element_count() >= MAX_ELEMENTS {
+    /// True (after reporting once) if the expansion has grown too large to continue.
+    fn too_large(&mut self, element: &TemplateElement) -> bool {
+        if self.graph.element_count() >= MAX_ELEMENTS || self.nodes.len() >= 2 * MAX_ELEMENTS {
             if !self.too_many_reported {
                 self.diagnostics.push(Diagnostic::error(
                     format!("configuration expands to more than {MAX_ELEMENTS} elements"),
@@ -1101,6 +1097,19 @@ impl Expander {
                 ));
                 self.too_many_reported = true;
             }
+            return true;
+        }
+        false
+    }
+
+    fn add_real(
+        &mut self,
+        prefix: &str,
+        element: &TemplateElement,
+        class: &str,
+        env: &Rc<Env>,
+    ) -> Attach {
+        if self.too_large(element) {
             return Attach::default();
         }
         let name = format!("{prefix}{}", element.name);
@@ -1148,6 +1157,9 @@ impl Expander {
         env: &Rc<Env>,
         depth: usize,
     ) -> Attach {
+        if self.too_large(element) {
+            return Attach::default();
+        }
         if depth >= MAX_EXPANSION_DEPTH {
             self.diagnostics.push(Diagnostic::error(
                 format!("compound elements nested too deeply (limit {MAX_EXPANSION_DEPTH})"),

@@ -494,14 +494,18 @@ mod tests {
 
     #[test]
     fn locations_count_lines_columns_and_directives() {
-        let mut lexer = Lexer::new("a\n  bé c\n# 10 \"other.click\"\nd\n#line 3\ne", "t.click");
-        let locs: Vec<String> = (0..5).map(|_| lexer.next().location.to_string()).collect();
+        let mut lexer = Lexer::new(
+            "a\n  bb é c\n# 10 \"other.click\"\nd\n#line 3\ne",
+            "t.click",
+        );
+        let locs: Vec<String> = (0..6).map(|_| lexer.next().location.to_string()).collect();
         assert_eq!(
             locs,
             [
                 "t.click:1:1",
                 "t.click:2:3",
                 "t.click:2:6",
+                "t.click:2:8",
                 "other.click:10:1",
                 "other.click:3:1"
             ]

@@ -32,6 +32,8 @@ mod confstr;
 mod diagnostic;
 mod elaborate;
 mod graph;
+#[cfg(test)]
+mod lang_tests;
 mod lexer;
 mod parser;
 mod unparse;
