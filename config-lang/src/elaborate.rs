@@ -1087,6 +1087,20 @@ impl Expander {
         }
     }
 
+    /// Substitutes variables in a configuration string, reporting runaway definitions.
+    fn expand(&mut self, config: &str, env: &Rc<Env>, element: &TemplateElement) -> String {
+        expand_variables(config, env.as_ref()).unwrap_or_else(|| {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "variable substitution too deep or too large",
+                    Some(element.location.clone()),
+                )
+                .with_hint("a variable's value probably refers to itself"),
+            );
+            config.to_string()
+        })
+    }
+
     /// True (after reporting once) if the expansion has grown too large to continue.
     fn too_large(&mut self, element: &TemplateElement) -> bool {
         if self.graph.element_count() >= MAX_ELEMENTS || self.nodes.len() >= 2 * MAX_ELEMENTS {
@@ -1113,7 +1127,7 @@ impl Expander {
             return Attach::default();
         }
         let name = format!("{prefix}{}", element.name);
-        let config = expand_variables(&element.config, env.as_ref());
+        let config = self.expand(&element.config, env, element);
         match self.graph.add_element(FlatElement {
             name: name.clone(),
             class: class.to_string(),
@@ -1167,7 +1181,7 @@ impl Expander {
             ));
             return Attach::default();
         }
-        let config = expand_variables(&element.config, env.as_ref());
+        let config = self.expand(&element.config, env, element);
         let args = split_arguments(&config);
         let [ninputs, noutputs] = element.nports;
         match self.resolve(def, ninputs, noutputs, &args, element) {
