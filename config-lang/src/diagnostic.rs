@@ -185,7 +185,7 @@ fn excerpt(out: &mut String, location: &Location, sources: &[(&str, &str)]) {
 
 /// Suggests the candidate closest to `name` (for "did you mean `Counter`?" hints), or `None`
 /// when nothing is close enough. Case differences count as half an edit.
-pub fn suggest<'a, I>(name: &str, candidates: I) -> Option<String>
+pub fn suggest<I>(name: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator,
     I::Item: AsRef<str>,

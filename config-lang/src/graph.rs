@@ -219,12 +219,12 @@ impl FlatGraph {
     /// Two graphs are the same configuration: the same elements (name, class, config) and the
     /// same set of connections by name and port, ignoring locations and order.
     pub fn same_as(&self, other: &FlatGraph) -> bool {
-        fn key(
-            g: &FlatGraph,
-        ) -> (
+        /// Elements as (name, class, config) and connections as (from, port, to, port).
+        type Key = (
             Vec<(String, String, String)>,
             Vec<(String, usize, String, usize)>,
-        ) {
+        );
+        fn key(g: &FlatGraph) -> Key {
             let mut els: Vec<_> = g
                 .elements()
                 .map(|(_, e)| (e.name.clone(), e.class.clone(), e.config.clone()))

@@ -100,13 +100,14 @@ impl<'a> Parser<'a> {
                 }
                 Tok::Char(';') if braces == 0 => return,
                 Tok::Char('{') => braces += 1,
-                Tok::Char('}') | Tok::BarBar if braces == 0 => {
-                    if terminator == Terminator::Compound {
-                        self.lexer.unlex(token);
-                        return;
-                    }
+                Tok::Char('}') | Tok::BarBar
+                    if braces == 0 && terminator == Terminator::Compound =>
+                {
+                    self.lexer.unlex(token);
+                    return;
                 }
-                Tok::Char('}') => braces -= 1,
+                // A stray `}` at the top level is skipped like any other token.
+                Tok::Char('}') => braces = braces.saturating_sub(1),
                 Tok::Char(')') if braces == 0 && terminator == Terminator::Group => {
                     self.lexer.unlex(token);
                     return;
