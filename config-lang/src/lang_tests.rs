@@ -797,3 +797,54 @@ fn dot_output_has_clusters_and_port_kinds() {
     assert!(dot.contains("PORT=\"o0\" BGCOLOR=\"white\""), "{dot}");
     assert!(to_dot(&g, None).contains("BGCOLOR=\"gray90\""));
 }
+
+#[test]
+fn compound_expansion_depth_is_bounded() {
+    let mut source = String::from("elementclass C0 { input -> X -> output }\n");
+    for i in 1..=120 {
+        source.push_str(&format!(
+            "elementclass C{i} {{ input -> C{} -> output }}\n",
+            i - 1
+        ));
+    }
+    source.push_str("s :: S; s -> C120 -> s;");
+    let errs = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || errors(&source))
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(
+        errs[0].message,
+        "compound elements nested too deeply (limit 100)"
+    );
+    assert_eq!(errs[0].location.as_ref().unwrap().line, 22);
+}
+
+#[test]
+fn runaway_variables_are_an_error() {
+    let (message, location) = error("define($a x$a);\nm :: Message($a);");
+    assert_eq!(
+        (message.as_str(), location.as_str()),
+        ("variable substitution too deep or too large", "2:1")
+    );
+}
+
+#[test]
+fn lexical_and_dangling_arrow_warnings() {
+    assert_eq!(
+        warnings("a :: A; a -> ;"),
+        ["t.click:1:11: warning: connection ends with an arrow"]
+    );
+    assert_eq!(
+        warnings("a :: A; /* open"),
+        ["t.click:1:9: warning: unterminated '/*' comment"]
+    );
+}
+
+#[test]
+fn stray_tokens_after_recovery_do_not_swallow_statements() {
+    let errs = errors("a :: A;\n]; b :: B;\nb -> c :: C;");
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].message, "syntax error near ']'");
+}

@@ -694,11 +694,11 @@ impl<'a> Parser<'a> {
                         self.error("stranded port ignored", &ports.location);
                     }
                     if first {
-                        if in_allowed {
-                            self.lexer.unlex(token);
-                        } else {
+                        if !in_allowed {
                             self.syntax_error(&token);
                         }
+                        // Recovery (or the caller) starts again at this token.
+                        self.lexer.unlex(token);
                         return None;
                     }
                     self.lexer.unlex(token);
