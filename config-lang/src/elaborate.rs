@@ -769,6 +769,8 @@ impl Elaborator {
             }
         };
         let element_name = scope.anonymous_name(&name.name);
+        // Click checks generated names too: `12/0800` as a class gives `12/0800@1`.
+        check_name(self, &element_name, &name.location);
         let config = config.map(|c| c.text.clone()).unwrap_or_default();
         scope.push(element_name, kind, config, name.location.clone(), true)
     }
