@@ -760,6 +760,15 @@ impl Elaborator {
             }
             return index;
         }
+        if scope.pseudo.is_none() && (name.name == "input" || name.name == "output") {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    format!("'{}' used outside a compound element or group", name.name),
+                    Some(name.location.clone()),
+                )
+                .with_hint("'input' and 'output' name the ports of the enclosing compound element or group"),
+            );
+        }
         let kind = match class {
             Some(ClassTarget::Compound(def)) => Kind::Compound(def),
             Some(ClassTarget::Primitive(class)) => Kind::Primitive(class),

@@ -27,6 +27,8 @@
 //! Errors come back as [`Diagnostic`]s, several per run where possible; render them with
 //! [`render_diagnostics`].
 
+#![warn(missing_docs)]
+
 pub mod ast;
 mod confstr;
 mod diagnostic;
@@ -76,6 +78,12 @@ fn first_error(diagnostics: &[Diagnostic]) -> String {
         .find(|d| d.is_error())
         .map(|d| format!(": {d}"))
         .unwrap_or_default()
+}
+
+impl From<Vec<Diagnostic>> for CompileError {
+    fn from(diagnostics: Vec<Diagnostic>) -> Self {
+        CompileError { diagnostics }
+    }
 }
 
 impl From<CompileError> for Vec<Diagnostic> {
