@@ -8,7 +8,10 @@ fn main() {
         std::process::exit(2);
     };
     let vars: Vec<(String, String)> = args
-        .filter_map(|a| a.split_once('=').map(|(n, v)| (n.to_string(), v.to_string())))
+        .filter_map(|a| {
+            a.split_once('=')
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+        })
         .collect();
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
         eprintln!("{file}: {e}");
@@ -16,11 +19,17 @@ fn main() {
     });
     match config_lang::compile(&text, &file, &vars) {
         Ok(compiled) => {
-            eprint!("{}", config_lang::render_diagnostics(&compiled.warnings, &[(&file, &text)]));
+            eprint!(
+                "{}",
+                config_lang::render_diagnostics(&compiled.warnings, &[(&file, &text)])
+            );
             print!("{}", config_lang::print_flat(&compiled.graph));
         }
         Err(diagnostics) => {
-            eprint!("{}", config_lang::render_diagnostics(&diagnostics, &[(&file, &text)]));
+            eprint!(
+                "{}",
+                config_lang::render_diagnostics(&diagnostics, &[(&file, &text)])
+            );
             std::process::exit(1);
         }
     }

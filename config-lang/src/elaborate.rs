@@ -1100,7 +1100,20 @@ impl Expander {
 
     /// Substitutes variables in a configuration string, reporting runaway definitions.
     fn expand(&mut self, config: &str, env: &Rc<Env>, element: &TemplateElement) -> String {
-        expand_variables(config, env.as_ref()).unwrap_or_else(|| {
+        let expanded = expand_variables(config, env.as_ref());
+        if let Some(text) = &expanded
+            && text != config
+            && !crate::lexer::is_self_contained_config(text)
+        {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "configuration string has unbalanced quotes or parentheses after variable substitution",
+                    Some(element.location.clone()),
+                )
+                .with_note(format!("after substitution: ({text})"), None),
+            );
+        }
+        expanded.unwrap_or_else(|| {
             self.diagnostics.push(
                 Diagnostic::error(
                     "variable substitution too deep or too large",

@@ -822,6 +822,25 @@ fn compound_expansion_depth_is_bounded() {
 }
 
 #[test]
+fn substitution_that_unbalances_a_config_is_an_error() {
+    // The default `a"` crosses the closing quote; substituted inside quotes it is escaped, so
+    // the quote no longer closes.
+    let (message, location) = error("a :: A;\nm :: Message(\"${x-a\"} \"\");");
+    assert_eq!(
+        (message.as_str(), location.as_str()),
+        (
+            "configuration string has unbalanced quotes or parentheses after variable substitution",
+            "2:1"
+        )
+    );
+    // Quotes and parentheses in values are fine when they balance.
+    assert_eq!(
+        elements(&ok("define($q '(x)'); m :: M($q \"$q\");")),
+        ["m :: M('(x)' \"'(x)'\")"]
+    );
+}
+
+#[test]
 fn runaway_variables_are_an_error() {
     let (message, location) = error("define($a x$a);\nm :: Message($a);");
     assert_eq!(

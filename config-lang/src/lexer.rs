@@ -420,6 +420,15 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// True if `text` reads back as exactly one configuration string: balanced parentheses
+/// outside quotes and comments, closed quotes, no line directives. Variable substitution can
+/// break this (a value with a quote), and then the flat form would not parse back.
+pub(crate) fn is_self_contained_config(text: &str) -> bool {
+    let closed = format!("{text})");
+    let mut lexer = Lexer::new(&closed, "");
+    lexer.config_string().as_deref() == Some(text) && lexer.position() == text.len()
+}
+
 fn unescape_file_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut chars = name.chars();
