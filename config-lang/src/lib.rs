@@ -26,6 +26,25 @@
 //!
 //! Errors come back as [`Diagnostic`]s, several per run where possible; render them with
 //! [`render_diagnostics`].
+//!
+//! # How it works
+//!
+//! * The lexer recognises tokens with nom and reads configuration strings on demand (after a
+//!   `(` that follows a class, everything up to the first unbalanced `)` is one string). The
+//!   parser is recursive descent over those tokens and builds the [`ast`]; it recovers from
+//!   syntax errors at the next `;` and bounds nesting at [`MAX_NESTING`].
+//! * Elaboration follows Click's tools (`click-flatten`): a bare name in a connection is an
+//!   element declared earlier in the scope, or a compound class, or else an anonymous element
+//!   of a primitive class, named `Class@N` where N counts the scope's elements so far. Class
+//!   names are lexically scoped (a definition is visible after its closing brace), so compound
+//!   classes cannot be recursive. Compound uses pick the first overload that matches their
+//!   port counts and arguments; `input`/`output` connections become tunnels that are followed
+//!   to real elements at the end. Expansion is bounded by [`MAX_EXPANSION_DEPTH`] and
+//!   [`MAX_ELEMENTS`].
+//! * Primitive classes are not checked here: the runtime's registry knows them (and can use
+//!   [`suggest`] for "did you mean" hints).
+//! * Configuration strings are kept as written (comments included) with variables substituted;
+//!   splitting them into arguments is the elements' business.
 
 #![warn(missing_docs)]
 
