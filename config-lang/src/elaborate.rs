@@ -16,6 +16,10 @@ use crate::confstr::{Variables, assign_arguments, expand_variables, split_argume
 use crate::diagnostic::Diagnostic;
 use crate::graph::{ElementId, FlatElement, FlatGraph, Location};
 
+/// Most connections a configuration may write or expand to (port ranges such as `[0-65535]`
+/// and compound fan-out multiply them).
+pub const MAX_CONNECTIONS: usize = 4 * MAX_ELEMENTS;
+
 /// Deepest nesting of compound elements expanded inside one another.
 pub const MAX_EXPANSION_DEPTH: usize = 100;
 
@@ -256,6 +260,8 @@ impl ScopeBuilder {
 pub(crate) struct Elaborator {
     pub diagnostics: Vec<Diagnostic>,
     requirements: Vec<String>,
+    /// Connections written so far in all scopes, against [`MAX_CONNECTIONS`].
+    connections_made: usize,
 }
 
 impl Elaborator {
@@ -263,6 +269,7 @@ impl Elaborator {
         Elaborator {
             diagnostics: Vec::new(),
             requirements: Vec::new(),
+            connections_made: 0,
         }
     }
 
@@ -937,6 +944,16 @@ impl Elaborator {
                 }
             }
             let (to_port, from_port) = (port[0].unwrap_or(0), port[1].unwrap_or(0));
+            self.connections_made += 1;
+            if self.connections_made > MAX_CONNECTIONS {
+                if self.connections_made == MAX_CONNECTIONS + 1 {
+                    self.error(
+                        format!("more than {MAX_CONNECTIONS} connections"),
+                        &arrow.location,
+                    );
+                }
+                return;
+            }
             scope.connect(
                 elements[1][cursor[1]],
                 from_port,
@@ -1364,6 +1381,16 @@ impl Expander {
             while let Some((node, port)) = stack.pop() {
                 match self.nodes[node] {
                     Node::Real(to) => {
+                        if graph.connection_count() >= MAX_CONNECTIONS {
+                            if !self.too_many_reported {
+                                self.diagnostics.push(Diagnostic::error(
+                                    format!("configuration expands to more than {MAX_CONNECTIONS} connections"),
+                                    Some(edge.location.clone()),
+                                ));
+                                self.too_many_reported = true;
+                            }
+                            return graph;
+                        }
                         graph
                             .connect(from, edge.from_port, to, port, Some(edge.location.clone()))
                             .expect("both elements are in the graph");

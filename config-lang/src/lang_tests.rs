@@ -867,3 +867,28 @@ fn stray_tokens_after_recovery_do_not_swallow_statements() {
     assert_eq!(errs.len(), 1, "{errs:#?}");
     assert_eq!(errs[0].message, "syntax error near ']'");
 }
+
+#[test]
+fn command_line_definitions() {
+    assert_eq!(
+        parse_definition("DEV=eth0"),
+        Some(("DEV".into(), "eth0".into()))
+    );
+    assert_eq!(parse_definition("X=a=b"), Some(("X".into(), "a=b".into())));
+    assert_eq!(parse_definition("conf.click"), None);
+    assert_eq!(parse_definition("a-b=1"), None);
+}
+
+#[test]
+fn connection_count_is_bounded() {
+    let mut source = String::from("a :: A; b :: B;\n");
+    for i in 0..8 {
+        source.push_str(&format!("a [0-65535] => [0-65535] b; // {i}\n"));
+    }
+    let errs = errors(&source);
+    assert_eq!(errs[0].message, "more than 400000 connections");
+    assert_eq!(errs[0].location.as_ref().unwrap().line, 8);
+    // One output to many inputs stays fast (this was quadratic once).
+    let g = ok("a :: A; b :: B; a [0] -> [0-65535] b;");
+    assert_eq!(g.connection_count(), 65_536);
+}

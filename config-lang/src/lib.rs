@@ -60,7 +60,7 @@ mod parser;
 mod unparse;
 
 pub use diagnostic::{Diagnostic, Note, Severity, render_diagnostics, suggest};
-pub use elaborate::{MAX_ELEMENTS, MAX_EXPANSION_DEPTH};
+pub use elaborate::{MAX_CONNECTIONS, MAX_ELEMENTS, MAX_EXPANSION_DEPTH};
 pub use graph::{Connection, ElementId, FlatElement, FlatGraph, FlatGraphError, Location};
 pub use parser::{MAX_NESTING, MAX_PORT};
 pub use unparse::{PortCodes, print_flat, to_dot};
@@ -117,6 +117,14 @@ fn split(diagnostics: Vec<Diagnostic>) -> Result<Vec<Diagnostic>, Vec<Diagnostic
     } else {
         Ok(diagnostics)
     }
+}
+
+/// Recognises a command-line variable definition `NAME=value` (NAME made of letters, digits
+/// and underscores), as the `click` driver accepts among its arguments.
+pub fn parse_definition(argument: &str) -> Option<(String, String)> {
+    let (name, value) = argument.split_once('=')?;
+    let valid = !name.is_empty() && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+    valid.then(|| (name.to_string(), value.to_string()))
 }
 
 /// Parses one configuration text; `file` names it in locations. Never panics.

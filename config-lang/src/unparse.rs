@@ -1,6 +1,6 @@
 //! Output forms of a [`FlatGraph`]: Click's flat configuration text and Graphviz.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use crate::graph::{Connection, ElementId, FlatGraph};
@@ -27,7 +27,7 @@ pub fn print_flat(graph: &FlatGraph) -> String {
     }
     // Canonical order (by declaration order of the ends, then ports) so that printing the
     // reparsed text gives the same text.
-    let position: std::collections::HashMap<ElementId, usize> = graph
+    let position: HashMap<ElementId, usize> = graph
         .elements()
         .enumerate()
         .map(|(i, (id, _))| (id, i))
@@ -46,31 +46,36 @@ pub fn print_flat(graph: &FlatGraph) -> String {
 fn print_connections(out: &mut String, graph: &FlatGraph, connections: &[Connection]) {
     let name = |id: ElementId| graph.element(id).map_or("?", |e| e.name.as_str());
     let count = connections.len();
-    // Connections from each element's output 0, in order, for chaining.
-    let mut from_port0: BTreeMap<ElementId, Vec<usize>> = BTreeMap::new();
+    // Connections from each element's output 0, in order, for chaining: those into an
+    // input 0 first (so that chains stay long), then the others. Each list is claimed in
+    // order, so a cursor per list keeps this linear.
+    let mut from_port0: HashMap<ElementId, [(Vec<usize>, usize); 2]> = HashMap::new();
     for (i, c) in connections.iter().enumerate() {
         if c.from_port == 0 {
-            from_port0.entry(c.from).or_default().push(i);
+            let lists = from_port0.entry(c.from).or_default();
+            lists[usize::from(c.to_port != 0)].0.push(i);
         }
     }
     let mut next = vec![None; count];
     let mut starts_chain = vec![true; count];
-    let mut claimed = vec![false; count];
     for (i, c) in connections.iter().enumerate() {
         if c.to_port != 0 {
             continue;
         }
-        let candidates = from_port0.get(&c.to).map(Vec::as_slice).unwrap_or(&[]);
-        // Prefer a continuation into another input 0, so that chains stay long.
-        let choice = candidates
-            .iter()
-            .copied()
-            .filter(|&d| d != i && !claimed[d])
-            .min_by_key(|&d| connections[d].to_port != 0);
-        if let Some(d) = choice {
-            next[i] = Some(d);
-            starts_chain[d] = false;
-            claimed[d] = true;
+        let Some(lists) = from_port0.get_mut(&c.to) else {
+            continue;
+        };
+        for (list, cursor) in lists.iter_mut() {
+            // A self-loop cannot continue itself; leave it for later.
+            if list.get(*cursor) == Some(&i) {
+                *cursor += 1;
+            }
+            if let Some(&d) = list.get(*cursor) {
+                *cursor += 1;
+                next[i] = Some(d);
+                starts_chain[d] = false;
+                break;
+            }
         }
     }
     let mut printed = vec![false; count];
