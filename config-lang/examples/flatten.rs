@@ -1,8 +1,10 @@
-//! `cargo run -p config-lang --example flatten -- FILE [NAME=value...]`: prints the flat
-//! configuration (like `click-flatten`), or the diagnostics.
+//! `cargo run -p config-lang --example flatten -- [--dot] FILE [NAME=value...]`: prints the
+//! flat configuration (like `click-flatten`) or, with `--dot`, a Graphviz drawing; or the
+//! diagnostics.
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let dot = args.next_if(|a| a == "--dot").is_some();
     let Some(file) = args.next() else {
         eprintln!("usage: flatten FILE [NAME=value...]");
         std::process::exit(2);
@@ -23,7 +25,11 @@ fn main() {
                 "{}",
                 config_lang::render_diagnostics(&compiled.warnings, &[(&file, &text)])
             );
-            print!("{}", config_lang::print_flat(&compiled.graph));
+            if dot {
+                print!("{}", config_lang::to_dot(&compiled.graph, None));
+            } else {
+                print!("{}", config_lang::print_flat(&compiled.graph));
+            }
         }
         Err(diagnostics) => {
             eprint!(
