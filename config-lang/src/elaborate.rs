@@ -1000,6 +1000,15 @@ fn check_name(elaborator: &mut Elaborator, name: &str, location: &Location) {
     }
 }
 
+/// The empty environment of a flat configuration read back.
+struct NoVariables;
+
+impl Variables for NoVariables {
+    fn lookup(&self, _name: &str) -> Option<&str> {
+        None
+    }
+}
+
 /// A variable scope during expansion.
 struct Env {
     vars: Vec<(String, String)>,
@@ -1119,6 +1128,20 @@ impl Expander {
     fn expand(&mut self, config: &str, env: &Rc<Env>, element: &TemplateElement) -> String {
         let expanded = expand_variables(config, env.as_ref());
         if let Some(text) = &expanded
+            && text != config
+            && text.contains('$')
+            && expand_variables(text, &NoVariables).as_ref() != Some(text)
+        {
+            // A value glued to the text around it formed a new `${x-y}`: the result would
+            // change again when the flat configuration is read back.
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "variable substitution produced a new variable reference",
+                    Some(element.location.clone()),
+                )
+                .with_note(format!("after substitution: ({text})"), None),
+            );
+        } else if let Some(text) = &expanded
             && text != config
             && !crate::lexer::is_self_contained_config(text)
         {

@@ -841,6 +841,19 @@ fn substitution_that_unbalances_a_config_is_an_error() {
 }
 
 #[test]
+fn substitution_that_forms_a_new_reference_is_an_error() {
+    // `$l` gives `${x-y`, which with the `}` after it forms `${x-y}`.
+    let (message, location) = error("define($l ${x-y);\nm :: Message($l});");
+    assert_eq!(
+        (message.as_str(), location.as_str()),
+        (
+            "variable substitution produced a new variable reference",
+            "2:1"
+        )
+    );
+}
+
+#[test]
 fn runaway_variables_are_an_error() {
     let (message, location) = error("define($a x$a);\nm :: Message($a);");
     assert_eq!(

@@ -158,7 +158,7 @@ pub fn to_dot(
     }
 
     let mut out = String::from(
-        "digraph click {\n  node [shape=plaintext, fontname=\"Helvetica\"];\n  edge [arrowsize=0.6];\n",
+        "digraph click {\n  graph [fontname=\"Helvetica\"];\n  node [shape=plaintext, fontname=\"Helvetica\"];\n  edge [arrowsize=0.6];\n",
     );
     fn write_cluster(
         out: &mut String,
