@@ -584,16 +584,14 @@ impl Elaborator {
                 .zip(last)
                 .find(|(_, r)| !r.outputs.is_empty())
         {
-            // Groups get implied output ports; only ports the user wrote are an error.
-            if item.0.outputs.is_some() {
-                let location = item
-                    .0
-                    .outputs
-                    .as_ref()
-                    .map_or(&item.0.location, |p| &p.location)
-                    .clone();
-                self.error("output ports ignored at end of chain", &location);
-            }
+            // As in Click, this includes a group's implied ports.
+            let location = item
+                .0
+                .outputs
+                .as_ref()
+                .map_or(&item.0.location, |p| &p.location)
+                .clone();
+            self.error("output ports ignored at end of chain", &location);
         }
     }
 

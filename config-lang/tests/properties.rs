@@ -27,6 +27,16 @@ fn config() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Configuration strings in source text may also use variables.
+fn source_config() -> impl Strategy<Value = String> {
+    prop_oneof![
+        config(),
+        Just("$v".to_string()),
+        Just("\"${v}\", '$v'".to_string()),
+        Just("${w-default}, $undefined".to_string()),
+    ]
+}
+
 fn class_name() -> impl Strategy<Value = String> {
     "[A-Z][A-Za-z0-9]{0,6}"
 }
@@ -75,13 +85,15 @@ fn flat_graph() -> impl Strategy<Value = FlatGraph> {
 /// Small but varied configurations: declarations, chains with ports, anonymous elements,
 /// inline compounds, groups and a parameterised element class.
 fn configuration() -> impl Strategy<Value = String> {
-    // (text, whether ports other than 0 may be used: not on compounds and groups).
+    // (text, whether ports other than 0 may be used (not on compounds and groups), whether it
+    // is a group: groups have implied ports on both sides, which Click rejects at the ends of
+    // a chain).
     let element = prop_oneof![
-        (0usize..4).prop_map(|i| (format!("n{i}"), true)),
-        (class_name(), config()).prop_map(|(c, k)| (format!("{c}({k})"), true)),
-        class_name().prop_map(|c| (format!("{{ input -> {c} -> output }}"), false)),
-        class_name().prop_map(|c| (format!("( input -> {c} -> output )"), false)),
-        config().prop_map(|k| (format!("Comp({})", k.replace(',', " ")), false)),
+        (0usize..4).prop_map(|i| (format!("n{i}"), true, false)),
+        (class_name(), source_config()).prop_map(|(c, k)| (format!("{c}({k})"), true, false)),
+        class_name().prop_map(|c| (format!("{{ input -> {c} -> output }}"), false, false)),
+        class_name().prop_map(|c| (format!("( input -> {c} -> output )"), false, true)),
+        config().prop_map(|k| (format!("Comp(a{})", k.replace(',', " ")), false, false)),
     ];
     let port = prop_oneof![Just(None), (0u32..3).prop_map(Some)];
     let link = (port.clone(), element, port);
@@ -90,7 +102,12 @@ fn configuration() -> impl Strategy<Value = String> {
         let parts: Vec<String> = links
             .into_iter()
             .enumerate()
-            .map(|(i, (input, (e, ports_allowed), output))| {
+            .map(|(i, (input, (e, ports_allowed, group), output))| {
+                let e = if group && (i == 0 || i + 1 == count) {
+                    "n0".to_string()
+                } else {
+                    e
+                };
                 // Input ports only after an arrow, output ports only before one.
                 let show = |p: Option<u32>, allowed: bool| match p {
                     Some(p) if allowed && ports_allowed => format!("[{p}] "),
