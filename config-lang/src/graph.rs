@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use petgraph::visit::EdgeRef;
 
 /// Index of an element in a [`FlatGraph`]. Stable across removals.
 pub type ElementId = NodeIndex<u32>;
@@ -94,6 +95,9 @@ pub struct FlatGraph {
     graph: StableDiGraph<FlatElement, Edge, u32>,
     order: Vec<ElementId>,
     names: std::collections::HashMap<String, ElementId>,
+    /// Every connection as (from, from_port, to, to_port), to find duplicates in constant
+    /// time (an element with thousands of ports made the linear scan quadratic).
+    connection_set: std::collections::HashSet<(ElementId, usize, ElementId, usize)>,
     /// `require(...)` clauses, in order, each as its raw text (e.g. `package "foo"`).
     pub requirements: Vec<String>,
 }
@@ -130,11 +134,7 @@ impl FlatGraph {
                 return Err(FlatGraphError::NoSuchElement(id.index()));
             }
         }
-        let exists = self
-            .graph
-            .edges_connecting(from, to)
-            .any(|e| e.weight().from_port == from_port && e.weight().to_port == to_port);
-        if !exists {
+        if self.connection_set.insert((from, from_port, to, to_port)) {
             self.graph.add_edge(from, to, Edge { from_port, to_port, location });
         }
         Ok(())
@@ -142,6 +142,18 @@ impl FlatGraph {
 
     /// Removes an element and every connection touching it.
     pub fn remove_element(&mut self, id: ElementId) -> Option<FlatElement> {
+        // Node indices are reused after removal: forget this element's connections.
+        let touching: Vec<EdgeIndex<u32>> = self
+            .graph
+            .edges_directed(id, petgraph::Direction::Outgoing)
+            .chain(self.graph.edges_directed(id, petgraph::Direction::Incoming))
+            .map(|e| e.id())
+            .collect();
+        for edge in touching {
+            if let (Some((from, to)), Some(w)) = (self.graph.edge_endpoints(edge), self.graph.edge_weight(edge)) {
+                self.connection_set.remove(&(from, w.from_port, to, w.to_port));
+            }
+        }
         let element = self.graph.remove_node(id)?;
         self.names.remove(&element.name);
         self.order.retain(|&x| x != id);
@@ -198,6 +210,7 @@ impl FlatGraph {
     /// Two graphs are the same configuration: the same elements (name, class, config) and the
     /// same set of connections by name and port, ignoring locations and order.
     pub fn same_as(&self, other: &FlatGraph) -> bool {
+        /// Elements as (name, class, config) and connections as (from, port, to, port).
         type Key = (Vec<(String, String, String)>, Vec<(String, usize, String, usize)>);
         fn key(g: &FlatGraph) -> Key {
             let mut els: Vec<_> =
@@ -234,6 +247,19 @@ mod tests {
         assert_eq!(names, ["a", "b"]);
         assert_eq!(g.find("b"), Some(b));
         assert_eq!(g.add_element(el("a", "X")), Err(FlatGraphError::DuplicateName("a".into())));
+    }
+
+    #[test]
+    fn removal_forgets_connections_even_when_indices_are_reused() {
+        let mut g = FlatGraph::new();
+        let a = g.add_element(el("a", "A")).unwrap();
+        let b = g.add_element(el("b", "B")).unwrap();
+        g.connect(a, 0, b, 0, None).unwrap();
+        g.remove_element(b);
+        let c = g.add_element(el("c", "C")).unwrap();
+        g.connect(a, 0, c, 0, None).unwrap();
+        assert_eq!(g.connection_count(), 1);
+        assert_eq!(g.connections().next().unwrap().to, c);
     }
 
     #[test]

@@ -1,0 +1,1 @@
+elementclass A { input -> output } elementclass A { || ... } a :: A;

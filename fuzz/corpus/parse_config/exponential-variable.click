@@ -1,0 +1,1 @@
+define($a $a$a$a$a$a$a$a); x :: X($a ${a} "${a}" ${b-$a});

@@ -1,0 +1,2 @@
+a -> $x } b ; } || ) ] c :: C;
+elementclass E { $y ] } || ... }

@@ -1,0 +1,1 @@
+a :: A("unterminated );
