@@ -1,6 +1,9 @@
 //! Command-line interface: `vrouter SUBCOMMAND ...`.
 
+mod check;
+mod config;
 mod elements;
+mod run;
 
 use clap::{Parser, Subcommand};
 
@@ -12,8 +15,35 @@ struct Cli {
     command: Command,
 }
 
+/// A configuration given as a file or `-e`.
+#[derive(clap::Args, Debug)]
+struct ConfigArgs {
+    /// Read the configuration from FILE.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Option<String>,
+    /// Use EXPR as (more of) the configuration.
+    #[arg(short = 'e', long = "expression", value_name = "EXPR")]
+    expr: Option<String>,
+    /// The configuration file (if no -f), then NAME=value definitions.
+    words: Vec<String>,
+}
+
+impl ConfigArgs {
+    fn input(self) -> config::Input {
+        config::Input { file: self.file, expr: self.expr, words: self.words }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run a configuration (accepts the click driver's -f, -e, -h, -x, -q, -o, -j options).
+    Run(run::RunArgs),
+    /// Check a configuration against the element library; exit 1 with diagnostics if it fails.
+    Check(ConfigArgs),
+    /// Print the flat configuration (declarations, then connections).
+    Flatten(ConfigArgs),
+    /// Print the configuration as a Graphviz graph.
+    Dot(ConfigArgs),
     /// List element classes with their ports, processing and documentation.
     Elements {
         /// Show only this class, with its whole documentation.
@@ -40,6 +70,10 @@ enum XenCommand {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::check(&args.input()),
+        Command::Flatten(args) => check::flatten(&args.input()),
+        Command::Dot(args) => check::dot(&args.input()),
         Command::Elements { class, brief } => elements::run(class.as_deref(), brief),
         Command::Xen { command: XenCommand::Abi } => {
             print!("{}", vrouter::xen::abi_table());

@@ -296,6 +296,12 @@ impl<'r> RouterBuilder<'r> {
     // The checks walk parallel per-element tables by index, as Click's do.
     #[allow(clippy::needless_range_loop)]
     pub fn build(self) -> Result<Router, RouterErrors> {
+        self.check()?.initialize()
+    }
+
+    /// Instantiates, checks ports and push/pull, and configures every element, without
+    /// initializing anything (no files opened, no tasks): what `vrouter check` needs.
+    pub fn check(self) -> Result<Checked, RouterErrors> {
         let mut this = self;
         this.apply_static_thread_sched();
         let RouterBuilder {
@@ -314,6 +320,7 @@ impl<'r> RouterBuilder<'r> {
         // 1. Instantiate.
         let mut instances: Vec<Option<Box<dyn Element>>> = Vec::with_capacity(n);
         let mut needs_configure = vec![false; n];
+        let mut unknown_reported: std::collections::HashSet<String> = std::collections::HashSet::new();
         for (i, e) in elements.iter().enumerate() {
             match &e.instance {
                 Instance::Ready(_) => {}
@@ -324,10 +331,13 @@ impl<'r> RouterBuilder<'r> {
                         continue;
                     }
                     None => {
-                        let mut err =
-                            BuildError::new(format!("unknown element class '{}'", e.class), e.location.clone());
-                        err.hint = registry.suggest(&e.class).map(|s| format!("did you mean '{s}'?"));
-                        errors.push(err);
+                        // Each unknown class once, at its first use.
+                        if unknown_reported.insert(e.class.clone()) {
+                            let mut err =
+                                BuildError::new(format!("unknown element class '{}'", e.class), e.location.clone());
+                            err.hint = registry.suggest(&e.class).map(|s| format!("did you mean '{s}'?"));
+                            errors.push(err);
+                        }
                         instances.push(None);
                         continue;
                     }
@@ -551,6 +561,67 @@ impl<'r> RouterBuilder<'r> {
             return Err(RouterErrors(errors));
         }
         let instances: Vec<Box<dyn Element>> = instances.into_iter().map(|i| i.expect("no errors")).collect();
+        Ok(Checked {
+            elements,
+            instances,
+            conns,
+            nin,
+            nout,
+            in_proc,
+            out_proc,
+            nthreads,
+            config_text,
+            flat_text,
+            requirements,
+        })
+    }
+}
+
+/// A router that passed every check and whose elements are configured, not yet initialized.
+pub struct Checked {
+    elements: Vec<PendingElement>,
+    instances: Vec<Box<dyn Element>>,
+    conns: Vec<PendingConnection>,
+    nin: Vec<usize>,
+    nout: Vec<usize>,
+    in_proc: Vec<Vec<Processing>>,
+    out_proc: Vec<Vec<Processing>>,
+    nthreads: usize,
+    config_text: String,
+    flat_text: Option<String>,
+    requirements: Vec<String>,
+}
+
+impl Checked {
+    /// Element names in order.
+    pub fn element_names(&self) -> impl Iterator<Item = &str> {
+        self.elements.iter().map(|e| e.name.as_str())
+    }
+
+    /// Resolved processing of element `i` as letters, inputs then outputs (`("h", "l")`).
+    pub fn port_processing(&self, i: usize) -> (String, String) {
+        let code = |v: &Vec<Processing>| v.iter().map(|p| p.code()).collect::<String>();
+        (code(&self.in_proc[i]), code(&self.out_proc[i]))
+    }
+
+    /// Places elements on threads, builds the runtime tables and initializes every element.
+    #[allow(clippy::needless_range_loop)]
+    pub fn initialize(self) -> Result<Router, RouterErrors> {
+        let Checked {
+            elements,
+            instances,
+            conns,
+            nin,
+            nout,
+            in_proc,
+            out_proc,
+            nthreads,
+            config_text,
+            flat_text,
+            requirements,
+        } = self;
+        let n = elements.len();
+        let mut errors = Vec::new();
 
         // 6. Threads: pull-connected elements share a thread; others follow their pushers.
         let thread_of = assign_threads(&elements, &conns, &in_proc, nthreads).map_err(RouterErrors)?;

@@ -2,7 +2,7 @@
 
 mod build;
 
-pub use build::{BuildError, RouterBuilder, RouterErrors};
+pub use build::{BuildError, Checked, RouterBuilder, RouterErrors};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

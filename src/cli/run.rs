@@ -1,0 +1,223 @@
+//! `vrouter run`: the `click` driver's job.
+
+use std::time::Instant;
+
+use click_core::config_lang;
+use click_core::{HandlerError, Router};
+
+use super::config::{self, Input};
+
+/// Options of `vrouter run`, as the `click` driver spells them.
+#[derive(clap::Args, Debug)]
+#[command(disable_help_flag = true)]
+pub(crate) struct RunArgs {
+    /// Read the configuration from FILE.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Option<String>,
+    /// Use EXPR as (more of) the configuration.
+    #[arg(short = 'e', long = "expression", value_name = "EXPR")]
+    expr: Option<String>,
+    /// After running, read ELEMENT.HANDLER and print it (repeatable; globs and class names
+    /// select several elements).
+    #[arg(short = 'h', long = "handler", value_name = "ELEMENT.HANDLER")]
+    handlers: Vec<String>,
+    /// Use handler ELEMENT.HANDLER's value as the exit status.
+    #[arg(short = 'x', long = "exit-handler", value_name = "ELEMENT.HANDLER")]
+    exit_handler: Option<String>,
+    /// Write the flat configuration to FILE.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+    /// Set up the router, but do not run it.
+    #[arg(short = 'q', long = "quit")]
+    quit: bool,
+    /// Run N threads.
+    #[arg(short = 'j', long = "threads", default_value_t = 1)]
+    threads: usize,
+    /// Print how long the run took.
+    #[arg(short = 't', long = "time")]
+    time: bool,
+    /// Print packets per second for each source at the end.
+    #[arg(long = "report")]
+    report: bool,
+    /// Print help.
+    #[arg(long = "help", action = clap::ArgAction::Help)]
+    help: Option<bool>,
+    /// The configuration file (if no -f), then NAME=value definitions.
+    words: Vec<String>,
+}
+
+/// Shell-style pattern with `*`, `?` and `[...]`.
+fn glob(pattern: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some('*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
+            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
+            Some('[') => match p.iter().position(|&c| c == ']') {
+                Some(end) if !n.is_empty() => p[1..end].contains(&n[0]) && go(&p[end + 1..], &n[1..]),
+                _ => false,
+            },
+            Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..]),
+        }
+    }
+    go(&pattern.chars().collect::<Vec<_>>(), &name.chars().collect::<Vec<_>>())
+}
+
+/// Reads the requested handlers and prints them as `click -h` does; false on any error.
+fn print_handlers(router: &Router, wanted: &[String]) -> bool {
+    let mut ok = true;
+    let mut calls: Vec<(String, bool)> = Vec::new();
+    let many = wanted.len() > 1;
+    for w in wanted {
+        let Some((elem, handler)) = w.rsplit_once('.') else {
+            calls.push((w.clone(), many));
+            continue;
+        };
+        if router.find(elem).is_some() {
+            calls.push((w.clone(), many));
+            continue;
+        }
+        let is_pattern = elem.contains(['*', '?', '[']);
+        let matched: Vec<String> = router
+            .element_names()
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| {
+                if is_pattern {
+                    glob(elem, n)
+                } else {
+                    router.read_handler(&format!("{n}.class")).is_ok_and(|c| c == elem) && *i < usize::MAX
+                }
+            })
+            .map(|(_, n)| format!("{n}.{handler}"))
+            .collect();
+        if matched.is_empty() {
+            eprintln!(
+                "vrouter: {}",
+                if is_pattern { format!("no element matching '{elem}'") } else { format!("no element '{elem}'") }
+            );
+            ok = false;
+        }
+        for m in matched {
+            calls.push((m, true));
+        }
+    }
+    for (name, print_name) in calls {
+        match router.read_handler(&name) {
+            Ok(mut v) => {
+                if print_name {
+                    println!("{name}:");
+                }
+                if !v.is_empty() && !v.ends_with('\n') {
+                    v.push('\n');
+                }
+                print!("{v}");
+                if print_name {
+                    println!();
+                }
+            }
+            Err(HandlerError::NoSuchHandler(_)) => {
+                eprintln!("vrouter: no '{name}' handler");
+                ok = false;
+            }
+            Err(e) => {
+                eprintln!("vrouter: {name}: {e}");
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
+pub(crate) fn run(args: RunArgs) -> i32 {
+    let input = Input { file: args.file.clone(), expr: args.expr.clone(), words: args.words.clone() };
+    let loaded = match config::load(&input) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    if let Some(out) = &args.output {
+        if let Err(e) = std::fs::write(out, config_lang::print_flat(&loaded.graph)) {
+            eprintln!("vrouter: {out}: {e}");
+            return 1;
+        }
+    }
+    let registry = elements::standard_registry();
+    let mut router = match config::builder(&loaded, &registry, args.threads).build() {
+        Ok(r) => r,
+        Err(errors) => {
+            let d = config::diagnostics(&errors);
+            eprint!("{}", config_lang::render_diagnostics(&d, &loaded.source_refs()));
+            return 1;
+        }
+    };
+    let start = Instant::now();
+    if !args.quit {
+        let handle = router.handle();
+        // Ctrl-C stops the router cleanly, as in Click; a second one kills the process.
+        let _ = ctrlc::set_handler(move || {
+            if handle.is_running() {
+                handle.stop();
+            } else {
+                std::process::exit(130);
+            }
+        });
+        let report = router.run();
+        if args.time {
+            eprintln!("{:.3}s", report.elapsed.as_secs_f64());
+        }
+        if args.report {
+            report_rates(&router, report.elapsed.as_secs_f64());
+        }
+        if report.unconnected_drops + report.crossing_drops > 0 {
+            eprintln!(
+                "vrouter: {} packets dropped at unconnected outputs, {} at full thread queues",
+                report.unconnected_drops, report.crossing_drops
+            );
+        }
+    }
+    let _ = start;
+    let mut code = if print_handlers(&router, &args.handlers) { 0 } else { 1 };
+    if let Some(x) = &args.exit_handler {
+        code = match router.read_handler(x) {
+            Ok(v) => match v.trim() {
+                "true" => 0,
+                "false" => 1,
+                n => n.parse().unwrap_or(1),
+            },
+            Err(e) => {
+                eprintln!("vrouter: {x}: {e}");
+                1
+            }
+        };
+    }
+    code
+}
+
+/// Packets per second of every source (elements with no inputs and a `count` handler).
+fn report_rates(router: &Router, secs: f64) {
+    for name in router.element_names() {
+        let i = router.find(name).expect("listed");
+        let (inputs, _) = router.port_processing(i);
+        if !inputs.is_empty() {
+            continue;
+        }
+        if let Ok(count) = router.read_handler(&format!("{name}.count")) {
+            let n: f64 = count.trim().parse().unwrap_or(0.0);
+            eprintln!("{name}: {n} packets in {secs:.3} s: {:.3} Mpps", n / secs.max(1e-9) / 1e6);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globs() {
+        assert!(glob("c*", "counter"));
+        assert!(glob("c?", "c1"));
+        assert!(!glob("c?", "c12"));
+        assert!(glob("rt[01]", "rt1"));
+        assert!(!glob("rt[01]", "rt2"));
+    }
+}
