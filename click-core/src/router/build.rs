@@ -293,14 +293,14 @@ impl<'r> RouterBuilder<'r> {
     }
 
     /// Checks, configures and initializes everything; returns the router or every error found.
-    // The checks walk parallel per-element tables by index, as Click's do.
-    #[allow(clippy::needless_range_loop)]
     pub fn build(self) -> Result<Router, RouterErrors> {
         self.check()?.initialize()
     }
 
     /// Instantiates, checks ports and push/pull, and configures every element, without
     /// initializing anything (no files opened, no tasks): what `vrouter check` needs.
+    // The checks walk parallel per-element tables by index, as Click's do.
+    #[allow(clippy::needless_range_loop)]
     pub fn check(self) -> Result<Checked, RouterErrors> {
         let mut this = self;
         this.apply_static_thread_sched();
