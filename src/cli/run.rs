@@ -79,16 +79,14 @@ fn print_handlers(router: &Router, wanted: &[String]) -> bool {
         let matched: Vec<String> = router
             .element_names()
             .iter()
-            .enumerate()
-            .filter(|(i, n)| {
+            .filter(|n| {
                 if is_pattern {
                     glob(elem, n)
                 } else {
-                    let _ = i;
                     router.read_handler(&format!("{n}.class")).is_ok_and(|c| c == elem)
                 }
             })
-            .map(|(_, n)| format!("{n}.{handler}"))
+            .map(|n| format!("{n}.{handler}"))
             .collect();
         if matched.is_empty() {
             eprintln!(
