@@ -188,6 +188,13 @@ pub trait Element: Send + 'static {
         false
     }
 
+    /// True for an element that takes over stop requests (Click's `DriverManager`): a stop
+    /// asked for by an element ([`Context::stop_router`]) wakes its task instead of stopping
+    /// the router, and the element stops the router itself ([`Context::stop_now`]).
+    fn intercepts_stop(&self) -> bool {
+        false
+    }
+
     /// For notifiers: true while packets are waiting (a pull may succeed).
     fn notifier_active(&self) -> bool {
         true

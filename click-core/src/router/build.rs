@@ -679,6 +679,8 @@ impl Checked {
             config_text,
             flat_text,
             requirements,
+            stop_interceptor: instances.iter().position(|e| e.intercepts_stop()).map(|i| i as u32),
+            stop_requests: AtomicU64::new(0),
         };
         let mut states: Vec<ThreadState> = (0..nthreads).map(|t| ThreadState::new(t, ni, n)).collect();
 

@@ -132,6 +132,7 @@ impl Router {
     pub fn run_with(&mut self, opts: RunOptions) -> RunReport {
         let start = Instant::now();
         self.shared.stop.store(false, Ordering::Release);
+        self.shared.stop_requests.store(0, Ordering::Release);
         self.running.store(true, Ordering::Release);
         let loop_opts = crate::runtime::LoopOptions { stop_when_idle: opts.stop_when_idle };
         let shared: &Shared = &self.shared;
@@ -213,7 +214,7 @@ impl Drop for Router {
 }
 
 /// Handlers every element has, answered from the router's tables.
-fn element_builtin(s: &Shared, i: usize, handler: &str, names: Vec<String>) -> Option<String> {
+pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str, names: Vec<String>) -> Option<String> {
     Some(match handler {
         "name" => s.names[i].clone(),
         "class" => s.classes[i].to_string(),
@@ -319,7 +320,7 @@ impl RouterHandle {
     }
 }
 
-fn router_handler(s: &Shared, handler: &str) -> Result<String, HandlerError> {
+pub(crate) fn router_handler(s: &Shared, handler: &str) -> Result<String, HandlerError> {
     Ok(match handler {
         "list" => {
             let mut out = format!("{}\n", s.names.len());

@@ -82,6 +82,10 @@ pub(crate) struct Shared {
     pub flat_text: Option<String>,
     /// `require(...)` clauses.
     pub requirements: Vec<String>,
+    /// The element that takes over stop requests, if any (DriverManager).
+    pub stop_interceptor: Option<u32>,
+    /// Stop requests made by elements so far (what a DriverManager counts).
+    pub stop_requests: AtomicU64,
 }
 
 /// Wakes a sleeping thread.
@@ -427,9 +431,70 @@ impl<'a> Context<'a> {
         el.pull_batch(&mut sub, src.port as usize, max, out)
     }
 
-    /// Asks every thread of the router to stop (Click's `please_stop_driver`).
+    /// Asks the router to stop (Click's `please_stop_driver`). When an element intercepts
+    /// stop requests (a DriverManager), it is woken instead and decides.
     pub fn stop_router(&mut self) {
+        self.shared.stop_requests.fetch_add(1, Ordering::AcqRel);
+        match self.shared.stop_interceptor {
+            Some(e) if self.shared.thread_of[e as usize] == self.st.id => self.st.set_scheduled(e, true),
+            Some(e) => self.shared.wakers[self.shared.thread_of[e as usize]].wake(),
+            None => self.shared.request_stop(),
+        }
+    }
+
+    /// Stops every thread now, whatever intercepts stop requests.
+    pub fn stop_now(&mut self) {
         self.shared.request_stop();
+    }
+
+    /// Stop requests made by elements so far.
+    pub fn stop_requests(&self) -> u64 {
+        self.shared.stop_requests.load(Ordering::Acquire)
+    }
+
+    /// Reads a handler of any element on this thread (`element.handler`), or a router
+    /// handler (`list`, `version`, ...). Elements on other threads cannot be reached from
+    /// here (their state belongs to their thread).
+    pub fn call_read(&self, full_name: &str) -> Result<String, crate::element::HandlerError> {
+        use crate::element::HandlerError;
+        let Some((elem, handler)) = full_name.rsplit_once('.') else {
+            return crate::router::router_handler(self.shared, full_name);
+        };
+        let i =
+            self.shared.names.iter().position(|n| n == elem).ok_or_else(|| HandlerError::NoSuchElement(elem.into()))?;
+        if let Some(v) = crate::router::element_builtin(self.shared, i, handler, Vec::new()) {
+            return Ok(v);
+        }
+        if i == self.me as usize {
+            return Err(HandlerError::Failed("an element cannot call its own handlers this way".into()));
+        }
+        match self.arena[i].try_borrow() {
+            Ok(g) => g
+                .as_ref()
+                .ok_or_else(|| HandlerError::Failed(format!("'{elem}' runs on another thread")))?
+                .read_handler(handler),
+            Err(_) => Err(HandlerError::Failed(format!("'{elem}' is busy"))),
+        }
+    }
+
+    /// Writes a handler of any element on this thread, delivering what it pushes later.
+    pub fn call_write(&mut self, full_name: &str, value: &str) -> Result<(), crate::element::HandlerError> {
+        use crate::element::HandlerError;
+        if full_name == "stop" {
+            self.stop_now();
+            return Ok(());
+        }
+        let (elem, handler) = full_name.rsplit_once('.').ok_or_else(|| HandlerError::NotWritable(full_name.into()))?;
+        let i =
+            self.shared.names.iter().position(|n| n == elem).ok_or_else(|| HandlerError::NoSuchElement(elem.into()))?;
+        if i == self.me as usize {
+            return Err(HandlerError::Failed("an element cannot call its own handlers this way".into()));
+        }
+        let cell = &self.arena[i];
+        let mut guard = cell.try_borrow_mut().map_err(|_| HandlerError::Failed(format!("'{elem}' is busy")))?;
+        let el = guard.as_mut().ok_or_else(|| HandlerError::Failed(format!("'{elem}' runs on another thread")))?;
+        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: i as u32 };
+        el.write_handler(handler, value, &mut sub)
     }
 
     /// True once a stop was requested.

@@ -11,7 +11,8 @@ click_core::documented! {
     /// Answers ARP queries for a set of IP addresses.
     ///
     /// # Synopsis
-    /// `ARPResponder(IP/MASK [IP/MASK...] ETH, ...)`
+    /// `ARPResponder(IP/MASK [IP/MASK...] ETH, ...)` or `ARPResponder(NAME, ...)` with an
+    /// AddressInfo name holding both addresses
     ///
     /// # Ports and processing
     /// One agnostic input taking Ethernet frames; output 0 carries ARP replies; an optional
@@ -79,6 +80,28 @@ impl Element for ArpResponder {
         let cx = args.context();
         for arg in args.take_rest() {
             let words: Vec<&str> = arg.split_whitespace().collect();
+            // One word: an AddressInfo name holding both addresses.
+            if let [name] = words.as_slice()
+                && let Some(table) = cx.addresses
+            {
+                let vals = table.get(name);
+                let eth = vals.iter().find_map(|v| match v {
+                    click_core::args::AddressValue::Ether(e) => Some(*e),
+                    _ => None,
+                });
+                let ips: Vec<Ipv4Prefix> = vals
+                    .iter()
+                    .filter_map(|v| match v {
+                        click_core::args::AddressValue::Ipv4(a) => Some(Ipv4Prefix::new(*a, 32)),
+                        click_core::args::AddressValue::Ipv4Prefix(p) => Some(Ipv4Prefix::new(p.addr, 32)),
+                        _ => None,
+                    })
+                    .collect();
+                if let (Some(eth), false) = (eth, ips.is_empty()) {
+                    self.entries.extend(ips.into_iter().map(|p| (p, eth)));
+                    continue;
+                }
+            }
             let Some((eth, addrs)) = words.split_last() else { continue };
             let eth = <EtherAddress as click_core::args::FromArg>::from_arg(eth, &cx)
                 .map_err(|m| ArgError::new(None, format!("'{arg}': {m}")))?;

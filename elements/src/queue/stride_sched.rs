@@ -3,7 +3,9 @@ use click_core::spec::processing;
 use click_core::{ArgError, Args, Context, Element, HandlerError, InitContext, Packet};
 
 /// Stride of one ticket.
-const STRIDE1: u64 = 1 << 20;
+const STRIDE1: u64 = 1 << 16;
+/// Most tickets an input may have, as in Click.
+const MAX_TICKETS: u64 = 1 << 15;
 
 click_core::documented! {
     /// Shares its output among its inputs in proportion to tickets (stride scheduling).
@@ -14,7 +16,8 @@ click_core::documented! {
     /// # Ports and processing
     /// N pull inputs, one pull output. Input i gets TICKETSi shares: each pull asks the input
     /// with the least pass first; an input that has a packet advances its pass by its stride
-    /// (1/tickets). Empty inputs are skipped.
+    /// (1/tickets). Empty inputs are skipped, inputs with 0 tickets never served; tickets above
+    /// 32768 are reduced to it with a warning, as in Click.
     ///
     /// # Handlers
     /// - `tickets0`... as `tickets` (read): the ticket list.
@@ -47,11 +50,15 @@ impl Element for StrideSched {
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         for a in args.take_rest() {
-            let t: u64 = a.trim().parse().map_err(|_| ArgError::new(None, format!("expected tickets, got '{a}'")))?;
-            if t == 0 || t > 1 << 16 {
-                return Err(ArgError::new(None, format!("tickets must be between 1 and 65536, got {t}")));
+            let i = self.tickets.len();
+            let t: u64 = a
+                .trim()
+                .parse()
+                .map_err(|_| ArgError::new(None, format!("argument {i} should be number of tickets (integer)")))?;
+            if t > MAX_TICKETS {
+                click_core::chatter::chatter(&format!("StrideSched: input {i}'s tickets reduced to {MAX_TICKETS}"));
             }
-            self.tickets.push(t);
+            self.tickets.push(t.min(MAX_TICKETS));
         }
         Ok(())
     }
@@ -60,12 +67,13 @@ impl Element for StrideSched {
         if self.tickets.len() != cx.ninputs() {
             return Err(format!("{} ticket values for {} inputs", self.tickets.len(), cx.ninputs()));
         }
-        self.pass = self.tickets.iter().map(|t| STRIDE1 / t).collect();
+        self.pass = self.tickets.iter().map(|&t| if t == 0 { u64::MAX } else { STRIDE1 / t }).collect();
         Ok(())
     }
 
     fn pull(&mut self, cx: &mut Context<'_>, _port: usize) -> Option<Packet> {
-        let mut order: Vec<usize> = (0..self.pass.len()).collect();
+        // Inputs with no tickets are never served.
+        let mut order: Vec<usize> = (0..self.pass.len()).filter(|&i| self.tickets[i] > 0).collect();
         order.sort_by_key(|&i| self.pass[i]);
         for i in order {
             if let Some(p) = cx.pull(i) {

@@ -14,6 +14,7 @@ mod paint_tee;
 mod print;
 mod rated_source;
 mod round_robin_switch;
+mod script;
 mod set_timestamp;
 mod static_thread_sched;
 mod strip;
@@ -38,6 +39,7 @@ pub use paint_tee::PaintTee;
 pub use print::Print;
 pub use rated_source::RatedSource;
 pub use round_robin_switch::RoundRobinSwitch;
+pub use script::Script;
 pub use set_timestamp::SetTimestamp;
 pub use static_thread_sched::StaticThreadSched;
 pub use strip::Strip;
@@ -96,4 +98,6 @@ pub fn register(r: &mut Registry) {
     r.register(ElementClass { name: "StaticSwitch", make: || Box::new(Switch::new(false)), doc: Switch::DOC });
     r.register(ElementClass { name: "TimedSource", make: || Box::new(TimedSource::default()), doc: TimedSource::DOC });
     r.register(ElementClass { name: "Truncate", make: || Box::new(Truncate::default()), doc: Truncate::DOC });
+    r.register(ElementClass { name: "Script", make: || Box::new(Script::new(false)), doc: Script::DOC });
+    r.register(ElementClass { name: "DriverManager", make: || Box::new(Script::new(true)), doc: Script::DOC });
 }

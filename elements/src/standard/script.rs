@@ -1,0 +1,359 @@
+use std::collections::HashMap;
+use std::time::Duration;
+
+use click_core::args::{ArgContext, FromArg, Seconds};
+use click_core::element::HandlerInfo;
+use click_core::spec::ports;
+use click_core::{ArgError, Args, Context, Element, HandlerError, InitContext};
+
+click_core::documented! {
+    /// Runs a small script of handler calls: `Script`, and `DriverManager`, which also decides
+    /// when the router stops.
+    ///
+    /// # Synopsis
+    /// `Script(INSTRUCTION, ...)`, `DriverManager(INSTRUCTION, ...)`
+    ///
+    /// # Ports and processing
+    /// No ports. The script runs from the start of the router. A `DriverManager` takes over
+    /// stop requests: an element asking the router to stop (a source with `STOP true`) wakes
+    /// the script instead, and the router stops when the script ends. A `Script` just ends.
+    ///
+    /// Instructions (Click's): `wait_stop [N]` (wait for N stop requests, default 1),
+    /// `wait_time T` or `wait T` (e.g. `wait 10ms`), `print TEXT` and `printn TEXT` (to
+    /// standard output), `read HANDLER` (print `HANDLER:` and its value to standard error),
+    /// `write HANDLER [VALUE]`, `set VAR EXPR`, `label L`, `goto L [COND]`, `loop`, `end`,
+    /// `stop` (stop the router now). Text is expanded first: `$VAR` and `${VAR}` are
+    /// variables, `$(ELEMENT.HANDLER)` reads a handler, and `$(FN ARGS...)` computes `add`,
+    /// `sub`, `mul`, `div`, `idiv`, `mod`, `neg`, `min`, `max`, `eq`, `ne`, `lt`, `gt`,
+    /// `le`, `ge`, `not`, `if`. Handlers are called on elements of the script's own thread.
+    ///
+    /// # Handlers
+    /// - `step` (read): the next instruction's index.
+    ///
+    /// # Example
+    /// ```click
+    /// c :: Counter;
+    /// InfiniteSource(LIMIT 10, STOP true) -> c -> Discard;
+    /// DriverManager(wait_stop, print $(add $(c.count) 1));
+    /// ```
+    pub struct Script {
+        driver: bool,
+        instructions: Vec<Instr>,
+        pc: usize,
+        stops_seen: u64,
+        vars: HashMap<String, String>,
+        waiting_timer: bool,
+        done: bool,
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Instr {
+    WaitStop(u64),
+    Wait(Duration),
+    Print(String, bool),
+    Read(String),
+    Write(String, String),
+    Set(String, String),
+    Label(String),
+    Goto(String, Option<String>),
+    Loop,
+    End,
+    Stop,
+}
+
+impl Script {
+    /// A `Script` (`driver == false`) or `DriverManager`.
+    pub fn new(driver: bool) -> Script {
+        Script {
+            driver,
+            instructions: Vec::new(),
+            pc: 0,
+            stops_seen: 0,
+            vars: HashMap::new(),
+            waiting_timer: false,
+            done: false,
+        }
+    }
+
+    fn parse(text: &str) -> Result<Instr, String> {
+        let text = text.trim();
+        let (word, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+        let rest = rest.trim().to_string();
+        Ok(match word {
+            "wait_stop" | "wait_for_stop" => Instr::WaitStop(if rest.is_empty() {
+                1
+            } else {
+                rest.parse().map_err(|_| format!("bad count in '{text}'"))?
+            }),
+            "wait_time" | "wait" => {
+                let Seconds(d) =
+                    Seconds::from_arg(&rest, &ArgContext::default()).map_err(|m| format!("'{text}': {m}"))?;
+                Instr::Wait(d)
+            }
+            "print" => Instr::Print(rest, true),
+            "printn" => Instr::Print(rest, false),
+            "read" => Instr::Read(rest),
+            "write" => {
+                let (h, v) = rest.split_once(char::is_whitespace).unwrap_or((&rest, ""));
+                Instr::Write(h.to_string(), v.trim().to_string())
+            }
+            "set" => {
+                let (v, e) = rest
+                    .split_once(char::is_whitespace)
+                    .ok_or_else(|| format!("expected 'set VAR EXPR', got '{text}'"))?;
+                Instr::Set(v.to_string(), e.trim().to_string())
+            }
+            "label" => Instr::Label(rest),
+            "goto" => {
+                let (l, c) = rest
+                    .split_once(char::is_whitespace)
+                    .map_or((rest.as_str(), None), |(l, c)| (l, Some(c.trim().to_string())));
+                Instr::Goto(l.to_string(), c)
+            }
+            "loop" => Instr::Loop,
+            "end" | "exit" | "return" => Instr::End,
+            "stop" => Instr::Stop,
+            other => return Err(format!("unknown instruction '{other}'")),
+        })
+    }
+
+    /// Expands `$VAR`, `${VAR}` and `$(...)` in `text`.
+    fn expand(&self, cx: &Context<'_>, text: &str) -> String {
+        let b: Vec<char> = text.chars().collect();
+        let mut out = String::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] != '$' || i + 1 >= b.len() {
+                out.push(b[i]);
+                i += 1;
+                continue;
+            }
+            if b[i + 1] == '(' {
+                // Find the matching parenthesis.
+                let mut depth = 0;
+                let mut j = i + 1;
+                while j < b.len() {
+                    match b[j] {
+                        '(' => depth += 1,
+                        ')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                let inner: String = b[i + 2..j.min(b.len())].iter().collect();
+                let inner = self.expand(cx, &inner);
+                out.push_str(&self.evaluate(cx, &inner));
+                i = j + 1;
+            } else if b[i + 1] == '{' {
+                let end = b[i + 2..].iter().position(|&c| c == '}').map_or(b.len(), |p| i + 2 + p);
+                let name: String = b[i + 2..end].iter().collect();
+                out.push_str(self.vars.get(&name).map_or("", String::as_str));
+                i = end + 1;
+            } else {
+                let mut j = i + 1;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == '_') {
+                    j += 1;
+                }
+                let name: String = b[i + 1..j].iter().collect();
+                match self.vars.get(&name) {
+                    Some(v) => out.push_str(v),
+                    None => out.push_str(&format!("${name}")),
+                }
+                i = j;
+            }
+        }
+        out
+    }
+
+    /// `$(...)`: a handler read or a function.
+    fn evaluate(&self, cx: &Context<'_>, inner: &str) -> String {
+        let words: Vec<&str> = inner.split_whitespace().collect();
+        let Some((&f, args)) = words.split_first() else { return String::new() };
+        let nums: Vec<f64> = args.iter().filter_map(|a| a.parse::<f64>().ok()).collect();
+        let num = |v: f64| if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") };
+        let boolean = |b: bool| b.to_string();
+        match f {
+            "add" => num(nums.iter().sum()),
+            "sub" => num(nums.first().copied().unwrap_or(0.0) - nums.iter().skip(1).sum::<f64>()),
+            "mul" => num(nums.iter().product()),
+            "div" if nums.len() == 2 && nums[1] != 0.0 => num(nums[0] / nums[1]),
+            "idiv" if nums.len() == 2 && nums[1] != 0.0 => num((nums[0] / nums[1]).trunc()),
+            "mod" if nums.len() == 2 && nums[1] != 0.0 => num(nums[0] % nums[1]),
+            "neg" if nums.len() == 1 => num(-nums[0]),
+            "min" => num(nums.iter().copied().fold(f64::INFINITY, f64::min)),
+            "max" => num(nums.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+            "eq" => boolean(args.len() == 2 && args[0] == args[1]),
+            "ne" => boolean(args.len() == 2 && args[0] != args[1]),
+            "lt" if nums.len() == 2 => boolean(nums[0] < nums[1]),
+            "gt" if nums.len() == 2 => boolean(nums[0] > nums[1]),
+            "le" if nums.len() == 2 => boolean(nums[0] <= nums[1]),
+            "ge" if nums.len() == 2 => boolean(nums[0] >= nums[1]),
+            "not" if args.len() == 1 => boolean(!truthy(args[0])),
+            "if" if args.len() == 3 => (if truthy(args[0]) { args[1] } else { args[2] }).to_string(),
+            handler if handler.contains('.') || args.is_empty() => {
+                cx.call_read(handler).map(|v| v.trim_end().to_string()).unwrap_or_default()
+            }
+            _ => String::new(),
+        }
+    }
+
+    fn jump(&mut self, label: &str) -> bool {
+        match self.instructions.iter().position(|i| *i == Instr::Label(label.to_string())) {
+            Some(p) => {
+                self.pc = p + 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn finish(&mut self, cx: &mut Context<'_>) {
+        self.done = true;
+        cx.unschedule();
+        if self.driver {
+            cx.stop_now();
+        }
+    }
+}
+
+fn truthy(s: &str) -> bool {
+    !matches!(s.trim(), "" | "0" | "false" | "no")
+}
+
+impl Element for Script {
+    fn class_name(&self) -> &'static str {
+        if self.driver { "DriverManager" } else { "Script" }
+    }
+
+    fn port_count(&self) -> &'static str {
+        ports::P0_0
+    }
+
+    fn intercepts_stop(&self) -> bool {
+        self.driver
+    }
+
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        let mut rest = args.take_rest();
+        if let Some(first) = rest.first()
+            && let Some(ty) = first.strip_prefix("TYPE ")
+        {
+            self.driver = ty.trim().eq_ignore_ascii_case("driver");
+            rest.remove(0);
+        }
+        for (i, text) in rest.iter().enumerate() {
+            if text.trim().is_empty() {
+                continue;
+            }
+            self.instructions
+                .push(Self::parse(text).map_err(|m| ArgError::new(None, format!("instruction {}: {m}", i + 1)))?);
+        }
+        for instr in &self.instructions {
+            if let Instr::Goto(l, _) = instr
+                && !self.instructions.contains(&Instr::Label(l.clone()))
+            {
+                return Err(ArgError::new(None, format!("goto to unknown label '{l}'")));
+            }
+        }
+        Ok(())
+    }
+
+    fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
+        cx.add_task(click_core::runtime::DEFAULT_TICKETS);
+        Ok(())
+    }
+
+    fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.done || self.waiting_timer {
+            cx.unschedule();
+            return false;
+        }
+        // A bounded number of steps per run, so a looping script cannot hog the thread.
+        for _ in 0..1000 {
+            let Some(instr) = self.instructions.get(self.pc).cloned() else {
+                self.finish(cx);
+                return true;
+            };
+            self.pc += 1;
+            match instr {
+                Instr::WaitStop(n) => {
+                    if cx.stop_requests() >= self.stops_seen + n {
+                        self.stops_seen += n;
+                    } else {
+                        self.pc -= 1;
+                        cx.unschedule();
+                        return true;
+                    }
+                }
+                Instr::Wait(d) => {
+                    self.waiting_timer = true;
+                    cx.unschedule();
+                    cx.schedule_timer(0, d);
+                    return true;
+                }
+                Instr::Print(text, newline) => {
+                    let line = self.expand(cx, &text);
+                    if newline {
+                        println!("{line}");
+                    } else {
+                        print!("{line}");
+                    }
+                }
+                Instr::Read(h) => {
+                    let h = self.expand(cx, &h);
+                    match cx.call_read(&h) {
+                        Ok(v) => eprintln!("{h}:\n{}", v.trim_end()),
+                        Err(e) => eprintln!("{h}: {e}"),
+                    }
+                }
+                Instr::Write(h, v) => {
+                    let (h, v) = (self.expand(cx, &h), self.expand(cx, &v));
+                    if let Err(e) = cx.call_write(&h, &v) {
+                        click_core::chatter::chatter(&format!("{}: write {h}: {e}", self.class_name()));
+                    }
+                }
+                Instr::Set(var, e) => {
+                    let v = self.expand(cx, &e);
+                    self.vars.insert(var, v);
+                }
+                Instr::Label(_) => {}
+                Instr::Goto(l, cond) => {
+                    let go = cond.is_none_or(|c| truthy(&self.expand(cx, &c)));
+                    if go {
+                        self.jump(&l);
+                    }
+                }
+                Instr::Loop => self.pc = 0,
+                Instr::End => {
+                    self.finish(cx);
+                    return true;
+                }
+                Instr::Stop => cx.stop_now(),
+            }
+        }
+        true
+    }
+
+    fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
+        self.waiting_timer = false;
+        cx.reschedule();
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[HandlerInfo::read("step")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        match name {
+            "step" => Ok(self.pc.to_string()),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+}
