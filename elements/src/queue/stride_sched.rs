@@ -67,7 +67,7 @@ impl Element for StrideSched {
         if self.tickets.len() != cx.ninputs() {
             return Err(format!("{} ticket values for {} inputs", self.tickets.len(), cx.ninputs()));
         }
-        self.pass = self.tickets.iter().map(|&t| if t == 0 { u64::MAX } else { STRIDE1 / t }).collect();
+        self.pass = self.tickets.iter().map(|&t| STRIDE1.checked_div(t).unwrap_or(u64::MAX)).collect();
         Ok(())
     }
 
