@@ -6,6 +6,8 @@
 
 pub mod classifier;
 pub mod ethernet;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod io;
 pub mod ip;
 pub mod queue;
