@@ -13,7 +13,11 @@ const FRAME: &str = "\\<000000000002000000000001080045000032000000004011ae0dc0a8
 fn router(middle: &[(&str, &str)]) -> Router {
     let registry = elements::standard_registry();
     let mut b = RouterBuilder::new(&registry);
-    b.element("src", "InfiniteSource", &format!("DATA {}, LIMIT {PACKETS}, BURST 32, TIMESTAMP false", FRAME.replace(' ', "")));
+    b.element(
+        "src",
+        "InfiniteSource",
+        &format!("DATA {}, LIMIT {PACKETS}, BURST 32, TIMESTAMP false", FRAME.replace(' ', "")),
+    );
     let mut names = vec!["src".to_string()];
     for (i, (class, config)) in middle.iter().enumerate() {
         let n = format!("e{i}");
@@ -34,8 +38,14 @@ fn bench(c: &mut Criterion) {
         ("baseline_source_discard", vec![]),
         ("Classifier", vec![("Classifier", "12/0800")]),
         ("Strip_CheckIPHeader", strip_check.to_vec()),
-        ("Strip_CheckIPHeader_RadixIPLookup", [&strip_check[..], &[("RadixIPLookup", "10.0.1.0/24 0, 0.0.0.0/0 18.26.4.1 0")]].concat()),
-        ("Strip_CheckIPHeader_DirectIPLookup", [&strip_check[..], &[("DirectIPLookup", "10.0.1.0/24 0, 0.0.0.0/0 18.26.4.1 0")]].concat()),
+        (
+            "Strip_CheckIPHeader_RadixIPLookup",
+            [&strip_check[..], &[("RadixIPLookup", "10.0.1.0/24 0, 0.0.0.0/0 18.26.4.1 0")]].concat(),
+        ),
+        (
+            "Strip_CheckIPHeader_DirectIPLookup",
+            [&strip_check[..], &[("DirectIPLookup", "10.0.1.0/24 0, 0.0.0.0/0 18.26.4.1 0")]].concat(),
+        ),
         ("Strip_CheckIPHeader_DecIPTTL", [&strip_check[..], &[("DecIPTTL", "")]].concat()),
         ("EtherEncap", vec![("EtherEncap", "0x0800, 00:00:00:00:00:01, 00:00:00:00:00:02")]),
         ("Queue_Unqueue", vec![("Queue", "1000"), ("Unqueue", "BURST 32")]),

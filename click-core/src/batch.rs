@@ -71,6 +71,12 @@ impl Batch {
         }
     }
 
+    /// Drops every packet, returning them to the pool in one visit. The storage is kept.
+    #[inline]
+    pub fn clear(&mut self) {
+        crate::packet::recycle_all(self.packets.drain(..));
+    }
+
     /// Removes every packet, yielding them in order. The storage is kept.
     #[inline]
     pub fn drain(&mut self) -> std::vec::Drain<'_, Packet> {

@@ -33,7 +33,9 @@ const NO_HEADER: u32 = u32::MAX;
 
 /// The pooled part of a packet.
 pub(crate) struct Descriptor {
-    buf: Buffer,
+    /// Always `Some` in a live packet; `None` only for descriptors waiting in the pool
+    /// without a buffer (so that recycling never touches a placeholder's reference count).
+    buf: Option<Buffer>,
     data: u32,
     end: u32,
     mac: u32,
@@ -43,7 +45,7 @@ pub(crate) struct Descriptor {
 }
 
 impl Descriptor {
-    fn new(buf: Buffer) -> Descriptor {
+    fn new(buf: Option<Buffer>) -> Descriptor {
         Descriptor {
             buf,
             data: 0,
@@ -55,6 +57,22 @@ impl Descriptor {
         }
     }
 
+    #[inline]
+    fn buf(&self) -> &Buffer {
+        match &self.buf {
+            Some(b) => b,
+            None => no_buffer(),
+        }
+    }
+
+    #[inline]
+    fn buf_mut(&mut self) -> &mut Buffer {
+        match &mut self.buf {
+            Some(b) => b,
+            None => no_buffer(),
+        }
+    }
+
     fn reset(&mut self, headroom: usize, len: usize) {
         self.data = headroom as u32;
         self.end = (headroom + len) as u32;
@@ -63,6 +81,12 @@ impl Descriptor {
         self.transport = NO_HEADER;
         self.anno = Annotations::default();
     }
+}
+
+#[cold]
+#[inline(never)]
+fn no_buffer() -> ! {
+    unreachable!("a live packet always has a buffer")
 }
 
 /// A network packet.
@@ -117,7 +141,7 @@ impl Packet {
     /// The data.
     #[inline]
     pub fn data(&self) -> &[u8] {
-        &self.d.buf.as_slice()[self.d.data as usize..self.d.end as usize]
+        &self.d.buf().as_slice()[self.d.data as usize..self.d.end as usize]
     }
 
     /// The data, writable; copies a shared buffer first.
@@ -130,10 +154,10 @@ impl Packet {
     /// The whole buffer, writable; copies a shared buffer first.
     #[inline]
     fn buffer_mut(&mut self) -> &mut [u8] {
-        if !self.d.buf.is_unique() {
+        if !self.d.buf().is_unique() {
             self.unshare(0);
         }
-        self.d.buf.try_mut().expect("buffer is unique after unshare")
+        self.d.buf_mut().try_mut().expect("buffer is unique after unshare")
     }
 
     /// Bytes free before the data.
@@ -145,23 +169,23 @@ impl Packet {
     /// Bytes free after the data.
     #[inline]
     pub fn tailroom(&self) -> usize {
-        self.d.buf.capacity() - self.d.end as usize
+        self.d.buf().capacity() - self.d.end as usize
     }
 
     /// Capacity of the underlying buffer.
     pub fn buffer_capacity(&self) -> usize {
-        self.d.buf.capacity()
+        self.d.buf().capacity()
     }
 
     /// True when another packet shares this one's buffer.
     #[inline]
     pub fn is_shared(&self) -> bool {
-        !self.d.buf.is_unique()
+        !self.d.buf().is_unique()
     }
 
     /// Makes the buffer private to this packet (Click's `uniqueify`), copying if shared.
     pub fn make_unique(&mut self) {
-        if !self.d.buf.is_unique() {
+        if !self.d.buf().is_unique() {
             self.unshare(0);
         }
     }
@@ -169,7 +193,7 @@ impl Packet {
     /// Copies the buffer into a private one with `extra_headroom` more bytes before the data.
     #[cold]
     fn unshare(&mut self, extra_headroom: usize) {
-        let old = self.d.buf.as_slice();
+        let old = self.d.buf().as_slice();
         let (data, end) = (self.d.data as usize, self.d.end as usize);
         let headroom = data + extra_headroom;
         let tailroom = old.len() - end;
@@ -179,7 +203,7 @@ impl Packet {
             // Copy the headroom too: stripped headers (the MAC header after Strip) stay readable.
             dst[extra_headroom..extra_headroom + end].copy_from_slice(&old[..end]);
         }
-        let old_buf = std::mem::replace(&mut self.d.buf, buf);
+        let old_buf = std::mem::replace(self.d.buf_mut(), buf);
         pool::recycle_buffer(old_buf);
         let shift = extra_headroom as u32;
         self.d.data += shift;
@@ -198,12 +222,12 @@ impl Packet {
     pub fn push(&mut self, n: usize) -> &mut [u8] {
         if self.headroom() < n {
             self.unshare(n - self.headroom() + DEFAULT_HEADROOM);
-        } else if !self.d.buf.is_unique() {
+        } else if !self.d.buf().is_unique() {
             self.unshare(0);
         }
         self.d.data -= n as u32;
         let start = self.d.data as usize;
-        &mut self.d.buf.try_mut().expect("unique after unshare")[start..start + n]
+        &mut self.d.buf_mut().try_mut().expect("unique after unshare")[start..start + n]
     }
 
     /// Prepends a copy of `bytes`.
@@ -221,18 +245,18 @@ impl Packet {
     /// Appends `n` bytes (Click's `put`) and returns them for writing, copying into a larger
     /// buffer when the tailroom is too small.
     pub fn put(&mut self, n: usize) -> &mut [u8] {
-        if self.tailroom() < n || !self.d.buf.is_unique() {
-            let old = self.d.buf.as_slice();
+        if self.tailroom() < n || !self.d.buf().is_unique() {
+            let old = self.d.buf().as_slice();
             let (data, end) = (self.d.data as usize, self.d.end as usize);
             let mut buf = pool::take_buffer(end + n.max(old.len() - end));
             buf.try_mut().expect("fresh buffer is unique")[..end].copy_from_slice(&old[..end]);
-            let old_buf = std::mem::replace(&mut self.d.buf, buf);
+            let old_buf = std::mem::replace(self.d.buf_mut(), buf);
             pool::recycle_buffer(old_buf);
             debug_assert_eq!(self.d.data as usize, data);
         }
         let end = self.d.end as usize;
         self.d.end += n as u32;
-        &mut self.d.buf.try_mut().expect("unique")[end..end + n]
+        &mut self.d.buf_mut().try_mut().expect("unique")[end..end + n]
     }
 
     /// Appends a copy of `bytes`.
@@ -262,14 +286,14 @@ impl Packet {
 
     fn abs(&self, offset: isize) -> u32 {
         let a = self.d.data as isize + offset;
-        if a < 0 || a as usize > self.d.buf.capacity() { NO_HEADER } else { a as u32 }
+        if a < 0 || a as usize > self.d.buf().capacity() { NO_HEADER } else { a as u32 }
     }
 
     fn slice_from(&self, abs: u32) -> Option<&[u8]> {
         if abs == NO_HEADER || abs > self.d.end {
             return None;
         }
-        Some(&self.d.buf.as_slice()[abs as usize..self.d.end as usize])
+        Some(&self.d.buf().as_slice()[abs as usize..self.d.end as usize])
     }
 
     fn slice_from_mut(&mut self, abs: u32) -> Option<&mut [u8]> {
@@ -435,10 +459,42 @@ impl Packet {
     }
 }
 
+impl Packet {
+    /// Appends `n` clones of this packet to `out` with one visit to the pool (sources such as
+    /// InfiniteSource emit bursts of clones).
+    pub fn clone_into(&self, n: usize, out: &mut crate::batch::Batch) {
+        let src = &*self.d;
+        pool::clone_many(src.buf(), n, |mut d| {
+            d.data = src.data;
+            d.end = src.end;
+            d.mac = src.mac;
+            d.net = src.net;
+            d.transport = src.transport;
+            d.anno = src.anno;
+            out.push(Packet { d: ManuallyDrop::new(d) });
+        });
+    }
+
+    /// Gives up the descriptor without running `Drop` (for recycling many at once).
+    pub(crate) fn into_descriptor(self) -> Box<Descriptor> {
+        let mut me = ManuallyDrop::new(self);
+        // SAFETY: `d` is initialized and, with `self` never dropped, taken exactly once.
+        #[allow(unsafe_code)]
+        unsafe {
+            ManuallyDrop::take(&mut me.d)
+        }
+    }
+}
+
+/// Drops every packet of `packets`, returning their descriptors to the pool in one visit.
+pub(crate) fn recycle_all(packets: std::vec::Drain<'_, Packet>) {
+    pool::recycle_many(packets.map(Packet::into_descriptor));
+}
+
 impl Clone for Packet {
     /// A new packet sharing this one's bytes, with its own copy of the annotations and offsets.
     fn clone(&self) -> Packet {
-        let mut d = pool::take_shell_for_clone(self.d.buf.clone());
+        let mut d = pool::take_shell_for_clone(self.d.buf().clone());
         d.data = self.d.data;
         d.end = self.d.end;
         d.mac = self.d.mac;

@@ -4,13 +4,18 @@
 //! to the dropping thread's pool; making a packet takes one back. In steady state a thread
 //! that makes and drops packets at the same rate allocates nothing. A packet handed to another
 //! thread enriches that thread's pool instead; each pool is capped so that memory stays bounded.
+//!
+//! Three stacks: `shells` are descriptors owning a private standard buffer (ready for a new
+//! packet), `bare` are descriptors without a buffer (ready for a clone, which brings its own
+//! shared buffer), `spare` are private standard buffers without a descriptor. Moving between
+//! them never touches a reference count except the clone's own.
 
 use std::cell::RefCell;
 
 use super::buffer::Buffer;
 use super::{Descriptor, STANDARD_CAPACITY};
 
-/// Most descriptors (each with a standard buffer) a thread keeps.
+/// Most descriptors of each kind a thread keeps.
 const MAX_SHELLS: usize = 16 * 1024;
 /// Most spare standard buffers a thread keeps.
 const MAX_SPARE: usize = 4 * 1024;
@@ -19,21 +24,10 @@ const MAX_SPARE: usize = 4 * 1024;
 // the box itself rather than its contents.
 #[allow(clippy::vec_box)]
 struct Pool {
-    /// Descriptors whose buffer is standard-size and unique.
     shells: Vec<Box<Descriptor>>,
-    /// Standard-size unique buffers without a descriptor (left over when a clone took a shell).
-    spare: Vec<Buffer>,
-    /// Descriptors without a buffer of their own: they hold a reference to `placeholder`.
     bare: Vec<Box<Descriptor>>,
-    /// An empty buffer that bare descriptors point at.
-    placeholder: Option<Buffer>,
+    spare: Vec<Buffer>,
     stats: PoolStats,
-}
-
-impl Pool {
-    fn placeholder(&mut self) -> Buffer {
-        self.placeholder.get_or_insert_with(|| Buffer::new(0)).clone()
-    }
 }
 
 /// Counters of one thread's pool.
@@ -51,7 +45,7 @@ pub struct PoolStats {
 
 thread_local! {
     static POOL: RefCell<Pool> = const {
-        RefCell::new(Pool { shells: Vec::new(), spare: Vec::new(), bare: Vec::new(), placeholder: None, stats: PoolStats {
+        RefCell::new(Pool { shells: Vec::new(), bare: Vec::new(), spare: Vec::new(), stats: PoolStats {
             descriptors_allocated: 0, buffers_allocated: 0, free_descriptors: 0, free_buffers: 0,
         } })
     };
@@ -61,57 +55,99 @@ thread_local! {
 pub fn pool_stats() -> PoolStats {
     POOL.try_with(|p| {
         let p = p.borrow();
-        PoolStats { free_descriptors: p.shells.len(), free_buffers: p.spare.len(), ..p.stats }
+        PoolStats { free_descriptors: p.shells.len() + p.bare.len(), free_buffers: p.spare.len(), ..p.stats }
     })
     .unwrap_or_default()
 }
 
-fn new_buffer(pool: Option<&mut Pool>, capacity: usize) -> Buffer {
-    if let Some(p) = pool {
-        p.stats.buffers_allocated += 1;
+impl Pool {
+    fn new_buffer(&mut self, capacity: usize) -> Buffer {
+        self.stats.buffers_allocated += 1;
+        Buffer::new(capacity.max(STANDARD_CAPACITY))
     }
-    Buffer::new(capacity)
+
+    fn standard_buffer(&mut self) -> Buffer {
+        match self.spare.pop() {
+            Some(b) => b,
+            None => self.new_buffer(STANDARD_CAPACITY),
+        }
+    }
+
+    fn descriptor(&mut self, buf: Option<Buffer>) -> Box<Descriptor> {
+        match self.bare.pop() {
+            Some(mut d) => {
+                d.buf = buf;
+                d
+            }
+            None => {
+                self.stats.descriptors_allocated += 1;
+                Box::new(Descriptor::new(buf))
+            }
+        }
+    }
+
+    fn take(&mut self, capacity: usize) -> Box<Descriptor> {
+        if capacity <= STANDARD_CAPACITY {
+            if let Some(d) = self.shells.pop() {
+                return d;
+            }
+            let b = self.standard_buffer();
+            self.descriptor(Some(b))
+        } else {
+            let b = self.new_buffer(capacity);
+            self.descriptor(Some(b))
+        }
+    }
+
+    fn for_clone(&mut self, shared: &Buffer) -> Box<Descriptor> {
+        if let Some(mut d) = self.bare.pop() {
+            d.buf = Some(shared.clone());
+            return d;
+        }
+        if let Some(mut d) = self.shells.pop() {
+            // Keep the shell's own buffer for later.
+            if let Some(own) = d.buf.replace(shared.clone())
+                && self.spare.len() < MAX_SPARE
+            {
+                self.spare.push(own);
+            }
+            return d;
+        }
+        self.stats.descriptors_allocated += 1;
+        Box::new(Descriptor::new(Some(shared.clone())))
+    }
+
+    fn recycle(&mut self, mut d: Box<Descriptor>) {
+        let keep_buffer = d.buf.as_ref().is_some_and(|b| b.capacity() == STANDARD_CAPACITY && b.is_unique());
+        if keep_buffer {
+            if self.shells.len() < MAX_SHELLS {
+                self.shells.push(d);
+            } else if self.spare.len() < MAX_SPARE {
+                self.spare.extend(d.buf.take());
+            }
+        } else {
+            // Drops our reference to a shared (or oversized) buffer.
+            d.buf = None;
+            if self.bare.len() < MAX_SHELLS {
+                self.bare.push(d);
+            }
+        }
+    }
 }
 
 /// A descriptor whose buffer has at least `capacity` bytes and is unique.
 pub(super) fn take_descriptor(capacity: usize) -> Box<Descriptor> {
-    let standard = capacity <= STANDARD_CAPACITY;
-    let taken = POOL.try_with(|p| {
-        let mut p = p.borrow_mut();
-        let shell = p.shells.pop();
-        match shell {
-            Some(mut d) if !standard => {
-                let spare = std::mem::replace(&mut d.buf, new_buffer(Some(&mut p), capacity));
-                if p.spare.len() < MAX_SPARE {
-                    p.spare.push(spare);
-                }
-                d
-            }
-            Some(d) => d,
-            None => {
-                p.stats.descriptors_allocated += 1;
-                let cap = capacity.max(STANDARD_CAPACITY);
-                let spare = if standard { p.spare.pop() } else { None };
-                let buf = match spare {
-                    Some(b) => b,
-                    None => new_buffer(Some(&mut p), cap),
-                };
-                Box::new(Descriptor::new(buf))
-            }
-        }
-    });
-    taken.unwrap_or_else(|_| Box::new(Descriptor::new(Buffer::new(capacity.max(STANDARD_CAPACITY)))))
+    POOL.try_with(|p| p.borrow_mut().take(capacity))
+        .unwrap_or_else(|_| Box::new(Descriptor::new(Some(Buffer::new(capacity.max(STANDARD_CAPACITY))))))
 }
 
 /// A unique buffer of at least `capacity` bytes.
 pub(super) fn take_buffer(capacity: usize) -> Buffer {
-    if capacity <= STANDARD_CAPACITY
-        && let Ok(Some(b)) = POOL.try_with(|p| p.borrow_mut().spare.pop())
-    {
-        return b;
-    }
-    let cap = capacity.max(STANDARD_CAPACITY);
-    POOL.try_with(|p| new_buffer(Some(&mut p.borrow_mut()), cap)).unwrap_or_else(|_| Buffer::new(cap))
+    POOL.try_with(|p| {
+        let mut p = p.borrow_mut();
+        if capacity <= STANDARD_CAPACITY { p.standard_buffer() } else { p.new_buffer(capacity) }
+    })
+    .unwrap_or_else(|_| Buffer::new(capacity.max(STANDARD_CAPACITY)))
 }
 
 /// Takes back a buffer that a packet stopped using.
@@ -126,54 +162,42 @@ pub(super) fn recycle_buffer(buf: Buffer) {
     }
 }
 
-/// A descriptor for a clone: it will hold `shared` instead of its own buffer.
+/// A descriptor for a clone sharing `shared`.
 pub(super) fn take_shell_for_clone(shared: Buffer) -> Box<Descriptor> {
-    let got = POOL.try_with(|p| {
+    let got = POOL.try_with(|p| p.borrow_mut().for_clone(&shared));
+    got.unwrap_or_else(|_| Box::new(Descriptor::new(Some(shared))))
+}
+
+/// `n` descriptors for clones sharing `shared`, handed to `f` one by one, with one visit to
+/// the pool (`f` must not use the pool itself).
+pub(super) fn clone_many(shared: &Buffer, n: usize, mut f: impl FnMut(Box<Descriptor>)) {
+    let visited = POOL.try_with(|p| {
         let mut p = p.borrow_mut();
-        if let Some(mut d) = p.bare.pop() {
-            d.buf = shared.clone();
-            return d;
-        }
-        match p.shells.pop() {
-            Some(mut d) => {
-                let own = std::mem::replace(&mut d.buf, shared.clone());
-                if p.spare.len() < MAX_SPARE {
-                    p.spare.push(own);
-                }
-                d
-            }
-            None => {
-                p.stats.descriptors_allocated += 1;
-                Box::new(Descriptor::new(shared.clone()))
-            }
+        for _ in 0..n {
+            f(p.for_clone(shared));
         }
     });
-    got.unwrap_or_else(|_| Box::new(Descriptor::new(shared)))
+    if visited.is_err() {
+        (0..n).for_each(|_| f(Box::new(Descriptor::new(Some(shared.clone())))));
+    }
 }
 
 /// Takes back a dropped packet's descriptor.
-pub(super) fn recycle_descriptor(mut d: Box<Descriptor>) {
+pub(super) fn recycle_descriptor(d: Box<Descriptor>) {
+    let _ = POOL.try_with(|p| p.borrow_mut().recycle(d));
+}
+
+/// Takes back many descriptors in one visit.
+pub(super) fn recycle_many(ds: impl Iterator<Item = Box<Descriptor>>) {
+    let mut ds = ds.peekable();
     let _ = POOL.try_with(|p| {
         let mut p = p.borrow_mut();
-        if p.shells.len() >= MAX_SHELLS {
-            return;
+        for d in ds.by_ref() {
+            p.recycle(d);
         }
-        if d.buf.capacity() != STANDARD_CAPACITY || !d.buf.is_unique() {
-            // Give the shell a private standard buffer and drop our reference to the other
-            // one; with no spare buffer, keep the descriptor bare for the next clone.
-            match p.spare.pop() {
-                Some(b) => d.buf = b,
-                None => {
-                    if p.bare.len() < MAX_SHELLS {
-                        d.buf = p.placeholder();
-                        p.bare.push(d);
-                    }
-                    return;
-                }
-            }
-        }
-        p.shells.push(d);
     });
+    // Without a pool (thread teardown) the descriptors are simply freed.
+    ds.for_each(drop);
 }
 
 #[cfg(test)]
@@ -199,5 +223,23 @@ mod tests {
         let after = pool_stats();
         assert_eq!(before.descriptors_allocated, after.descriptors_allocated);
         assert_eq!(before.buffers_allocated, after.buffers_allocated);
+    }
+
+    #[test]
+    fn batched_clones_and_recycling_reuse() {
+        let template = Packet::new(64);
+        let mut batch = crate::batch::Batch::new();
+        for _ in 0..3 {
+            template.clone_into(32, &mut batch);
+            batch.clear();
+        }
+        let before = pool_stats();
+        for _ in 0..100 {
+            template.clone_into(32, &mut batch);
+            assert!(batch.iter().all(|p| p.data() == template.data()));
+            batch.clear();
+        }
+        assert_eq!(before.descriptors_allocated, pool_stats().descriptors_allocated);
+        assert!(!template.is_shared());
     }
 }

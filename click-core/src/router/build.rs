@@ -646,8 +646,11 @@ impl Checked {
         let mut in_src = vec![None; ni];
         for c in &conns {
             if out_proc[c.from][c.from_port] == Processing::Push {
-                out_dest[out_base[c.from] + c.from_port] =
-                    Some(Dest { slot: (in_base[c.to] + c.to_port) as u32, thread: thread_of[c.to] as u32 });
+                out_dest[out_base[c.from] + c.from_port] = Some(Dest {
+                    elem: c.to as u32,
+                    slot: (in_base[c.to] + c.to_port) as u32,
+                    thread: thread_of[c.to] as u32,
+                });
             } else {
                 in_src[in_base[c.to] + c.to_port] = Some(Source { elem: c.from as u32, port: c.from_port as u32 });
             }

@@ -4,11 +4,13 @@
 //! element's router-wide number) and a [`ThreadState`]: one pending batch per push input
 //! slot, a stack of slots that have packets, the thread's tasks and timers.
 //!
-//! **Push delivery.** An element never calls its downstream neighbour directly: it appends
-//! packets to the neighbour's pending batch ([`Context::output`]) and the runtime delivers
-//! that batch after the element returns. Slots first filled by the element are delivered
-//! first and depth-first, which gives Click's order (output 0's whole path before output 1)
-//! without recursion, and makes push cycles (an ICMP error fed back into a route table) safe.
+//! **Push delivery.** A whole batch sent with [`Context::output_batch`] goes straight into the
+//! downstream element's `push` when that element is free and has nothing queued: depth-first,
+//! Click's order. Single packets sent with [`Context::output`] (a classifier sorting a batch)
+//! are appended to the downstream element's pending batch instead, so they travel on as a
+//! batch once the sorting element returns; pending slots first filled are delivered first.
+//! A push cycle (an ICMP error fed back into a route table) finds the element busy and queues,
+//! so no element is ever entered twice.
 //!
 //! **Pull** is a direct call: [`Context::pull`] borrows the upstream element and asks it.
 //!
@@ -36,6 +38,7 @@ use crate::spec::Processing;
 /// Where a push output leads.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Dest {
+    pub elem: u32,
     pub slot: u32,
     pub thread: u32,
 }
@@ -363,10 +366,33 @@ impl<'a> Context<'a> {
     }
 
     /// Emits every packet of `batch` on push output `port`, leaving `batch` empty.
+    ///
+    /// When the downstream element is free and has nothing queued, it processes the batch
+    /// right away (depth-first, Click's order, no queueing); otherwise (a push cycle, or
+    /// packets already waiting for it) the batch joins its queue and is delivered after the
+    /// running element returns.
     #[inline]
     pub fn output_batch(&mut self, port: usize, batch: &mut Batch) {
         match self.dest(port) {
-            Some(d) if d.thread as usize == self.st.id => self.st.enqueue_batch(d.slot, batch),
+            Some(d) if d.thread as usize == self.st.id => {
+                if batch.is_empty() {
+                    return;
+                }
+                if self.st.pending[d.slot as usize].is_empty()
+                    && let Ok(mut guard) = self.arena[d.elem as usize].try_borrow_mut()
+                    && let Some(el) = guard.as_mut()
+                {
+                    let in_port = self.shared.slot_owner[d.slot as usize].1 as usize;
+                    let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: d.elem };
+                    el.push(&mut sub, in_port, batch);
+                    if !batch.is_empty() {
+                        // An element that keeps packets in its input batch drops them.
+                        batch.clear();
+                    }
+                    return;
+                }
+                self.st.enqueue_batch(d.slot, batch)
+            }
             Some(d) => {
                 for p in batch.drain() {
                     self.cross(d, p);
@@ -374,7 +400,7 @@ impl<'a> Context<'a> {
             }
             None => {
                 self.shared.unconnected_drops.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                batch.drain();
+                batch.clear();
             }
         }
     }
@@ -650,7 +676,7 @@ pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>]
         st.ready[mark..].reverse();
         if !batch.is_empty() {
             // An element that keeps packets in its input batch drops them.
-            batch.drain();
+            batch.clear();
         }
         st.recycle(batch);
     }

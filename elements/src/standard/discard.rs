@@ -49,13 +49,13 @@ impl Element for Discard {
 
     fn push(&mut self, _cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         self.count += batch.len() as u64;
-        batch.drain();
+        batch.clear();
     }
 
     fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
         let n = cx.pull_batch(0, PULL_BURST, &mut self.batch);
         self.count += n as u64;
-        self.batch.drain();
+        self.batch.clear();
         if n == 0 && cx.input_idle(0) {
             cx.unschedule();
         }

@@ -166,10 +166,14 @@ impl Element for InfiniteSource {
             cx.unschedule();
             return false;
         }
-        let now = if self.timestamp { cx.now() } else { Timestamp::ZERO };
         let mut batch = std::mem::take(&mut self.batch);
-        for _ in 0..n {
-            batch.push(self.make(now));
+        self.template.as_ref().expect("initialized").clone_into(n, &mut batch);
+        if self.timestamp {
+            // One clock read per burst.
+            let now = cx.now();
+            for p in batch.iter_mut() {
+                p.set_timestamp(now);
+            }
         }
         self.count += n as u64;
         cx.output_batch(0, &mut batch);
