@@ -55,7 +55,7 @@ fn probes(routes: &[Route], n: usize) -> Vec<Ipv4Addr> {
     (0..n)
         .map(|_| {
             let r = rng.next();
-            if r % 10 == 0 {
+            if r.is_multiple_of(10) {
                 Ipv4Addr::from((r >> 8) as u32)
             } else {
                 let route = &routes[(r >> 8) as usize % routes.len()];
