@@ -8,7 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 const PACKETS: u64 = 100_000;
 
 /// c_iprouter.click's 64-byte frame to 10.0.1.5.
-const FRAME: &str = "\\<000000000002000000000001080045000032000000004011ae0dc0a801010a00010504d2162e001e00000000000000000000000000000000000000000000>";
+const FRAME: &str = "\\<000000000002000000000001080045000032000000004011ae0dc0a801010a00010504d2162e001e000000000000000000000000000000000000000000000000>";
 
 fn router(middle: &[(&str, &str)]) -> Router {
     let registry = elements::standard_registry();

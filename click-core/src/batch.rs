@@ -114,9 +114,42 @@ impl Batch {
     /// the order and the storage.
     #[inline]
     pub fn filter_map_in_place(&mut self, mut f: impl FnMut(Packet) -> Option<Packet>) {
-        let packets = std::mem::take(&mut self.packets);
-        // In-place collection: the iterator reuses the vector's allocation (same item type).
-        self.packets = packets.into_iter().filter_map(&mut f).collect();
+        if self.packets.len() == 1 {
+            // The common case with BURST 1 sources: no loop bookkeeping.
+            let p = self.packets.pop().expect("one packet");
+            if let Some(q) = f(p) {
+                self.packets.push(q);
+            }
+            return;
+        }
+        let n = self.packets.len();
+        let base = self.packets.as_mut_ptr();
+        // The vector forgets its packets while `f` runs: if `f` panics they leak instead of
+        // being dropped twice.
+        // SAFETY: length 0 is always valid; the elements stay initialized in the buffer.
+        #[allow(unsafe_code)]
+        unsafe {
+            self.packets.set_len(0)
+        };
+        let mut kept = 0;
+        for i in 0..n {
+            // SAFETY: `i < n`, the old length: slot `i` holds a packet not yet read (each slot is
+            // read exactly once, in order), and `kept <= i`, so writing slot `kept` never
+            // overwrites an unread packet.
+            #[allow(unsafe_code)]
+            unsafe {
+                let p = std::ptr::read(base.add(i));
+                if let Some(q) = f(p) {
+                    std::ptr::write(base.add(kept), q);
+                    kept += 1;
+                }
+            }
+        }
+        // SAFETY: slots 0..kept hold the packets written above; capacity is at least n >= kept.
+        #[allow(unsafe_code)]
+        unsafe {
+            self.packets.set_len(kept)
+        };
     }
 
     /// Total bytes of data.
@@ -168,6 +201,34 @@ mod tests {
         b.filter_map_in_place(|p| (p.data()[0] % 2 == 0).then_some(p));
         assert_eq!(b.iter().map(|p| p.data()[0]).collect::<Vec<_>>(), [0, 2, 4, 6, 8]);
         assert_eq!(b.packets.capacity(), cap);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn filter_map_matches_a_reference(actions in proptest::collection::vec(0u8..3, 0..40)) {
+            let mut b: Batch = (0..actions.len()).map(|i| Packet::from_slice(&[i as u8])).collect();
+            let mut k = 0;
+            b.filter_map_in_place(|p| {
+                let a = actions[k];
+                k += 1;
+                match a {
+                    0 => Some(p),
+                    1 => None,
+                    _ => Some(Packet::from_slice(&[p.data()[0], 0xee])),
+                }
+            });
+            let want: Vec<Vec<u8>> = actions
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| match a {
+                    0 => Some(vec![i as u8]),
+                    1 => None,
+                    _ => Some(vec![i as u8, 0xee]),
+                })
+                .collect();
+            let got: Vec<Vec<u8>> = b.iter().map(|p| p.data().to_vec()).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]

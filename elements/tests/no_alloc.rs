@@ -83,3 +83,41 @@ fn no_allocation_per_packet_in_steady_state() {
         "100,000 packets allocated {large} times, 1,000 packets {small} times: something allocates per packet"
     );
 }
+
+#[test]
+fn no_allocation_per_packet_on_the_ip_fast_path() {
+    // ../shared/bench/c_iprouter.click's path: classification, header check, route lookup
+    // (nested classifiers), TTL decrement of shared clones (copy on write), encapsulation.
+    let frame = "\\<000000000002000000000001080045000032000000004011ae0dc0a801010a00010504d2162e001e000000000000000000000000000000000000000000000000>";
+    let registry = standard_registry();
+    let mut b = RouterBuilder::new(&registry);
+    b.element("src", "InfiniteSource", &format!("DATA {frame}, LIMIT 1000"))
+        .element("cl", "Classifier", "12/0800, -")
+        .element("strip", "Strip", "14")
+        .element("chk", "CheckIPHeader", "")
+        .element("rt", "RadixIPLookup", "10.0.1.0/24 0, 0.0.0.0/0 18.26.4.1 1")
+        .element("dec", "DecIPTTL", "")
+        .element("encap", "EtherEncap", "0x0800, 00:00:00:00:00:01, 00:00:00:00:00:02")
+        .element("d", "Discard", "")
+        .element("d1", "Discard", "")
+        .element("d2", "Discard", "")
+        .chain(&["src", "cl", "strip", "chk", "rt", "dec", "encap", "d"])
+        .connect("cl", 1, "d1", 0)
+        .connect("rt", 1, "d2", 0);
+    let mut r = b.build().unwrap();
+    let idle = RunOptions { stop_when_idle: true };
+    r.run_with(idle);
+    let mut measure = |limit: u64| {
+        r.write_handler("src.limit", &limit.to_string()).unwrap();
+        r.write_handler("src.reset", "").unwrap();
+        r.write_handler("d.reset_counts", "").unwrap();
+        let before = allocations();
+        r.run_with(idle);
+        let after = allocations();
+        assert_eq!(r.read_handler("d.count").unwrap(), limit.to_string());
+        after - before
+    };
+    let small = measure(1_000);
+    let large = measure(100_000);
+    assert_eq!(large, small, "100,000 packets allocated {large} times, 1,000 packets {small} times");
+}

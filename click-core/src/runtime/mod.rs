@@ -39,6 +39,7 @@ use crate::spec::Processing;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Dest {
     pub elem: u32,
+    pub port: u32,
     pub slot: u32,
     pub thread: u32,
 }
@@ -160,6 +161,8 @@ pub(crate) struct ThreadState {
     next_seq: u64,
     /// Time read at the start of the current scheduling round (a cheap, coarse clock).
     pub round_time: Instant,
+    /// Scratch space for `Context::output_classified`.
+    classified: Vec<u32>,
     /// Batches that could not be delivered because the element was busy (a pull cycle).
     pub busy_drops: u64,
 }
@@ -179,6 +182,7 @@ impl ThreadState {
             timer_seq: Default::default(),
             next_seq: 0,
             round_time: Instant::now(),
+            classified: Vec::new(),
             busy_drops: 0,
         }
     }
@@ -382,9 +386,8 @@ impl<'a> Context<'a> {
                     && let Ok(mut guard) = self.arena[d.elem as usize].try_borrow_mut()
                     && let Some(el) = guard.as_mut()
                 {
-                    let in_port = self.shared.slot_owner[d.slot as usize].1 as usize;
                     let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: d.elem };
-                    el.push(&mut sub, in_port, batch);
+                    el.push(&mut sub, d.port as usize, batch);
                     if !batch.is_empty() {
                         // An element that keeps packets in its input batch drops them.
                         batch.clear();
@@ -403,6 +406,48 @@ impl<'a> Context<'a> {
                 batch.clear();
             }
         }
+    }
+
+    /// Sends each packet of `batch` to the output `classify` picks for it (`None`: the packet
+    /// is dropped), leaving `batch` empty; returns how many were dropped. When every packet
+    /// goes to one output the batch moves as a whole (see [`Context::output_batch`]);
+    /// otherwise each packet joins its output's pending batch, and those batches move on when
+    /// the running element returns. Classifiers and route tables use this.
+    #[inline]
+    pub fn output_classified(
+        &mut self,
+        batch: &mut Batch,
+        mut classify: impl FnMut(&mut Packet) -> Option<usize>,
+    ) -> usize {
+        const DROP: u32 = u32::MAX;
+        let mut ports = std::mem::take(&mut self.st.classified);
+        ports.clear();
+        let mut same = true;
+        for p in batch.iter_mut() {
+            let port = classify(p).map_or(DROP, |o| o as u32);
+            same &= ports.first().is_none_or(|&f| f == port);
+            ports.push(port);
+        }
+        let single = ports.first().copied().filter(|&p| same && p != DROP);
+        if let Some(port) = single {
+            // Give the scratch back before the batch moves on: the elements downstream may
+            // classify too.
+            self.st.classified = ports;
+            self.output_batch(port as usize, batch);
+            return 0;
+        }
+        let mut dropped = 0;
+        for (p, &port) in batch.drain().zip(ports.iter()) {
+            if port == DROP {
+                dropped += 1;
+                drop(p);
+            } else {
+                // Queued, not delivered now: nothing downstream runs while `ports` is out.
+                self.output(port as usize, p);
+            }
+        }
+        self.st.classified = ports;
+        dropped
     }
 
     /// True when output `port` exists and is connected.

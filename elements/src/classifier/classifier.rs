@@ -80,12 +80,9 @@ impl Element for Classifier {
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
-        for p in batch.drain() {
-            match self.classify(p.data()) {
-                Some(out) => cx.output(out, p),
-                None => self.drops += 1,
-            }
-        }
+        let patterns = &self.patterns;
+        let dropped = cx.output_classified(batch, |p| patterns.iter().position(|pat| pat.matches(p.data())));
+        self.drops += dropped as u64;
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {

@@ -144,16 +144,11 @@ impl Element for IpClassifier {
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let program = self.program.as_ref().expect("configured");
-        for p in batch.drain() {
-            let out = {
-                let fields = p.network_header().and_then(|ip| PacketFields::new(ip, p.mac_header()));
-                program.run(fields.as_ref())
-            };
-            match out {
-                Some(o) => cx.output(o, p),
-                None => self.drops += 1,
-            }
-        }
+        let dropped = cx.output_classified(batch, |p| {
+            let fields = p.network_header().and_then(|ip| PacketFields::new(ip, p.mac_header()));
+            program.run(fields.as_ref())
+        });
+        self.drops += dropped as u64;
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {

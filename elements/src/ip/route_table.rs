@@ -3,7 +3,7 @@ use std::net::Ipv4Addr;
 
 use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
-use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet};
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext};
 
 use super::lookup::{AddError, DirectTable, LinearTable, LookupTable, RadixTable, Route};
 
@@ -100,15 +100,6 @@ impl<C: TableClass> IpRouteTable<C> {
         }
     }
 
-    #[inline]
-    fn route(&self, p: &mut Packet) -> Option<usize> {
-        let (gw, port) = self.table.lookup(p.dst_ip_anno())?;
-        if !gw.is_unspecified() {
-            p.set_dst_ip_anno(gw);
-        }
-        Some(usize::from(port))
-    }
-
     fn lookup_text(&self, addr: &str) -> Result<String, HandlerError> {
         let a: Ipv4Addr = addr.trim().parse().map_err(|_| HandlerError::Failed(format!("bad address '{addr}'")))?;
         Ok(match self.table.lookup(a) {
@@ -150,12 +141,15 @@ impl<C: TableClass> Element for IpRouteTable<C> {
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
-        for mut p in batch.drain() {
-            match self.route(&mut p) {
-                Some(port) => cx.output(port, p),
-                None => self.drops += 1,
+        let table = &self.table;
+        let dropped = cx.output_classified(batch, |p| {
+            let (gw, port) = table.lookup(p.dst_ip_anno())?;
+            if !gw.is_unspecified() {
+                p.set_dst_ip_anno(gw);
             }
-        }
+            Some(usize::from(port))
+        });
+        self.drops += dropped as u64;
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {

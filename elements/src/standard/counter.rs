@@ -41,6 +41,8 @@ click_core::documented! {
 /// counting costs no clock read.
 #[derive(Default)]
 struct Rate {
+    /// When the current epoch ends (compared, not subtracted, on the hot path).
+    epoch_end: Option<Instant>,
     epoch_start: Option<Instant>,
     epoch_packets: u64,
     epoch_bytes: u64,
@@ -49,8 +51,22 @@ struct Rate {
 }
 
 impl Rate {
+    #[inline]
     fn update(&mut self, now: Instant, packets: u64, bytes: u64) {
+        if self.epoch_end.is_some_and(|end| now < end) {
+            self.epoch_packets += packets;
+            self.epoch_bytes += bytes;
+            return;
+        }
+        self.roll(now, packets, bytes);
+    }
+
+    #[cold]
+    fn roll(&mut self, now: Instant, packets: u64, bytes: u64) {
         let start = *self.epoch_start.get_or_insert(now);
+        if self.epoch_end.is_none() {
+            self.epoch_end = Some(start + std::time::Duration::from_secs_f64(RATE_EPOCH_SECS));
+        }
         let elapsed = now.saturating_duration_since(start).as_secs_f64();
         if elapsed >= RATE_EPOCH_SECS {
             let w = 1.0 / f64::from(1u32 << RATE_SHIFT);
@@ -62,6 +78,7 @@ impl Rate {
                 self.bytes_per_sec += (b - self.bytes_per_sec) * w;
             }
             self.epoch_start = Some(now);
+            self.epoch_end = Some(now + std::time::Duration::from_secs_f64(RATE_EPOCH_SECS));
             self.epoch_packets = 0;
             self.epoch_bytes = 0;
         }

@@ -50,13 +50,8 @@ impl Element for PaintSwitch {
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
-        for p in batch.drain() {
-            let out = usize::from(p.anno().bytes[self.anno]);
-            if out < cx.noutputs() {
-                cx.output(out, p);
-            } else {
-                self.drops += 1;
-            }
-        }
+        let (anno, n) = (self.anno, cx.noutputs());
+        let dropped = cx.output_classified(batch, |p| Some(usize::from(p.anno().bytes[anno])).filter(|&o| o < n));
+        self.drops += dropped as u64;
     }
 }

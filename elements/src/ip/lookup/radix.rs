@@ -10,8 +10,10 @@ const NONE: u32 = u32::MAX;
 
 #[derive(Clone, Debug)]
 struct Node {
-    /// Prefix bits (host bits zero) and length.
+    /// Prefix bits (host bits zero), length, and the mask of that length (kept so that a
+    /// lookup step is one AND and one compare).
     key: u32,
+    mask: u32,
     len: u8,
     route: Option<Route>,
     child: [u32; 2],
@@ -27,7 +29,13 @@ pub struct RadixTable {
 impl Default for RadixTable {
     fn default() -> Self {
         // Node 0 is the root, the empty prefix.
-        RadixTable { nodes: vec![Node { key: 0, len: 0, route: None, child: [NONE; 2] }], free: Vec::new(), count: 0 }
+        RadixTable { nodes: vec![Node::new(0, 0)], free: Vec::new(), count: 0 }
+    }
+}
+
+impl Node {
+    fn new(key: u32, len: u8) -> Node {
+        Node { key, mask: mask(len), len, route: None, child: [NONE; 2] }
     }
 }
 
@@ -66,7 +74,7 @@ impl RadixTable {
             let b = bit(key, n.len);
             let next = n.child[b];
             if next == NONE {
-                let leaf = self.alloc(Node { key, len, route: None, child: [NONE; 2] });
+                let leaf = self.alloc(Node::new(key, len));
                 self.nodes[cur as usize].child[b] = leaf;
                 return leaf;
             }
@@ -79,13 +87,13 @@ impl RadixTable {
             // Split the edge at `shared` bits.
             let mid_key = key & mask(shared);
             let child_bit = bit(c.key, shared);
-            let mid = self.alloc(Node { key: mid_key, len: shared, route: None, child: [NONE; 2] });
+            let mid = self.alloc(Node::new(mid_key, shared));
             self.nodes[mid as usize].child[child_bit] = next;
             self.nodes[cur as usize].child[b] = mid;
             if shared == len {
                 return mid;
             }
-            let leaf = self.alloc(Node { key, len, route: None, child: [NONE; 2] });
+            let leaf = self.alloc(Node::new(key, len));
             self.nodes[mid as usize].child[bit(key, shared)] = leaf;
             return leaf;
         }
@@ -98,7 +106,7 @@ impl RadixTable {
             if n.len == len {
                 return (n.key == key).then_some(cur);
             }
-            if n.len > len || key & mask(n.len) != n.key {
+            if n.len > len || key & n.mask != n.key {
                 return None;
             }
             let next = n.child[bit(key, n.len)];
@@ -141,7 +149,7 @@ impl LookupTable for RadixTable {
         let mut cur = 0u32;
         loop {
             let n = &self.nodes[cur as usize];
-            if a & mask(n.len) != n.key {
+            if a & n.mask != n.key {
                 break;
             }
             if let Some(r) = &n.route {
@@ -177,7 +185,7 @@ impl RadixTable {
         let mut cur = 0u32;
         loop {
             let n = &self.nodes[cur as usize];
-            if n.len >= len || key & mask(n.len) != n.key {
+            if n.len >= len || key & n.mask != n.key {
                 break;
             }
             if n.route.is_some() {
