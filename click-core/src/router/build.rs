@@ -648,6 +648,7 @@ impl Checked {
             if out_proc[c.from][c.from_port] == Processing::Push {
                 out_dest[out_base[c.from] + c.from_port] = Some(Dest {
                     elem: c.to as u32,
+                    port: c.to_port as u32,
                     slot: (in_base[c.to] + c.to_port) as u32,
                     thread: thread_of[c.to] as u32,
                 });
