@@ -189,15 +189,14 @@ pub(super) fn recycle_descriptor(d: Box<Descriptor>) {
 
 /// Takes back many descriptors in one visit.
 pub(super) fn recycle_many(ds: impl Iterator<Item = Box<Descriptor>>) {
-    let mut ds = ds.peekable();
-    let _ = POOL.try_with(|p| {
+    // Without a pool (thread teardown) the closure does not run and dropping the iterator
+    // frees the descriptors.
+    let _ = POOL.try_with(move |p| {
         let mut p = p.borrow_mut();
-        for d in ds.by_ref() {
+        for d in ds {
             p.recycle(d);
         }
     });
-    // Without a pool (thread teardown) the descriptors are simply freed.
-    ds.for_each(drop);
 }
 
 #[cfg(test)]
