@@ -212,3 +212,34 @@ fn ip_router_with_arp_on_a_real_capture() {
     assert_eq!(&fwd[14 + 12..], &orig0[14 + 12..fwd.len()], "addresses and payload untouched");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The scenario of Click's test/ip/iplookups-01: routes added, replaced and removed through
+/// handlers while a DriverManager prints lookups; every table must print the same sequence.
+#[test]
+fn route_table_handlers_behave_like_clicks() {
+    let steps = [
+        ("add", "18.26/16 1.0.0.1 0", "0 1.0.0.1"),
+        ("add", "18.26.0/18 2.0.0.2 1", "1 2.0.0.2"),
+        ("add", "18.26.0/17 3.0.0.3 2", "1 2.0.0.2"),
+        ("remove", "18.26.0/18 2.0.0.2 1", "2 3.0.0.3"),
+        ("remove", "18.26.0/16 1.0.0.1 0", "2 3.0.0.3"),
+        ("add", "18.26.0/12 4.0.0.4 0", "2 3.0.0.3"),
+        ("remove", "18.26.0/17 3.0.0.3 2", "0 4.0.0.4"),
+        ("add", "0.0.0.0/32 99.99.99.99 0", "0 4.0.0.4"),
+        ("add", "18.26.4.9/32 5.0.0.5 0", "0 5.0.0.5"),
+        ("remove", "18.26.4.9/32 5.0.0.5 0", "0 4.0.0.4"),
+        // Adding a route that exists fails and changes nothing.
+        ("add", "18.26.0/12 6.0.0.6 0", "0 4.0.0.4"),
+        ("set", "18.26.0/12 7.0.0.7 0", "0 7.0.0.7"),
+        ("remove", "18.26.0/12 7.0.0.7 0", "-1"),
+    ];
+    for table in ["RadixIPLookup", "DirectIPLookup", "LinearIPLookup", "StaticIPLookup"] {
+        let config = format!("i :: Idle -> r :: {table} -> i; r[1] -> i; r[2] -> i;");
+        let mut r = build(&config, "lookups.click", &[]).unwrap();
+        for (op, arg, want) in steps {
+            let result = r.write_handler(&format!("r.{op}"), arg);
+            assert_eq!(result.is_err(), arg.contains("6.0.0.6"), "{table} {op} {arg}: {result:?}");
+            assert_eq!(r.read_handler("r.lookup 18.26.4.9").unwrap(), want, "{table} after {op} {arg}");
+        }
+    }
+}

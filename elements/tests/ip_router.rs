@@ -118,12 +118,13 @@ fn route_table_handlers() {
     assert!(table.starts_with("1.2.3.4/32\t-\t2\n"), "{table}");
     assert!(table.ends_with("0.0.0.0/0\t18.26.4.1\t1\n"), "{table}");
     r.write_handler("rt.lookup", "10.0.1.77").unwrap();
-    assert_eq!(r.read_handler("rt.lookup").unwrap(), "0.0.0.0 0");
+    assert_eq!(r.read_handler("rt.lookup").unwrap(), "0 0.0.0.0");
     r.write_handler("rt.add", "10.0.1.77/32 10.0.0.9 2").unwrap();
     assert!(r.write_handler("rt.add", "10.0.1.77/32 1").is_err(), "exists");
     r.write_handler("rt.set", "10.0.1.77/32 1").unwrap();
     r.write_handler("rt.lookup", "10.0.1.77").unwrap();
-    assert_eq!(r.read_handler("rt.lookup").unwrap(), "0.0.0.0 1");
+    assert_eq!(r.read_handler("rt.lookup").unwrap(), "1 0.0.0.0");
+    assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "1 0.0.0.0");
     assert!(r.write_handler("rt.add", "10.0.3.0/24 7").is_err(), "no output 7");
     r.write_handler("rt.remove", "10.0.1.77/32").unwrap();
     assert!(r.write_handler("rt.remove", "10.0.1.77/32").is_err());

@@ -158,10 +158,13 @@ impl Router {
         }
     }
 
-    fn split_handler(name: &str) -> (Option<&str>, &str) {
-        match name.rsplit_once('.') {
-            Some((e, h)) => (Some(e), h),
-            None => (None, name),
+    /// Splits `element.handler [PARAM]` into the element and `handler [PARAM]`.
+    fn split_handler(full: &str) -> (Option<&str>, &str) {
+        let full = full.trim();
+        let name_end = full.find(char::is_whitespace).unwrap_or(full.len());
+        match full[..name_end].rfind('.') {
+            Some(dot) => (Some(&full[..dot]), &full[dot + 1..]),
+            None => (None, full),
         }
     }
 
@@ -285,8 +288,8 @@ impl RouterHandle {
     /// Reads `element.handler` on the element's own thread, or a router handler (`list`,
     /// `drops`, ...).
     pub fn read(&self, full_name: &str) -> Result<String, HandlerError> {
-        if !full_name.contains('.') {
-            return router_handler(&self.shared, full_name);
+        if let (None, h) = Router::split_handler(full_name) {
+            return router_handler(&self.shared, h);
         }
         let (i, handler) = self.locate(full_name)?;
         if let Some(v) =

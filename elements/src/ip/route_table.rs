@@ -48,7 +48,8 @@ click_core::documented! {
     ///
     /// # Handlers
     /// - `table` (read): routes, `ADDR/LEN<tab>GATEWAY<tab>OUTPUT` lines, most specific first.
-    /// - `lookup` (read with an address, or write an address then read): `GATEWAY OUTPUT` for it.
+    /// - `lookup` (read with an address parameter, e.g. `rt.lookup 18.26.4.9`; or write an
+    ///   address, then read): `OUTPUT GATEWAY` for it, `-1` when no route matches.
     /// - `add` (write `ADDR/MASK [GATEWAY] OUTPUT`): adds a route; fails if one exists.
     /// - `set` (write): adds or replaces a route.
     /// - `remove` (write `ADDR/MASK`): removes a route.
@@ -102,9 +103,10 @@ impl<C: TableClass> IpRouteTable<C> {
 
     fn lookup_text(&self, addr: &str) -> Result<String, HandlerError> {
         let a: Ipv4Addr = addr.trim().parse().map_err(|_| HandlerError::Failed(format!("bad address '{addr}'")))?;
+        // Click's form: the output port and the gateway, or -1 when no route matches.
         Ok(match self.table.lookup(a) {
-            Some((gw, port)) => format!("{gw} {port}"),
-            None => String::new(),
+            Some((gw, port)) => format!("{port} {gw}"),
+            None => "-1".to_string(),
         })
     }
 }

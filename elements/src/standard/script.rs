@@ -20,7 +20,7 @@ click_core::documented! {
     ///
     /// Instructions (Click's): `wait_stop [N]` (wait for N stop requests, default 1),
     /// `wait_time T` or `wait T` (e.g. `wait 10ms`), `print TEXT` and `printn TEXT` (to
-    /// standard output), `read HANDLER` (print `HANDLER:` and its value to standard error),
+    /// standard output; `print ELEMENT.HANDLER [PARAM]` prints the handler's value), `read HANDLER` (print `HANDLER:` and its value to standard error),
     /// `write HANDLER [VALUE]`, `set VAR EXPR`, `label L`, `goto L [COND]`, `loop`, `end`,
     /// `stop` (stop the router now). Text is expanded first: `$VAR` and `${VAR}` are
     /// variables, `$(ELEMENT.HANDLER)` reads a handler, and `$(FN ARGS...)` computes `add`,
@@ -298,7 +298,15 @@ impl Element for Script {
                     return true;
                 }
                 Instr::Print(text, newline) => {
-                    let line = self.expand(cx, &text);
+                    let mut line = self.expand(cx, &text);
+                    // `print ELEMENT.HANDLER [PARAM]` prints what the handler reads, as Click does.
+                    let first = line.split_whitespace().next().unwrap_or("");
+                    if first.contains('.')
+                        && first.parse::<f64>().is_err()
+                        && let Ok(v) = cx.call_read(&line)
+                    {
+                        line = v.trim_end().to_string();
+                    }
                     if newline {
                         println!("{line}");
                     } else {
