@@ -350,3 +350,30 @@ fn handlers_while_running_and_router_handlers() {
     assert_eq!(later, 0, "the source was deactivated");
     assert!(r.handle().read("c.count").is_err(), "not running any more");
 }
+
+#[test]
+fn very_long_chains_do_not_exhaust_the_stack() {
+    // 2,000 Null elements in a row, on a spawned thread with a small stack: hand-offs beyond
+    // the direct-call depth limit are queued instead of recursing.
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let registry = standard_registry();
+            let mut b = RouterBuilder::new(&registry);
+            b.element("src", "InfiniteSource", "LIMIT 10, BURST 2").element("d", "Discard", "");
+            let mut names = vec!["src".to_string()];
+            for i in 0..2000 {
+                let n = format!("n{i}");
+                b.element(&n, "Null", "");
+                names.push(n);
+            }
+            names.push("d".into());
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            b.chain(&refs);
+            let mut r = b.build().unwrap();
+            r.run_with(RunOptions { stop_when_idle: true });
+            r.read_handler("d.count").unwrap()
+        })
+        .unwrap();
+    assert_eq!(handle.join().unwrap(), "10");
+}

@@ -130,6 +130,9 @@ pub(crate) struct Task {
     pub scheduled: bool,
 }
 
+/// Most nested direct `push` calls; deeper hand-offs are queued (see [`Context::output_batch`]).
+const MAX_DIRECT_DEPTH: u32 = 128;
+
 /// Default tickets of a task, as in Click.
 pub const DEFAULT_TICKETS: u32 = 1024;
 /// Most tickets a task may have.
@@ -163,6 +166,9 @@ pub(crate) struct ThreadState {
     pub round_time: Instant,
     /// Scratch space for `Context::output_classified`.
     classified: Vec<u32>,
+    /// How many direct `push` calls are nested right now (bounded, so that a very long
+    /// chain of elements queues instead of growing the stack without limit).
+    depth: u32,
     /// Batches that could not be delivered because the element was busy (a pull cycle).
     pub busy_drops: u64,
 }
@@ -183,6 +189,7 @@ impl ThreadState {
             next_seq: 0,
             round_time: Instant::now(),
             classified: Vec::new(),
+            depth: 0,
             busy_drops: 0,
         }
     }
@@ -383,11 +390,14 @@ impl<'a> Context<'a> {
                     return;
                 }
                 if self.st.pending[d.slot as usize].is_empty()
+                    && self.st.depth < MAX_DIRECT_DEPTH
                     && let Ok(mut guard) = self.arena[d.elem as usize].try_borrow_mut()
                     && let Some(el) = guard.as_mut()
                 {
+                    self.st.depth += 1;
                     let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: d.elem };
                     el.push(&mut sub, d.port as usize, batch);
+                    self.st.depth -= 1;
                     if !batch.is_empty() {
                         // An element that keeps packets in its input batch drops them.
                         batch.clear();
