@@ -243,3 +243,14 @@ fn route_table_handlers_behave_like_clicks() {
         }
     }
 }
+
+#[test]
+fn driver_manager_counts_stops_from_other_threads() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/two-pipelines.click")).unwrap();
+    let mut r = build(&text, "two-pipelines.click", &[("N", "100000")]).unwrap();
+    assert_eq!(r.thread_count(), 2);
+    r.run();
+    assert_eq!(handler(&r, "ca.count"), 100_000);
+    assert_eq!(handler(&r, "cb.count"), 100_000);
+}

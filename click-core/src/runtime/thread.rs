@@ -79,6 +79,10 @@ pub(crate) fn run_thread(
     let waker = &shared.wakers[st.id];
     *waker.thread.lock().expect("waker lock") = Some(std::thread::current());
     let mut idle_rounds = 0u32;
+    // A stop interceptor (DriverManager) on this thread must wake when elements on other
+    // threads ask to stop: watch the request count.
+    let interceptor = shared.stop_interceptor.filter(|&e| shared.thread_of[e as usize] == st.id);
+    let mut stops_seen = 0u64;
     loop {
         if shared.stop.load(Ordering::Acquire) {
             break;
@@ -91,6 +95,13 @@ pub(crate) fn run_thread(
         }
         if drain_crossings(shared, st) > 0 {
             worked = true;
+        }
+        if let Some(e) = interceptor {
+            let stops = shared.stop_requests.load(Ordering::Acquire);
+            if stops != stops_seen {
+                stops_seen = stops;
+                st.set_scheduled(e, true);
+            }
         }
         flush(shared, arena, st);
 
@@ -134,7 +145,12 @@ pub(crate) fn run_thread(
         }
         waker.sleeping.store(true, Ordering::SeqCst);
         // Re-check after announcing sleep so that a wake-up sent in between is not lost.
-        if control.is_empty() && shared.crossings[st.id].is_empty() && !shared.stop.load(Ordering::SeqCst) {
+        let stop_pending = interceptor.is_some() && shared.stop_requests.load(Ordering::SeqCst) != stops_seen;
+        if control.is_empty()
+            && shared.crossings[st.id].is_empty()
+            && !stop_pending
+            && !shared.stop.load(Ordering::SeqCst)
+        {
             std::thread::park_timeout(timeout);
         }
         waker.sleeping.store(false, Ordering::SeqCst);
