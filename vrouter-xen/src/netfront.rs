@@ -136,6 +136,11 @@ impl<P: Platform> Netfront<P> {
         self.port
     }
 
+    /// Frames [`send`](Self::send) can take right now (free TX slots).
+    pub fn tx_space(&self) -> usize {
+        self.tx_free.len().min(self.tx.free_requests() as usize)
+    }
+
     /// TX frames sent and not yet completed.
     pub fn tx_in_flight(&self) -> u32 {
         self.tx.in_flight()

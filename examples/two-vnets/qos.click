@@ -1,0 +1,10 @@
+// An IPv4 network with QoS: DSCP EF traffic (TOS 0xb8) goes first.
+FromNetfront(DEVID 0)
+  -> Strip(14)
+  -> CheckIPHeader
+  -> DecIPTTL
+  -> EtherEncap(0x0800, 02:00:00:00:00:02, 02:00:00:00:00:fd)
+  -> cl :: IPClassifier(ip tos 0xb8, -);
+cl[0] -> hi :: Queue(${QUEUE-512}) -> [0]ps :: PrioSched;
+cl[1] -> lo :: Queue(${QUEUE-512}) -> [1]ps;
+ps -> ToNetfront(DEVID 0);
