@@ -442,6 +442,11 @@ impl Host {
                 router
             })
             .map_err(XenError::Io)?;
+        // Handlers answer once the router runs.
+        let t0 = Instant::now();
+        while !handle.is_running() && !th.is_finished() && t0.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         self.router = Some((handle, th));
         Ok(())
     }
@@ -613,6 +618,23 @@ impl Host {
             if let Some(mut p) = d.proc.take() {
                 let _ = p.kill();
             }
+        }
+    }
+
+    /// Writes a handler of the physical side's router (e.g. `src0.active`, `src1.rate`;
+    /// traffic sources are `src0`, `src1`, ... in the file's order).
+    pub fn write_handler(&self, name: &str, value: &str) -> Result<(), click_core::HandlerError> {
+        match &self.router {
+            Some((h, _)) => h.write(name, value),
+            None => Err(click_core::HandlerError::NotRunning),
+        }
+    }
+
+    /// Reads a handler of the physical side's router.
+    pub fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match &self.router {
+            Some((h, _)) => h.read(name),
+            None => Err(click_core::HandlerError::NotRunning),
         }
     }
 

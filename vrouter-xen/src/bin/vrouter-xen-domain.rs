@@ -9,6 +9,9 @@
 //! * `crash`: connects and exits at once.
 //! * `source`, `sink`: send test frames, or take received ones, as fast as possible, forever
 //!   (for benchmarks; the parent kills the process).
+//! * `router`: runs the router configuration file `VROUTER_XEN_CONFIG` (definitions
+//!   `NAME=value` in `VROUTER_XEN_DEFS`, space-separated) on the vif, as `vrouter domain` does.
+//! * `evil-garbage`: overwrites both ring pages with pseudo-random bytes.
 
 use std::error::Error;
 use std::sync::atomic::Ordering;
@@ -43,6 +46,24 @@ fn run() -> Result<String, Box<dyn Error>> {
         "source" => source(&mut nf),
         "sink" => sink(&mut nf),
         "crash" => std::process::exit(3),
+        "router" => router(nf),
+        "evil-garbage" => {
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+            let mut junk = [0u8; 4096];
+            for b in junk.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+            // Frames 0 and 1 are the TX and RX ring pages.
+            nf.platform_mut().frame(0)?.write(0, &junk)?;
+            nf.platform_mut().frame(1)?.write(0, &junk[..2048])?;
+            let port = nf.port();
+            nf.platform_mut().notify(port)?;
+            std::thread::sleep(Duration::from_secs(30));
+            Ok(mode)
+        }
         "silent" => {
             std::thread::sleep(Duration::from_secs(60));
             Ok("silent".into())
@@ -79,6 +100,29 @@ fn run() -> Result<String, Box<dyn Error>> {
             Ok(mode)
         }
     }
+}
+
+fn router(nf: Netfront<RemoteDomain>) -> Result<String, Box<dyn Error>> {
+    use vrouter_xen::port::{empty_slot, lock_slot, publish_slot};
+    let path = std::env::var("VROUTER_XEN_CONFIG")?;
+    let defs: Vec<(String, String)> = std::env::var("VROUTER_XEN_DEFS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|d| d.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
+    let slot = empty_slot();
+    *lock_slot(&slot) = Some(Box::new(nf));
+    publish_slot("vif0", slot);
+    let text = std::fs::read_to_string(&path)?;
+    let sources = [(path.as_str(), text.as_str())];
+    let compiled = click_core::config_lang::compile_sources(&sources, &defs)
+        .map_err(|d| click_core::config_lang::render_diagnostics(&d, &sources))?;
+    let registry = vrouter_xen::host::registry();
+    let mut router = click_core::RouterBuilder::from_flat(&compiled.graph, &registry)
+        .build()
+        .map_err(|e| e.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
+    router.run();
+    Ok("router stopped".into())
 }
 
 fn traffic<P: Platform>(nf: &mut Netfront<P>, n: u64) -> Result<String, Box<dyn Error>> {
