@@ -2,11 +2,11 @@
 //! one physical side; and `vrouter domain`, the process each network's router runs in.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use vrouter_xen::host::{Host, HostConfig, NetworkConfig, definitions};
+use vrouter_xen::host::{DomainSpec, Host, HostConfig, Role, definitions};
 use vrouter_xen::port::{empty_slot, lock_slot, publish_slot};
 use vrouter_xen::remote::RemoteDomain;
 use vrouter_xen::vif::connect_frontend;
@@ -29,15 +29,24 @@ pub(crate) struct DomainArgs {
     /// The back end's domain.
     #[arg(long, default_value_t = 0)]
     backend: u16,
+    /// Be the driver domain for these networks (comma-separated); the configuration is the
+    /// bridge.
+    #[arg(long, value_delimiter = ',')]
+    driver_domain: Option<Vec<String>>,
     /// The router configuration, then NAME=value definitions.
     words: Vec<String>,
 }
 
 /// The command that runs a network's domain: this program's `domain` subcommand.
 fn launcher(exe: PathBuf) -> vrouter_xen::host::Launcher {
-    Box::new(move |net: &NetworkConfig, config: &Path| {
+    Box::new(move |spec: &DomainSpec<'_>| {
         let mut cmd = Command::new(&exe);
-        cmd.arg("domain").arg(config).args(definitions(net)).stdin(Stdio::null()).stdout(Stdio::null());
+        cmd.arg("domain").arg("--backend").arg(spec.backend.to_string());
+        match spec.role {
+            Role::Network(net) => cmd.arg(spec.config).args(definitions(net)),
+            Role::DriverDomain(names) => cmd.arg("--driver-domain").arg(names.join(",")).arg(spec.config),
+        };
+        cmd.stdin(Stdio::null()).stdout(Stdio::null());
         cmd
     })
 }
@@ -92,6 +101,26 @@ pub(crate) fn domain(args: DomainArgs) -> i32 {
             return 1;
         }
     };
+    if let Some(names) = args.driver_domain {
+        let [file] = &args.words[..] else {
+            eprintln!("vrouter domain: a driver domain takes one configuration file");
+            return 1;
+        };
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("vrouter domain: {file}: {e}");
+                return 1;
+            }
+        };
+        return match vrouter_xen::driver::run_driver_domain(plat, names, &text, &super::registry()) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("vrouter domain: driver domain: {e}");
+                1
+            }
+        };
+    }
     let nf = match connect_frontend(plat, args.backend, 0, 0, Duration::from_secs(20)) {
         Ok(n) => n,
         Err(e) => {

@@ -8,12 +8,17 @@
 //! ([`LocalHypervisor`]), serves each domain process over its socket
 //! ([`spawn_domain`]), and runs the back end of every vif in the demux.
 
+use crate::abi::DomId;
+use crate::click::NetbackElement;
 use crate::click::demux::{DemuxTable, HypervisorDemux, VnetEntry, VnetMatch, encap};
+use crate::driver::{bridge_config, driver_frames, read_stats, vnet_key};
 use crate::local::{LocalDomain, LocalHypervisor};
 use crate::net::NetError;
 use crate::netback::NETBACK_BATCH;
 use crate::netfront::NETFRONT_FRAMES;
 use crate::platform::XenError;
+use crate::platform::XenStore;
+use crate::port::PortSlot;
 use crate::port::{SharedPlatform, lock_slot};
 use crate::remote::{DomainProcess, spawn_domain};
 use crate::vif::{connect_backend, toolstack_create_vif};
@@ -280,9 +285,29 @@ fn hex(data: &[u8]) -> String {
     data.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Makes the command that runs a network's domain: given the network and its configuration
-/// file, a command whose process connects as a front end to domain 0 and runs the file.
-pub type Launcher = Box<dyn Fn(&NetworkConfig, &Path) -> Command + Send>;
+/// What a domain process is for.
+#[derive(Clone, Copy, Debug)]
+pub enum Role<'a> {
+    /// A network's router.
+    Network(&'a NetworkConfig),
+    /// The driver domain, serving these networks.
+    DriverDomain(&'a [String]),
+}
+
+/// What the launcher needs to make a domain's command.
+#[derive(Clone, Copy, Debug)]
+pub struct DomainSpec<'a> {
+    /// What the domain is for.
+    pub role: Role<'a>,
+    /// Its router configuration file.
+    pub config: &'a Path,
+    /// The domain its vif's back end is in (0: the host; else the driver domain).
+    pub backend: DomId,
+}
+
+/// Makes the command that runs a domain: a process that connects its vif as a front end to
+/// `backend` and runs `config` (see `vrouter domain`).
+pub type Launcher = Box<dyn Fn(&DomainSpec<'_>) -> Command + Send>;
 
 /// The registry of the host's and domains' routers: the standard elements plus ours.
 pub fn registry() -> Registry {
@@ -307,6 +332,8 @@ pub fn check_config(path: &Path, defs: &[(String, String)], registry: &Registry)
 
 struct Domain {
     proc: Option<DomainProcess>,
+    /// The domain id of the last process started (its vif is cleaned up on restart).
+    last_domid: Option<DomId>,
     config: PathBuf,
     mtime: Option<SystemTime>,
 }
@@ -341,6 +368,15 @@ pub struct Host {
     registry: Registry,
     router: Option<(RouterHandle, JoinHandle<Router>)>,
     log: Vec<String>,
+    driver: Option<Driver>,
+    driver_stats: Vec<(u64, u64, u64, u64)>,
+}
+
+/// The driver domain of the `driver-domain` I/O path.
+struct Driver {
+    proc: Option<DomainProcess>,
+    config: PathBuf,
+    phys: PortSlot,
 }
 
 /// How long a domain has to complete the vif handshake.
@@ -350,12 +386,10 @@ impl Host {
     /// Starts every domain, connects its vif, and starts the physical side.
     pub fn start(cfg: HostConfig, launcher: Launcher) -> Result<Host, HostError> {
         cfg.validate()?;
-        if cfg.io == IoPath::DriverDomain {
-            return Err(HostError::Config("io = \"driver-domain\" is not implemented yet; use \"direct\"".into()));
-        }
         let hv = LocalHypervisor::new();
         let n = cfg.networks.len() as u32;
-        let dom0 = SharedPlatform::new(hv.create_domain(NETBACK_BATCH * n, 1)?)?;
+        let dom0_frames = if cfg.io == IoPath::DriverDomain { NETBACK_BATCH } else { NETBACK_BATCH * n };
+        let dom0 = SharedPlatform::new(hv.create_domain(dom0_frames, 1)?)?;
         let nets = cfg
             .networks
             .iter()
@@ -370,12 +404,28 @@ impl Host {
                 msg,
             })?;
         }
-        let domains = cfg
+        let domains: Vec<Domain> = cfg
             .networks
             .iter()
-            .map(|c| Domain { proc: None, config: c.config.clone(), mtime: mtime(&c.config) })
+            .map(|c| Domain { proc: None, last_domid: None, config: c.config.clone(), mtime: mtime(&c.config) })
             .collect();
-        let mut host = Host { cfg, hv, dom0, table, domains, launcher, registry, router: None, log: Vec::new() };
+        let driver_stats = vec![(0, 0, 0, 0); domains.len()];
+        let mut host = Host {
+            cfg,
+            hv,
+            dom0,
+            table,
+            domains,
+            launcher,
+            registry,
+            router: None,
+            log: Vec::new(),
+            driver: None,
+            driver_stats,
+        };
+        if host.cfg.io == IoPath::DriverDomain {
+            host.start_driver()?;
+        }
         // Spawn all first, so that domains start in parallel, then connect each.
         let mut procs = Vec::new();
         for i in 0..host.domains.len() {
@@ -388,15 +438,63 @@ impl Host {
         Ok(host)
     }
 
+    fn driver_domid(&self) -> Option<DomId> {
+        self.driver.as_ref().and_then(|d| d.proc.as_ref()).map(|p| p.domid)
+    }
+
+    /// Starts the driver domain and connects its physical vif.
+    fn start_driver(&mut self) -> Result<(), HostError> {
+        let nets =
+            self.cfg.networks.iter().map(|n| Ok((n.name.clone(), n.key()?))).collect::<Result<Vec<_>, HostError>>()?;
+        let text = bridge_config(&nets).map_err(HostError::Config)?;
+        let config = match &self.driver {
+            Some(d) => d.config.clone(),
+            None => {
+                let p = std::env::temp_dir().join(format!("vrouter-driver-{}-{:p}.click", std::process::id(), self));
+                std::fs::write(&p, text).map_err(|err| HostError::Read { path: p.display().to_string(), err })?;
+                p
+            }
+        };
+        let names: Vec<String> = nets.into_iter().map(|(n, _)| n).collect();
+        let cmd = (self.launcher)(&DomainSpec { role: Role::DriverDomain(&names), config: &config, backend: 0 });
+        let p = spawn_domain(&self.hv, driver_frames(names.len()), 2, cmd)?;
+        toolstack_create_vif(&mut self.dom0, 0, p.domid, 0)?;
+        let plat = self.dom0.try_clone()?;
+        let nb = connect_backend(plat, p.domid, 0, 0, HANDSHAKE_TIMEOUT)
+            .map_err(|err| HostError::Vif { net: "driver domain".into(), err })?;
+        let phys = match self.driver.take() {
+            Some(d) => d.phys,
+            None => crate::port::empty_slot(),
+        };
+        if let Some(mut old) = lock_slot(&phys).replace(Box::new(nb)) {
+            old.close();
+        }
+        self.driver = Some(Driver { proc: Some(p), config, phys });
+        Ok(())
+    }
+
     fn spawn(&mut self, i: usize) -> Result<DomainProcess, HostError> {
         let c = &self.cfg.networks[i];
-        let cmd = (self.launcher)(c, &self.domains[i].config);
+        let backend = self.driver_domid().unwrap_or(0);
+        let cmd = (self.launcher)(&DomainSpec { role: Role::Network(c), config: &self.domains[i].config, backend });
         let p = spawn_domain(&self.hv, NETFRONT_FRAMES, 2, cmd)?;
-        toolstack_create_vif(&mut self.dom0, 0, p.domid, 0)?;
+        if let Some(old) = self.domains[i].last_domid.replace(p.domid) {
+            let _ = self.dom0.remove(&format!("/local/domain/{backend}/backend/vif/{old}"));
+            let _ = self.dom0.remove(&format!("/local/domain/{old}"));
+        }
+        toolstack_create_vif(&mut self.dom0, backend, p.domid, 0)?;
+        if backend != 0 {
+            self.dom0.write(&vnet_key(backend, p.domid), &c.name)?;
+        }
         Ok(p)
     }
 
     fn connect(&mut self, i: usize, p: DomainProcess) -> Result<(), HostError> {
+        if self.driver.is_some() {
+            // The driver domain connects its back end by itself.
+            self.domains[i].proc = Some(p);
+            return Ok(());
+        }
         let name = self.cfg.networks[i].name.clone();
         let plat = self.dom0.try_clone()?;
         let nb = connect_backend(plat, p.domid, 0, NETBACK_BATCH * i as u32, HANDSHAKE_TIMEOUT)
@@ -410,7 +508,10 @@ impl Host {
 
     fn start_physical(&mut self) -> Result<(), HostError> {
         let mut b = RouterBuilder::new(&self.registry);
-        b.add("demux", HypervisorDemux::new(self.table.clone()));
+        match &self.driver {
+            Some(d) => b.add("demux", NetbackElement::with_slot(d.phys.clone(), 64)),
+            None => b.add("demux", HypervisorDemux::new(self.table.clone())),
+        };
         if let Some(p) = &self.cfg.physical.pcap {
             b.element("pcap", "FromDump", &format!("\"{}\", STOP false", p.display()));
             b.connect("pcap", 0, "demux", 0);
@@ -476,15 +577,17 @@ impl Host {
         self.domains.get_mut(i)?.proc.as_mut()
     }
 
-    /// The live table's rows.
+    /// The live table's rows (with the driver-domain path, as of the last
+    /// [`supervise`](Self::supervise)).
     pub fn rows(&self) -> Vec<NetRow> {
         self.table
             .nets
             .iter()
             .zip(&self.domains)
-            .map(|(n, d)| {
+            .zip(&self.driver_stats)
+            .map(|((n, d), ds)| {
                 let c = &n.counters;
-                NetRow {
+                let mut r = NetRow {
                     name: n.name.clone(),
                     frames_in: c.to_domain.load(Ordering::Relaxed),
                     frames_out: c.from_domain.load(Ordering::Relaxed),
@@ -492,9 +595,31 @@ impl Host {
                     restarts: c.restarts.load(Ordering::Relaxed),
                     cutoffs: c.cutoffs.load(Ordering::Relaxed),
                     domid: d.proc.as_ref().map_or(0, |p| p.domid),
+                };
+                if self.driver.is_some() {
+                    (r.frames_in, r.frames_out, r.drops, r.cutoffs) = *ds;
                 }
+                r
             })
             .collect()
+    }
+
+    /// With the driver-domain path: reads the counters the driver domain published.
+    fn refresh_driver_stats(&mut self) {
+        let Some(d) = self.driver_domid() else { return };
+        for (i, n) in self.cfg.networks.iter().enumerate() {
+            if let Ok(s) = read_stats(&mut self.dom0, d, &n.name) {
+                // Counters restart with the driver domain; keep them monotonic.
+                let old = self.driver_stats[i];
+                self.driver_stats[i] = (s.0.max(old.0), s.1.max(old.1), s.2.max(old.2), s.3.max(old.3));
+            }
+        }
+        if let Some((h, _)) = &self.router {
+            let get = |k: &str| h.read(k).ok().and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+            self.table.physical_in.store(get("demux.tx") + get("demux.drops"), Ordering::Relaxed);
+            self.table.physical_out.store(get("demux.rx"), Ordering::Relaxed);
+            self.table.physical_drops.store(get("demux.drops"), Ordering::Relaxed);
+        }
     }
 
     /// Replaces network `i`'s domain with a fresh one running `config` (its current file if
@@ -531,6 +656,30 @@ impl Host {
     /// and applies configuration files that changed. Returns how many domains it restarted.
     pub fn supervise(&mut self) -> usize {
         let mut restarted = 0;
+        if let Some(d) = self.driver.as_mut() {
+            let dead = match d.proc.as_mut().and_then(|p| p.child_mut()) {
+                Some(c) => !matches!(c.try_wait(), Ok(None)),
+                None => true,
+            };
+            let faulted = lock_slot(&d.phys).as_ref().is_none_or(|p| p.fault().is_some());
+            if dead || faulted {
+                if let Some(mut p) = d.proc.take() {
+                    let _ = p.kill();
+                }
+                self.log.push("driver domain: restarting it and every network".into());
+                if let Err(e) = self.start_driver() {
+                    self.log.push(format!("driver domain: restart failed: {e}"));
+                    return 0;
+                }
+                for i in 0..self.domains.len() {
+                    if let Err(e) = self.restart(i, "new driver domain") {
+                        self.log.push(format!("{}: restart failed: {e}", self.cfg.networks[i].name));
+                    }
+                    restarted += 1;
+                }
+            }
+            self.refresh_driver_stats();
+        }
         for i in 0..self.domains.len() {
             let net = &self.table.nets[i];
             let mut why = None;
@@ -611,6 +760,15 @@ impl Host {
             h.stop();
             let _ = th.join();
         }
+        if let Some(d) = self.driver.as_mut() {
+            if let Some(mut p) = lock_slot(&d.phys).take() {
+                p.close();
+            }
+            if let Some(mut p) = d.proc.take() {
+                let _ = p.kill();
+            }
+            let _ = std::fs::remove_file(&d.config);
+        }
         for (d, n) in self.domains.iter_mut().zip(&self.table.nets) {
             if let Some(mut p) = lock_slot(&n.slot).take() {
                 p.close();
@@ -666,11 +824,12 @@ fn mtime(p: &Path) -> Option<SystemTime> {
 /// The live table as text.
 pub fn render(rows: &[NetRow], prev: &[NetRow], secs: f64, elapsed: f64, table: &DemuxTable) -> String {
     let mut s = format!(
-        "{:>7.1}s  physical in {}  out {}  unknown {}\n{:<12} {:>6} {:>12} {:>12} {:>10} {:>12} {:>9} {:>8}\n",
+        "{:>7.1}s  physical in {}  out {}  unknown {}  dropped {}\n{:<12} {:>6} {:>12} {:>12} {:>10} {:>12} {:>9} {:>8}\n",
         elapsed,
         table.physical_in.load(Ordering::Relaxed),
         table.physical_out.load(Ordering::Relaxed),
         table.unknown.load(Ordering::Relaxed),
+        table.physical_drops.load(Ordering::Relaxed),
         "network",
         "domid",
         "in",

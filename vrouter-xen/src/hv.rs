@@ -371,7 +371,16 @@ impl HvCore {
         let c: Vec<&str> = path.split('/').skip(1).collect();
         let me = caller.to_string();
         let ok = (c.len() >= 3 && c[0] == "local" && c[1] == "domain" && c[2] == me)
-            || (!write && c.len() >= 6 && c[0] == "local" && c[1] == "domain" && c[3] == "backend" && c[5] == me);
+            || (!write && c.len() >= 6 && c[0] == "local" && c[1] == "domain" && c[3] == "backend" && c[5] == me)
+            // A back end (a driver domain) reads the device directories of its front ends:
+            // those whose `backend-id` the toolstack set to it.
+            || (!write
+                && c.len() >= 6
+                && c[0] == "local"
+                && c[1] == "domain"
+                && c[3] == "device"
+                && self.store.get(&format!("/local/domain/{}/device/{}/{}/backend-id", c[2], c[4], c[5]))
+                    == Some(&me));
         if ok {
             Ok(())
         } else {

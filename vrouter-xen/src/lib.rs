@@ -43,6 +43,7 @@
 
 pub mod abi;
 pub mod click;
+pub mod driver;
 mod guest;
 pub mod host;
 pub mod hv;

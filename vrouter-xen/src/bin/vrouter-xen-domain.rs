@@ -12,6 +12,10 @@
 //! * `router`: runs the router configuration file `VROUTER_XEN_CONFIG` (definitions
 //!   `NAME=value` in `VROUTER_XEN_DEFS`, space-separated) on the vif, as `vrouter domain` does.
 //! * `evil-garbage`: overwrites both ring pages with pseudo-random bytes.
+//! * `driver`: runs a driver domain for the networks `VROUTER_XEN_NETS` (comma-separated)
+//!   with the bridge configuration `VROUTER_XEN_CONFIG`.
+//!
+//! `VROUTER_XEN_BACKEND` names the back end's domain (default 0).
 
 use std::error::Error;
 use std::sync::atomic::Ordering;
@@ -40,7 +44,14 @@ fn run() -> Result<String, Box<dyn Error>> {
     let mode = std::env::var("VROUTER_XEN_MODE").unwrap_or_else(|_| "traffic".into());
     let frames: u64 = std::env::var("VROUTER_XEN_FRAMES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let plat = RemoteDomain::from_env()?;
-    let mut nf = connect_frontend(plat, 0, 0, 0, Duration::from_secs(30))?;
+    let backend: u16 = std::env::var("VROUTER_XEN_BACKEND").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    if mode == "driver" {
+        let names = std::env::var("VROUTER_XEN_NETS")?.split(',').map(str::to_string).collect();
+        let text = std::fs::read_to_string(std::env::var("VROUTER_XEN_CONFIG")?)?;
+        vrouter_xen::driver::run_driver_domain(plat, names, &text, &vrouter_xen::host::registry())?;
+        return Ok("driver domain stopped".into());
+    }
+    let mut nf = connect_frontend(plat, backend, 0, 0, Duration::from_secs(30))?;
     match mode.as_str() {
         "traffic" => traffic(&mut nf, frames),
         "source" => source(&mut nf),

@@ -164,6 +164,9 @@ pub struct DemuxTable {
     pub physical_in: AtomicU64,
     /// Frames sent to the physical side.
     pub physical_out: AtomicU64,
+    /// Frames from the physical side dropped before they could be classified (with the
+    /// driver-domain path: the driver domain had no buffer posted).
+    pub physical_drops: AtomicU64,
 }
 
 impl DemuxTable {

@@ -305,6 +305,21 @@ click_core::documented! {
     }
 }
 
+impl NetbackElement {
+    /// A Netback on a slot held by the caller (the host's end of a driver domain's
+    /// physical vif), rather than one found by name.
+    pub fn with_slot(slot: PortSlot, burst: usize) -> NetbackElement {
+        NetbackElement {
+            io: VifIo {
+                slot: Some(slot),
+                burst: burst.clamp(1, 256),
+                batch: Batch::with_capacity(burst),
+                ..Default::default()
+            },
+        }
+    }
+}
+
 impl Element for NetbackElement {
     fn class_name(&self) -> &'static str {
         "Netback"
@@ -316,12 +331,17 @@ impl Element for NetbackElement {
         processing::PUSH
     }
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        if self.io.slot.is_some() {
+            return args.complete();
+        }
         self.io.slot_name = args.read_mp("NAME")?;
         self.io.burst = args.read_or("BURST", DEFAULT_BURST)?.clamp(1, 256);
         args.complete()
     }
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
-        self.io.find()?;
+        if self.io.slot.is_none() {
+            self.io.find()?;
+        }
         cx.add_task(click_core::runtime::DEFAULT_TICKETS);
         Ok(())
     }
