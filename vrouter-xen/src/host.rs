@@ -11,6 +11,7 @@
 use crate::abi::DomId;
 use crate::click::NetbackElement;
 use crate::click::demux::{DemuxTable, HypervisorDemux, VnetEntry, VnetMatch, encap};
+use crate::click::traffic::{LatencySink, TrafficMix};
 use crate::driver::{bridge_config, driver_frames, read_stats, vnet_key};
 use crate::local::{LocalDomain, LocalHypervisor};
 use crate::net::NetError;
@@ -126,7 +127,9 @@ pub struct PhysicalConfig {
 pub struct TrafficConfig {
     /// The network the frames are addressed to (its MAC, VLAN or VNI).
     pub network: String,
-    /// Frames per second.
+    /// Frames per second; 0 for as fast as the host can (all such streams share one
+    /// source, `mix`, which takes turns between them and stamps frames for the `out.latency`
+    /// handler).
     pub rate: u64,
     /// Inner frame length in bytes (default 98).
     #[serde(default = "default_size")]
@@ -516,17 +519,26 @@ impl Host {
             b.element("pcap", "FromDump", &format!("\"{}\", STOP false", p.display()));
             b.connect("pcap", 0, "demux", 0);
         }
+        let mut mix = Vec::new();
         for (k, t) in self.cfg.physical.traffic.iter().enumerate() {
             let i = self.cfg.networks.iter().position(|n| n.name == t.network).unwrap_or(0);
             let f = traffic_frame(self.table.nets[i].key, i, t.size, t.tos);
+            if t.rate == 0 {
+                mix.push(f);
+                continue;
+            }
             let limit = t.limit.map_or(-1, |l| l as i64);
             let name = format!("src{k}");
             b.element(&name, "RatedSource", &format!("DATA \\<{}>, RATE {}, LIMIT {limit}", hex(&f), t.rate));
             b.connect(&name, 0, "demux", 0);
         }
+        if !mix.is_empty() {
+            b.add("mix", TrafficMix::new(mix, 0));
+            b.connect("mix", 0, "demux", 0);
+        }
         match &self.cfg.physical.output {
             Some(p) => b.element("out", "ToDump", &format!("\"{}\"", p.display())),
-            None => b.element("out", "Discard", ""),
+            None => b.add("out", LatencySink::default()),
         };
         b.connect("demux", 0, "out", 0);
         let mut router = b.build().map_err(|e| {

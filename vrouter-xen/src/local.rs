@@ -310,6 +310,14 @@ mod tests {
         assert!(d1.write("/local/domain/0/backend/vif/1/0/state", "4").is_err());
         assert_eq!(d0.directory("/local/domain/1/device/vif/0").unwrap(), vec!["backend-id", "state"]);
         assert!(matches!(d0.read("no-slash"), Err(XenError::XsBadPath(_))));
+        // A driver domain (2) reads the device directory of a front end whose backend-id
+        // names it, and no other.
+        let mut d2 = LocalHypervisor { core: d0.core.clone() }.create_domain(1, 1).unwrap();
+        assert!(matches!(d2.read("/local/domain/1/device/vif/0/state"), Err(XenError::XsPermission(_))));
+        d0.write("/local/domain/1/device/vif/0/backend-id", "2").unwrap();
+        assert_eq!(d2.read("/local/domain/1/device/vif/0/state").unwrap().as_deref(), Some("1"));
+        assert!(d2.write("/local/domain/1/device/vif/0/state", "5").is_err());
+        assert!(matches!(d2.read("/local/domain/1/name"), Err(XenError::XsPermission(_))));
         d0.remove("/local/domain/1/device").unwrap();
         assert_eq!(d0.read("/local/domain/1/device/vif/0/state").unwrap(), None);
     }

@@ -231,3 +231,63 @@ fn the_driver_domain_path_forwards_and_restarts_a_crashed_domain() {
     assert_eq!(b.restarts, 0);
     h.shutdown();
 }
+
+#[test]
+fn a_domain_that_stops_answering_is_restarted() {
+    let dir = tmpdir("silent");
+    let cfg = HostConfig {
+        io: IoPath::Direct,
+        seconds: None,
+        physical: PhysicalConfig {
+            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
+            ..Default::default()
+        },
+        networks: vec![net("a", 0, write_config(&dir, "a", FORWARD)), net("b", 1, write_config(&dir, "b", FORWARD))],
+    };
+    // a's first domain connects its vif and then never takes a frame.
+    let mut h = Host::start(cfg, launcher(|n, k| (n == "a" && k == 0).then_some("silent"))).unwrap();
+    assert!(
+        supervise(&mut h, Duration::from_secs(20), |h| row(h, "a").restarts >= 1 && row(h, "a").frames_out > 500),
+        "a: {:?}",
+        row(&h, "a")
+    );
+    let a = row(&h, "a");
+    assert!(a.cutoffs >= 1 && a.drops > 0, "{a:?}");
+    assert!(supervise(&mut h, Duration::from_secs(15), |h| row(h, "b").frames_out == 12_000), "b: {:?}", row(&h, "b"));
+    let b = row(&h, "b");
+    assert_eq!((b.drops, b.restarts), (0, 0));
+    h.shutdown();
+}
+
+#[test]
+fn one_network_is_reconfigured_while_the_other_runs() {
+    let dir = tmpdir("reconf");
+    let a_path = write_config(&dir, "a", FORWARD);
+    let cfg = HostConfig {
+        io: IoPath::Direct,
+        seconds: None,
+        physical: PhysicalConfig {
+            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
+            ..Default::default()
+        },
+        networks: vec![net("a", 0, a_path.clone()), net("b", 1, write_config(&dir, "b", FORWARD))],
+    };
+    let mut h = Host::start(cfg, launcher(|_, _| None)).unwrap();
+    assert!(supervise(&mut h, Duration::from_secs(10), |h| row(h, "a").frames_out > 500));
+    // A configuration that does not check is refused; a keeps running.
+    let bad = write_config(&dir, "bad", "FromNetfront -> NoSuchElement -> ToNetfront;");
+    assert!(h.reconfigure(0, &bad).is_err());
+    assert_eq!(row(&h, "a").restarts, 0);
+    // Editing a's file in place: the host notices and restarts only a, now a sink.
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&a_path, "FromNetfront -> Discard; Idle -> ToNetfront;\n").unwrap();
+    assert!(supervise(&mut h, Duration::from_secs(15), |h| row(h, "a").restarts == 1), "{:?}", h.take_log());
+    let out = row(&h, "a").frames_out;
+    let inn = row(&h, "a").frames_in;
+    assert!(supervise(&mut h, Duration::from_secs(10), |h| row(h, "a").frames_in > inn + 500));
+    assert_eq!(row(&h, "a").frames_out, out, "the new configuration forwards nothing");
+    assert!(supervise(&mut h, Duration::from_secs(15), |h| row(h, "b").frames_out == 12_000), "b: {:?}", row(&h, "b"));
+    let b = row(&h, "b");
+    assert_eq!((b.drops, b.restarts), (0, 0));
+    h.shutdown();
+}

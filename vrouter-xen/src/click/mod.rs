@@ -3,6 +3,7 @@
 //! [`HypervisorDemux`] in the host. [`register`] adds them to a registry.
 
 pub mod demux;
+pub mod traffic;
 pub mod vif;
 
 pub use demux::{DemuxTable, HypervisorDemux, VnetCounters, VnetEntry, VnetMatch};
