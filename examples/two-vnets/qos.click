@@ -1,4 +1,5 @@
-// An IPv4 network with QoS: DSCP EF traffic (TOS 0xb8) goes first.
+// An IPv4 network with QoS: its uplink is shaped to 15,000 frames/s, and DSCP EF traffic
+// (TOS 0xb8) is served first, so it all gets through while bulk traffic takes what is left.
 FromNetfront(DEVID 0)
   -> Strip(14)
   -> CheckIPHeader
@@ -7,4 +8,4 @@ FromNetfront(DEVID 0)
   -> cl :: IPClassifier(ip tos 0xb8, -);
 cl[0] -> hi :: Queue(${QUEUE-512}) -> [0]ps :: PrioSched;
 cl[1] -> lo :: Queue(${QUEUE-512}) -> [1]ps;
-ps -> ToNetfront(DEVID 0);
+ps -> RatedUnqueue(RATE 15000, BURST 32) -> ToNetfront(DEVID 0);
