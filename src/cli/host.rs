@@ -121,16 +121,10 @@ pub(crate) fn domain(args: DomainArgs) -> i32 {
             }
         };
     }
-    let nf = match connect_frontend(plat, args.backend, 0, 0, Duration::from_secs(20)) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("vrouter domain: vif: {e}");
-            return 1;
-        }
-    };
+    // Build the router first (its vif elements find the empty slot), then connect the vif,
+    // so that no frame waits on a router still being set up.
     let slot = empty_slot();
-    *lock_slot(&slot) = Some(Box::new(nf));
-    publish_slot("vif0", slot);
+    publish_slot("vif0", slot.clone());
     let input = Input { words: args.words, ..Default::default() };
     let loaded = match config::load(&input) {
         Ok(l) => l,
@@ -145,6 +139,15 @@ pub(crate) fn domain(args: DomainArgs) -> i32 {
             return 1;
         }
     };
+    match connect_frontend(plat, args.backend, 0, 0, Duration::from_secs(20)) {
+        Ok(nf) => *lock_slot(&slot) = Some(Box::new(nf)),
+        Err(e) => {
+            eprintln!("vrouter domain: vif: {e}");
+            return 1;
+        }
+    }
+    let froms = vrouter_xen::click::elements_of_class(&router, "FromNetfront");
+    let _waker = vrouter_xen::click::spawn_waker(router.handle(), froms, "vif0");
     router.run();
     0
 }

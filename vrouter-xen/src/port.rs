@@ -37,6 +37,15 @@ pub trait VifPort: Send {
     /// Stops talking to the peer (closes the event channel); used before the driver is
     /// dropped.
     fn close(&mut self);
+    /// Before the caller sleeps: asks the peer to notify us of new work; true if work
+    /// arrived meanwhile (then do not sleep).
+    fn final_check(&mut self) -> bool {
+        true
+    }
+    /// A duplicate of the descriptor that becomes readable when the peer notifies us.
+    fn event_fd(&self) -> Option<OwnedFd> {
+        None
+    }
 }
 
 impl<P: Platform + Send> VifPort for Netfront<P> {
@@ -67,6 +76,12 @@ impl<P: Platform + Send> VifPort for Netfront<P> {
     }
     fn close(&mut self) {
         self.cut_off(PeerFault::Gone("closed".into()));
+    }
+    fn final_check(&mut self) -> bool {
+        Netfront::final_check(self)
+    }
+    fn event_fd(&self) -> Option<OwnedFd> {
+        Netfront::event_fd(self).and_then(|fd| fd.try_clone_to_owned().ok())
     }
 }
 

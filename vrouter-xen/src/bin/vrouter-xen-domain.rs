@@ -51,13 +51,15 @@ fn run() -> Result<String, Box<dyn Error>> {
         vrouter_xen::driver::run_driver_domain(plat, names, &text, &vrouter_xen::host::registry())?;
         return Ok("driver domain stopped".into());
     }
+    if mode == "router" {
+        return router(plat, backend);
+    }
     let mut nf = connect_frontend(plat, backend, 0, 0, Duration::from_secs(30))?;
     match mode.as_str() {
         "traffic" => traffic(&mut nf, frames),
         "source" => source(&mut nf),
         "sink" => sink(&mut nf),
         "crash" => std::process::exit(3),
-        "router" => router(nf),
         "evil-garbage" => {
             let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
             let mut junk = [0u8; 4096];
@@ -113,7 +115,8 @@ fn run() -> Result<String, Box<dyn Error>> {
     }
 }
 
-fn router(nf: Netfront<RemoteDomain>) -> Result<String, Box<dyn Error>> {
+/// Builds the router first (its vif elements find the empty slot), then connects the vif.
+fn router(plat: RemoteDomain, backend: u16) -> Result<String, Box<dyn Error>> {
     use vrouter_xen::port::{empty_slot, lock_slot, publish_slot};
     let path = std::env::var("VROUTER_XEN_CONFIG")?;
     let defs: Vec<(String, String)> = std::env::var("VROUTER_XEN_DEFS")
@@ -122,8 +125,7 @@ fn router(nf: Netfront<RemoteDomain>) -> Result<String, Box<dyn Error>> {
         .filter_map(|d| d.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
         .collect();
     let slot = empty_slot();
-    *lock_slot(&slot) = Some(Box::new(nf));
-    publish_slot("vif0", slot);
+    publish_slot("vif0", slot.clone());
     let text = std::fs::read_to_string(&path)?;
     let sources = [(path.as_str(), text.as_str())];
     let compiled = click_core::config_lang::compile_sources(&sources, &defs)
@@ -132,7 +134,15 @@ fn router(nf: Netfront<RemoteDomain>) -> Result<String, Box<dyn Error>> {
     let mut router = click_core::RouterBuilder::from_flat(&compiled.graph, &registry)
         .build()
         .map_err(|e| e.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
+    let nf = connect_frontend(plat, backend, 0, 0, Duration::from_secs(30))?;
+    *lock_slot(&slot) = Some(Box::new(nf));
+    let waker = vrouter_xen::click::spawn_waker(
+        router.handle(),
+        vrouter_xen::click::elements_of_class(&router, "FromNetfront"),
+        "vif0",
+    );
     router.run();
+    drop(waker);
     Ok("router stopped".into())
 }
 

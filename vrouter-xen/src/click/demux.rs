@@ -317,12 +317,19 @@ click_core::documented! {
         starved: Vec<Option<Instant>>,
         next: usize,
         out: Batch,
+        idle: u32,
     }
 }
 
+/// Idle rounds before the demux sleeps.
+const IDLE_ROUNDS: u32 = 32;
+/// How long an idle demux sleeps before it looks at the domains' TX rings again (frames
+/// from the physical side wake it at once).
+const IDLE_SLEEP: Duration = Duration::from_micros(50);
+
 impl Default for HypervisorDemux {
     fn default() -> Self {
-        HypervisorDemux { table: None, pending: Vec::new(), starved: Vec::new(), next: 0, out: Batch::new() }
+        HypervisorDemux { table: None, pending: Vec::new(), starved: Vec::new(), next: 0, out: Batch::new(), idle: 0 }
     }
 }
 
@@ -425,11 +432,13 @@ impl Element for HypervisorDemux {
         cx.add_task(click_core::runtime::DEFAULT_TICKETS);
         Ok(())
     }
-    fn push(&mut self, _cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let Some(table) = self.table.clone() else {
             batch.drain();
             return;
         };
+        cx.cancel_timer(0);
+        cx.reschedule();
         table.physical_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
         for mut p in batch.drain() {
             match table.classify(p.data()) {
@@ -465,7 +474,20 @@ impl Element for HypervisorDemux {
             table.physical_out.fetch_add(self.out.len() as u64, Ordering::Relaxed);
             cx.output_batch(0, &mut self.out);
         }
+        if moved > 0 || self.pending.iter().any(|p| !p.is_empty()) {
+            self.idle = 0;
+        } else {
+            self.idle += 1;
+            if self.idle >= IDLE_ROUNDS {
+                self.idle = 0;
+                cx.unschedule();
+                cx.schedule_timer(0, IDLE_SLEEP);
+            }
+        }
         moved > 0
+    }
+    fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
+        cx.reschedule();
     }
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[HandlerInfo::read("unknown"), HandlerInfo::read("stats")];

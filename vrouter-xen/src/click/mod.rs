@@ -7,7 +7,7 @@ pub mod traffic;
 pub mod vif;
 
 pub use demux::{DemuxTable, HypervisorDemux, VnetCounters, VnetEntry, VnetMatch};
-pub use vif::{FromNetfront, NetbackElement, ToNetfront};
+pub use vif::{FromNetfront, NetbackElement, ToNetfront, elements_of_class, spawn_waker};
 
 use click_core::Registry;
 use click_core::registry::ElementClass;

@@ -1,9 +1,13 @@
 //! FromNetfront, ToNetfront and Netback: a router's elements on one end of a vif.
 
 use crate::port::{PortSlot, find_slot, lock_slot};
+use click_core::RouterHandle;
 use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing};
+use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Most frames moved per task run when BURST is not given.
@@ -110,6 +114,53 @@ fn read_devid(args: &mut Args<'_>) -> Result<u32, ArgError> {
     args.read_p_or("DEVID", 0u32)
 }
 
+/// Whether a thread of this process turns vif notifications into `wake` handler calls
+/// (see [`spawn_waker`]); only then do FromNetfront tasks sleep when idle.
+static WAKER: AtomicBool = AtomicBool::new(false);
+
+/// Idle task runs before FromNetfront sleeps.
+const IDLE_RUNS: u32 = 16;
+/// Longest a sleeping FromNetfront waits without a notification.
+const IDLE_TIMER: Duration = Duration::from_millis(5);
+
+/// Starts a thread that waits for notifications on the vif `slot_name` and calls the `wake`
+/// handler of `elements` (FromNetfront elements) through `router`, so that they can sleep
+/// while the ring is idle instead of polling. Call after building the router, before
+/// running it; the thread ends when the router stops.
+pub fn spawn_waker(router: RouterHandle, elements: Vec<String>, slot_name: &str) -> Option<JoinHandle<()>> {
+    let fd = find_slot(slot_name).and_then(|s| lock_slot(&s).as_ref().and_then(|p| p.event_fd()))?;
+    WAKER.store(true, Ordering::Release);
+    Some(std::thread::spawn(move || {
+        let t0 = std::time::Instant::now();
+        while !router.is_running() && t0.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        while router.is_running() {
+            match crate::sys::poll_readable(fd.as_fd(), Some(Duration::from_millis(100))) {
+                Ok(true) => {
+                    let _ = crate::sys::eventfd_drain(fd.as_fd());
+                    for e in &elements {
+                        let _ = router.write(&format!("{e}.wake"), "");
+                    }
+                }
+                Ok(false) => {}
+                Err(_) => break,
+            }
+        }
+        WAKER.store(false, Ordering::Release);
+    }))
+}
+
+/// The names of the elements of class `class` in `router`.
+pub fn elements_of_class(router: &click_core::Router, class: &str) -> Vec<String> {
+    router
+        .element_names()
+        .iter()
+        .filter(|n| router.read_handler(&format!("{n}.class")).is_ok_and(|c| c.trim() == class))
+        .cloned()
+        .collect()
+}
+
 click_core::documented! {
     /// Receives frames from the domain's vif (the front end of a Xen netif).
     ///
@@ -133,6 +184,8 @@ click_core::documented! {
     /// - `rx` (read): frames received. `tx`, `drops` (read): for the vif's other element.
     /// - `peer_faults` (read): protocol violations by the back end; `fault` (read): why it
     ///   was cut off, empty if it was not.
+    /// - `wake` (write): run the task now (called by the process's notification thread; an
+    ///   idle FromNetfront sleeps until woken, or for 5 ms at most).
     ///
     /// # Example
     /// ```click
@@ -141,6 +194,7 @@ click_core::documented! {
     #[derive(Default)]
     pub struct FromNetfront {
         io: VifIo,
+        idle: u32,
     }
 }
 
@@ -174,17 +228,53 @@ impl Element for FromNetfront {
             cx.stop_router();
         }
         if n == 0 {
+            self.idle += 1;
+            if self.idle >= IDLE_RUNS && WAKER.load(Ordering::Acquire) {
+                self.idle = 0;
+                // Ask the back end to notify us, then sleep unless work arrived meanwhile.
+                let busy = match &self.io.slot {
+                    Some(slot) => lock_slot(slot).as_mut().is_none_or(|p| p.final_check()),
+                    None => true,
+                };
+                if !busy {
+                    cx.unschedule();
+                    cx.schedule_timer(0, IDLE_TIMER);
+                }
+            }
             return false;
         }
+        self.idle = 0;
         self.io.rx += n as u64;
         cx.output_batch(0, &mut self.io.batch);
         true
     }
+    fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
+        cx.reschedule();
+    }
     fn handlers(&self) -> &'static [HandlerInfo] {
-        VIF_HANDLERS
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read("rx"),
+            HandlerInfo::read("tx"),
+            HandlerInfo::read("count"),
+            HandlerInfo::read("drops"),
+            HandlerInfo::read("peer_faults"),
+            HandlerInfo::read("fault"),
+            HandlerInfo::write("wake"),
+        ];
+        H
     }
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         self.io.read(name)
+    }
+    fn write_handler(&mut self, name: &str, _value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        match name {
+            "wake" => {
+                cx.cancel_timer(0);
+                cx.reschedule();
+                Ok(())
+            }
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
     }
 }
 
