@@ -36,7 +36,8 @@ pub fn vnet_key(driver: DomId, front: DomId) -> String {
     format!("/local/domain/{driver}/backend/vif/{front}/0/vnet")
 }
 
-/// Where the driver domain publishes a network's counters: `tx rx drops faults`.
+/// Where the driver domain publishes a network's counters: `tx rx drops faults front`,
+/// `front` being the domain whose back end was last cut off (0: none).
 pub fn stats_key(driver: DomId, name: &str) -> String {
     format!("/local/domain/{driver}/vnet-stats/{name}")
 }
@@ -127,6 +128,7 @@ fn watch<P: Platform + Send + 'static>(
     let mut failed: Vec<DomId> = Vec::new();
     let mut faults = vec![0u64; names.len()];
     let mut faulted = vec![false; names.len()];
+    let mut faulted_front = vec![0 as DomId; names.len()];
     let dir = format!("/local/domain/{me}/backend/vif");
     while !stop.load(Ordering::Acquire) {
         let fronts: Vec<DomId> =
@@ -163,9 +165,10 @@ fn watch<P: Platform + Send + 'static>(
             if !faulted[i] && lock_slot(&slots[i]).as_ref().is_some_and(|p| p.fault().is_some()) {
                 faulted[i] = true;
                 faults[i] += 1;
+                faulted_front[i] = connected.get(&i).copied().unwrap_or(0);
             }
             let h = |k: &str| router.read(&format!("nb_{i}.{k}")).unwrap_or_default();
-            let v = format!("{} {} {} {}", h("tx"), h("rx"), h("drops"), faults[i]);
+            let v = format!("{} {} {} {} {}", h("tx"), h("rx"), h("drops"), faults[i], faulted_front[i]);
             let _ = plat.write(&stats_key(me, name), &v);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -174,10 +177,31 @@ fn watch<P: Platform + Send + 'static>(
 
 const HANDSHAKE: Duration = Duration::from_secs(10);
 
-/// Reads the counters a driver domain published for `name`: (to the domain, from the
-/// domain, drops, faults).
-pub fn read_stats(plat: &mut impl Platform, driver: DomId, name: &str) -> Result<(u64, u64, u64, u64), XenError> {
+/// Counters a driver domain publishes for one network.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DriverStats {
+    /// Frames copied to the network's domain.
+    pub to_domain: u64,
+    /// Frames taken from it.
+    pub from_domain: u64,
+    /// Frames for it dropped.
+    pub drops: u64,
+    /// Times its back end was cut off.
+    pub faults: u64,
+    /// The domain whose back end was last cut off (0: none).
+    pub faulted_front: DomId,
+}
+
+/// Reads the counters a driver domain published for `name`.
+pub fn read_stats(plat: &mut impl Platform, driver: DomId, name: &str) -> Result<DriverStats, XenError> {
     let v = plat.read(&stats_key(driver, name))?.unwrap_or_default();
     let mut it = v.split_whitespace().map(|x| x.parse::<u64>().unwrap_or(0));
-    Ok((it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0)))
+    let mut next = || it.next().unwrap_or(0);
+    Ok(DriverStats {
+        to_domain: next(),
+        from_domain: next(),
+        drops: next(),
+        faults: next(),
+        faulted_front: next().try_into().unwrap_or(0),
+    })
 }

@@ -495,6 +495,7 @@ impl Host {
     fn connect(&mut self, i: usize, p: DomainProcess) -> Result<(), HostError> {
         if self.driver.is_some() {
             // The driver domain connects its back end by itself.
+            self.table.nets[i].needs_restart.store(false, Ordering::Release);
             self.domains[i].proc = Some(p);
             return Ok(());
         }
@@ -623,7 +624,16 @@ impl Host {
             if let Ok(s) = read_stats(&mut self.dom0, d, &n.name) {
                 // Counters restart with the driver domain; keep them monotonic.
                 let old = self.driver_stats[i];
-                self.driver_stats[i] = (s.0.max(old.0), s.1.max(old.1), s.2.max(old.2), s.3.max(old.3));
+                self.driver_stats[i] =
+                    (s.to_domain.max(old.0), s.from_domain.max(old.1), s.drops.max(old.2), s.faults.max(old.3));
+                // The driver domain cut off the network's current domain: replace it.
+                let current = self.domains[i].proc.as_ref().map(|p| p.domid);
+                if s.faulted_front != 0 && current == Some(s.faulted_front) {
+                    let net = &self.table.nets[i];
+                    if !net.needs_restart.swap(true, Ordering::AcqRel) {
+                        *net.why.lock().unwrap_or_else(|e| e.into_inner()) = "cut off by the driver domain".into();
+                    }
+                }
             }
         }
         if let Some((h, _)) = &self.router {

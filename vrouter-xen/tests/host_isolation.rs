@@ -291,3 +291,30 @@ fn one_network_is_reconfigured_while_the_other_runs() {
     assert_eq!((b.drops, b.restarts), (0, 0));
     h.shutdown();
 }
+
+#[test]
+fn the_driver_domain_cuts_off_a_domain_writing_garbage() {
+    let dir = tmpdir("driver-garbage");
+    let cfg = HostConfig {
+        io: IoPath::DriverDomain,
+        seconds: None,
+        physical: PhysicalConfig {
+            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, None)],
+            ..Default::default()
+        },
+        networks: vec![net("a", 0, write_config(&dir, "a", FORWARD)), net("b", 1, write_config(&dir, "b", FORWARD))],
+    };
+    let mut h = Host::start(cfg, launcher(|n, k| (n == "a" && k == 0).then_some("evil-garbage"))).unwrap();
+    assert!(
+        supervise(&mut h, Duration::from_secs(20), |h| {
+            let a = row(h, "a");
+            a.cutoffs >= 1 && a.restarts >= 1 && a.frames_out > 200
+        }),
+        "a: {:?}",
+        row(&h, "a")
+    );
+    let b0 = row(&h, "b").frames_out;
+    assert!(supervise(&mut h, Duration::from_secs(10), |h| row(h, "b").frames_out > b0 + 500));
+    assert_eq!(row(&h, "b").restarts, 0);
+    h.shutdown();
+}
