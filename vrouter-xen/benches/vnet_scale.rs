@@ -4,7 +4,9 @@
 //!
 //! `cargo bench -p vrouter-xen --bench vnet_scale` prints a table. `VNET_SCALE_NS=1,2,4`
 //! picks the network counts, `VNET_SCALE_SECS=2` the measuring time per phase,
-//! `VNET_SCALE_MODES=direct,driver` the paths.
+//! `VNET_SCALE_MODES=direct,driver` the paths, `VNET_SCALE_REPEAT=2` how many times each
+//! cell is measured (the best rate and the lowest mean latency are kept: the machine is
+//! shared, and interference only ever makes a run slower).
 //!
 //! Rate: every network gets frames as fast as the host's source can make them (one source
 //! taking turns between the networks); the rate is what comes back from the domains.
@@ -114,6 +116,7 @@ fn main() {
         .collect();
     let secs: f64 = std::env::var("VNET_SCALE_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0);
     let modes = std::env::var("VNET_SCALE_MODES").unwrap_or_else(|_| "direct,driver".into());
+    let repeat: usize = std::env::var("VNET_SCALE_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let dir = std::env::temp_dir().join(format!("vnet-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("forward.click");
@@ -129,12 +132,23 @@ fn main() {
                 cells.push(("-".to_string(), "-".to_string()));
                 continue;
             }
-            match measure(io, n, secs, &config) {
-                Ok(r) => cells.push((format!("{:.0}", r.rate), r.latency)),
-                Err(e) => {
-                    eprintln!("{n} networks, {io:?}: {e}");
-                    cells.push(("failed".into(), "-".into()));
+            let mut best: Option<(f64, (f64, String))> = None;
+            for _ in 0..repeat.max(1) {
+                match measure(io, n, secs, &config) {
+                    Ok(r) => {
+                        let mean: f64 =
+                            r.latency.split_whitespace().next().and_then(|m| m.parse().ok()).unwrap_or(f64::MAX);
+                        best = Some(match best {
+                            None => (r.rate, (mean, r.latency)),
+                            Some((rate, lat)) => (rate.max(r.rate), if mean < lat.0 { (mean, r.latency) } else { lat }),
+                        });
+                    }
+                    Err(e) => eprintln!("{n} networks, {io:?}: {e}"),
                 }
+            }
+            match best {
+                Some((rate, (_, lat))) => cells.push((format!("{rate:.0}"), lat)),
+                None => cells.push(("failed".into(), "-".into())),
             }
         }
         println!("{:>8} | {:>14} {:>30} | {:>14} {:>30}", n, cells[0].0, cells[0].1, cells[1].0, cells[1].1);

@@ -24,6 +24,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+/// An error of the driver domain.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The physical vif could not be connected.
+    #[error("physical vif: {0}")]
+    Vif(#[from] NetError),
+    /// The hypervisor failed.
+    #[error(transparent)]
+    Xen(#[from] XenError),
+    /// The bridge's configuration is impossible or does not build.
+    #[error("bridge: {0}")]
+    Config(String),
+}
+
 /// Frames a driver domain for `n` networks needs: its physical vif, and staging frames for
 /// each back end.
 pub fn driver_frames(n: usize) -> u32 {
@@ -43,7 +57,7 @@ pub fn stats_key(driver: DomId, name: &str) -> String {
 }
 
 /// The driver domain's bridge for networks `(name, key)`.
-pub fn bridge_config(nets: &[(String, VnetMatch)]) -> Result<String, String> {
+pub fn bridge_config(nets: &[(String, VnetMatch)]) -> Result<String, DriverError> {
     let mut patterns = Vec::new();
     let mut lines = Vec::new();
     for (i, (name, key)) in nets.iter().enumerate() {
@@ -58,7 +72,7 @@ pub fn bridge_config(nets: &[(String, VnetMatch)]) -> Result<String, String> {
                 lines.push(format!("cl[{i}] -> VLANDecap -> {nb} -> VLANEncap(VLAN_ID {v}) -> out;"));
             }
             VnetMatch::Vni(_) => {
-                return Err(format!("network {name}: VXLAN networks need io = \"direct\""));
+                return Err(DriverError::Config(format!("network {name}: VXLAN networks need io = \"direct\"")));
             }
         }
     }
@@ -81,11 +95,10 @@ pub fn run_driver_domain<P: Platform + Send + 'static>(
     names: Vec<String>,
     config: &str,
     registry: &Registry,
-) -> Result<(), String> {
+) -> Result<(), DriverError> {
     let me = plat.domid();
-    let shared = SharedPlatform::new(plat).map_err(|e| e.to_string())?;
-    let phys = connect_frontend(shared.try_clone().map_err(|e| e.to_string())?, 0, 0, 0, Duration::from_secs(20))
-        .map_err(|e| format!("physical vif: {e}"))?;
+    let shared = SharedPlatform::new(plat)?;
+    let phys = connect_frontend(shared.try_clone()?, 0, 0, 0, Duration::from_secs(20))?;
     let slot = empty_slot();
     *lock_slot(&slot) = Some(Box::new(phys));
     publish_slot("vif0", slot);
@@ -99,10 +112,10 @@ pub fn run_driver_domain<P: Platform + Send + 'static>(
         .collect();
     let sources = [("<bridge>", config)];
     let compiled = click_core::config_lang::compile_sources(&sources, &[])
-        .map_err(|d| click_core::config_lang::render_diagnostics(&d, &sources))?;
+        .map_err(|d| DriverError::Config(click_core::config_lang::render_diagnostics(&d, &sources)))?;
     let mut router = RouterBuilder::from_flat(&compiled.graph, registry)
         .build()
-        .map_err(|e| e.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
+        .map_err(|e| DriverError::Config(e.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ")))?;
     let handle = router.handle();
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {

@@ -449,7 +449,7 @@ impl Host {
     fn start_driver(&mut self) -> Result<(), HostError> {
         let nets =
             self.cfg.networks.iter().map(|n| Ok((n.name.clone(), n.key()?))).collect::<Result<Vec<_>, HostError>>()?;
-        let text = bridge_config(&nets).map_err(HostError::Config)?;
+        let text = bridge_config(&nets).map_err(|e| HostError::Config(e.to_string()))?;
         let config = match &self.driver {
             Some(d) => d.config.clone(),
             None => {
