@@ -10,7 +10,7 @@ pub(crate) fn check(input: &Input) -> i32 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let registry = elements::standard_registry();
+    let registry = super::registry();
     match config::builder(&loaded, &registry, 1).check() {
         Ok(checked) => {
             let n = checked.element_names().count();
@@ -42,7 +42,7 @@ pub(crate) fn dot(input: &Input) -> i32 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let registry = elements::standard_registry();
+    let registry = super::registry();
     let checked = config::builder(&loaded, &registry, 1).check();
     let ids: Vec<_> = loaded.graph.elements().map(|(id, _)| id).collect();
     let out = match &checked {

@@ -16,7 +16,7 @@ fn summary(doc: &str) -> &str {
 }
 
 pub(crate) fn run(class: Option<&str>, brief: bool) -> i32 {
-    let registry = elements::standard_registry();
+    let registry = super::registry();
     if let Some(name) = class {
         let Some(c) = registry.get(name) else {
             eprintln!("vrouter: no element class '{name}'");

@@ -3,6 +3,7 @@
 mod check;
 mod config;
 mod elements;
+mod host;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +53,11 @@ enum Command {
         #[arg(long)]
         brief: bool,
     },
+    /// Run virtual networks, each router in its own domain process, on one physical side.
+    Host(host::HostArgs),
+    /// Run a router inside a domain process (started by `vrouter host`).
+    #[command(hide = true)]
+    Domain(host::DomainArgs),
     /// Xen tools.
     Xen {
         #[command(subcommand)]
@@ -66,6 +72,11 @@ enum XenCommand {
     Abi,
 }
 
+/// Every element class the command knows: the standard library and the Xen elements.
+pub(crate) fn registry() -> click_core::Registry {
+    vrouter_xen::host::registry()
+}
+
 /// Runs the command line; returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
@@ -75,6 +86,8 @@ pub fn main() -> i32 {
         Command::Flatten(args) => check::flatten(&args.input()),
         Command::Dot(args) => check::dot(&args.input()),
         Command::Elements { class, brief } => elements::run(class.as_deref(), brief),
+        Command::Host(args) => host::host(args),
+        Command::Domain(args) => host::domain(args),
         Command::Xen { command: XenCommand::Abi } => {
             print!("{}", vrouter::xen::abi_table());
             0

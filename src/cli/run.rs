@@ -138,7 +138,7 @@ pub(crate) fn run(args: RunArgs) -> i32 {
         eprintln!("vrouter: {out}: {e}");
         return 1;
     }
-    let registry = elements::standard_registry();
+    let registry = super::registry();
     let mut router = match config::builder(&loaded, &registry, args.threads).build() {
         Ok(r) => r,
         Err(errors) => {

@@ -31,13 +31,41 @@ pub struct Frame {
     pub page: Arc<SharedPage>,
     /// The memory file (handed to domains that may map it).
     pub fd: Arc<OwnedFd>,
+    /// The frame's offset in `fd`: 0 for a frame with a file of its own; frames of a
+    /// domain's bulk memory share one file.
+    pub offset: u64,
+    /// Part of a domain's bulk memory (never handed to another domain).
+    pub bulk: bool,
 }
+
+/// A domain with more frames than this keeps only its first [`MAPPABLE_FRAMES`] frames in
+/// files of their own; the rest share one file (one descriptor instead of hundreds per
+/// domain) and can be reached by other domains only through grant copies, never mapped.
+pub const SMALL_DOMAIN_FRAMES: u32 = 64;
+/// Frames of a large domain that other domains may map (ring pages go first).
+pub const MAPPABLE_FRAMES: u32 = 8;
 
 impl Frame {
     fn new(name: &str) -> Result<Frame, XenError> {
         let fd = sys::memfd(name, PAGE_SIZE as u64)?;
         let page = SharedPage::map_fd(fd.as_fd(), 0, true)?;
-        Ok(Frame { page: Arc::new(page), fd: Arc::new(fd) })
+        Ok(Frame { page: Arc::new(page), fd: Arc::new(fd), offset: 0, bulk: false })
+    }
+
+    fn bulk(name: &str, n: u32) -> Result<Vec<Frame>, XenError> {
+        let fd = Arc::new(sys::memfd(name, PAGE_SIZE as u64 * u64::from(n))?);
+        (0..n)
+            .map(|i| {
+                let offset = PAGE_SIZE as u64 * u64::from(i);
+                let page = SharedPage::map_fd(fd.as_fd(), offset, true)?;
+                Ok(Frame { page: Arc::new(page), fd: fd.clone(), offset, bulk: true })
+            })
+            .collect()
+    }
+
+    /// Whether other domains may map this frame (it has a file of its own).
+    pub fn mappable(&self) -> bool {
+        !self.bulk
     }
 }
 
@@ -132,8 +160,12 @@ impl HvCore {
         let domid = self.next_domid;
         self.next_domid =
             self.next_domid.checked_add(1).filter(|d| *d < DOMID_SELF).ok_or(XenError::NoSuchDomain(domid))?;
-        let frames =
-            (0..nr_frames).map(|i| Frame::new(&format!("dom{domid}-frame{i}"))).collect::<Result<Vec<_>, _>>()?;
+        let own = if nr_frames <= SMALL_DOMAIN_FRAMES { nr_frames } else { MAPPABLE_FRAMES };
+        let mut frames =
+            (0..own).map(|i| Frame::new(&format!("dom{domid}-frame{i}"))).collect::<Result<Vec<_>, _>>()?;
+        if nr_frames > own {
+            frames.extend(Frame::bulk(&format!("dom{domid}-memory"), nr_frames - own)?);
+        }
         let grant_pages =
             (0..nr_grant_pages).map(|i| Frame::new(&format!("dom{domid}-gnttab{i}"))).collect::<Result<Vec<_>, _>>()?;
         let watch_fd = Arc::new(sys::eventfd()?);
@@ -215,6 +247,10 @@ impl HvCore {
     ) -> Result<Frame, XenError> {
         self.dom(caller)?;
         let (frame, gpage, off) = match self.check_grant(caller, granter, gref, !readonly) {
+            Ok((f, _, _)) if !f.mappable() => {
+                self.stats.grant_denied += 1;
+                return Err(XenError::Grant { granter, gref, status: GNTST_BAD_PAGE });
+            }
             Ok((f, g, o)) => (f.clone(), g.page.clone(), o),
             Err(status) => {
                 self.stats.grant_denied += 1;
@@ -224,7 +260,12 @@ impl HvCore {
         let bits = if readonly { GTF_READING } else { GTF_READING | GTF_WRITING };
         gpage.atomic_u16(off).fetch_or(bits, Ordering::AcqRel);
         let frame = if readonly {
-            Frame { page: frame.page.clone(), fd: Arc::new(sys::reopen_read_only(frame.fd.as_fd())?) }
+            Frame {
+                page: frame.page.clone(),
+                fd: Arc::new(sys::reopen_read_only(frame.fd.as_fd())?),
+                offset: 0,
+                bulk: false,
+            }
         } else {
             frame
         };
@@ -371,7 +412,16 @@ impl HvCore {
         let c: Vec<&str> = path.split('/').skip(1).collect();
         let me = caller.to_string();
         let ok = (c.len() >= 3 && c[0] == "local" && c[1] == "domain" && c[2] == me)
-            || (!write && c.len() >= 6 && c[0] == "local" && c[1] == "domain" && c[3] == "backend" && c[5] == me);
+            || (!write && c.len() >= 6 && c[0] == "local" && c[1] == "domain" && c[3] == "backend" && c[5] == me)
+            // A back end (a driver domain) reads the device directories of its front ends:
+            // those whose `backend-id` the toolstack set to it.
+            || (!write
+                && c.len() >= 6
+                && c[0] == "local"
+                && c[1] == "domain"
+                && c[3] == "device"
+                && self.store.get(&format!("/local/domain/{}/device/{}/{}/backend-id", c[2], c[4], c[5]))
+                    == Some(&me));
         if ok {
             Ok(())
         } else {

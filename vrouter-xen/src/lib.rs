@@ -21,8 +21,14 @@
 //! * [`vif`]: the xenstore handshake of a vif as pure state machines, plus small drivers that
 //!   run them over a platform.
 //! * [`netfront`] and [`netback`]: the two ends of a vif as batch-oriented drivers (send a
-//!   batch, poll completions, receive a batch), ready to be wrapped as elements. The back end
-//!   moves data only by grant copy.
+//!   batch, poll completions, receive a batch). The back end moves data only by grant copy.
+//! * [`port`]: either driver as an object elements can hold ([`port::VifPort`]), in slots a
+//!   supervisor can swap while the router runs.
+//! * [`click`]: the router elements `FromNetfront`, `ToNetfront` (in a domain), `Netback` (in
+//!   a driver domain) and `HypervisorDemux` (in the host); [`register`] adds them to a
+//!   registry.
+//! * [`host`]: `vrouter host`: virtual networks, each a router in its own domain process,
+//!   behind one physical side, supervised and restarted.
 //!
 //! # Trust
 //!
@@ -36,13 +42,17 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod click;
+pub mod driver;
 mod guest;
+pub mod host;
 pub mod hv;
 pub mod local;
 pub mod net;
 pub mod netback;
 pub mod netfront;
 pub mod platform;
+pub mod port;
 pub mod remote;
 pub mod ring;
 pub mod shm;
@@ -53,3 +63,4 @@ pub mod vif;
 pub mod xen;
 
 pub use abi::abi_table;
+pub use click::register;

@@ -271,6 +271,33 @@ mod tests {
     }
 
     #[test]
+    fn a_large_domain_shares_one_file_and_lends_bulk_frames_only_by_copy() {
+        let hv = LocalHypervisor::new();
+        let mut d0 = hv.create_domain(2, 1).unwrap();
+        let mut big = hv.create_domain(crate::hv::SMALL_DOMAIN_FRAMES + 100, 1).unwrap();
+        let ring = big.grant_access(0, 1, false).unwrap();
+        assert!(d0.map_grant(1, ring, false).is_ok());
+        big.frame(90).unwrap().write(5, b"bulk").unwrap();
+        let g = big.grant_access(0, 90, false).unwrap();
+        assert!(matches!(d0.map_grant(1, g, false), Err(XenError::Grant { status: GNTST_BAD_PAGE, .. })));
+        let mut ops = [CopyOp {
+            source: CopyPtr::Grant { domid: 1, gref: g, offset: 5 },
+            dest: CopyPtr::Local { frame: 0, offset: 0 },
+            len: 4,
+            status: 1,
+        }];
+        d0.grant_copy(&mut ops).unwrap();
+        assert_eq!(ops[0].status, GNTST_OKAY);
+        let mut b = [0u8; 4];
+        d0.frame(0).unwrap().read(0, &mut b).unwrap();
+        assert_eq!(&b, b"bulk");
+        // Frames are distinct pages of the shared file.
+        big.frame(91).unwrap().write(5, b"next").unwrap();
+        big.frame(90).unwrap().read(5, &mut b).unwrap();
+        assert_eq!(&b, b"bulk");
+    }
+
+    #[test]
     fn event_channels_connect_and_notify() {
         let (_hv, mut d0, mut d1) = two();
         let p1 = d1.alloc_unbound(0).unwrap();
@@ -310,6 +337,14 @@ mod tests {
         assert!(d1.write("/local/domain/0/backend/vif/1/0/state", "4").is_err());
         assert_eq!(d0.directory("/local/domain/1/device/vif/0").unwrap(), vec!["backend-id", "state"]);
         assert!(matches!(d0.read("no-slash"), Err(XenError::XsBadPath(_))));
+        // A driver domain (2) reads the device directory of a front end whose backend-id
+        // names it, and no other.
+        let mut d2 = LocalHypervisor { core: d0.core.clone() }.create_domain(1, 1).unwrap();
+        assert!(matches!(d2.read("/local/domain/1/device/vif/0/state"), Err(XenError::XsPermission(_))));
+        d0.write("/local/domain/1/device/vif/0/backend-id", "2").unwrap();
+        assert_eq!(d2.read("/local/domain/1/device/vif/0/state").unwrap().as_deref(), Some("1"));
+        assert!(d2.write("/local/domain/1/device/vif/0/state", "5").is_err());
+        assert!(matches!(d2.read("/local/domain/1/name"), Err(XenError::XsPermission(_))));
         d0.remove("/local/domain/1/device").unwrap();
         assert_eq!(d0.read("/local/domain/1/device/vif/0/state").unwrap(), None);
     }

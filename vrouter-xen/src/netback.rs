@@ -153,22 +153,45 @@ impl<P: Platform> Netback<P> {
     /// Takes the frames the front end transmitted, hands each to `out`, and answers the
     /// requests; returns how many frames were delivered.
     pub fn receive(&mut self, out: &mut impl FnMut(&[u8])) -> usize {
+        self.receive_up_to(usize::MAX, out)
+    }
+
+    /// As [`receive`](Self::receive), but takes at most `max` requests (a per-round budget).
+    pub fn receive_up_to(&mut self, max: usize, out: &mut impl FnMut(&[u8])) -> usize {
         let mut delivered = 0;
-        while self.fault.is_none() {
-            let n = self.receive_batch(out);
+        let mut taken = 0;
+        while self.fault.is_none() && taken < max {
+            let limit = (max - taken).min(NETBACK_BATCH as usize);
+            let (n, t) = self.receive_batch(limit, out);
             delivered += n;
-            if n == 0 {
+            taken += t;
+            if t == 0 {
                 break;
             }
         }
         delivered
     }
 
-    fn receive_batch(&mut self, out: &mut impl FnMut(&[u8])) -> usize {
+    /// Free RX buffers the front end has posted (frames [`send`](Self::send) can take now).
+    pub fn rx_space(&mut self) -> usize {
+        if self.fault.is_some() {
+            return 0;
+        }
+        match self.rx.unconsumed_requests() {
+            Ok(n) => n as usize,
+            Err(err) => {
+                self.cut_off(PeerFault::Ring { ring: "rx", err });
+                0
+            }
+        }
+    }
+
+    /// Takes up to `limit` requests; returns (frames delivered, requests taken).
+    fn receive_batch(&mut self, limit: usize, out: &mut impl FnMut(&[u8])) -> (usize, usize) {
         self.ops.clear();
         self.pending.clear();
         let mut fault = None;
-        while (self.pending.len() as u32) < NETBACK_BATCH {
+        while self.pending.len() < limit.min(NETBACK_BATCH as usize) {
             let req = match self.tx.next_request() {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
@@ -232,10 +255,11 @@ impl<P: Platform> Netback<P> {
         if delivered > 0 {
             self.last_progress = Instant::now();
         }
+        let taken = self.pending.len();
         if let Some(f) = fault {
             self.cut_off(f);
         }
-        delivered
+        (delivered, taken)
     }
 
     /// Copies frames into the front end's posted RX buffers, as many as it has posted;

@@ -131,9 +131,19 @@ impl<P: Platform> Netfront<P> {
         &mut self.plat
     }
 
+    /// The descriptor that becomes readable when the back end notifies us.
+    pub fn event_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.plat.pollable_fd(self.port)
+    }
+
     /// The event channel port (poll its descriptor with [`Platform`]'s `pollable_fd`).
     pub fn port(&self) -> Port {
         self.port
+    }
+
+    /// Frames [`send`](Self::send) can take right now (free TX slots).
+    pub fn tx_space(&self) -> usize {
+        self.tx_free.len().min(self.tx.free_requests() as usize)
     }
 
     /// TX frames sent and not yet completed.

@@ -186,7 +186,11 @@ fn handle(core: &Mutex<HvCore>, res: &DomainResources, msg: &[u8]) -> Result<(W,
             let count = (r.u32()? as usize).min(sys::MAX_FDS_PER_MSG);
             let end =
                 start.checked_add(count).filter(|e| *e <= res.frames.len()).ok_or(XenError::BadFrame(start as u32))?;
-            (ok, res.frames[start..end].iter().map(|f| f.fd.clone()).collect())
+            let mut w = ok;
+            for f in &res.frames[start..end] {
+                w = w.u32(f.offset as u32).u32((f.offset >> 32) as u32);
+            }
+            (w, res.frames[start..end].iter().map(|f| f.fd.clone()).collect())
         }
         op::GNTPAGES => (ok, res.grant_pages.iter().take(sys::MAX_FDS_PER_MSG).map(|f| f.fd.clone()).collect()),
         op::WATCHFD => (ok, vec![res.watch_fd.clone()]),
@@ -383,12 +387,14 @@ impl RemoteDomain {
         while frames.len() < nr_frames as usize {
             let start = frames.len() as u32;
             let count = (nr_frames - start).min(sys::MAX_FDS_PER_MSG as u32);
-            let (_, fds) = call(&sock, &mut buf, &W::default().u8(op::FRAMES).u32(start).u32(count).0)?;
+            let (rep, fds) = call(&sock, &mut buf, &W::default().u8(op::FRAMES).u32(start).u32(count).0)?;
             if fds.len() != count as usize {
                 return Err(XenError::Protocol("wrong number of frames".into()));
             }
+            let mut r = R(&rep);
             for fd in fds {
-                frames.push(Arc::new(SharedPage::map_fd(fd.as_fd(), 0, true)?));
+                let offset = u64::from(r.u32()?) | u64::from(r.u32()?) << 32;
+                frames.push(Arc::new(SharedPage::map_fd(fd.as_fd(), offset, true)?));
             }
         }
         let (_, fds) = call(&sock, &mut buf, &W::default().u8(op::GNTPAGES).0)?;

@@ -9,6 +9,13 @@
 //! * `crash`: connects and exits at once.
 //! * `source`, `sink`: send test frames, or take received ones, as fast as possible, forever
 //!   (for benchmarks; the parent kills the process).
+//! * `router`: runs the router configuration file `VROUTER_XEN_CONFIG` (definitions
+//!   `NAME=value` in `VROUTER_XEN_DEFS`, space-separated) on the vif, as `vrouter domain` does.
+//! * `evil-garbage`: overwrites both ring pages with pseudo-random bytes.
+//! * `driver`: runs a driver domain for the networks `VROUTER_XEN_NETS` (comma-separated)
+//!   with the bridge configuration `VROUTER_XEN_CONFIG`.
+//!
+//! `VROUTER_XEN_BACKEND` names the back end's domain (default 0).
 
 use std::error::Error;
 use std::sync::atomic::Ordering;
@@ -37,12 +44,39 @@ fn run() -> Result<String, Box<dyn Error>> {
     let mode = std::env::var("VROUTER_XEN_MODE").unwrap_or_else(|_| "traffic".into());
     let frames: u64 = std::env::var("VROUTER_XEN_FRAMES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let plat = RemoteDomain::from_env()?;
-    let mut nf = connect_frontend(plat, 0, 0, 0, Duration::from_secs(30))?;
+    let backend: u16 = std::env::var("VROUTER_XEN_BACKEND").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    if mode == "driver" {
+        let names = std::env::var("VROUTER_XEN_NETS")?.split(',').map(str::to_string).collect();
+        let text = std::fs::read_to_string(std::env::var("VROUTER_XEN_CONFIG")?)?;
+        vrouter_xen::driver::run_driver_domain(plat, names, &text, &vrouter_xen::host::registry())?;
+        return Ok("driver domain stopped".into());
+    }
+    if mode == "router" {
+        return router(plat, backend);
+    }
+    let mut nf = connect_frontend(plat, backend, 0, 0, Duration::from_secs(30))?;
     match mode.as_str() {
         "traffic" => traffic(&mut nf, frames),
         "source" => source(&mut nf),
         "sink" => sink(&mut nf),
         "crash" => std::process::exit(3),
+        "evil-garbage" => {
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+            let mut junk = [0u8; 4096];
+            for b in junk.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+            // Frames 0 and 1 are the TX and RX ring pages.
+            nf.platform_mut().frame(0)?.write(0, &junk)?;
+            nf.platform_mut().frame(1)?.write(0, &junk[..2048])?;
+            let port = nf.port();
+            nf.platform_mut().notify(port)?;
+            std::thread::sleep(Duration::from_secs(30));
+            Ok(mode)
+        }
         "silent" => {
             std::thread::sleep(Duration::from_secs(60));
             Ok("silent".into())
@@ -79,6 +113,37 @@ fn run() -> Result<String, Box<dyn Error>> {
             Ok(mode)
         }
     }
+}
+
+/// Builds the router first (its vif elements find the empty slot), then connects the vif.
+fn router(plat: RemoteDomain, backend: u16) -> Result<String, Box<dyn Error>> {
+    use vrouter_xen::port::{empty_slot, lock_slot, publish_slot};
+    let path = std::env::var("VROUTER_XEN_CONFIG")?;
+    let defs: Vec<(String, String)> = std::env::var("VROUTER_XEN_DEFS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|d| d.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
+    let slot = empty_slot();
+    publish_slot("vif0", slot.clone());
+    let text = std::fs::read_to_string(&path)?;
+    let sources = [(path.as_str(), text.as_str())];
+    let compiled = click_core::config_lang::compile_sources(&sources, &defs)
+        .map_err(|d| click_core::config_lang::render_diagnostics(&d, &sources))?;
+    let registry = vrouter_xen::host::registry();
+    let mut router = click_core::RouterBuilder::from_flat(&compiled.graph, &registry)
+        .build()
+        .map_err(|e| e.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
+    let nf = connect_frontend(plat, backend, 0, 0, Duration::from_secs(30))?;
+    *lock_slot(&slot) = Some(Box::new(nf));
+    let waker = vrouter_xen::click::spawn_waker(
+        router.handle(),
+        vrouter_xen::click::elements_of_class(&router, "FromNetfront"),
+        "vif0",
+    );
+    router.run();
+    drop(waker);
+    Ok("router stopped".into())
 }
 
 fn traffic<P: Platform>(nf: &mut Netfront<P>, n: u64) -> Result<String, Box<dyn Error>> {

@@ -1,0 +1,562 @@
+//! HypervisorDemux: the physical side's frames into each virtual network's domain, and the
+//! domains' frames out to the physical side, served fairly.
+
+use crate::port::{PortSlot, empty_slot, lock_slot};
+use click_core::element::HandlerInfo;
+use click_core::spec::{ports, processing};
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet};
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How a virtual network's frames are recognised on the physical side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VnetMatch {
+    /// Destination MAC address of the network's vif (frames pass unchanged).
+    Mac([u8; 6]),
+    /// 802.1Q VLAN id (the tag is removed on the way in and added on the way out).
+    Vlan(u16),
+    /// VXLAN network identifier (UDP port 4789; decapsulated on the way in, encapsulated on
+    /// the way out).
+    Vni(u32),
+}
+
+impl fmt::Display for VnetMatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VnetMatch::Mac(m) => {
+                write!(f, "mac {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+            }
+            VnetMatch::Vlan(v) => write!(f, "vlan {v}"),
+            VnetMatch::Vni(v) => write!(f, "vni {v}"),
+        }
+    }
+}
+
+/// The UDP port of VXLAN.
+pub const VXLAN_PORT: u16 = 4789;
+/// Bytes VXLAN adds: outer Ethernet, IPv4, UDP, VXLAN.
+pub const VXLAN_OVERHEAD: usize = 14 + 20 + 8 + 8;
+
+/// What a frame on the physical side carries, as far as the demux cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameKeys {
+    /// Destination MAC.
+    pub dst: [u8; 6],
+    /// VLAN id, if tagged.
+    pub vlan: Option<u16>,
+    /// VXLAN VNI and the inner frame's offset, if the frame is VXLAN over IPv4.
+    pub vni: Option<(u32, usize)>,
+}
+
+/// Reads the keys of a frame; `None` for frames too short to have a destination.
+pub fn frame_keys(f: &[u8]) -> Option<FrameKeys> {
+    if f.len() < 14 {
+        return None;
+    }
+    let dst: [u8; 6] = f[..6].try_into().ok()?;
+    let ethertype = u16::from_be_bytes([f[12], f[13]]);
+    if ethertype == 0x8100 {
+        let vlan = (f.len() >= 18).then(|| u16::from_be_bytes([f[14], f[15]]) & 0x0fff);
+        return Some(FrameKeys { dst, vlan, vni: None });
+    }
+    let mut vni = None;
+    if ethertype == 0x0800 && f.len() >= 14 + 20 {
+        let ihl = usize::from(f[14] & 0x0f) * 4;
+        let udp = 14 + ihl;
+        if f[14] >> 4 == 4 && ihl >= 20 && f[14 + 9] == 17 && f.len() >= udp + 16 {
+            let dport = u16::from_be_bytes([f[udp + 2], f[udp + 3]]);
+            let vx = udp + 8;
+            if dport == VXLAN_PORT && f[vx] & 0x08 != 0 {
+                let id = u32::from_be_bytes([0, f[vx + 4], f[vx + 5], f[vx + 6]]);
+                vni = Some((id, vx + 8));
+            }
+        }
+    }
+    Some(FrameKeys { dst, vlan: None, vni })
+}
+
+/// Counters of one virtual network, shared with the host (all atomics: read from any thread).
+#[derive(Debug, Default)]
+pub struct VnetCounters {
+    /// Frames copied into the domain's RX ring.
+    pub to_domain: AtomicU64,
+    /// Frames taken from the domain's TX ring and sent to the physical side.
+    pub from_domain: AtomicU64,
+    /// Frames for the domain dropped because its queue in the demux was full.
+    pub queue_drops: AtomicU64,
+    /// Frames for the domain dropped because it had no domain connected (restarting,
+    /// cut off).
+    pub down_drops: AtomicU64,
+    /// Times the domain's driver was cut off (protocol violation, stall, death).
+    pub cutoffs: AtomicU64,
+    /// Times the domain was restarted.
+    pub restarts: AtomicU64,
+}
+
+impl VnetCounters {
+    /// Every frame dropped on the way to the domain.
+    pub fn drops(&self) -> u64 {
+        self.queue_drops.load(Ordering::Relaxed) + self.down_drops.load(Ordering::Relaxed)
+    }
+}
+
+/// One virtual network as the demux sees it.
+pub struct VnetEntry {
+    /// Its name.
+    pub name: String,
+    /// How its frames are recognised.
+    pub key: VnetMatch,
+    /// Frames moved each way per round, at most.
+    pub budget: usize,
+    /// Frames held for the domain when its RX ring is full.
+    pub queue: usize,
+    /// The back end of the domain's vif (empty while no domain is connected).
+    pub slot: PortSlot,
+    /// Counters.
+    pub counters: VnetCounters,
+    /// Set by the demux when the driver was cut off or the domain stopped taking frames;
+    /// cleared by the supervisor when it has replaced the driver.
+    pub needs_restart: AtomicBool,
+    /// Why, for the supervisor's log.
+    pub why: Mutex<String>,
+}
+
+impl fmt::Debug for VnetEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VnetEntry").field("name", &self.name).field("key", &self.key).finish()
+    }
+}
+
+impl VnetEntry {
+    /// A network with an empty slot.
+    pub fn new(name: &str, key: VnetMatch, budget: usize, queue: usize) -> VnetEntry {
+        VnetEntry {
+            name: name.to_string(),
+            key,
+            budget: budget.max(1),
+            queue: queue.max(1),
+            slot: empty_slot(),
+            counters: VnetCounters::default(),
+            needs_restart: AtomicBool::new(false),
+            why: Mutex::new(String::new()),
+        }
+    }
+
+    fn flag(&self, why: String) {
+        if !self.needs_restart.swap(true, Ordering::AcqRel) {
+            self.counters.cutoffs.fetch_add(1, Ordering::Relaxed);
+            *self.why.lock().unwrap_or_else(|e| e.into_inner()) = why;
+        }
+    }
+}
+
+/// The networks a demux serves, shared with the host that supervises their domains.
+#[derive(Debug, Default)]
+pub struct DemuxTable {
+    /// The networks, in configuration order.
+    pub nets: Vec<VnetEntry>,
+    /// Frames from the physical side that matched no network.
+    pub unknown: AtomicU64,
+    /// Frames from the physical side.
+    pub physical_in: AtomicU64,
+    /// Frames sent to the physical side.
+    pub physical_out: AtomicU64,
+    /// Frames from the physical side dropped before they could be classified (with the
+    /// driver-domain path: the driver domain had no buffer posted).
+    pub physical_drops: AtomicU64,
+}
+
+impl DemuxTable {
+    /// The network a frame belongs to.
+    pub fn classify(&self, f: &[u8]) -> Option<usize> {
+        let k = frame_keys(f)?;
+        self.nets.iter().position(|n| match n.key {
+            VnetMatch::Mac(m) => k.vlan.is_none() && k.vni.is_none() && k.dst == m,
+            VnetMatch::Vlan(v) => k.vlan == Some(v),
+            VnetMatch::Vni(v) => k.vni.is_some_and(|(id, _)| id == v),
+        })
+    }
+}
+
+/// Removes the network's encapsulation from a frame on its way to the domain.
+fn strip(key: VnetMatch, p: &mut Packet) -> bool {
+    match key {
+        VnetMatch::Mac(_) => true,
+        VnetMatch::Vlan(_) => {
+            if p.len() < 18 {
+                return false;
+            }
+            let mut hdr = [0u8; 12];
+            hdr.copy_from_slice(&p.data()[..12]);
+            p.pull(4);
+            p.data_mut()[..12].copy_from_slice(&hdr);
+            true
+        }
+        VnetMatch::Vni(_) => match frame_keys(p.data()).and_then(|k| k.vni) {
+            Some((_, off)) if p.len() >= off + 14 => {
+                p.pull(off);
+                true
+            }
+            _ => false,
+        },
+    }
+}
+
+/// The host's VXLAN endpoint: outer source MAC and IPv4 address.
+const VTEP_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0xfe];
+const VTEP_PEER_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0xfd];
+const VTEP_IP: [u8; 4] = [192, 168, 0, 1];
+const VTEP_PEER_IP: [u8; 4] = [192, 168, 0, 2];
+
+/// Adds the network's encapsulation to a frame from the domain.
+pub fn encap(key: VnetMatch, f: &[u8]) -> Packet {
+    match key {
+        VnetMatch::Mac(_) => Packet::from_slice(f),
+        VnetMatch::Vlan(v) if f.len() >= 12 => {
+            let mut p = Packet::from_slice(&f[12..]);
+            let mut hdr = [0u8; 16];
+            hdr[..12].copy_from_slice(&f[..12]);
+            hdr[12..14].copy_from_slice(&0x8100u16.to_be_bytes());
+            hdr[14..16].copy_from_slice(&(v & 0x0fff).to_be_bytes());
+            p.prepend(&hdr);
+            p
+        }
+        VnetMatch::Vlan(_) => Packet::from_slice(f),
+        VnetMatch::Vni(vni) => {
+            let mut p = Packet::from_slice(f);
+            p.prepend(&vxlan_header(vni, f.len()));
+            p
+        }
+    }
+}
+
+/// Outer Ethernet, IPv4, UDP and VXLAN headers for an inner frame of `inner_len` bytes.
+pub fn vxlan_header(vni: u32, inner_len: usize) -> [u8; VXLAN_OVERHEAD] {
+    let mut h = [0u8; VXLAN_OVERHEAD];
+    h[..6].copy_from_slice(&VTEP_PEER_MAC);
+    h[6..12].copy_from_slice(&VTEP_MAC);
+    h[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
+    let ip = &mut h[14..34];
+    ip[0] = 0x45;
+    let total = (20 + 8 + 8 + inner_len) as u16;
+    ip[2..4].copy_from_slice(&total.to_be_bytes());
+    ip[8] = 64;
+    ip[9] = 17;
+    ip[12..16].copy_from_slice(&VTEP_IP);
+    ip[16..20].copy_from_slice(&VTEP_PEER_IP);
+    let sum = elements::wire::checksum::checksum(ip);
+    ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    let udp = &mut h[34..42];
+    udp[0..2].copy_from_slice(&VXLAN_PORT.to_be_bytes());
+    udp[2..4].copy_from_slice(&VXLAN_PORT.to_be_bytes());
+    udp[4..6].copy_from_slice(&((8 + 8 + inner_len) as u16).to_be_bytes());
+    h[42] = 0x08;
+    h[46..49].copy_from_slice(&vni.to_be_bytes()[1..]);
+    h
+}
+
+/// Process-wide tables, so that a configuration can name one: `HypervisorDemux(TABLE t)`.
+static TABLES: Mutex<Vec<(String, Arc<DemuxTable>)>> = Mutex::new(Vec::new());
+
+/// Publishes a table under `name` for `HypervisorDemux(TABLE name)`.
+pub fn publish_table(name: &str, table: Arc<DemuxTable>) {
+    let mut t = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+    t.retain(|(n, _)| n != name);
+    t.push((name.to_string(), table));
+}
+
+fn find_table(name: &str) -> Option<Arc<DemuxTable>> {
+    let t = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+    t.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
+}
+
+/// A domain with frames waiting that has taken none for this long is flagged.
+pub const STARVE_LIMIT: Duration = Duration::from_secs(2);
+
+click_core::documented! {
+    /// The hypervisor's switch between the physical side and the virtual networks' domains.
+    ///
+    /// # Synopsis
+    /// `HypervisorDemux(TABLE)`
+    ///
+    /// # Ports and processing
+    /// One push input, one push output. Frames pushed into input 0 come from the physical
+    /// side (any source element). Each is classified by virtual network, by the destination
+    /// MAC of the network's vif, its VLAN tag, or its VXLAN VNI (as the host configured each
+    /// network), stripped of the VLAN tag or VXLAN encapsulation, and queued for that
+    /// network's domain (a full queue drops and counts). A task serves the networks in
+    /// turn, each up to its budget of frames per round in each direction: it copies queued
+    /// frames straight into the domain's RX ring by grant copy, and takes frames from the
+    /// domain's TX ring, adds the network's encapsulation back and pushes them on output 0,
+    /// to the physical side. A domain whose driver is cut off (protocol violation, death) or
+    /// that takes no frames for 2 s is flagged for its supervisor; its frames are dropped
+    /// and counted until it is replaced, and the other networks carry on.
+    ///
+    /// The table of networks is built by the host (`vrouter host`) and published under a
+    /// name.
+    ///
+    /// # Keywords
+    /// - `TABLE` (string): the name the host published the networks under.
+    ///
+    /// # Handlers
+    /// - `unknown` (read): frames that matched no network.
+    /// - `stats` (read): one line per network: name, frames in, out, queue drops, down
+    ///   drops, cut-offs, restarts.
+    ///
+    /// # Example
+    /// ```click
+    /// // In a host configuration that published table "host":
+    /// FromDump(phys.pcap, STOP true) -> d :: HypervisorDemux(host) -> Discard;
+    /// ```
+    pub struct HypervisorDemux {
+        table: Option<Arc<DemuxTable>>,
+        pending: Vec<VecDeque<Packet>>,
+        starved: Vec<Option<Instant>>,
+        next: usize,
+        out: Batch,
+        idle: u32,
+    }
+}
+
+/// Idle rounds before the demux sleeps.
+const IDLE_ROUNDS: u32 = 32;
+/// How long an idle demux sleeps before it looks at the domains' TX rings again (frames
+/// from the physical side wake it at once).
+const IDLE_SLEEP: Duration = Duration::from_micros(50);
+
+impl Default for HypervisorDemux {
+    fn default() -> Self {
+        HypervisorDemux { table: None, pending: Vec::new(), starved: Vec::new(), next: 0, out: Batch::new(), idle: 0 }
+    }
+}
+
+impl HypervisorDemux {
+    /// A demux serving `table`.
+    pub fn new(table: Arc<DemuxTable>) -> HypervisorDemux {
+        let mut d = HypervisorDemux::default();
+        d.set_table(table);
+        d
+    }
+
+    fn set_table(&mut self, table: Arc<DemuxTable>) {
+        self.pending = table.nets.iter().map(|n| VecDeque::with_capacity(n.queue)).collect();
+        self.starved = vec![None; table.nets.len()];
+        self.table = Some(table);
+    }
+
+    /// Serves network `i` for one round; returns frames moved.
+    fn serve(&mut self, table: &DemuxTable, i: usize) -> usize {
+        let net = &table.nets[i];
+        let c = &net.counters;
+        let pending = &mut self.pending[i];
+        let mut guard = lock_slot(&net.slot);
+        let port = match guard.as_mut() {
+            Some(p) if p.fault().is_none() && !net.needs_restart.load(Ordering::Acquire) => p,
+            Some(p) => {
+                if let Some(f) = p.fault() {
+                    net.flag(format!("cut off: {f}"));
+                }
+                c.down_drops.fetch_add(pending.len() as u64, Ordering::Relaxed);
+                pending.clear();
+                return 0;
+            }
+            None => {
+                c.down_drops.fetch_add(pending.len() as u64, Ordering::Relaxed);
+                pending.clear();
+                return 0;
+            }
+        };
+        let mut moved = 0;
+        // Towards the domain.
+        if !pending.is_empty() {
+            let space = port.space();
+            let n = pending.len().min(net.budget).min(space);
+            if n > 0 {
+                let (a, b) = pending.as_slices();
+                let mut it = a.iter().chain(b.iter()).take(n).map(|p| p.data());
+                let taken = port.send_frames(&mut it);
+                pending.drain(..taken);
+                c.to_domain.fetch_add(taken as u64, Ordering::Relaxed);
+                moved += taken;
+                self.starved[i] = None;
+            } else if space == 0 {
+                let since = *self.starved[i].get_or_insert_with(Instant::now);
+                if since.elapsed() > STARVE_LIMIT {
+                    net.flag(format!("took no frames for {STARVE_LIMIT:?}"));
+                }
+            }
+        } else {
+            self.starved[i] = None;
+        }
+        // From the domain.
+        let key = net.key;
+        let out = &mut self.out;
+        let got = port.receive_frames(net.budget, &mut |f: &[u8]| out.push(encap(key, f)));
+        c.from_domain.fetch_add(got as u64, Ordering::Relaxed);
+        moved += got;
+        if let Some(f) = port.fault() {
+            net.flag(format!("cut off: {f}"));
+        }
+        moved
+    }
+}
+
+impl Element for HypervisorDemux {
+    fn class_name(&self) -> &'static str {
+        "HypervisorDemux"
+    }
+    fn port_count(&self) -> &'static str {
+        ports::P1_1
+    }
+    fn processing(&self) -> &'static str {
+        processing::PUSH
+    }
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        let name: Option<String> = args.read_p("TABLE")?;
+        args.complete()?;
+        if let Some(name) = name {
+            let t =
+                find_table(&name).ok_or_else(|| ArgError::new(Some("TABLE"), format!("no demux table '{name}'")))?;
+            self.set_table(t);
+        }
+        Ok(())
+    }
+    fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
+        if self.table.is_none() {
+            return Err("no table of networks (HypervisorDemux is set up by `vrouter host`)".into());
+        }
+        self.out = Batch::with_capacity(256);
+        cx.add_task(click_core::runtime::DEFAULT_TICKETS);
+        Ok(())
+    }
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        let Some(table) = self.table.clone() else {
+            batch.drain();
+            return;
+        };
+        cx.cancel_timer(0);
+        cx.reschedule();
+        table.physical_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        for mut p in batch.drain() {
+            match table.classify(p.data()) {
+                Some(i) => {
+                    let net = &table.nets[i];
+                    if self.pending[i].len() >= net.queue || !strip(net.key, &mut p) {
+                        net.counters.queue_drops.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        self.pending[i].push_back(p);
+                    }
+                }
+                None => {
+                    table.unknown.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+    fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(table) = self.table.clone() else { return false };
+        let n = table.nets.len();
+        let mut moved = 0;
+        // Start one further each round, so no network is always served first.
+        for k in 0..n {
+            let i = (self.next + k) % n;
+            moved += self.serve(&table, i);
+            if self.out.len() >= 192 {
+                table.physical_out.fetch_add(self.out.len() as u64, Ordering::Relaxed);
+                cx.output_batch(0, &mut self.out);
+            }
+        }
+        self.next = (self.next + 1) % n.max(1);
+        if !self.out.is_empty() {
+            table.physical_out.fetch_add(self.out.len() as u64, Ordering::Relaxed);
+            cx.output_batch(0, &mut self.out);
+        }
+        if moved > 0 || self.pending.iter().any(|p| !p.is_empty()) {
+            self.idle = 0;
+        } else {
+            self.idle += 1;
+            if self.idle >= IDLE_ROUNDS {
+                self.idle = 0;
+                cx.unschedule();
+                cx.schedule_timer(0, IDLE_SLEEP);
+            }
+        }
+        moved > 0
+    }
+    fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
+        cx.reschedule();
+    }
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[HandlerInfo::read("unknown"), HandlerInfo::read("stats")];
+        H
+    }
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        let t = self.table.as_ref().ok_or(HandlerError::NotRunning)?;
+        Ok(match name {
+            "unknown" => t.unknown.load(Ordering::Relaxed).to_string(),
+            "stats" => {
+                let mut s = String::new();
+                for n in &t.nets {
+                    let c = &n.counters;
+                    s += &format!(
+                        "{} {} {} {} {} {} {}\n",
+                        n.name,
+                        c.to_domain.load(Ordering::Relaxed),
+                        c.from_domain.load(Ordering::Relaxed),
+                        c.queue_drops.load(Ordering::Relaxed),
+                        c.down_drops.load(Ordering::Relaxed),
+                        c.cutoffs.load(Ordering::Relaxed),
+                        c.restarts.load(Ordering::Relaxed)
+                    );
+                }
+                s
+            }
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inner(dst: [u8; 6]) -> Vec<u8> {
+        let mut f = vec![0u8; 60];
+        f[..6].copy_from_slice(&dst);
+        f[12] = 0x08;
+        f[14] = 0x45;
+        f
+    }
+
+    #[test]
+    fn classifies_by_mac_vlan_and_vni() {
+        let t = DemuxTable {
+            nets: vec![
+                VnetEntry::new("a", VnetMatch::Mac([2, 0, 0, 0, 0, 1]), 8, 8),
+                VnetEntry::new("b", VnetMatch::Vlan(10), 8, 8),
+                VnetEntry::new("c", VnetMatch::Vni(5000), 8, 8),
+            ],
+            ..Default::default()
+        };
+        let a = inner([2, 0, 0, 0, 0, 1]);
+        assert_eq!(t.classify(&a), Some(0));
+        assert_eq!(t.classify(&inner([2, 0, 0, 0, 0, 9])), None);
+        let b = encap(VnetMatch::Vlan(10), &inner([2, 0, 0, 0, 0, 9]));
+        assert_eq!(t.classify(b.data()), Some(1));
+        let mut b = b;
+        assert!(strip(VnetMatch::Vlan(10), &mut b));
+        assert_eq!(b.data(), &inner([2, 0, 0, 0, 0, 9])[..]);
+        let c = encap(VnetMatch::Vni(5000), &a);
+        assert_eq!(c.len(), a.len() + VXLAN_OVERHEAD);
+        // The outer frame is addressed elsewhere: only the VNI counts.
+        assert_eq!(t.classify(c.data()), Some(2));
+        let mut c = c;
+        assert!(strip(VnetMatch::Vni(5000), &mut c));
+        assert_eq!(c.data(), &a[..]);
+        assert_eq!(t.classify(&[0u8; 5]), None);
+        assert_eq!(t.classify(&encap(VnetMatch::Vni(7), &a).data()[..40]), Some(0).filter(|_| false));
+    }
+}
