@@ -1,9 +1,15 @@
-//! Packet I/O: pcap files (and, later, devices).
+//! Packet I/O: pcap files and Linux network devices.
 
+mod from_device;
 mod from_dump;
+pub mod offload;
+pub mod sys;
+mod to_device;
 mod to_dump;
 
+pub use from_device::FromDevice;
 pub use from_dump::FromDump;
+pub use to_device::ToDevice;
 pub use to_dump::ToDump;
 
 use click_core::{ElementClass, Registry};
@@ -12,6 +18,8 @@ use click_core::{ElementClass, Registry};
 pub fn register(r: &mut Registry) {
     r.register(ElementClass { name: "FromDump", make: || Box::new(FromDump::default()), doc: FromDump::DOC });
     r.register(ElementClass { name: "ToDump", make: || Box::new(ToDump::default()), doc: ToDump::DOC });
+    r.register(ElementClass { name: "FromDevice", make: || Box::new(FromDevice::default()), doc: FromDevice::DOC });
+    r.register(ElementClass { name: "ToDevice", make: || Box::new(ToDevice::default()), doc: ToDevice::DOC });
 }
 
 /// pcap link types we understand.
