@@ -1,0 +1,313 @@
+//! End to end: real traffic through `vrouter run` between network namespaces.
+//!
+//! Builds host A, a router and host B as three network namespaces joined by veth pairs, on
+//! private addresses that exist only inside them, runs `examples/netns-router.click` (Click's
+//! IP router: Classifier, ARPResponder, ARPQuerier, CheckIPHeader, RadixIPLookup, DecIPTTL,
+//! Queue, ToDevice) in the router's namespace, and checks with real clients: `ping` both
+//! ways and to the router, an `iperf3` TCP transfer, and an `iperf3` UDP stream whose
+//! datagrams must all arrive. Everything is torn down by a guard, also on failure.
+//!
+//! Needs root, `ip` (iproute2), `ping` (iputils-ping) and `iperf3`; skips with a message
+//! otherwise. Every command runs with a deadline.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const MAC0: &str = "02:00:00:00:01:01";
+const MAC1: &str = "02:00:00:00:02:01";
+
+/// Runs a command, killing it after `limit`.
+fn run(args: &[&str], limit: Duration) -> Result<Output, String> {
+    let mut child = Command::new(args[0])
+        .args(&args[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", args[0]))?;
+    let deadline = Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => return child.wait_with_output().map_err(|e| e.to_string()),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let out = child.wait_with_output().map_err(|e| e.to_string())?;
+                return Err(format!(
+                    "{:?} timed out after {limit:?}\nstdout: {}\nstderr: {}",
+                    args,
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+    }
+}
+
+/// Runs a command that must succeed.
+fn ok(args: &[&str]) -> Result<String, String> {
+    let out = run(args, Duration::from_secs(10))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "{args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The three namespaces; dropping it kills what runs in them and deletes them.
+struct Topology {
+    a: String,
+    r: String,
+    b: String,
+    children: Vec<Child>,
+}
+
+impl Topology {
+    fn new() -> Result<Topology, String> {
+        let pid = std::process::id();
+        let t = Topology {
+            a: format!("vrt-a-{pid}"),
+            r: format!("vrt-r-{pid}"),
+            b: format!("vrt-b-{pid}"),
+            children: Vec::new(),
+        };
+        for ns in [&t.a, &t.r, &t.b] {
+            ok(&["ip", "netns", "add", ns])?;
+        }
+        Ok(t)
+    }
+
+    fn setup(&self) -> Result<(), String> {
+        let (a, r, b) = (self.a.as_str(), self.r.as_str(), self.b.as_str());
+        ok(&["ip", "-n", a, "link", "add", "vA", "type", "veth", "peer", "name", "rA", "netns", r])?;
+        ok(&["ip", "-n", b, "link", "add", "vB", "type", "veth", "peer", "name", "rB", "netns", r])?;
+        ok(&["ip", "-n", r, "link", "set", "rA", "address", MAC0])?;
+        ok(&["ip", "-n", r, "link", "set", "rB", "address", MAC1])?;
+        for ns in [a, r, b] {
+            // Quiet links: no IPv6 neighbour discovery noise.
+            let _ = run(
+                &["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"],
+                Duration::from_secs(5),
+            );
+            ok(&["ip", "-n", ns, "link", "set", "lo", "up"])?;
+        }
+        ok(&["ip", "-n", a, "addr", "add", "10.10.1.2/24", "dev", "vA"])?;
+        ok(&["ip", "-n", a, "link", "set", "vA", "up"])?;
+        ok(&["ip", "-n", a, "route", "add", "default", "via", "10.10.1.1"])?;
+        ok(&["ip", "-n", b, "addr", "add", "10.10.2.2/24", "dev", "vB"])?;
+        ok(&["ip", "-n", b, "link", "set", "vB", "up"])?;
+        ok(&["ip", "-n", b, "route", "add", "default", "via", "10.10.2.1"])?;
+        // The router's devices have no addresses: its kernel leaves their IP traffic alone.
+        ok(&["ip", "netns", "exec", r, "sysctl", "-q", "-w", "net.ipv4.ip_forward=0"])?;
+        ok(&["ip", "-n", r, "link", "set", "rA", "up"])?;
+        ok(&["ip", "-n", r, "link", "set", "rB", "up"])?;
+        Ok(())
+    }
+
+    fn spawn(&mut self, ns: &str, args: &[&str]) -> Result<usize, String> {
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{args:?}: {e}"))?;
+        self.children.push(child);
+        Ok(self.children.len() - 1)
+    }
+}
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for ns in [&self.a, &self.r, &self.b] {
+            // Anything still inside (a stray iperf3) would keep the namespace alive.
+            if let Ok(out) = run(&["ip", "netns", "pids", ns], Duration::from_secs(5)) {
+                for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                    let _ = run(&["kill", "-9", pid], Duration::from_secs(5));
+                }
+            }
+            let _ = run(&["ip", "netns", "del", ns], Duration::from_secs(5));
+        }
+    }
+}
+
+/// Why the test cannot run here, if it cannot.
+fn cannot_run() -> Option<String> {
+    let uid = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if uid.ok().as_deref() != Some("0") {
+        return Some("not root (network namespaces need root)".into());
+    }
+    for tool in ["ip", "ping", "iperf3"] {
+        if !have(tool) {
+            return Some(format!("'{tool}' is not installed (apt-get install iproute2 iputils-ping iperf3)"));
+        }
+    }
+    None
+}
+
+fn ping(topo: &Topology, ns: &str, dst: &str) -> Result<(), String> {
+    // The first packets wait for ARP; allow a warm-up, then demand every reply.
+    let _ = run(&["ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "2", dst], Duration::from_secs(5));
+    let out =
+        run(&["ip", "netns", "exec", ns, "ping", "-c", "5", "-i", "0.2", "-W", "1", dst], Duration::from_secs(10))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !text.contains(" 0% packet loss") {
+        return Err(format!("ping from {ns} to {dst} failed:\n{text}"));
+    }
+    let _ = topo;
+    Ok(())
+}
+
+/// Runs an iperf3 client against a one-shot server in host B; returns its JSON output.
+fn iperf(topo: &mut Topology, port: &str, extra: &[&str]) -> Result<String, String> {
+    let b = topo.b.clone();
+    let a = topo.a.clone();
+    topo.spawn(&b, &["iperf3", "-s", "-1", "-p", port, "-B", "10.10.2.2"])?;
+    // Wait for the server to listen.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let ss = run(&["ip", "netns", "exec", &b, "ss", "-ltn"], Duration::from_secs(5)).map_err(|e| e.to_string())?;
+        if String::from_utf8_lossy(&ss.stdout).contains(&format!(":{port}")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut args =
+        vec!["ip", "netns", "exec", &a, "iperf3", "-c", "10.10.2.2", "-p", port, "-J", "--connect-timeout", "3000"];
+    args.extend_from_slice(extra);
+    let out = run(&args, Duration::from_secs(20))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        return Err(format!("iperf3 {extra:?} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(text)
+}
+
+/// The number after `"key":` in iperf3's JSON "end" section (the last occurrence).
+fn json_number(json: &str, key: &str) -> Option<f64> {
+    let pat = format!("\"{key}\":");
+    let at = json.rfind(&pat)? + pat.len();
+    let rest = json[at..].trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e' || c == '+'))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+fn handler(out: &str, name: &str) -> Option<u64> {
+    let mut lines = out.lines();
+    while let Some(l) = lines.next() {
+        if l.trim() == format!("{name}:") {
+            return lines.next()?.trim().parse().ok();
+        }
+    }
+    None
+}
+
+#[test]
+fn ip_router_between_namespaces() {
+    if let Some(why) = cannot_run() {
+        println!("SKIPPED netns_router: {why}");
+        eprintln!("SKIPPED netns_router: {why}");
+        return;
+    }
+    let started = Instant::now();
+    let mut topo = match Topology::new() {
+        Ok(t) => t,
+        Err(e) => {
+            println!("SKIPPED netns_router: cannot create network namespaces: {e}");
+            eprintln!("SKIPPED netns_router: cannot create network namespaces: {e}");
+            return;
+        }
+    };
+    topo.setup().expect("topology");
+
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/netns-router.click");
+    let r = topo.r.clone();
+    let vrouter = env!("CARGO_BIN_EXE_vrouter");
+    let mut args = vec![vrouter, "run", config.to_str().expect("utf-8 path")];
+    let vars = [format!("MAC0={MAC0}"), format!("MAC1={MAC1}"), "IF0=rA".into(), "IF1=rB".into()];
+    args.extend(vars.iter().map(String::as_str));
+    let handlers = [
+        "fd0.count",
+        "fd1.count",
+        "fd0.drops",
+        "fd1.drops",
+        "fd0.segmented",
+        "fd0.csum_completed",
+        "td0.count",
+        "td1.count",
+        "td0.drops",
+        "td1.drops",
+        "arpq0.queries",
+        "arpq1.queries",
+    ];
+    for h in handlers {
+        args.extend(["-h", h]);
+    }
+    let router = topo.spawn(&r, &args).expect("start vrouter");
+    // Let the router open its sockets (or fail to).
+    std::thread::sleep(Duration::from_millis(500));
+    if let Ok(Some(status)) = topo.children[router].try_wait() {
+        let mut err = String::new();
+        let _ = topo.children[router].stderr.take().map(|mut s| s.read_to_string(&mut err));
+        panic!("vrouter exited at once ({status}):\n{err}");
+    }
+
+    let (a, b) = (topo.a.clone(), topo.b.clone());
+    ping(&topo, &a, "10.10.2.2").unwrap();
+    ping(&topo, &b, "10.10.1.2").unwrap();
+    ping(&topo, &a, "10.10.1.1").unwrap();
+
+    let tcp = iperf(&mut topo, "5201", &["-t", "2"]).unwrap();
+    let received = json_number(&tcp, "bytes").unwrap_or(0.0);
+    let bps = json_number(&tcp, "bits_per_second").unwrap_or(0.0);
+    println!("TCP through vrouter: {:.1} MB received, {:.0} Mbit/s", received / 1e6, bps / 1e6);
+    assert!(received > 1e6, "TCP moved only {received} bytes:\n{tcp}");
+
+    let udp = iperf(&mut topo, "5202", &["-u", "-b", "20M", "-l", "1000", "-t", "2"]).unwrap();
+    let packets = json_number(&udp, "packets").unwrap_or(0.0);
+    let lost = json_number(&udp, "lost_packets").unwrap_or(-1.0);
+    println!("UDP through vrouter: {packets} datagrams, {lost} lost");
+    assert!(packets > 1000.0, "too few UDP datagrams:\n{udp}");
+    assert_eq!(lost, 0.0, "UDP datagrams were lost:\n{udp}");
+
+    // Stop the router as Ctrl-C would, and read its counters.
+    let pid = topo.children[router].id().to_string();
+    run(&["kill", "-INT", &pid], Duration::from_secs(5)).expect("kill");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while topo.children[router].try_wait().ok().flatten().is_none() {
+        assert!(Instant::now() < deadline, "vrouter did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut out = String::new();
+    let _ = topo.children[router].stdout.take().map(|mut s| s.read_to_string(&mut out));
+    let mut err = String::new();
+    let _ = topo.children[router].stderr.take().map(|mut s| s.read_to_string(&mut err));
+    println!("vrouter handlers:\n{out}\nvrouter stderr:\n{err}");
+    let fd0 = handler(&out, "fd0.count").expect("fd0.count");
+    let td1 = handler(&out, "td1.count").expect("td1.count");
+    assert!(fd0 > 1000 && td1 > 1000, "too little traffic through the router:\n{out}");
+    assert!(handler(&out, "arpq1.queries").unwrap_or(0) >= 1, "the router never sent an ARP query:\n{out}");
+    assert_eq!(handler(&out, "fd0.drops"), Some(0), "{out}");
+    println!("netns_router took {:.1} s", started.elapsed().as_secs_f64());
+}
