@@ -2,15 +2,24 @@
 
 mod from_device;
 mod from_dump;
+mod from_host;
+mod kernel_tap;
+mod kernel_tun;
 pub mod offload;
 pub mod sys;
+mod tap_common;
 mod to_device;
 mod to_dump;
+mod to_host;
 
 pub use from_device::FromDevice;
 pub use from_dump::FromDump;
+pub use from_host::FromHost;
+pub use kernel_tap::KernelTap;
+pub use kernel_tun::KernelTun;
 pub use to_device::ToDevice;
 pub use to_dump::ToDump;
+pub use to_host::ToHost;
 
 use click_core::{ElementClass, Registry};
 
@@ -20,6 +29,10 @@ pub fn register(r: &mut Registry) {
     r.register(ElementClass { name: "ToDump", make: || Box::new(ToDump::default()), doc: ToDump::DOC });
     r.register(ElementClass { name: "FromDevice", make: || Box::new(FromDevice::default()), doc: FromDevice::DOC });
     r.register(ElementClass { name: "ToDevice", make: || Box::new(ToDevice::default()), doc: ToDevice::DOC });
+    r.register(ElementClass { name: "KernelTap", make: || Box::new(KernelTap::default()), doc: KernelTap::DOC });
+    r.register(ElementClass { name: "KernelTun", make: || Box::new(KernelTun::default()), doc: KernelTun::DOC });
+    r.register(ElementClass { name: "FromHost", make: || Box::new(FromHost::default()), doc: FromHost::DOC });
+    r.register(ElementClass { name: "ToHost", make: || Box::new(ToHost::default()), doc: ToHost::DOC });
 }
 
 /// pcap link types we understand.

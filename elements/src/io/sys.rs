@@ -421,3 +421,56 @@ pub fn ether_address(name: &str) -> Option<[u8; 6]> {
     }
     Some(out)
 }
+
+/// `struct ifreq` with a socket address (the form SIOCSIFADDR, SIOCSIFNETMASK and
+/// SIOCSIFHWADDR use): a name, a 2-byte family, 14 bytes of address data, padding.
+#[repr(C)]
+struct IfReqAddr {
+    name: [u8; libc::IFNAMSIZ],
+    family: libc::c_ushort,
+    data: [u8; 14],
+    _pad: [u8; 8],
+}
+
+/// Runs one address-setting ioctl on `name`.
+fn if_ioctl_addr(
+    name: &str,
+    op: &'static str,
+    request: libc::c_ulong,
+    family: u16,
+    data: &[u8],
+) -> Result<(), DeviceError> {
+    if name.is_empty() || name.len() >= libc::IFNAMSIZ {
+        return Err(DeviceError::BadName(name.to_string()));
+    }
+    // SAFETY: plain system call with constant arguments.
+    let raw = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    let raw = cvt(raw).map_err(|e| DeviceError::os(name, "socket", e))?;
+    // SAFETY: `raw` is a fresh descriptor that nothing else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let mut req = IfReqAddr { name: [0; libc::IFNAMSIZ], family, data: [0; 14], _pad: [0; 8] };
+    req.name[..name.len()].copy_from_slice(name.as_bytes());
+    let n = data.len().min(14);
+    req.data[..n].copy_from_slice(&data[..n]);
+    // SAFETY: the request reads a `struct ifreq` (40 bytes), which `req` matches in size and
+    // layout; it lives for the whole call.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), request as _, &mut req as *mut IfReqAddr) };
+    cvt(r).map(|_| ()).map_err(|e| DeviceError::os(name, op, e))
+}
+
+/// Gives device `name` the IPv4 address `addr` with netmask `mask`.
+pub fn set_ipv4(name: &str, addr: std::net::Ipv4Addr, mask: std::net::Ipv4Addr) -> Result<(), DeviceError> {
+    // sockaddr_in after the family: port (2 bytes), address (4 bytes).
+    let mut a = [0u8; 6];
+    a[2..].copy_from_slice(&addr.octets());
+    if_ioctl_addr(name, "set address", libc::SIOCSIFADDR, libc::AF_INET as u16, &a)?;
+    let mut m = [0u8; 6];
+    m[2..].copy_from_slice(&mask.octets());
+    if_ioctl_addr(name, "set netmask", libc::SIOCSIFNETMASK, libc::AF_INET as u16, &m)
+}
+
+/// Sets device `name`'s Ethernet address.
+pub fn set_ether(name: &str, mac: [u8; 6]) -> Result<(), DeviceError> {
+    const ARPHRD_ETHER: u16 = 1;
+    if_ioctl_addr(name, "set Ethernet address", libc::SIOCSIFHWADDR, ARPHRD_ETHER, &mac)
+}
