@@ -76,6 +76,42 @@ struct Topology {
     children: Vec<Child>,
 }
 
+/// One namespace of its own, deleted (with what runs in it) on drop.
+struct Namespace {
+    name: String,
+    children: Vec<Child>,
+}
+
+impl Namespace {
+    fn new(tag: &str) -> Result<Namespace, String> {
+        let name = format!("vrt-{tag}-{}", std::process::id());
+        ok(&["ip", "netns", "add", &name])?;
+        let ns = Namespace { name, children: Vec::new() };
+        ok(&["ip", "-n", &ns.name, "link", "set", "lo", "up"])?;
+        Ok(ns)
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        delete_namespace(&self.name);
+    }
+}
+
+fn delete_namespace(ns: &str) {
+    // Anything still inside (a stray iperf3) would keep the namespace alive.
+    if let Ok(out) = run(&["ip", "netns", "pids", ns], Duration::from_secs(5)) {
+        for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+            let _ = run(&["kill", "-9", pid], Duration::from_secs(5));
+        }
+    }
+    let _ = run(&["ip", "netns", "del", ns], Duration::from_secs(5));
+}
+
 impl Topology {
     fn new() -> Result<Topology, String> {
         let pid = std::process::id();
@@ -139,13 +175,7 @@ impl Drop for Topology {
             let _ = c.wait();
         }
         for ns in [&self.a, &self.r, &self.b] {
-            // Anything still inside (a stray iperf3) would keep the namespace alive.
-            if let Ok(out) = run(&["ip", "netns", "pids", ns], Duration::from_secs(5)) {
-                for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-                    let _ = run(&["kill", "-9", pid], Duration::from_secs(5));
-                }
-            }
-            let _ = run(&["ip", "netns", "del", ns], Duration::from_secs(5));
+            delete_namespace(ns);
         }
     }
 }
@@ -291,6 +321,18 @@ fn ip_router_between_namespaces() {
     assert!(packets > 1000.0, "too few UDP datagrams:\n{udp}");
     assert_eq!(lost, 0.0, "UDP datagrams were lost:\n{udp}");
 
+    // A device going down: reported, the other device keeps working, and traffic resumes
+    // when it comes back.
+    let r = topo.r.clone();
+    ok(&["ip", "-n", &r, "link", "set", "rB", "down"]).unwrap();
+    let _ = run(
+        &["ip", "netns", "exec", &a, "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.10.2.2"],
+        Duration::from_secs(5),
+    );
+    ping(&topo, &a, "10.10.1.1").unwrap();
+    ok(&["ip", "-n", &r, "link", "set", "rB", "up"]).unwrap();
+    ping(&topo, &a, "10.10.2.2").unwrap();
+
     // Stop the router as Ctrl-C would, and read its counters.
     let pid = topo.children[router].id().to_string();
     run(&["kill", "-INT", &pid], Duration::from_secs(5)).expect("kill");
@@ -309,5 +351,104 @@ fn ip_router_between_namespaces() {
     assert!(fd0 > 1000 && td1 > 1000, "too little traffic through the router:\n{out}");
     assert!(handler(&out, "arpq1.queries").unwrap_or(0) >= 1, "the router never sent an ARP query:\n{out}");
     assert_eq!(handler(&out, "fd0.drops"), Some(0), "{out}");
+    assert!(err.contains("rB: device"), "the device going down was not reported:\n{err}");
     println!("netns_router took {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// Runs `vrouter run -e CONFIG` with handlers in `ns`; returns the child's index.
+fn spawn_vrouter(ns: &mut Namespace, config: &str, handlers: &[&str]) -> Result<usize, String> {
+    let mut args = vec!["netns", "exec", ns.name.as_str(), env!("CARGO_BIN_EXE_vrouter"), "run", "-e", config];
+    for h in handlers {
+        args.extend(["-h", h]);
+    }
+    let child = Command::new("ip")
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    ns.children.push(child);
+    Ok(ns.children.len() - 1)
+}
+
+/// Stops a vrouter with SIGINT; returns its standard output and error.
+fn stop_vrouter(ns: &mut Namespace, i: usize) -> (String, String) {
+    let pid = ns.children[i].id().to_string();
+    let _ = run(&["kill", "-INT", &pid], Duration::from_secs(5));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ns.children[i].try_wait().ok().flatten().is_none() {
+        assert!(Instant::now() < deadline, "vrouter did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (mut out, mut err) = (String::new(), String::new());
+    let _ = ns.children[i].stdout.take().map(|mut s| s.read_to_string(&mut out));
+    let _ = ns.children[i].stderr.take().map(|mut s| s.read_to_string(&mut err));
+    (out, err)
+}
+
+/// KernelTun, KernelTap and FromHost/ToHost: the router answers the kernel's pings on
+/// devices it created.
+#[test]
+fn tun_tap_and_host_devices() {
+    if let Some(why) = cannot_run() {
+        println!("SKIPPED tun_tap_and_host_devices: {why}");
+        eprintln!("SKIPPED tun_tap_and_host_devices: {why}");
+        return;
+    }
+    let mut ns = match Namespace::new("t") {
+        Ok(ns) => ns,
+        Err(e) => {
+            println!("SKIPPED tun_tap_and_host_devices: cannot create a network namespace: {e}");
+            return;
+        }
+    };
+    let config = r#"
+        tun :: KernelTun(10.98.0.1/24, DEVNAME vtun0);
+        tun -> IPClassifier(icmp type echo) -> ICMPPingResponder -> tun;
+
+        tap :: KernelTap(10.97.0.1/24, DEVNAME vtap0, ETHER 02:11:11:11:11:11);
+        tap -> c :: Classifier(12/0806 20/0001, 12/0800, -);
+        c[0] -> ARPResponder(10.97.0.2 02:22:22:22:22:22) -> tap;
+        c[1] -> Strip(14) -> CheckIPHeader -> ICMPPingResponder
+             -> EtherEncap(0x0800, 02:22:22:22:22:22, 02:11:11:11:11:11) -> tap;
+        c[2] -> Discard;
+
+        fh :: FromHost(vhost0, 10.96.0.1/24, ETHER 02:33:33:33:33:33);
+        th :: ToHost(vhost0);
+        fh -> d :: Classifier(12/0806 20/0001, 12/0800, -);
+        d[0] -> ARPResponder(10.96.0.2 02:44:44:44:44:44) -> th;
+        d[1] -> Strip(14) -> CheckIPHeader -> ICMPPingResponder
+             -> EtherEncap(0x0800, 02:44:44:44:44:44, 02:33:33:33:33:33) -> th;
+        d[2] -> Discard;
+    "#;
+    let i = spawn_vrouter(&mut ns, config, &["tun.sent", "tap.sent", "th.count"]).expect("start vrouter");
+    std::thread::sleep(Duration::from_millis(500));
+    let name = ns.name.clone();
+    for dst in ["10.98.0.2", "10.97.0.2", "10.96.0.2"] {
+        let out = run(
+            &["ip", "netns", "exec", &name, "ping", "-c", "3", "-i", "0.2", "-W", "1", dst],
+            Duration::from_secs(10),
+        )
+        .expect("ping");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(" 0% packet loss"), "ping {dst} through a router-made device failed:\n{text}");
+    }
+    let (out, err) = stop_vrouter(&mut ns, i);
+    for h in ["tun.sent", "tap.sent", "th.count"] {
+        assert!(handler(&out, h).unwrap_or(0) >= 3, "{h} too low:\n{out}\n{err}");
+    }
+}
+
+/// A missing device is an error the user can act on, and the router does not start.
+#[test]
+fn missing_device_is_reported() {
+    let out = run(
+        &[env!("CARGO_BIN_EXE_vrouter"), "run", "-e", "FromDevice(vrt-nodev0) -> Discard;"],
+        Duration::from_secs(10),
+    )
+    .expect("vrouter");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("vrt-nodev0: no such device"), "{err}");
 }

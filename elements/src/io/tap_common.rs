@@ -9,18 +9,21 @@ use click_core::{Batch, Ipv4Prefix, Packet};
 
 use super::sys::{self, DeviceError, TunTap};
 
-/// Devices opened by this process, by name and kind (TAP true).
-static OPEN: Mutex<Vec<((String, bool), Arc<TunTap>)>> = Mutex::new(Vec::new());
+/// A device opened by this process: its name, whether it is a TAP, its descriptor.
+type OpenDevice = (String, bool, Arc<TunTap>);
+
+/// Devices opened by this process.
+static OPEN: Mutex<Vec<OpenDevice>> = Mutex::new(Vec::new());
 
 /// Opens (or finds already opened by another element) the TUN/TAP device `name`.
 pub fn open_shared(name: &str, tap: bool) -> Result<Arc<TunTap>, DeviceError> {
     let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
-    open.retain(|(_, d)| Arc::strong_count(d) > 1);
-    if let Some((_, d)) = open.iter().find(|((n, t), _)| n == name && *t == tap) {
+    open.retain(|(_, _, d)| Arc::strong_count(d) > 1);
+    if let Some((_, _, d)) = open.iter().find(|(n, t, _)| n == name && *t == tap) {
         return Ok(d.clone());
     }
     let d = Arc::new(TunTap::open(name, tap)?);
-    open.push(((d.name().to_string(), tap), d.clone()));
+    open.push((d.name().to_string(), tap, d.clone()));
     Ok(d)
 }
 
@@ -62,6 +65,7 @@ pub fn configure_device(name: &str, tap: bool, setup: &DeviceSetup) -> Result<()
 }
 
 /// Counters and buffers of one device end.
+#[derive(Default)]
 pub struct TapIo {
     /// The device.
     pub dev: Option<Arc<TunTap>>,
@@ -76,12 +80,6 @@ pub struct TapIo {
     pub overflows: u64,
     /// Whether a read error was reported already.
     reported: bool,
-}
-
-impl Default for TapIo {
-    fn default() -> Self {
-        TapIo { dev: None, buf: Vec::new(), received: 0, sent: 0, drops: 0, overflows: 0, reported: false }
-    }
 }
 
 impl TapIo {
