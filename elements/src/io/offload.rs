@@ -244,6 +244,48 @@ fn segment(
     Ok(nseg)
 }
 
+/// Recomputes the TCP or UDP checksum of an IPv4 frame (Ethernet, maybe one VLAN tag) in
+/// place, for paths that carry no offload metadata (AF_XDP) and may hold partial checksums.
+/// Fragments, UDP without a checksum and other protocols are left alone. Returns true if it
+/// wrote a checksum.
+pub fn recompute_l4_checksum(frame: &mut [u8]) -> bool {
+    let mut nh = 14;
+    if frame.len() < 14 + 20 {
+        return false;
+    }
+    if frame[12..14] == [0x81, 0x00] {
+        nh = 18;
+    }
+    if frame.len() < nh + 20 || frame[nh - 2..nh] != [0x08, 0x00] || frame[nh] >> 4 != 4 {
+        return false;
+    }
+    let ihl = usize::from(frame[nh] & 0xf) * 4;
+    let tot = usize::from(u16::from_be_bytes([frame[nh + 2], frame[nh + 3]]));
+    let frag = u16::from_be_bytes([frame[nh + 6], frame[nh + 7]]) & 0x3fff;
+    if ihl < 20 || tot < ihl || nh + tot > frame.len() || frag != 0 {
+        return false;
+    }
+    let th = nh + ihl;
+    let tlen = tot - ihl;
+    let (proto, coff) = match frame[nh + 9] {
+        6 if tlen >= 20 => (6, 16),
+        17 if tlen >= 8 && frame[th + 6..th + 8] != [0, 0] => (17, 6),
+        _ => return false,
+    };
+    let ip = &frame[nh..nh + 20];
+    let ps = checksum::pseudo_header_v4(
+        [ip[12], ip[13], ip[14], ip[15]],
+        [ip[16], ip[17], ip[18], ip[19]],
+        proto,
+        tlen as u16,
+    );
+    frame[th + coff..th + coff + 2].fill(0);
+    let c = !checksum::combine(&[ps, checksum::sum(&frame[th..th + tlen])]);
+    let c = if c == 0 && proto == 17 { 0xffff } else { c };
+    frame[th + coff..th + coff + 2].copy_from_slice(&c.to_be_bytes());
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,6 +362,16 @@ mod tests {
         f[24..26].copy_from_slice(&c.to_be_bytes());
         finish(&hdr, &f, &mut out, &mut |b| Packet::from_slice(b)).unwrap();
         assert!(tcp_ok(out.iter().next().unwrap().data()));
+    }
+
+    #[test]
+    fn recomputes_a_tcp_checksum() {
+        let mut f = tcp4_frame(100, 0x18);
+        let c = checksum::checksum(&f[14..34]);
+        f[24..26].copy_from_slice(&c.to_be_bytes());
+        f[50..52].copy_from_slice(&[0x12, 0x34]);
+        assert!(recompute_l4_checksum(&mut f));
+        assert!(tcp_ok(&f));
     }
 
     #[test]

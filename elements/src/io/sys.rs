@@ -46,6 +46,11 @@ pub enum DeviceError {
 }
 
 impl DeviceError {
+    /// Sorts a system error met while `op` on `dev` into the kinds a user can act on.
+    pub fn os_err(dev: &str, op: &'static str, err: io::Error) -> DeviceError {
+        Self::os(dev, op, err)
+    }
+
     fn os(dev: &str, op: &'static str, err: io::Error) -> DeviceError {
         match err.raw_os_error() {
             Some(libc::EPERM | libc::EACCES) => DeviceError::Permission(dev.to_string()),

@@ -1,0 +1,434 @@
+//! AF_XDP sockets (feature `af_xdp`), on the `xdpilone` crate, and the small XDP program
+//! that steers a device's frames into them.
+//!
+//! One XDP socket serves one (device, queue): its memory area (UMEM) holds `FRAMES`
+//! frames of `FRAME_SIZE` bytes, half of them lent to the kernel for receiving (the fill
+//! ring), half kept for sending. FromXDPDevice and ToXDPDevice naming the same device and
+//! queue share the socket through a process-wide table, because the kernel binds only one
+//! UMEM to a device queue.
+//!
+//! **The redirect program.** An XDP socket receives only what an XDP program on the device
+//! redirects into it through an XSKMAP. With `LOAD true` the element loads a five-
+//! instruction program itself (`bpf_redirect_map(xskmap, rx_queue_index, XDP_PASS)`),
+//! attaches it to the device with a BPF link, and removes it when the router stops. Without
+//! it, load one yourself before starting the router, e.g. with xdp-tools and libxdp's
+//! default program: `xdp-loader load -m native DEV /usr/lib/x86_64-linux-gnu/bpf/xsk_def_xdp_prog.o`,
+//! then insert the socket into its `xsks_map` (which libxdp's `xsk_socket__update_xskmap`
+//! does): that route needs a program that looks the socket up, so LOAD true is the simple one.
+
+use std::io;
+use std::num::NonZeroU32;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::ptr::NonNull;
+use std::sync::{Arc, Mutex};
+
+use click_core::{Batch, Packet};
+use xdpilone::xdp::XdpDesc;
+use xdpilone::{DeviceQueue, IfInfo, RingRx, RingTx, Socket, SocketConfig, Umem, UmemConfig, User};
+
+use super::sys::{self, DeviceError};
+
+/// Bytes per UMEM frame: a standard MTU frame fits.
+pub const FRAME_SIZE: u32 = 2048;
+/// Frames per UMEM.
+pub const FRAMES: u32 = 4096;
+const RING_SIZE: u32 = 2048;
+
+/// `sockaddr_xdp.sxdp_flags`.
+const XDP_COPY: u16 = 1 << 1;
+const XDP_ZEROCOPY: u16 = 1 << 2;
+
+/// How to bind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum XdpMode {
+    /// Let the kernel choose (zero copy where the driver can).
+    #[default]
+    Auto,
+    /// Copy mode (works on every device, veth included).
+    Copy,
+    /// Zero-copy mode (drivers with AF_XDP support).
+    ZeroCopy,
+}
+
+/// An anonymous, page-aligned memory mapping.
+struct Mapping {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+impl Mapping {
+    fn new(len: usize) -> io::Result<Mapping> {
+        // SAFETY: an anonymous private mapping with no address hint has no preconditions.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let ptr = NonNull::new(p.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned null"))?;
+        Ok(Mapping { ptr, len })
+    }
+
+    fn as_slice_ptr(&self) -> NonNull<[u8]> {
+        NonNull::slice_from_raw_parts(self.ptr, self.len)
+    }
+
+    /// The bytes of frame `addr` (a UMEM offset) of length `len`, if inside the mapping.
+    fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        let start = usize::try_from(addr).ok()?;
+        if start.checked_add(len)? > self.len {
+            return None;
+        }
+        // SAFETY: the range lies inside the mapping, which lives as long as `self`; the
+        // kernel does not write a frame while we own it (it came from the RX ring).
+        Some(unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(start), len) })
+    }
+
+    fn bytes_mut(&mut self, addr: u64, len: usize) -> Option<&mut [u8]> {
+        let start = usize::try_from(addr).ok()?;
+        if start.checked_add(len)? > self.len {
+            return None;
+        }
+        // SAFETY: as in `bytes`; the frame is ours (from the free list) until it is queued
+        // for transmission, and `&mut self` makes this the only view of it.
+        Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr().add(start), len) })
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` and `len` are exactly what mmap returned; nothing uses them after this.
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+/// A loaded and attached redirect program: dropping it detaches and unloads it.
+struct RedirectProgram {
+    _link: OwnedFd,
+    _prog: OwnedFd,
+    map: OwnedFd,
+}
+
+/// One XDP socket on a device queue, with its UMEM and rings.
+pub struct XdpPort {
+    // Fields drop in order: rings and sockets before the UMEM, the UMEM before its memory.
+    prog: Option<RedirectProgram>,
+    rx: RingRx,
+    tx: RingTx,
+    dq: DeviceQueue,
+    _user: User,
+    _sock: Socket,
+    _umem: Umem,
+    mem: Mapping,
+    /// Frames owned by us, to give to the fill ring.
+    fill_free: Vec<u64>,
+    /// Frames owned by us, for sending.
+    tx_free: Vec<u64>,
+    /// Frames queued for sending, not yet completed.
+    tx_outstanding: u32,
+    /// Frames received and dropped because they did not fit or were malformed.
+    pub rx_bad: u64,
+}
+
+// SAFETY: `XdpPort` owns its mapping and rings outright (the raw pointers inside `Umem` and
+// `Mapping` point into memory only it uses); it is moved between threads only as a whole,
+// and shared only behind a `Mutex`.
+unsafe impl Send for XdpPort {}
+
+fn errno(dev: &str, op: &'static str, e: xdpilone::Errno) -> DeviceError {
+    let err = io::Error::from_raw_os_error(e.get_raw());
+    match e.get_raw() {
+        libc::EPERM | libc::EACCES => DeviceError::Permission(dev.to_string()),
+        libc::ENODEV | libc::ENXIO => DeviceError::NoSuchDevice(dev.to_string()),
+        _ => DeviceError::Os { dev: dev.to_string(), op, err },
+    }
+}
+
+impl XdpPort {
+    fn open(dev: &str, queue: u32, mode: XdpMode, load: bool) -> Result<XdpPort, DeviceError> {
+        let ifindex = sys::if_index(dev)?;
+        let mem = Mapping::new((FRAME_SIZE * FRAMES) as usize).map_err(|e| DeviceError::os_err(dev, "mmap UMEM", e))?;
+        let config = UmemConfig {
+            fill_size: RING_SIZE,
+            complete_size: RING_SIZE,
+            frame_size: FRAME_SIZE,
+            headroom: 0,
+            flags: 0,
+        };
+        // SAFETY: the area is page aligned (mmap), valid for its whole length, and kept alive
+        // by `XdpPort` for longer than the UMEM (field order).
+        let umem = unsafe { Umem::new(config, mem.as_slice_ptr()) }.map_err(|e| errno(dev, "UMEM", e))?;
+        let mut info = IfInfo::invalid();
+        info.from_ifindex(ifindex).map_err(|e| errno(dev, "interface", e))?;
+        info.set_queue(queue);
+        let sock = Socket::with_shared(&info, &umem).map_err(|e| errno(dev, "AF_XDP socket", e))?;
+        let dq = umem.fq_cq(&sock).map_err(|e| errno(dev, "fill/completion rings", e))?;
+        let bind_flags = match mode {
+            XdpMode::Auto => 0,
+            XdpMode::Copy => XDP_COPY,
+            XdpMode::ZeroCopy => XDP_ZEROCOPY,
+        };
+        let rxtx =
+            SocketConfig { rx_size: NonZeroU32::new(RING_SIZE), tx_size: NonZeroU32::new(RING_SIZE), bind_flags };
+        let user = umem.rx_tx(&sock, &rxtx).map_err(|e| errno(dev, "RX/TX rings", e))?;
+        umem.bind(&user).map_err(|e| errno(dev, "bind", e))?;
+        let rx = user.map_rx().map_err(|e| errno(dev, "map RX ring", e))?;
+        let tx = user.map_tx().map_err(|e| errno(dev, "map TX ring", e))?;
+        let half = FRAMES / 2;
+        let fill_free = (0..half).map(|i| u64::from(i * FRAME_SIZE)).collect();
+        let tx_free = (half..FRAMES).map(|i| u64::from(i * FRAME_SIZE)).collect();
+        let mut port = XdpPort {
+            prog: None,
+            rx,
+            tx,
+            dq,
+            _user: user,
+            _sock: sock,
+            _umem: umem,
+            mem,
+            fill_free,
+            tx_free,
+            tx_outstanding: 0,
+            rx_bad: 0,
+        };
+        port.refill();
+        if load {
+            let prog = bpf::load_redirect(ifindex).map_err(|e| DeviceError::os_err(dev, "load XDP program", e))?;
+            bpf::map_insert(&prog.map, queue, port.rx.as_raw_fd())
+                .map_err(|e| DeviceError::os_err(dev, "insert socket into XSKMAP", e))?;
+            port.prog = Some(prog);
+        }
+        Ok(port)
+    }
+
+    /// Gives free frames back to the kernel for receiving.
+    fn refill(&mut self) {
+        if self.fill_free.is_empty() {
+            return;
+        }
+        let mut w = self.dq.fill(self.fill_free.len() as u32);
+        let n = w.insert(self.fill_free.iter().copied()) as usize;
+        w.commit();
+        drop(w);
+        self.fill_free.drain(..n);
+    }
+
+    /// Reads up to `max` frames into `out` as packets with `headroom`; returns how many.
+    pub fn recv(&mut self, max: usize, headroom: usize, out: &mut Batch) -> usize {
+        let mut n = 0;
+        {
+            let mut r = self.rx.receive(max as u32);
+            while let Some(desc) = r.read() {
+                match self.mem.bytes(desc.addr, desc.len as usize) {
+                    Some(b) if desc.len <= FRAME_SIZE => {
+                        let mut p = Packet::make(headroom, b.len(), 0);
+                        p.data_mut().copy_from_slice(b);
+                        out.push(p);
+                        n += 1;
+                    }
+                    _ => self.rx_bad += 1,
+                }
+                self.fill_free.push(desc.addr - desc.addr % u64::from(FRAME_SIZE));
+            }
+            r.release();
+        }
+        self.refill();
+        if self.dq.needs_wakeup() {
+            self.dq.wake();
+        }
+        n
+    }
+
+    /// Takes back frames the kernel finished sending.
+    fn complete(&mut self) {
+        let mut c = self.dq.complete(RING_SIZE);
+        while let Some(addr) = c.read() {
+            self.tx_free.push(addr - addr % u64::from(FRAME_SIZE));
+            self.tx_outstanding = self.tx_outstanding.saturating_sub(1);
+        }
+        c.release();
+    }
+
+    /// Queues packets from the front of `pkts` for sending; returns how many were taken
+    /// (sent or, if too long, refused: `too_long` counts those).
+    pub fn send(&mut self, pkts: &[Packet], too_long: &mut u64) -> usize {
+        self.complete();
+        let mut descs: Vec<XdpDesc> = Vec::with_capacity(pkts.len());
+        let mut taken = 0;
+        for p in pkts {
+            if p.len() > FRAME_SIZE as usize {
+                *too_long += 1;
+                taken += 1;
+                continue;
+            }
+            let Some(addr) = self.tx_free.pop() else { break };
+            if let Some(dst) = self.mem.bytes_mut(addr, p.len()) {
+                dst.copy_from_slice(p.data());
+                descs.push(XdpDesc { addr, len: p.len() as u32, options: 0 });
+            }
+            taken += 1;
+        }
+        if !descs.is_empty() {
+            let mut w = self.tx.transmit(descs.len() as u32);
+            let queued = w.insert(descs.iter().copied()) as usize;
+            w.commit();
+            drop(w);
+            // Frames the ring had no room for go back to the free list, their packets with them.
+            for d in &descs[queued..] {
+                self.tx_free.push(d.addr);
+            }
+            taken -= descs.len() - queued;
+            self.tx_outstanding += queued as u32;
+            // Copy mode sends only when asked.
+            self.tx.wake();
+        }
+        taken
+    }
+
+    /// Frames queued and not yet sent.
+    pub fn outstanding(&self) -> u32 {
+        self.tx_outstanding
+    }
+
+    /// True if this port loaded the redirect program itself.
+    pub fn loaded_program(&self) -> bool {
+        self.prog.is_some()
+    }
+}
+
+/// Ports by (device, queue).
+type PortEntry = (String, u32, Arc<Mutex<XdpPort>>);
+static PORTS: Mutex<Vec<PortEntry>> = Mutex::new(Vec::new());
+
+/// Opens the XDP socket for (`dev`, `queue`), or shares the one already open.
+pub fn open_shared(dev: &str, queue: u32, mode: XdpMode, load: bool) -> Result<Arc<Mutex<XdpPort>>, DeviceError> {
+    let mut ports = PORTS.lock().unwrap_or_else(|e| e.into_inner());
+    ports.retain(|(_, _, p)| Arc::strong_count(p) > 1);
+    if let Some((_, _, p)) = ports.iter().find(|(d, q, _)| d == dev && *q == queue) {
+        if load {
+            let mut g = p.lock().unwrap_or_else(|e| e.into_inner());
+            if !g.loaded_program() {
+                let ifindex = sys::if_index(dev)?;
+                let prog = bpf::load_redirect(ifindex).map_err(|e| DeviceError::os_err(dev, "load XDP program", e))?;
+                bpf::map_insert(&prog.map, queue, g.rx.as_raw_fd())
+                    .map_err(|e| DeviceError::os_err(dev, "insert socket into XSKMAP", e))?;
+                g.prog = Some(prog);
+            }
+        }
+        return Ok(p.clone());
+    }
+    let p = Arc::new(Mutex::new(XdpPort::open(dev, queue, mode, load)?));
+    ports.push((dev.to_string(), queue, p.clone()));
+    Ok(p)
+}
+
+/// The `bpf(2)` calls that load and attach the redirect program.
+mod bpf {
+    use super::*;
+
+    const BPF_MAP_CREATE: libc::c_long = 0;
+    const BPF_MAP_UPDATE_ELEM: libc::c_long = 2;
+    const BPF_PROG_LOAD: libc::c_long = 5;
+    const BPF_LINK_CREATE: libc::c_long = 28;
+    const BPF_MAP_TYPE_XSKMAP: u32 = 17;
+    const BPF_PROG_TYPE_XDP: u32 = 6;
+    const BPF_XDP: u32 = 37;
+    const MAP_ENTRIES: u32 = 64;
+
+    /// `union bpf_attr`, as raw bytes large enough for every command used here.
+    #[repr(C, align(8))]
+    struct Attr([u8; 128]);
+
+    impl Attr {
+        fn new() -> Attr {
+            Attr([0; 128])
+        }
+        fn u32(&mut self, at: usize, v: u32) -> &mut Attr {
+            self.0[at..at + 4].copy_from_slice(&v.to_ne_bytes());
+            self
+        }
+        fn u64(&mut self, at: usize, v: u64) -> &mut Attr {
+            self.0[at..at + 8].copy_from_slice(&v.to_ne_bytes());
+            self
+        }
+    }
+
+    fn bpf(cmd: libc::c_long, attr: &mut Attr) -> io::Result<libc::c_long> {
+        // SAFETY: `attr` is a live, writable buffer of the size passed; the kernel reads and
+        // writes only within it, and reads the pointers stored in it, which the callers keep
+        // alive across the call.
+        let r = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.0.as_mut_ptr(), attr.0.len() as libc::c_uint) };
+        if r < 0 { Err(io::Error::last_os_error()) } else { Ok(r) }
+    }
+
+    fn fd(r: libc::c_long) -> OwnedFd {
+        // SAFETY: the kernel returned a fresh descriptor that nothing else owns.
+        unsafe { OwnedFd::from_raw_fd(r as libc::c_int) }
+    }
+
+    /// One `struct bpf_insn`.
+    fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> [u8; 8] {
+        let mut b = [0u8; 8];
+        b[0] = code;
+        b[1] = (src << 4) | (dst & 0xf);
+        b[2..4].copy_from_slice(&off.to_ne_bytes());
+        b[4..8].copy_from_slice(&imm.to_ne_bytes());
+        b
+    }
+
+    /// Creates the XSKMAP, loads `return bpf_redirect_map(&map, ctx->rx_queue_index,
+    /// XDP_PASS)` and attaches it to the device.
+    pub(super) fn load_redirect(ifindex: u32) -> io::Result<RedirectProgram> {
+        let mut a = Attr::new();
+        a.u32(0, BPF_MAP_TYPE_XSKMAP).u32(4, 4).u32(8, 4).u32(12, MAP_ENTRIES);
+        let map = fd(bpf(BPF_MAP_CREATE, &mut a)?);
+        let map_fd = map.as_raw_fd();
+        let prog: Vec<u8> = [
+            insn(0x61, 2, 1, 16, 0),     // r2 = *(u32 *)(r1 + 16): rx_queue_index
+            insn(0x18, 1, 1, 0, map_fd), // r1 = map (ld_imm64, pseudo map fd)
+            insn(0x00, 0, 0, 0, 0),      //   (second half)
+            insn(0xb7, 3, 0, 0, 2),      // r3 = XDP_PASS when the queue has no socket
+            insn(0x85, 0, 0, 0, 51),     // call bpf_redirect_map
+            insn(0x95, 0, 0, 0, 0),      // exit
+        ]
+        .concat();
+        let license = c"Dual MIT/GPL";
+        let mut log = vec![0u8; 4096];
+        let mut a = Attr::new();
+        a.u32(0, BPF_PROG_TYPE_XDP)
+            .u32(4, (prog.len() / 8) as u32)
+            .u64(8, prog.as_ptr() as u64)
+            .u64(16, license.as_ptr() as u64)
+            .u32(24, 1)
+            .u32(28, log.len() as u32)
+            .u64(32, log.as_mut_ptr() as u64);
+        let p = bpf(BPF_PROG_LOAD, &mut a).map_err(|e| {
+            let end = log.iter().position(|&b| b == 0).unwrap_or(0);
+            io::Error::new(e.kind(), format!("{e}: {}", String::from_utf8_lossy(&log[..end]).trim()))
+        })?;
+        let prog_fd = fd(p);
+        let mut a = Attr::new();
+        a.u32(0, prog_fd.as_raw_fd() as u32).u32(4, ifindex).u32(8, BPF_XDP).u32(12, 0);
+        let link = fd(bpf(BPF_LINK_CREATE, &mut a)?);
+        Ok(RedirectProgram { _link: link, _prog: prog_fd, map })
+    }
+
+    /// Puts socket `xsk` at `queue` in the program's map.
+    pub(super) fn map_insert(map: &OwnedFd, queue: u32, xsk: libc::c_int) -> io::Result<()> {
+        let key = queue;
+        let value = xsk as u32;
+        let mut a = Attr::new();
+        a.u32(0, map.as_raw_fd() as u32)
+            .u64(8, &key as *const u32 as u64)
+            .u64(16, &value as *const u32 as u64)
+            .u64(24, 0);
+        bpf(BPF_MAP_UPDATE_ELEM, &mut a).map(|_| ())
+    }
+}
