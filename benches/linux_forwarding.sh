@@ -5,11 +5,18 @@
 #   host A (10.10.1.2) --veth-- router (rA, rB) --veth-- host B (10.10.2.2)
 #
 # Three private network namespaces, addresses that exist only inside them. For each
-# forwarder: an iperf3 TCP transfer (A -> B) and an iperf3 UDP stream of 64-byte payloads at
-# full speed (A -> B), counted at B. Prints both results and vrouter/kernel ratios.
+# forwarder: an iperf3 TCP transfer (A -> B), and an iperf3 UDP stream of 64-byte payloads at
+# full speed (A -> B) for which we report two rates: packets the router put on its B-side
+# device per second (the forwarding rate; read from the device's tx_packets), and packets
+# host B's iperf3 received per second (lower when host B itself cannot keep up). Prints all
+# and the vrouter/kernel ratios. Forwarders: the kernel; vrouter with FromDevice/ToDevice
+# (AF_PACKET); and, if the binary has the af_xdp feature, vrouter with
+# FromXDPDevice/ToXDPDevice (copy mode, FIX_CHECKSUMS).
 #
 # Usage (as root):  benches/linux_forwarding.sh [SECONDS]
-# Needs iproute2 and iperf3. Builds the release binary unless VROUTER points at one.
+# Needs iproute2, iputils-ping and iperf3. Builds the release binary (with af_xdp) unless
+# VROUTER points at one. On a machine with few cores the clients, the servers and the router
+# compete for CPU: compare the columns of one run, not runs on different machines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +26,7 @@ for t in ip iperf3; do
     command -v $t >/dev/null || { echo "linux_forwarding.sh: $t is missing (apt-get install iproute2 iperf3)" >&2; exit 1; }
 done
 if [ -z "${VROUTER:-}" ]; then
-    cargo build --release --quiet --bin vrouter
+    cargo build --release --quiet --features af_xdp --bin vrouter
     VROUTER=target/release/vrouter
 fi
 
@@ -72,14 +79,22 @@ got=s["packets"]-s["lost_packets"]
 print("%.0f %.1f" % (got/s["seconds"]/1e3, s["lost_percent"]))'
 }
 
+tx_packets() { ip netns exec $R cat /sys/class/net/rB/statistics/tx_packets; }
+
 measure() {
     local name=$1
     ip netns exec $A ping -c 2 -W 2 10.10.2.2 >/dev/null || { echo "$name: no connectivity" >&2; return 1; }
     TCP[$name]=$(iperf | tcp_mbps)
+    local before after t0 t1
+    before=$(tx_packets); t0=$(date +%s.%N)
     read -r UDP[$name] LOSS[$name] < <(iperf -u -b 0 -l 64 | udp_kpps)
-    echo "$name: TCP ${TCP[$name]} Mbit/s, UDP 64 B ${UDP[$name]} kpps received (${LOSS[$name]}% lost)"
+    after=$(tx_packets); t1=$(date +%s.%N)
+    # The forwarding rate over the stream's own duration (the stream starts after a short
+    # set-up, so this slightly underestimates).
+    FWD[$name]=$(python3 -c "print('%.0f' % (($after - $before) / $SECS / 1e3))")
+    echo "$name: TCP ${TCP[$name]} Mbit/s; UDP 64 B: ${FWD[$name]} kpps forwarded, ${UDP[$name]} kpps received by B (${LOSS[$name]}% lost)"
 }
-declare -A TCP UDP LOSS
+declare -A TCP UDP LOSS FWD
 
 # 1. The Linux kernel forwards.
 ip -n $R addr add 10.10.1.1/24 dev rA
@@ -92,20 +107,38 @@ ip -n $R addr flush dev rA
 ip -n $R addr flush dev rB
 ip netns exec $R sysctl -q -w net.ipv4.ip_forward=0
 for ns in $A $B; do ip -n $ns neigh flush all; done
-ip netns exec $R "$VROUTER" run examples/netns-router.click IF0=rA IF1=rB MAC0=$MAC0 MAC1=$MAC1 \
-    -h fd0.count -h fd0.kernel_drops -h td1.count -h td1.drops -h out1.drops >/tmp/vrouter-bench-$P.out 2>&1 &
-VR_PID=$!
-sleep 0.5
-measure vrouter
-kill -INT $VR_PID; wait $VR_PID || true; VR_PID=
-echo "vrouter handlers: $(tr '\n' ' ' </tmp/vrouter-bench-$P.out)"
-rm -f /tmp/vrouter-bench-$P.out
+OUT=$(mktemp)
+run_vrouter() {
+    local name=$1 config=$2
+    for ns in $A $B; do ip -n $ns neigh flush all; done
+    ip netns exec $R "$VROUTER" run -e "$config" IF0=rA IF1=rB MAC0=$MAC0 MAC1=$MAC1 \
+        -h fd0.count -h fd0.drops -h td1.count -h td1.drops -h out1.drops >"$OUT" 2>&1 &
+    VR_PID=$!
+    sleep 1
+    measure "$name" || true
+    kill -INT $VR_PID; wait $VR_PID || true; VR_PID=
+    echo "  $name handlers: $(tr '\n' ' ' <"$OUT")"
+}
+CONFIG=$(cat examples/netns-router.click)
+run_vrouter vrouter "$CONFIG"
+NAMES="kernel vrouter"
+if "$VROUTER" elements FromXDPDevice >/dev/null 2>&1; then
+    XDP_CONFIG=$(sed -e 's/FromDevice(\$IF\([01]\), BURST \$BURST)/FromXDPDevice($IF\1, MODE copy, FIX_CHECKSUMS true)/' \
+                     -e 's/ToDevice(\$IF\([01]\), BURST \$BURST)/ToXDPDevice($IF\1, MODE copy)/' examples/netns-router.click)
+    run_vrouter vrouter-xdp "$XDP_CONFIG"
+    NAMES="$NAMES vrouter-xdp"
+fi
+rm -f "$OUT"
 
-python3 - "${TCP[kernel]}" "${TCP[vrouter]}" "${UDP[kernel]}" "${UDP[vrouter]}" <<'EOF'
-import sys
-tk, tv, uk, uv = map(float, sys.argv[1:])
-print()
-print("%-22s %12s %12s %8s" % ("", "kernel", "vrouter", "ratio"))
-print("%-22s %12.0f %12.0f %8.2f" % ("TCP Mbit/s", tk, tv, tv / tk if tk else 0))
-print("%-22s %12.0f %12.0f %8.2f" % ("UDP 64 B kpps (recv)", uk, uv, uv / uk if uk else 0))
-EOF
+echo
+printf "%-30s" ""; for n in $NAMES; do printf "%14s" "$n"; done; printf "%14s\n" "ratio"
+row() {
+    local label=$1; shift; local -n arr=$1
+    printf "%-30s" "$label"
+    for n in $NAMES; do printf "%14s" "${arr[$n]:-n/a}"; done
+    python3 -c "import sys; k, v = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print('%14s' % ('%.2f' % (v / k) if k else 'n/a'))" "${arr[kernel]:-0}" "${arr[vrouter]:-0}"
+}
+row "TCP Mbit/s (received)" TCP
+row "UDP 64 B kpps forwarded" FWD
+row "UDP 64 B kpps received by B" UDP
+echo "(ratio: vrouter with AF_PACKET / kernel)"
