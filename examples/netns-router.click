@@ -12,11 +12,12 @@ define($IF0 rA, $IF1 rB,
        $IP0 10.10.1.1, $IP1 10.10.2.1,
        $NET0 10.10.1.0/24, $NET1 10.10.2.0/24,
        $MAC0 02:00:00:00:01:01, $MAC1 02:00:00:00:02:01,
-       $BURST 32, $QUEUE 1024);
+       $BURST 32, $QUEUE 1024, $SNIFFER false);
 
 // Devices.
-fd0 :: FromDevice($IF0, BURST $BURST);
-fd1 :: FromDevice($IF1, BURST $BURST);
+// SNIFFER false: the kernel ignores what arrives on the devices (a tc ingress filter).
+fd0 :: FromDevice($IF0, BURST $BURST, SNIFFER $SNIFFER);
+fd1 :: FromDevice($IF1, BURST $BURST, SNIFFER $SNIFFER);
 out0 :: Queue($QUEUE) -> td0 :: ToDevice($IF0, BURST $BURST);
 out1 :: Queue($QUEUE) -> td1 :: ToDevice($IF1, BURST $BURST);
 

@@ -30,16 +30,19 @@ click_core::documented! {
     /// Frames that cannot be finished (unsupported offload type, broken headers) are dropped
     /// and counted in `drops`.
     ///
-    /// As in Click's user-level FromDevice the kernel also receives every frame. A router
-    /// should own its devices: give them no IP addresses (then the kernel ignores IP
-    /// traffic on them). SNIFFER false is accepted but installs no kernel filter.
+    /// As in Click's user-level FromDevice the kernel also receives every frame, unless
+    /// SNIFFER is false: then the element attaches a two-instruction BPF program at the
+    /// device's tc ingress hook (tcx, Linux 6.6 or later) that drops every frame after
+    /// packet sockets have seen it, so the kernel's own protocols never process them (Click
+    /// installs firewall rules with KernelFilter for the same purpose). The program is
+    /// attached with a BPF link and goes away with the router, even if it is killed.
     ///
     /// If the device goes down while the router runs, the element says so once on standard
     /// error, counts it in `down_events`, and keeps polling; other devices are unaffected.
     ///
     /// # Keywords
     /// - `DEVNAME` (string): the device.
-    /// - `SNIFFER` (boolean): accepted for Click compatibility, default true.
+    /// - `SNIFFER` (boolean): let the kernel process the frames too, default true.
     /// - `PROMISC` (boolean): put the device in promiscuous mode, default false.
     /// - `OUTBOUND` (boolean): also emit frames this host sends, default false.
     /// - `BURST` (unsigned): frames per task run, default 32 (at most 64).
@@ -69,6 +72,8 @@ click_core::documented! {
     /// ```
     pub struct FromDevice {
         devname: String,
+        sniffer: bool,
+        filter: Option<super::bpf::Attached>,
         promisc: bool,
         outbound: bool,
         burst: usize,
@@ -98,6 +103,8 @@ impl Default for FromDevice {
     fn default() -> Self {
         FromDevice {
             devname: String::new(),
+            sniffer: true,
+            filter: None,
             promisc: false,
             outbound: false,
             burst: 32,
@@ -175,7 +182,7 @@ impl Element for FromDevice {
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.devname = args.read_mp("DEVNAME")?;
-        let _sniffer: bool = args.read_or("SNIFFER", true)?;
+        self.sniffer = args.read_or("SNIFFER", true)?;
         self.promisc = args.read_or("PROMISC", false)?;
         self.outbound = args.read_or("OUTBOUND", false)?;
         self.burst = args.read_or("BURST", 32usize)?.clamp(1, sys::MAX_BURST);
@@ -200,6 +207,12 @@ impl Element for FromDevice {
         };
         let sock = PacketSocket::open(&self.devname, opts).map_err(|e| e.to_string())?;
         self.sock = Some(sock);
+        if !self.sniffer {
+            let ifindex = sys::if_index(&self.devname).map_err(|e| e.to_string())?;
+            let filter = super::bpf::ingress_drop(ifindex)
+                .map_err(|e| format!("{}: SNIFFER false: cannot attach the tc ingress filter: {e}", self.devname))?;
+            self.filter = Some(filter);
+        }
         self.bufs = Some(RecvBuffers::new(self.burst));
         self.batch = Batch::with_capacity(self.burst * 4);
         cx.add_task(click_core::runtime::DEFAULT_TICKETS);
@@ -276,6 +289,11 @@ impl Element for FromDevice {
         }
         self.batch = batch;
         n > 0
+    }
+
+    fn cleanup(&mut self) {
+        // Detaches the SNIFFER false filter.
+        self.filter = None;
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {

@@ -45,6 +45,8 @@ click_core::documented! {
     /// - `count` (read): packets emitted.
     /// - `drops` (read): frames received malformed and dropped.
     /// - `checksums_fixed` (read): checksums recomputed with FIX_CHECKSUMS.
+    /// - `kernel_drops` (read): frames the kernel could not hand to the socket (receive
+    ///   ring full, fill ring empty), from the socket's statistics.
     /// - `device` (read): the device name.
     ///
     /// # Example
@@ -172,6 +174,7 @@ impl Element for FromXDPDevice {
             HandlerInfo::read("count"),
             HandlerInfo::read("drops"),
             HandlerInfo::read("checksums_fixed"),
+            HandlerInfo::read("kernel_drops"),
             HandlerInfo::read("device"),
         ];
         H
@@ -182,6 +185,9 @@ impl Element for FromXDPDevice {
             "count" => self.count.to_string(),
             "drops" => self.port.as_ref().map_or(0, |p| p.lock().unwrap_or_else(|e| e.into_inner()).rx_bad).to_string(),
             "checksums_fixed" => self.fixed.to_string(),
+            "kernel_drops" => {
+                self.port.as_ref().map_or(0, |p| p.lock().unwrap_or_else(|e| e.into_inner()).kernel_drops()).to_string()
+            }
             "device" => self.devname.clone(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })

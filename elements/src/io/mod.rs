@@ -1,6 +1,7 @@
 //! Packet I/O: pcap files, Linux network devices (AF_PACKET), TUN/TAP devices, and, with the
 //! cargo feature `af_xdp`, AF_XDP sockets.
 
+pub mod bpf;
 mod from_device;
 mod from_dump;
 mod from_host;

@@ -18,7 +18,6 @@
 
 use std::io;
 use std::num::NonZeroU32;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex};
 
@@ -26,6 +25,7 @@ use click_core::{Batch, Packet};
 use xdpilone::xdp::XdpDesc;
 use xdpilone::{DeviceQueue, IfInfo, RingRx, RingTx, Socket, SocketConfig, Umem, UmemConfig, User};
 
+use super::bpf::{self, RedirectProgram};
 use super::sys::{self, DeviceError};
 
 /// Bytes per UMEM frame: a standard MTU frame fits.
@@ -109,13 +109,6 @@ impl Drop for Mapping {
     }
 }
 
-/// A loaded and attached redirect program: dropping it detaches and unloads it.
-struct RedirectProgram {
-    _link: OwnedFd,
-    _prog: OwnedFd,
-    map: OwnedFd,
-}
-
 /// One XDP socket on a device queue, with its UMEM and rings.
 pub struct XdpPort {
     // Fields drop in order: rings and sockets before the UMEM, the UMEM before its memory.
@@ -123,7 +116,7 @@ pub struct XdpPort {
     rx: RingRx,
     tx: RingTx,
     dq: DeviceQueue,
-    _user: User,
+    user: User,
     _sock: Socket,
     _umem: Umem,
     mem: Mapping,
@@ -189,7 +182,7 @@ impl XdpPort {
             rx,
             tx,
             dq,
-            _user: user,
+            user,
             _sock: sock,
             _umem: umem,
             mem,
@@ -292,6 +285,12 @@ impl XdpPort {
         taken
     }
 
+    /// Frames the kernel could not give the socket (dropped, receive ring full, no free
+    /// frame in the fill ring), from the socket's statistics.
+    pub fn kernel_drops(&self) -> u64 {
+        self.user.statistics_v2().map_or(0, |s| s.rx_dropped + s.rx_ring_full + s.rx_fill_ring_empty_descs)
+    }
+
     /// Frames queued and not yet sent.
     pub fn outstanding(&self) -> u32 {
         self.tx_outstanding
@@ -327,108 +326,4 @@ pub fn open_shared(dev: &str, queue: u32, mode: XdpMode, load: bool) -> Result<A
     let p = Arc::new(Mutex::new(XdpPort::open(dev, queue, mode, load)?));
     ports.push((dev.to_string(), queue, p.clone()));
     Ok(p)
-}
-
-/// The `bpf(2)` calls that load and attach the redirect program.
-mod bpf {
-    use super::*;
-
-    const BPF_MAP_CREATE: libc::c_long = 0;
-    const BPF_MAP_UPDATE_ELEM: libc::c_long = 2;
-    const BPF_PROG_LOAD: libc::c_long = 5;
-    const BPF_LINK_CREATE: libc::c_long = 28;
-    const BPF_MAP_TYPE_XSKMAP: u32 = 17;
-    const BPF_PROG_TYPE_XDP: u32 = 6;
-    const BPF_XDP: u32 = 37;
-    const MAP_ENTRIES: u32 = 64;
-
-    /// `union bpf_attr`, as raw bytes large enough for every command used here.
-    #[repr(C, align(8))]
-    struct Attr([u8; 128]);
-
-    impl Attr {
-        fn new() -> Attr {
-            Attr([0; 128])
-        }
-        fn u32(&mut self, at: usize, v: u32) -> &mut Attr {
-            self.0[at..at + 4].copy_from_slice(&v.to_ne_bytes());
-            self
-        }
-        fn u64(&mut self, at: usize, v: u64) -> &mut Attr {
-            self.0[at..at + 8].copy_from_slice(&v.to_ne_bytes());
-            self
-        }
-    }
-
-    fn bpf(cmd: libc::c_long, attr: &mut Attr) -> io::Result<libc::c_long> {
-        // SAFETY: `attr` is a live, writable buffer of the size passed; the kernel reads and
-        // writes only within it, and reads the pointers stored in it, which the callers keep
-        // alive across the call.
-        let r = unsafe { libc::syscall(libc::SYS_bpf, cmd, attr.0.as_mut_ptr(), attr.0.len() as libc::c_uint) };
-        if r < 0 { Err(io::Error::last_os_error()) } else { Ok(r) }
-    }
-
-    fn fd(r: libc::c_long) -> OwnedFd {
-        // SAFETY: the kernel returned a fresh descriptor that nothing else owns.
-        unsafe { OwnedFd::from_raw_fd(r as libc::c_int) }
-    }
-
-    /// One `struct bpf_insn`.
-    fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> [u8; 8] {
-        let mut b = [0u8; 8];
-        b[0] = code;
-        b[1] = (src << 4) | (dst & 0xf);
-        b[2..4].copy_from_slice(&off.to_ne_bytes());
-        b[4..8].copy_from_slice(&imm.to_ne_bytes());
-        b
-    }
-
-    /// Creates the XSKMAP, loads `return bpf_redirect_map(&map, ctx->rx_queue_index,
-    /// XDP_PASS)` and attaches it to the device.
-    pub(super) fn load_redirect(ifindex: u32) -> io::Result<RedirectProgram> {
-        let mut a = Attr::new();
-        a.u32(0, BPF_MAP_TYPE_XSKMAP).u32(4, 4).u32(8, 4).u32(12, MAP_ENTRIES);
-        let map = fd(bpf(BPF_MAP_CREATE, &mut a)?);
-        let map_fd = map.as_raw_fd();
-        let prog: Vec<u8> = [
-            insn(0x61, 2, 1, 16, 0),     // r2 = *(u32 *)(r1 + 16): rx_queue_index
-            insn(0x18, 1, 1, 0, map_fd), // r1 = map (ld_imm64, pseudo map fd)
-            insn(0x00, 0, 0, 0, 0),      //   (second half)
-            insn(0xb7, 3, 0, 0, 2),      // r3 = XDP_PASS when the queue has no socket
-            insn(0x85, 0, 0, 0, 51),     // call bpf_redirect_map
-            insn(0x95, 0, 0, 0, 0),      // exit
-        ]
-        .concat();
-        let license = c"Dual MIT/GPL";
-        let mut log = vec![0u8; 4096];
-        let mut a = Attr::new();
-        a.u32(0, BPF_PROG_TYPE_XDP)
-            .u32(4, (prog.len() / 8) as u32)
-            .u64(8, prog.as_ptr() as u64)
-            .u64(16, license.as_ptr() as u64)
-            .u32(24, 1)
-            .u32(28, log.len() as u32)
-            .u64(32, log.as_mut_ptr() as u64);
-        let p = bpf(BPF_PROG_LOAD, &mut a).map_err(|e| {
-            let end = log.iter().position(|&b| b == 0).unwrap_or(0);
-            io::Error::new(e.kind(), format!("{e}: {}", String::from_utf8_lossy(&log[..end]).trim()))
-        })?;
-        let prog_fd = fd(p);
-        let mut a = Attr::new();
-        a.u32(0, prog_fd.as_raw_fd() as u32).u32(4, ifindex).u32(8, BPF_XDP).u32(12, 0);
-        let link = fd(bpf(BPF_LINK_CREATE, &mut a)?);
-        Ok(RedirectProgram { _link: link, _prog: prog_fd, map })
-    }
-
-    /// Puts socket `xsk` at `queue` in the program's map.
-    pub(super) fn map_insert(map: &OwnedFd, queue: u32, xsk: libc::c_int) -> io::Result<()> {
-        let key = queue;
-        let value = xsk as u32;
-        let mut a = Attr::new();
-        a.u32(0, map.as_raw_fd() as u32)
-            .u64(8, &key as *const u32 as u64)
-            .u64(16, &value as *const u32 as u64)
-            .u64(24, 0);
-        bpf(BPF_MAP_UPDATE_ELEM, &mut a).map(|_| ())
-    }
 }
