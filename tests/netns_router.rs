@@ -504,3 +504,36 @@ fn missing_device_is_reported() {
     assert!(!out.status.success());
     assert!(err.contains("vrt-nodev0: no such device"), "{err}");
 }
+
+/// Without privileges, device elements say what is missing.
+#[test]
+fn permission_error_is_reported() {
+    if cannot_run().is_some() || !have("setpriv") {
+        println!("SKIPPED permission_error_is_reported: needs root and setpriv to drop privileges");
+        return;
+    }
+    // Copy the binary where an unprivileged user can run it.
+    let copy = std::env::temp_dir().join(format!("vrouter-noperm-{}", std::process::id()));
+    std::fs::copy(env!("CARGO_BIN_EXE_vrouter"), &copy).expect("copy vrouter");
+    let out = run(
+        &[
+            "setpriv",
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            copy.to_str().expect("utf-8"),
+            "run",
+            "-e",
+            "FromDevice(lo) -> Discard; Idle -> KernelTun(10.1.0.1/24) -> Discard;",
+        ],
+        Duration::from_secs(10),
+    );
+    let _ = std::fs::remove_file(&copy);
+    let out = out.expect("vrouter");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("lo: permission denied") && err.contains("CAP_NET_RAW"), "{err}");
+    assert!(err.contains("new TUN device: permission denied"), "{err}");
+}

@@ -337,6 +337,7 @@ impl TunTap {
         if name.len() >= libc::IFNAMSIZ || name.contains(['/', ' ', '\0']) {
             return Err(DeviceError::BadName(name.to_string()));
         }
+        let label = if name.is_empty() { if tap { "new TAP device" } else { "new TUN device" } } else { name };
         let path = c"/dev/net/tun";
         // SAFETY: `path` is a valid NUL-terminated string.
         let raw = unsafe { libc::open(path.as_ptr(), libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC) };
@@ -344,7 +345,7 @@ impl TunTap {
             Some(libc::ENOENT | libc::ENODEV | libc::ENXIO) => {
                 DeviceError::Os { dev: "/dev/net/tun".into(), op: "open (is the tun module loaded?)", err: e }
             }
-            _ => DeviceError::os(name, "open /dev/net/tun", e),
+            _ => DeviceError::os(label, "open /dev/net/tun", e),
         })?;
         // SAFETY: `raw` is a fresh descriptor that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
@@ -354,7 +355,7 @@ impl TunTap {
         // SAFETY: TUNSETIFF reads and writes a `struct ifreq`, which `req` matches in size
         // (40 bytes) and layout; it lives for the whole call.
         let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TUNSETIFF as _, &mut req as *mut IfReqFlags) };
-        cvt(r).map_err(|e| DeviceError::os(name, "TUNSETIFF", e))?;
+        cvt(r).map_err(|e| DeviceError::os(label, "TUNSETIFF", e))?;
         let end = req.name.iter().position(|&b| b == 0).unwrap_or(libc::IFNAMSIZ);
         let name = String::from_utf8_lossy(&req.name[..end]).into_owned();
         Ok(TunTap { fd, name })
