@@ -123,8 +123,8 @@ CONFIG=$(cat examples/netns-router.click)
 run_vrouter vrouter "$CONFIG"
 NAMES="kernel vrouter"
 if "$VROUTER" elements FromXDPDevice >/dev/null 2>&1; then
-    XDP_CONFIG=$(sed -e 's/FromDevice(\$IF\([01]\), BURST \$BURST, SNIFFER \$SNIFFER)/FromXDPDevice($IF\1, MODE copy, FIX_CHECKSUMS true)/' \
-                     -e 's/ToDevice(\$IF\([01]\), BURST \$BURST)/ToXDPDevice($IF\1, MODE copy)/' examples/netns-router.click)
+    XDP_CONFIG=$(sed -e 's/FromDevice(\$IF\([01]\), BURST \$BURST, SNIFFER \$SNIFFER, GSO \$GSO)/FromXDPDevice($IF\1, MODE copy, FIX_CHECKSUMS true)/' \
+                     -e 's/ToDevice(\$IF\([01]\), BURST \$BURST, GSO \$GSO)/ToXDPDevice($IF\1, MODE copy)/' examples/netns-router.click)
     run_vrouter vrouter-xdp "$XDP_CONFIG"
     NAMES="$NAMES vrouter-xdp"
 fi

@@ -6,20 +6,24 @@
 //   vrouter run examples/netns-router.click IF0=rA IF1=rB \
 //       MAC0=02:00:00:00:01:01 MAC1=02:00:00:00:02:01
 //
+// GSO=true MTU=65535 passes the kernel's 64 KB TCP/UDP aggregates through the router whole
+// (ToDevice has the kernel segment them) instead of segmenting them in FromDevice.
+//
 // tests/netns_router.rs and benches/linux_forwarding.sh build such a namespace.
 
 define($IF0 rA, $IF1 rB,
        $IP0 10.10.1.1, $IP1 10.10.2.1,
        $NET0 10.10.1.0/24, $NET1 10.10.2.0/24,
        $MAC0 02:00:00:00:01:01, $MAC1 02:00:00:00:02:01,
-       $BURST 32, $QUEUE 1024, $SNIFFER false);
+       $BURST 32, $QUEUE 1024, $SNIFFER false,
+       $GSO false, $MTU 1500);
 
 // Devices.
 // SNIFFER false: the kernel ignores what arrives on the devices (a tc ingress filter).
-fd0 :: FromDevice($IF0, BURST $BURST, SNIFFER $SNIFFER);
-fd1 :: FromDevice($IF1, BURST $BURST, SNIFFER $SNIFFER);
-out0 :: Queue($QUEUE) -> td0 :: ToDevice($IF0, BURST $BURST);
-out1 :: Queue($QUEUE) -> td1 :: ToDevice($IF1, BURST $BURST);
+fd0 :: FromDevice($IF0, BURST $BURST, SNIFFER $SNIFFER, GSO $GSO);
+fd1 :: FromDevice($IF1, BURST $BURST, SNIFFER $SNIFFER, GSO $GSO);
+out0 :: Queue($QUEUE) -> td0 :: ToDevice($IF0, BURST $BURST, GSO $GSO);
+out1 :: Queue($QUEUE) -> td1 :: ToDevice($IF1, BURST $BURST, GSO $GSO);
 
 // Classify: ARP requests, ARP replies, IP, other.
 fd0 -> c0 :: Classifier(12/0806 20/0001, 12/0806 20/0002, 12/0800, -);
@@ -53,14 +57,14 @@ rt[1] -> DropBroadcasts
     -> gio1 :: IPGWOptions($IP0)
     -> FixIPSrc($IP0)
     -> dt1 :: DecIPTTL
-    -> fr1 :: IPFragmenter(1500)
+    -> fr1 :: IPFragmenter($MTU)
     -> [0]arpq0;
 rt[2] -> DropBroadcasts
     -> cp2 :: PaintTee(2)
     -> gio2 :: IPGWOptions($IP1)
     -> FixIPSrc($IP1)
     -> dt2 :: DecIPTTL
-    -> fr2 :: IPFragmenter(1500)
+    -> fr2 :: IPFragmenter($MTU)
     -> [0]arpq1;
 
 // ICMP errors go back through the route table.

@@ -255,22 +255,30 @@ fn handler(out: &str, name: &str) -> Option<u64> {
 
 #[test]
 fn ip_router_between_namespaces() {
-    router_test(false);
+    router_test(false, false);
+}
+
+/// The same router passing the kernel's segmentation-offload aggregates through whole
+/// (FromDevice and ToDevice with GSO true).
+#[test]
+fn ip_router_between_namespaces_gso_pass_through() {
+    router_test(false, true);
 }
 
 /// The same IP router with AF_XDP device elements instead of AF_PACKET ones.
 #[cfg(feature = "af_xdp")]
 #[test]
 fn ip_router_between_namespaces_af_xdp() {
-    router_test(true);
+    router_test(true, false);
 }
 
 /// The machines running these tests have few cores: traffic tests take turns, so that one
 /// router's UDP stream does not lose packets because another test hogs the CPU.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// The router test, with FromDevice/ToDevice or (`xdp`) FromXDPDevice/ToXDPDevice.
-fn router_test(xdp: bool) {
+/// The router test, with FromDevice/ToDevice (segmenting, or with `gso` passing aggregates
+/// through) or (`xdp`) FromXDPDevice/ToXDPDevice.
+fn router_test(xdp: bool, gso: bool) {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(why) = cannot_run() {
         println!("SKIPPED netns_router: {why}");
@@ -278,7 +286,13 @@ fn router_test(xdp: bool) {
         return;
     }
     let started = Instant::now();
-    let mut topo = match Topology::new(if xdp { "x" } else { "" }) {
+    let mut topo = match Topology::new(if xdp {
+        "x"
+    } else if gso {
+        "g"
+    } else {
+        ""
+    }) {
         Ok(t) => t,
         Err(e) => {
             println!("SKIPPED netns_router: cannot create network namespaces: {e}");
@@ -294,24 +308,27 @@ fn router_test(xdp: bool) {
     // left partial (see FromXDPDevice's FIX_CHECKSUMS).
     let text = if xdp {
         text.replace(
-            "FromDevice($IF0, BURST $BURST, SNIFFER $SNIFFER)",
+            "FromDevice($IF0, BURST $BURST, SNIFFER $SNIFFER, GSO $GSO)",
             "FromXDPDevice($IF0, MODE copy, FIX_CHECKSUMS true)",
         )
         .replace(
-            "FromDevice($IF1, BURST $BURST, SNIFFER $SNIFFER)",
+            "FromDevice($IF1, BURST $BURST, SNIFFER $SNIFFER, GSO $GSO)",
             "FromXDPDevice($IF1, MODE copy, FIX_CHECKSUMS true)",
         )
-        .replace("ToDevice($IF0, BURST $BURST)", "ToXDPDevice($IF0, MODE copy)")
-        .replace("ToDevice($IF1, BURST $BURST)", "ToXDPDevice($IF1, MODE copy)")
+        .replace("ToDevice($IF0, BURST $BURST, GSO $GSO)", "ToXDPDevice($IF0, MODE copy)")
+        .replace("ToDevice($IF1, BURST $BURST, GSO $GSO)", "ToXDPDevice($IF1, MODE copy)")
     } else {
         text
     };
     let r = topo.r.clone();
     let vrouter = env!("CARGO_BIN_EXE_vrouter");
     let mut args = vec![vrouter, "run", "-e", &text];
-    let vars = [format!("MAC0={MAC0}"), format!("MAC1={MAC1}"), "IF0=rA".into(), "IF1=rB".into()];
+    let mut vars = vec![format!("MAC0={MAC0}"), format!("MAC1={MAC1}"), "IF0=rA".into(), "IF1=rB".into()];
+    if gso {
+        vars.extend(["GSO=true".to_string(), "MTU=65535".to_string()]);
+    }
     args.extend(vars.iter().map(String::as_str));
-    let handlers = [
+    let mut handlers = vec![
         "fd0.count",
         "fd1.count",
         "fd0.drops",
@@ -324,6 +341,9 @@ fn router_test(xdp: bool) {
         "arpq1.queries",
         "fd0.kernel_drops",
     ];
+    if !xdp {
+        handlers.extend(["fd0.segmented", "fd0.gso_passed", "td1.gso_sent"]);
+    }
     for h in handlers {
         args.extend(["-h", h]);
     }
@@ -401,6 +421,15 @@ fn router_test(xdp: bool) {
     assert!(handler(&out, "arpq1.queries").unwrap_or(0) >= 1, "the router never sent an ARP query:\n{out}");
     assert_eq!(handler(&out, "fd0.drops"), Some(0), "{out}");
     if !xdp {
+        // Host A's TCP hands the router 64 KB aggregates: split, or passed through whole.
+        let (split, passed) =
+            (handler(&out, "fd0.segmented").unwrap_or(0), handler(&out, "fd0.gso_passed").unwrap_or(0));
+        if gso {
+            assert!(passed > 0 && split == 0, "GSO pass-through did not happen:\n{out}");
+            assert!(handler(&out, "td1.gso_sent").unwrap_or(0) > 0, "ToDevice sent no aggregate:\n{out}");
+        } else {
+            assert!(split > 0 && passed == 0, "no offload frame was segmented:\n{out}");
+        }
         assert!(err.contains("rB: device"), "the device going down was not reported:\n{err}");
     }
     println!("netns_router took {:.1} s", started.elapsed().as_secs_f64());

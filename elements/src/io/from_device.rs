@@ -30,6 +30,14 @@ click_core::documented! {
     /// Frames that cannot be finished (unsupported offload type, broken headers) are dropped
     /// and counted in `drops`.
     ///
+    /// With GSO true, segmentation-offload frames are instead passed through whole (up to
+    /// 64 KB, their transport checksum left partial) with their GSO type and segment size
+    /// in annotation bytes 40-42, for a ToDevice with GSO true to hand back to the kernel,
+    /// which segments them (or forwards them whole to a device that accepts that). This is
+    /// much faster for TCP, but the graph then sees packets larger than the MTU: an
+    /// IPFragmenter on the path must allow them (MTU 65535), and elements that read or
+    /// rewrite transport checksums must not be used on them.
+    ///
     /// As in Click's user-level FromDevice the kernel also receives every frame, unless
     /// SNIFFER is false: then the element attaches a two-instruction BPF program at the
     /// device's tc ingress hook (tcx, Linux 6.6 or later) that drops every frame after
@@ -53,12 +61,14 @@ click_core::documented! {
     ///   set, default false.
     /// - `SNAPLEN` (unsigned): truncate frames to this length, default 0 (no limit).
     /// - `BUFFER` (unsigned): socket buffer bytes, default 4 MB.
+    /// - `GSO` (boolean): pass segmentation-offload frames through whole, default false.
     /// - `METHOD` (word): accepted for Click compatibility (LINUX, PCAP); always LINUX.
     ///
     /// # Handlers
     /// - `count` (read): packets emitted (segments counted one by one).
     /// - `frames` (read): frames read from the socket.
     /// - `segmented` (read): offload frames split into segments.
+    /// - `gso_passed` (read): offload frames passed through whole (GSO true).
     /// - `csum_completed` (read): partial checksums completed.
     /// - `drops` (read): frames dropped here (truncated, unfinishable, not IP with FORCE_IP).
     /// - `kernel_drops` (read): frames the kernel dropped because the socket buffer was full.
@@ -83,6 +93,8 @@ click_core::documented! {
         force_ip: bool,
         snaplen: usize,
         buffer: usize,
+        gso: bool,
+        gso_passed: u64,
         sock: Option<PacketSocket>,
         bufs: Option<RecvBuffers>,
         batch: Batch,
@@ -114,6 +126,8 @@ impl Default for FromDevice {
             force_ip: false,
             snaplen: 0,
             buffer: 4 << 20,
+            gso: false,
+            gso_passed: 0,
             sock: None,
             bufs: None,
             batch: Batch::new(),
@@ -192,6 +206,7 @@ impl Element for FromDevice {
         self.force_ip = args.read_or("FORCE_IP", false)?;
         self.snaplen = args.read_or("SNAPLEN", 0usize)?;
         self.buffer = args.read_or("BUFFER", 4usize << 20)?;
+        self.gso = args.read_or("GSO", false)?;
         let _method: String = args.read_or("METHOD", String::from("LINUX"))?;
         args.complete()
     }
@@ -263,9 +278,11 @@ impl Element for FromDevice {
             };
             let frame = &raw[sys::VNET_HDR_LEN..];
             let before = batch.len();
-            match offload::finish(&hdr, frame, &mut batch, &mut make) {
+            match offload::finish_with(&hdr, frame, self.gso, &mut batch, &mut make) {
                 Ok(k) => {
-                    if hdr.gso_type != offload::GSO_NONE {
+                    if self.gso && k == 1 && offload::gso_anno(&batch.as_slice()[before]).is_some() {
+                        self.gso_passed += 1;
+                    } else if hdr.gso_type != offload::GSO_NONE {
                         self.segmented += 1;
                     } else if hdr.flags & offload::F_NEEDS_CSUM != 0 {
                         self.csum_completed += 1;
@@ -301,6 +318,7 @@ impl Element for FromDevice {
             HandlerInfo::read("count"),
             HandlerInfo::read("frames"),
             HandlerInfo::read("segmented"),
+            HandlerInfo::read("gso_passed"),
             HandlerInfo::read("csum_completed"),
             HandlerInfo::read("drops"),
             HandlerInfo::read("kernel_drops"),
@@ -316,6 +334,7 @@ impl Element for FromDevice {
             "count" => self.count.to_string(),
             "frames" => self.frames.to_string(),
             "segmented" => self.segmented.to_string(),
+            "gso_passed" => self.gso_passed.to_string(),
             "csum_completed" => self.csum_completed.to_string(),
             "drops" => self.drops.to_string(),
             "kernel_drops" => {
@@ -335,6 +354,7 @@ impl Element for FromDevice {
                 self.count = 0;
                 self.frames = 0;
                 self.segmented = 0;
+                self.gso_passed = 0;
                 self.csum_completed = 0;
                 self.drops = 0;
                 self.kernel_drops.set(0);

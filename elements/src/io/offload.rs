@@ -79,6 +79,40 @@ pub enum OffloadError {
     Malformed,
 }
 
+/// Where GSO pass-through keeps a frame's segmentation metadata in the annotation area
+/// (bytes Click leaves to users): byte 40 the GSO type, 41-42 the segment size
+/// (little-endian). Zero type: an ordinary packet.
+pub const GSO_ANNO: usize = click_core::packet::anno_offset::USER_FREE;
+
+/// Records GSO metadata on a packet (pass-through mode).
+pub fn set_gso_anno(p: &mut Packet, gso_type: u8, gso_size: u16) {
+    let a = p.anno_mut();
+    a.set::<1>(GSO_ANNO, [gso_type]);
+    a.set::<2>(GSO_ANNO + 1, gso_size.to_le_bytes());
+}
+
+/// The GSO type and segment size recorded on a packet, if any.
+pub fn gso_anno(p: &Packet) -> Option<(u8, u16)> {
+    let [t] = p.anno().get::<1>(GSO_ANNO);
+    (t != GSO_NONE).then(|| (t, u16::from_le_bytes(p.anno().get::<2>(GSO_ANNO + 1))))
+}
+
+/// The virtio header that asks the kernel to segment `frame` (an Ethernet frame whose
+/// transport checksum holds the pseudo-header sum) into `gso_size` pieces; `None` if its
+/// headers do not match the type.
+pub fn gso_tx_header(gso_type: u8, gso_size: u16, frame: &[u8]) -> Option<[u8; 10]> {
+    let l = layout(gso_type & !GSO_ECN, frame)?;
+    let csum_offset: u16 = if gso_type & !GSO_ECN == GSO_UDP_L4 { 6 } else { 16 };
+    let mut h = [0u8; 10];
+    h[0] = F_NEEDS_CSUM;
+    h[1] = gso_type;
+    h[2..4].copy_from_slice(&(l.pl as u16).to_le_bytes());
+    h[4..6].copy_from_slice(&gso_size.to_le_bytes());
+    h[6..8].copy_from_slice(&(l.th as u16).to_le_bytes());
+    h[8..10].copy_from_slice(&csum_offset.to_le_bytes());
+    Some(h)
+}
+
 /// Completes a partial checksum in place.
 pub fn complete_checksum(data: &mut [u8], start: usize, offset: usize) -> Result<(), OffloadError> {
     let at = start.checked_add(offset).ok_or(OffloadError::BadChecksumOffsets)?;
@@ -99,7 +133,32 @@ pub fn finish(
     out: &mut Batch,
     make: &mut dyn FnMut(&[u8]) -> Packet,
 ) -> Result<usize, OffloadError> {
-    match hdr.gso_type & !GSO_ECN {
+    finish_with(hdr, frame, false, out, make)
+}
+
+/// Like [`finish`]; with `pass_gso`, a TCP or UDP segmentation-offload frame stays whole,
+/// its checksum partial, its GSO type and size in the annotations (see [`GSO_ANNO`]), for a
+/// ToDevice with GSO to hand back to the kernel.
+pub fn finish_with(
+    hdr: &VnetHdr,
+    frame: &[u8],
+    pass_gso: bool,
+    out: &mut Batch,
+    make: &mut dyn FnMut(&[u8]) -> Packet,
+) -> Result<usize, OffloadError> {
+    let kind = hdr.gso_type & !GSO_ECN;
+    if pass_gso
+        && matches!(kind, GSO_TCPV4 | GSO_TCPV6 | GSO_UDP_L4)
+        && hdr.flags & F_NEEDS_CSUM != 0
+        && hdr.gso_size > 0
+        && layout(kind, frame).is_some()
+    {
+        let mut p = make(frame);
+        set_gso_anno(&mut p, hdr.gso_type, hdr.gso_size);
+        out.push(p);
+        return Ok(1);
+    }
+    match kind {
         GSO_NONE => {
             let mut p = make(frame);
             if hdr.flags & F_NEEDS_CSUM != 0 {
@@ -372,6 +431,26 @@ mod tests {
         f[50..52].copy_from_slice(&[0x12, 0x34]);
         assert!(recompute_l4_checksum(&mut f));
         assert!(tcp_ok(&f));
+    }
+
+    #[test]
+    fn passes_gso_through() {
+        let f = tcp4_frame(3000, 0x18);
+        let hdr = VnetHdr {
+            flags: F_NEEDS_CSUM,
+            gso_type: GSO_TCPV4,
+            gso_size: 1448,
+            csum_start: 34,
+            csum_offset: 16,
+            hdr_len: 54,
+        };
+        let mut out = Batch::new();
+        assert_eq!(finish_with(&hdr, &f, true, &mut out, &mut |b| Packet::from_slice(b)), Ok(1));
+        let p = out.iter().next().unwrap();
+        assert_eq!(p.len(), f.len());
+        assert_eq!(gso_anno(p), Some((GSO_TCPV4, 1448)));
+        let h = gso_tx_header(GSO_TCPV4, 1448, p.data()).unwrap();
+        assert_eq!(VnetHdr::parse(&h), Some(hdr));
     }
 
     #[test]

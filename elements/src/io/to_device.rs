@@ -4,6 +4,7 @@ use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing};
 
+use super::offload;
 use super::sys::{self, PacketSocket, PacketSocketOptions};
 
 click_core::documented! {
@@ -17,7 +18,10 @@ click_core::documented! {
     /// task pulls up to BURST packets and sends them with one `sendmmsg`; it sleeps while
     /// the queue upstream is empty. In push context each arriving batch is sent at once.
     /// Packets must be complete Ethernet frames; they leave exactly as they are (checksums
-    /// are not touched, no offload is asked of the kernel).
+    /// are not touched, no offload is asked of the kernel). With GSO true, packets carrying
+    /// segmentation metadata from a FromDevice with GSO true are handed over with a virtio
+    /// header asking the kernel to segment them (and finish their checksums); other packets
+    /// go as before.
     ///
     /// When the device's queue is full (`EAGAIN`, `ENOBUFS`) the packets wait (up to BURST
     /// of them) and are tried again on the next run; in push context, packets beyond that
@@ -32,12 +36,14 @@ click_core::documented! {
     ///   most 64).
     /// - `QUIET` (boolean): do not report errors, default false.
     /// - `BUFFER` (unsigned): socket send buffer bytes, default 4 MB.
+    /// - `GSO` (boolean): send segmentation-offload packets whole, default false.
     /// - `METHOD` (word): accepted for Click compatibility; always LINUX.
     ///
     /// # Handlers
     /// - `count` (read): packets sent.
     /// - `drops` (read): packets dropped (refused, device down, no room to wait).
     /// - `calls` (read): `sendmmsg` calls made.
+    /// - `gso_sent` (read): packets sent whole for the kernel to segment (GSO true).
     /// - `pending` (read): packets waiting for room in the device's queue.
     /// - `down_events` (read): times the device was found down.
     /// - `device` (read): the device name.
@@ -52,6 +58,8 @@ click_core::documented! {
         burst: usize,
         quiet: bool,
         buffer: usize,
+        gso: bool,
+        gso_sent: u64,
         sock: Option<PacketSocket>,
         pending: VecDeque<Packet>,
         scratch: Batch,
@@ -71,6 +79,8 @@ impl Default for ToDevice {
             burst: 32,
             quiet: false,
             buffer: 4 << 20,
+            gso: false,
+            gso_sent: 0,
             sock: None,
             pending: VecDeque::new(),
             scratch: Batch::new(),
@@ -107,7 +117,21 @@ impl ToDevice {
                 *f = p.data();
             }
             self.calls += 1;
-            match sock.send_batch(&frames[..n]) {
+            let result = if self.gso {
+                let mut hdrs = [[0u8; sys::VNET_HDR_LEN]; sys::MAX_BURST];
+                for (h, p) in hdrs.iter_mut().zip(self.pending.iter().take(n)) {
+                    if let Some((t, size)) = offload::gso_anno(p)
+                        && let Some(vh) = offload::gso_tx_header(t, size, p.data())
+                    {
+                        *h = vh;
+                        self.gso_sent += 1;
+                    }
+                }
+                sys::send_batch_vnet(sock, &frames[..n], &hdrs[..n])
+            } else {
+                sock.send_batch(&frames[..n])
+            };
+            match result {
                 Ok(0) => return Sent::Full,
                 Ok(k) => {
                     self.count += k as u64;
@@ -174,12 +198,14 @@ impl Element for ToDevice {
         self.burst = args.read_p_or("BURST", 32usize)?.clamp(1, sys::MAX_BURST);
         self.quiet = args.read_or("QUIET", false)?;
         self.buffer = args.read_or("BUFFER", 4usize << 20)?;
+        self.gso = args.read_or("GSO", false)?;
         let _method: String = args.read_or("METHOD", String::from("LINUX"))?;
         args.complete()
     }
 
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
-        let opts = PacketSocketOptions { send_only: true, buffer: self.buffer, ..Default::default() };
+        let opts =
+            PacketSocketOptions { send_only: true, buffer: self.buffer, vnet_hdr: self.gso, ..Default::default() };
         self.sock = Some(PacketSocket::open(&self.devname, opts).map_err(|e| e.to_string())?);
         self.scratch = Batch::with_capacity(self.burst);
         self.pull_mode = cx.input_processing(0) == Processing::Pull;
@@ -229,6 +255,7 @@ impl Element for ToDevice {
             HandlerInfo::read("count"),
             HandlerInfo::read("drops"),
             HandlerInfo::read("calls"),
+            HandlerInfo::read("gso_sent"),
             HandlerInfo::read("pending"),
             HandlerInfo::read("down_events"),
             HandlerInfo::read("device"),
@@ -242,6 +269,7 @@ impl Element for ToDevice {
             "count" => self.count.to_string(),
             "drops" => self.drops.to_string(),
             "calls" => self.calls.to_string(),
+            "gso_sent" => self.gso_sent.to_string(),
             "pending" => self.pending.len().to_string(),
             "down_events" => self.down_events.to_string(),
             "device" => self.devname.clone(),
