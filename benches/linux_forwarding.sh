@@ -109,9 +109,9 @@ ip netns exec $R sysctl -q -w net.ipv4.ip_forward=0
 for ns in $A $B; do ip -n $ns neigh flush all; done
 OUT=$(mktemp)
 run_vrouter() {
-    local name=$1 config=$2
+    local name=$1 config=$2; shift 2
     for ns in $A $B; do ip -n $ns neigh flush all; done
-    ip netns exec $R "$VROUTER" run -e "$config" IF0=rA IF1=rB MAC0=$MAC0 MAC1=$MAC1 \
+    ip netns exec $R "$VROUTER" run -e "$config" IF0=rA IF1=rB MAC0=$MAC0 MAC1=$MAC1 "$@" \
         -h fd0.count -h fd0.drops -h td1.count -h td1.drops -h out1.drops >"$OUT" 2>&1 &
     VR_PID=$!
     sleep 1
@@ -121,7 +121,8 @@ run_vrouter() {
 }
 CONFIG=$(cat examples/netns-router.click)
 run_vrouter vrouter "$CONFIG"
-NAMES="kernel vrouter"
+run_vrouter vrouter-gso "$CONFIG" GSO=true MTU=65535
+NAMES="kernel vrouter vrouter-gso"
 if "$VROUTER" elements FromXDPDevice >/dev/null 2>&1; then
     XDP_CONFIG=$(sed -e 's/FromDevice(\$IF\([01]\), BURST \$BURST, SNIFFER \$SNIFFER, GSO \$GSO)/FromXDPDevice($IF\1, MODE copy, FIX_CHECKSUMS true)/' \
                      -e 's/ToDevice(\$IF\([01]\), BURST \$BURST, GSO \$GSO)/ToXDPDevice($IF\1, MODE copy)/' examples/netns-router.click)
@@ -131,14 +132,15 @@ fi
 rm -f "$OUT"
 
 echo
-printf "%-30s" ""; for n in $NAMES; do printf "%14s" "$n"; done; printf "%14s\n" "ratio"
+printf "%-30s" ""; for n in $NAMES; do printf "%13s" "$n"; done; printf "%13s%13s\n" "ratio" "ratio-gso"
+ratio() { python3 -c "import sys; k, v = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print('%.2f' % (v / k) if k else 'n/a')" "$1" "$2"; }
 row() {
     local label=$1; shift; local -n arr=$1
     printf "%-30s" "$label"
-    for n in $NAMES; do printf "%14s" "${arr[$n]:-n/a}"; done
-    python3 -c "import sys; k, v = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print('%14s' % ('%.2f' % (v / k) if k else 'n/a'))" "${arr[kernel]:-0}" "${arr[vrouter]:-0}"
+    for n in $NAMES; do printf "%13s" "${arr[$n]:-n/a}"; done
+    printf "%13s%13s\n" "$(ratio "${arr[kernel]:-0}" "${arr[vrouter]:-0}")" "$(ratio "${arr[kernel]:-0}" "${arr[vrouter-gso]:-0}")"
 }
 row "TCP Mbit/s (received)" TCP
 row "UDP 64 B kpps forwarded" FWD
 row "UDP 64 B kpps received by B" UDP
-echo "(ratio: vrouter with AF_PACKET / kernel)"
+echo "(ratio: vrouter / kernel; ratio-gso: vrouter with GSO pass-through / kernel)"
