@@ -154,13 +154,16 @@ impl Topology {
         Ok(())
     }
 
-    fn spawn(&mut self, ns: &str, args: &[&str]) -> Result<usize, String> {
+    /// Starts `args` in namespace `ns`; `capture` pipes its output (read it only after it
+    /// exits), otherwise it is discarded so that a chatty process cannot block on a full pipe.
+    fn spawn(&mut self, ns: &str, args: &[&str], capture: bool) -> Result<usize, String> {
+        let out = || if capture { Stdio::piped() } else { Stdio::null() };
         let child = Command::new("ip")
             .args(["netns", "exec", ns])
             .args(args)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stdout(out())
+            .stderr(out())
             .spawn()
             .map_err(|e| format!("{args:?}: {e}"))?;
         self.children.push(child);
@@ -211,7 +214,7 @@ fn ping(topo: &Topology, ns: &str, dst: &str) -> Result<(), String> {
 fn iperf(topo: &mut Topology, port: &str, extra: &[&str]) -> Result<String, String> {
     let b = topo.b.clone();
     let a = topo.a.clone();
-    topo.spawn(&b, &["iperf3", "-s", "-1", "-p", port, "-B", "10.10.2.2"])?;
+    topo.spawn(&b, &["iperf3", "-s", "-1", "-p", port, "-B", "10.10.2.2"], false)?;
     // Wait for the server to listen.
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
@@ -347,7 +350,7 @@ fn router_test(xdp: bool, gso: bool) {
     for h in handlers {
         args.extend(["-h", h]);
     }
-    let router = topo.spawn(&r, &args).expect("start vrouter");
+    let router = topo.spawn(&r, &args, true).expect("start vrouter");
     // Let the router open its sockets (or fail to).
     std::thread::sleep(Duration::from_millis(500));
     if let Ok(Some(status)) = topo.children[router].try_wait() {
