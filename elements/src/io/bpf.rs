@@ -11,6 +11,8 @@ const BPF_MAP_CREATE: libc::c_long = 0;
 #[cfg_attr(not(feature = "af_xdp"), allow(dead_code))]
 const BPF_MAP_UPDATE_ELEM: libc::c_long = 2;
 const BPF_PROG_LOAD: libc::c_long = 5;
+#[cfg_attr(not(feature = "af_xdp"), allow(dead_code))]
+const BPF_OBJ_GET: libc::c_long = 7;
 const BPF_LINK_CREATE: libc::c_long = 28;
 const BPF_MAP_TYPE_XSKMAP: u32 = 17;
 const BPF_PROG_TYPE_SCHED_CLS: u32 = 3;
@@ -146,4 +148,13 @@ pub fn map_insert(map: &OwnedFd, queue: u32, xsk: libc::c_int) -> io::Result<()>
     let mut a = Attr::new();
     a.u32(0, map.as_raw_fd() as u32).u64(8, &key as *const u32 as u64).u64(16, &value as *const u32 as u64).u64(24, 0);
     bpf(BPF_MAP_UPDATE_ELEM, &mut a).map(|_| ())
+}
+
+/// Opens a BPF object (a map) pinned at `path` in a BPF filesystem.
+#[cfg_attr(not(feature = "af_xdp"), allow(dead_code))]
+pub fn obj_get(path: &str) -> io::Result<OwnedFd> {
+    let c = std::ffi::CString::new(path).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let mut a = Attr::new();
+    a.u64(0, c.as_ptr() as u64).u32(8, 0).u32(12, 0);
+    Ok(fd(bpf(BPF_OBJ_GET, &mut a)?))
 }

@@ -4,7 +4,7 @@ use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, PacketType, Timestamp};
 
-use super::xdp::{self, XdpMode, XdpPort};
+use super::xdp::{self, Steering, XdpMode, XdpPort};
 
 click_core::documented! {
     /// Reads packets from a device queue through an AF_XDP socket (cargo feature `af_xdp`).
@@ -32,6 +32,8 @@ click_core::documented! {
     /// - `QUEUE` (unsigned): the device queue, default 0.
     /// - `MODE` (word): `auto`, `copy` or `zerocopy`, default auto.
     /// - `LOAD` (boolean): load the redirect program, default true.
+    /// - `XSKMAP` (string): instead, insert the socket into the XSKMAP of a program loaded
+    ///   separately, pinned at this path (see the `io::xdp` module documentation).
     /// - `BURST` (unsigned): frames per task run, default 32.
     /// - `HEADROOM` (unsigned): headroom of packets, default 128.
     /// - `FIX_CHECKSUMS` (boolean): recompute the TCP/UDP checksum of every IPv4 frame,
@@ -58,6 +60,7 @@ click_core::documented! {
         queue: u32,
         mode: XdpMode,
         load: bool,
+        xskmap: String,
         burst: usize,
         headroom: usize,
         fix_checksums: bool,
@@ -76,6 +79,7 @@ impl Default for FromXDPDevice {
             queue: 0,
             mode: XdpMode::Auto,
             load: true,
+            xskmap: String::new(),
             burst: 32,
             headroom: click_core::packet::DEFAULT_HEADROOM,
             fix_checksums: false,
@@ -117,6 +121,7 @@ impl Element for FromXDPDevice {
         self.queue = args.read_or("QUEUE", 0u32)?;
         self.mode = parse_mode(args)?;
         self.load = args.read_or("LOAD", true)?;
+        self.xskmap = args.read_or("XSKMAP", String::new())?;
         self.burst = args.read_or("BURST", 32usize)?.clamp(1, 256);
         self.headroom = args.read_or("HEADROOM", click_core::packet::DEFAULT_HEADROOM)?.min(4096);
         self.fix_checksums = args.read_or("FIX_CHECKSUMS", false)?;
@@ -124,7 +129,14 @@ impl Element for FromXDPDevice {
     }
 
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
-        let port = xdp::open_shared(&self.devname, self.queue, self.mode, self.load).map_err(|e| e.to_string())?;
+        let steering = if !self.xskmap.is_empty() {
+            Steering::PinnedMap(self.xskmap.clone())
+        } else if self.load {
+            Steering::Load
+        } else {
+            Steering::None
+        };
+        let port = xdp::open_shared(&self.devname, self.queue, self.mode, &steering).map_err(|e| e.to_string())?;
         self.port = Some(port);
         self.mac = super::sys::ether_address(&self.devname);
         self.batch = Batch::with_capacity(self.burst);

@@ -5,7 +5,7 @@ use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing};
 
 use super::from_xdp_device::parse_mode;
-use super::xdp::{self, XdpMode, XdpPort};
+use super::xdp::{self, Steering, XdpMode, XdpPort};
 
 click_core::documented! {
     /// Sends packets to a device queue through an AF_XDP socket (cargo feature `af_xdp`).
@@ -28,6 +28,8 @@ click_core::documented! {
     /// - `QUEUE` (unsigned): the device queue, default 0.
     /// - `MODE` (word): `auto`, `copy` or `zerocopy`, default auto.
     /// - `LOAD` (boolean): load the redirect program, default false.
+    /// - `XSKMAP` (string): instead, insert the socket into the XSKMAP of a program loaded
+    ///   separately, pinned at this path (see the `io::xdp` module documentation).
     /// - `BURST` (unsigned): packets per task run, default 32.
     ///
     /// # Handlers
@@ -45,6 +47,7 @@ click_core::documented! {
         queue: u32,
         mode: XdpMode,
         load: bool,
+        xskmap: String,
         burst: usize,
         port: Option<Arc<Mutex<XdpPort>>>,
         pending: Vec<Packet>,
@@ -62,6 +65,7 @@ impl Default for ToXDPDevice {
             queue: 0,
             mode: XdpMode::Auto,
             load: false,
+            xskmap: String::new(),
             burst: 32,
             port: None,
             pending: Vec::new(),
@@ -108,12 +112,20 @@ impl Element for ToXDPDevice {
         self.queue = args.read_or("QUEUE", 0u32)?;
         self.mode = parse_mode(args)?;
         self.load = args.read_or("LOAD", false)?;
+        self.xskmap = args.read_or("XSKMAP", String::new())?;
         self.burst = args.read_or("BURST", 32usize)?.clamp(1, 256);
         args.complete()
     }
 
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
-        let port = xdp::open_shared(&self.devname, self.queue, self.mode, self.load).map_err(|e| e.to_string())?;
+        let steering = if !self.xskmap.is_empty() {
+            Steering::PinnedMap(self.xskmap.clone())
+        } else if self.load {
+            Steering::Load
+        } else {
+            Steering::None
+        };
+        let port = xdp::open_shared(&self.devname, self.queue, self.mode, &steering).map_err(|e| e.to_string())?;
         self.port = Some(port);
         self.scratch = Batch::with_capacity(self.burst);
         self.pull_mode = cx.input_processing(0) == Processing::Pull;

@@ -10,11 +10,21 @@
 //! **The redirect program.** An XDP socket receives only what an XDP program on the device
 //! redirects into it through an XSKMAP. With `LOAD true` the element loads a five-
 //! instruction program itself (`bpf_redirect_map(xskmap, rx_queue_index, XDP_PASS)`),
-//! attaches it to the device with a BPF link, and removes it when the router stops. Without
-//! it, load one yourself before starting the router, e.g. with xdp-tools and libxdp's
-//! default program: `xdp-loader load -m native DEV /usr/lib/x86_64-linux-gnu/bpf/xsk_def_xdp_prog.o`,
-//! then insert the socket into its `xsks_map` (which libxdp's `xsk_socket__update_xskmap`
-//! does): that route needs a program that looks the socket up, so LOAD true is the simple one.
+//! attaches it to the device with a BPF link, and removes it when the router stops.
+//!
+//! To use a program loaded separately instead, pin its XSKMAP in a BPF filesystem and name
+//! the pin with `XSKMAP PATH`: the element inserts its socket at its queue number. With
+//! xdp-tools, bpftool and libxdp's default program (its map is `xsks_map`, unpinned), as
+//! tried on veth here:
+//!
+//! ```text
+//! mount -t bpf bpf /sys/fs/bpf            # if no BPF filesystem is mounted
+//! xdp-loader load -m native DEV /usr/lib/x86_64-linux-gnu/bpf/xsk_def_xdp_prog.o
+//! bpftool map show name xsks_map          # the new map's id N
+//! bpftool map pin id N /sys/fs/bpf/DEV-xsks_map
+//! vrouter run -e 'FromXDPDevice(DEV, XSKMAP /sys/fs/bpf/DEV-xsks_map) -> ...'
+//! xdp-loader unload DEV --all; rm /sys/fs/bpf/DEV-xsks_map   # afterwards
+//! ```
 
 use std::io;
 use std::num::NonZeroU32;
@@ -37,6 +47,17 @@ const RING_SIZE: u32 = 2048;
 /// `sockaddr_xdp.sxdp_flags`.
 const XDP_COPY: u16 = 1 << 1;
 const XDP_ZEROCOPY: u16 = 1 << 2;
+
+/// How frames reach the socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Steering {
+    /// Load our own redirect program.
+    Load,
+    /// Insert the socket into the XSKMAP pinned at this path.
+    PinnedMap(String),
+    /// Someone else takes care of it.
+    None,
+}
 
 /// How to bind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -145,7 +166,7 @@ fn errno(dev: &str, op: &'static str, e: xdpilone::Errno) -> DeviceError {
 }
 
 impl XdpPort {
-    fn open(dev: &str, queue: u32, mode: XdpMode, load: bool) -> Result<XdpPort, DeviceError> {
+    fn open(dev: &str, queue: u32, mode: XdpMode, steering: &Steering) -> Result<XdpPort, DeviceError> {
         let ifindex = sys::if_index(dev)?;
         let mem = Mapping::new((FRAME_SIZE * FRAMES) as usize).map_err(|e| DeviceError::os_err(dev, "mmap UMEM", e))?;
         let config = UmemConfig {
@@ -192,13 +213,32 @@ impl XdpPort {
             rx_bad: 0,
         };
         port.refill();
-        if load {
-            let prog = bpf::load_redirect(ifindex).map_err(|e| DeviceError::os_err(dev, "load XDP program", e))?;
-            bpf::map_insert(&prog.map, queue, port.rx.as_raw_fd())
-                .map_err(|e| DeviceError::os_err(dev, "insert socket into XSKMAP", e))?;
-            port.prog = Some(prog);
-        }
+        port.steer(dev, queue, steering)?;
         Ok(port)
+    }
+
+    /// Makes frames of (`dev`, `queue`) reach this socket as `steering` says.
+    fn steer(&mut self, dev: &str, queue: u32, steering: &Steering) -> Result<(), DeviceError> {
+        match steering {
+            Steering::Load if self.prog.is_none() => {
+                let ifindex = sys::if_index(dev)?;
+                let prog = bpf::load_redirect(ifindex).map_err(|e| DeviceError::os_err(dev, "load XDP program", e))?;
+                bpf::map_insert(&prog.map, queue, self.rx.as_raw_fd())
+                    .map_err(|e| DeviceError::os_err(dev, "insert socket into XSKMAP", e))?;
+                self.prog = Some(prog);
+            }
+            Steering::PinnedMap(path) => {
+                let map = bpf::obj_get(path).map_err(|e| DeviceError::Os {
+                    dev: dev.to_string(),
+                    op: "open pinned XSKMAP",
+                    err: std::io::Error::new(e.kind(), format!("{path}: {e}")),
+                })?;
+                bpf::map_insert(&map, queue, self.rx.as_raw_fd())
+                    .map_err(|e| DeviceError::os_err(dev, "insert socket into XSKMAP", e))?;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Gives free frames back to the kernel for receiving.
@@ -295,11 +335,6 @@ impl XdpPort {
     pub fn outstanding(&self) -> u32 {
         self.tx_outstanding
     }
-
-    /// True if this port loaded the redirect program itself.
-    pub fn loaded_program(&self) -> bool {
-        self.prog.is_some()
-    }
 }
 
 /// Ports by (device, queue).
@@ -307,23 +342,19 @@ type PortEntry = (String, u32, Arc<Mutex<XdpPort>>);
 static PORTS: Mutex<Vec<PortEntry>> = Mutex::new(Vec::new());
 
 /// Opens the XDP socket for (`dev`, `queue`), or shares the one already open.
-pub fn open_shared(dev: &str, queue: u32, mode: XdpMode, load: bool) -> Result<Arc<Mutex<XdpPort>>, DeviceError> {
+pub fn open_shared(
+    dev: &str,
+    queue: u32,
+    mode: XdpMode,
+    steering: &Steering,
+) -> Result<Arc<Mutex<XdpPort>>, DeviceError> {
     let mut ports = PORTS.lock().unwrap_or_else(|e| e.into_inner());
     ports.retain(|(_, _, p)| Arc::strong_count(p) > 1);
     if let Some((_, _, p)) = ports.iter().find(|(d, q, _)| d == dev && *q == queue) {
-        if load {
-            let mut g = p.lock().unwrap_or_else(|e| e.into_inner());
-            if !g.loaded_program() {
-                let ifindex = sys::if_index(dev)?;
-                let prog = bpf::load_redirect(ifindex).map_err(|e| DeviceError::os_err(dev, "load XDP program", e))?;
-                bpf::map_insert(&prog.map, queue, g.rx.as_raw_fd())
-                    .map_err(|e| DeviceError::os_err(dev, "insert socket into XSKMAP", e))?;
-                g.prog = Some(prog);
-            }
-        }
+        p.lock().unwrap_or_else(|e| e.into_inner()).steer(dev, queue, steering)?;
         return Ok(p.clone());
     }
-    let p = Arc::new(Mutex::new(XdpPort::open(dev, queue, mode, load)?));
+    let p = Arc::new(Mutex::new(XdpPort::open(dev, queue, mode, steering)?));
     ports.push((dev.to_string(), queue, p.clone()));
     Ok(p)
 }
