@@ -343,6 +343,11 @@ fn router_test(xdp: bool, gso: bool) {
         "arpq0.queries",
         "arpq1.queries",
         "fd0.kernel_drops",
+        "fd1.kernel_drops",
+        "out0.drops",
+        "out1.drops",
+        "td0.pending",
+        "td1.pending",
     ];
     if !xdp {
         handlers.extend(["fd0.segmented", "fd0.gso_passed", "td1.gso_sent"]);
@@ -389,7 +394,6 @@ fn router_test(xdp: bool, gso: bool) {
     let lost = json_number(&udp, "lost_packets").unwrap_or(-1.0);
     println!("UDP through vrouter: {packets} datagrams, {lost} lost");
     assert!(packets > 1000.0, "too few UDP datagrams:\n{udp}");
-    assert_eq!(lost, 0.0, "UDP datagrams were lost:\n{udp}");
 
     // A device going down: reported, the other device keeps working, and traffic resumes
     // when it comes back.
@@ -418,6 +422,8 @@ fn router_test(xdp: bool, gso: bool) {
     let mut err = String::new();
     let _ = topo.children[router].stderr.take().map(|mut s| s.read_to_string(&mut err));
     println!("vrouter handlers:\n{out}\nvrouter stderr:\n{err}");
+    // Checked once the router's counters are known, so that a failure shows where packets went.
+    assert_eq!(lost, 0.0, "UDP datagrams were lost:\n{udp}\nvrouter handlers:\n{out}");
     let fd0 = handler(&out, "fd0.count").expect("fd0.count");
     let td1 = handler(&out, "td1.count").expect("td1.count");
     assert!(fd0 > 1000 && td1 > 1000, "too little traffic through the router:\n{out}");
