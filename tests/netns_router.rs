@@ -60,6 +60,13 @@ fn ok(args: &[&str]) -> Result<String, String> {
     }
 }
 
+/// Sends signal `sig` to process `pid` (SIGINT stops vrouter as Ctrl-C does).
+fn signal(pid: u32, sig: libc::c_int) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return };
+    // SAFETY: kill(2) takes plain integers; a stale pid only makes it fail.
+    unsafe { libc::kill(pid, sig) };
+}
+
 fn have(tool: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
@@ -106,7 +113,9 @@ fn delete_namespace(ns: &str) {
     // Anything still inside (a stray iperf3) would keep the namespace alive.
     if let Ok(out) = run(&["ip", "netns", "pids", ns], Duration::from_secs(5)) {
         for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-            let _ = run(&["kill", "-9", pid], Duration::from_secs(5));
+            if let Ok(pid) = pid.parse() {
+                signal(pid, libc::SIGKILL);
+            }
         }
     }
     let _ = run(&["ip", "netns", "del", ns], Duration::from_secs(5));
@@ -410,8 +419,7 @@ fn router_test(xdp: bool, gso: bool) {
     }
 
     // Stop the router as Ctrl-C would, and read its counters.
-    let pid = topo.children[router].id().to_string();
-    run(&["kill", "-INT", &pid], Duration::from_secs(5)).expect("kill");
+    signal(topo.children[router].id(), libc::SIGINT);
     let deadline = Instant::now() + Duration::from_secs(10);
     while topo.children[router].try_wait().ok().flatten().is_none() {
         assert!(Instant::now() < deadline, "vrouter did not stop on SIGINT");
@@ -463,8 +471,7 @@ fn spawn_vrouter(ns: &mut Namespace, config: &str, handlers: &[&str]) -> Result<
 
 /// Stops a vrouter with SIGINT; returns its standard output and error.
 fn stop_vrouter(ns: &mut Namespace, i: usize) -> (String, String) {
-    let pid = ns.children[i].id().to_string();
-    let _ = run(&["kill", "-INT", &pid], Duration::from_secs(5));
+    signal(ns.children[i].id(), libc::SIGINT);
     let deadline = Instant::now() + Duration::from_secs(10);
     while ns.children[i].try_wait().ok().flatten().is_none() {
         assert!(Instant::now() < deadline, "vrouter did not stop on SIGINT");
