@@ -144,9 +144,9 @@ impl Element for ToXDPDevice {
                 self.pending.push(p);
             }
         }
-        if !self.flush() {
-            cx.reschedule();
-        }
+        // Retry in the task what did not fit, and make sure the ring drains.
+        self.flush();
+        cx.reschedule();
     }
 
     fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
@@ -156,7 +156,9 @@ impl Element for ToXDPDevice {
             self.pending.extend(self.scratch.drain());
         }
         if self.pending.is_empty() {
-            if !self.pull_mode || cx.input_idle(0) {
+            // Frames may still wait in the transmit ring: keep asking until it is empty.
+            let waiting = self.port.as_ref().map_or(0, |p| p.lock().unwrap_or_else(|e| e.into_inner()).kick());
+            if waiting == 0 && (!self.pull_mode || cx.input_idle(0)) {
                 cx.unschedule();
             }
             return false;

@@ -335,6 +335,18 @@ impl XdpPort {
     pub fn outstanding(&self) -> u32 {
         self.tx_outstanding
     }
+
+    /// Asks the kernel again to send what waits in the transmit ring (in copy mode it sends
+    /// a limited number per request, and a busy device leaves the rest there); returns how
+    /// many descriptors were still waiting.
+    pub fn kick(&mut self) -> u32 {
+        self.complete();
+        let waiting = self.tx.pending();
+        if waiting > 0 {
+            self.tx.wake();
+        }
+        waiting
+    }
 }
 
 /// Ports by (device, queue).
