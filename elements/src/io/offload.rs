@@ -1,0 +1,467 @@
+//! Finishing what the kernel's offloads left undone, before a frame enters the graph.
+//!
+//! With `PACKET_VNET_HDR` every frame read from a packet socket (or a TAP device with
+//! `IFF_VNET_HDR`) comes after a 10-byte `virtio_net_hdr`. Two things may be unfinished:
+//!
+//! * **Partial checksums** (`VIRTIO_NET_HDR_F_NEEDS_CSUM`): the TCP/UDP checksum field holds
+//!   only the pseudo-header sum; the sum from `csum_start` to the end must be folded in and
+//!   stored at `csum_start + csum_offset`. We do that.
+//! * **Segmentation offload** (`gso_type` TCPv4, TCPv6, UDP_L4): the frame is up to 64 KB
+//!   and stands for many MSS-sized segments. We split it here, in software, into real
+//!   segments with their own IP lengths, IP identifiers, TCP sequence numbers and flags, and
+//!   complete checksums. Elements downstream (IPFragmenter with an MTU, counters, ARP
+//!   queues) then see exactly the packets that would have crossed a wire, as Click's
+//!   elements expect. The old UDP fragmentation offload (UFO) is refused and counted.
+
+use click_core::{Batch, Packet};
+
+use crate::wire::checksum;
+
+/// `virtio_net_hdr.flags`: the checksum must be completed.
+pub const F_NEEDS_CSUM: u8 = 1;
+/// GSO types.
+pub const GSO_NONE: u8 = 0;
+/// TCP over IPv4.
+pub const GSO_TCPV4: u8 = 1;
+/// UDP fragmentation (UFO), not supported.
+pub const GSO_UDP: u8 = 3;
+/// TCP over IPv6.
+pub const GSO_TCPV6: u8 = 4;
+/// UDP segmentation (UDP_L4).
+pub const GSO_UDP_L4: u8 = 5;
+/// ECN bit of `gso_type`.
+pub const GSO_ECN: u8 = 0x80;
+
+/// The virtio network header the kernel puts before each frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VnetHdr {
+    /// `F_NEEDS_CSUM` and friends.
+    pub flags: u8,
+    /// One of the GSO types, maybe with `GSO_ECN`.
+    pub gso_type: u8,
+    /// Length of the headers.
+    pub hdr_len: u16,
+    /// Segment payload size.
+    pub gso_size: u16,
+    /// Where checksumming starts.
+    pub csum_start: u16,
+    /// Where the checksum goes, from `csum_start`.
+    pub csum_offset: u16,
+}
+
+impl VnetHdr {
+    /// Reads the header (little-endian, as on every host we run on).
+    pub fn parse(b: &[u8]) -> Option<VnetHdr> {
+        let b: &[u8; 10] = b.get(..10)?.try_into().ok()?;
+        let u = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        Some(VnetHdr {
+            flags: b[0],
+            gso_type: b[1],
+            hdr_len: u(2),
+            gso_size: u(4),
+            csum_start: u(6),
+            csum_offset: u(8),
+        })
+    }
+}
+
+/// Why a frame could not be finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OffloadError {
+    /// The checksum offsets point outside the frame.
+    #[error("checksum offsets outside the frame")]
+    BadChecksumOffsets,
+    /// A GSO type we do not segment.
+    #[error("unsupported GSO type {0}")]
+    UnsupportedGso(u8),
+    /// The headers of a GSO frame are not what its type says.
+    #[error("malformed GSO frame")]
+    Malformed,
+}
+
+/// Where GSO pass-through keeps a frame's segmentation metadata in the annotation area
+/// (bytes Click leaves to users): byte 40 the GSO type, 41-42 the segment size
+/// (little-endian). Zero type: an ordinary packet.
+pub const GSO_ANNO: usize = click_core::packet::anno_offset::USER_FREE;
+
+/// Records GSO metadata on a packet (pass-through mode).
+pub fn set_gso_anno(p: &mut Packet, gso_type: u8, gso_size: u16) {
+    let a = p.anno_mut();
+    a.set::<1>(GSO_ANNO, [gso_type]);
+    a.set::<2>(GSO_ANNO + 1, gso_size.to_le_bytes());
+}
+
+/// The GSO type and segment size recorded on a packet, if any.
+pub fn gso_anno(p: &Packet) -> Option<(u8, u16)> {
+    let [t] = p.anno().get::<1>(GSO_ANNO);
+    (t != GSO_NONE).then(|| (t, u16::from_le_bytes(p.anno().get::<2>(GSO_ANNO + 1))))
+}
+
+/// The virtio header that asks the kernel to segment `frame` (an Ethernet frame whose
+/// transport checksum holds the pseudo-header sum) into `gso_size` pieces; `None` if its
+/// headers do not match the type.
+pub fn gso_tx_header(gso_type: u8, gso_size: u16, frame: &[u8]) -> Option<[u8; 10]> {
+    let l = layout(gso_type & !GSO_ECN, frame)?;
+    let csum_offset: u16 = if gso_type & !GSO_ECN == GSO_UDP_L4 { 6 } else { 16 };
+    let mut h = [0u8; 10];
+    h[0] = F_NEEDS_CSUM;
+    h[1] = gso_type;
+    h[2..4].copy_from_slice(&(l.pl as u16).to_le_bytes());
+    h[4..6].copy_from_slice(&gso_size.to_le_bytes());
+    h[6..8].copy_from_slice(&(l.th as u16).to_le_bytes());
+    h[8..10].copy_from_slice(&csum_offset.to_le_bytes());
+    Some(h)
+}
+
+/// Completes a partial checksum in place.
+pub fn complete_checksum(data: &mut [u8], start: usize, offset: usize) -> Result<(), OffloadError> {
+    let at = start.checked_add(offset).ok_or(OffloadError::BadChecksumOffsets)?;
+    if at + 2 > data.len() || start > data.len() {
+        return Err(OffloadError::BadChecksumOffsets);
+    }
+    let c = !checksum::sum(&data[start..]);
+    let c = if c == 0 { 0xffff } else { c };
+    data[at..at + 2].copy_from_slice(&c.to_be_bytes());
+    Ok(())
+}
+
+/// Turns one frame read with its virtio header into finished packets in `out`; returns how
+/// many. `make` builds a packet holding a copy of the bytes given.
+pub fn finish(
+    hdr: &VnetHdr,
+    frame: &[u8],
+    out: &mut Batch,
+    make: &mut dyn FnMut(&[u8]) -> Packet,
+) -> Result<usize, OffloadError> {
+    finish_with(hdr, frame, false, out, make)
+}
+
+/// Like [`finish`]; with `pass_gso`, a TCP or UDP segmentation-offload frame stays whole,
+/// its checksum partial, its GSO type and size in the annotations (see [`GSO_ANNO`]), for a
+/// ToDevice with GSO to hand back to the kernel.
+pub fn finish_with(
+    hdr: &VnetHdr,
+    frame: &[u8],
+    pass_gso: bool,
+    out: &mut Batch,
+    make: &mut dyn FnMut(&[u8]) -> Packet,
+) -> Result<usize, OffloadError> {
+    let kind = hdr.gso_type & !GSO_ECN;
+    if pass_gso
+        && matches!(kind, GSO_TCPV4 | GSO_TCPV6 | GSO_UDP_L4)
+        && hdr.flags & F_NEEDS_CSUM != 0
+        && hdr.gso_size > 0
+        && layout(kind, frame).is_some()
+    {
+        let mut p = make(frame);
+        set_gso_anno(&mut p, hdr.gso_type, hdr.gso_size);
+        out.push(p);
+        return Ok(1);
+    }
+    match kind {
+        GSO_NONE => {
+            let mut p = make(frame);
+            if hdr.flags & F_NEEDS_CSUM != 0 {
+                complete_checksum(p.data_mut(), usize::from(hdr.csum_start), usize::from(hdr.csum_offset))?;
+            }
+            out.push(p);
+            Ok(1)
+        }
+        t @ (GSO_TCPV4 | GSO_TCPV6 | GSO_UDP_L4) => segment(t, usize::from(hdr.gso_size), frame, out, make),
+        t => Err(OffloadError::UnsupportedGso(t)),
+    }
+}
+
+/// Layout of a GSO frame's headers.
+struct Layout {
+    /// Network header offset.
+    nh: usize,
+    ipv6: bool,
+    /// Transport header offset.
+    th: usize,
+    /// Payload offset.
+    pl: usize,
+    /// End of the IP packet.
+    end: usize,
+}
+
+fn layout(kind: u8, frame: &[u8]) -> Option<Layout> {
+    let mut nh = 14;
+    let mut et = u16::from_be_bytes([*frame.get(12)?, *frame.get(13)?]);
+    while et == 0x8100 || et == 0x88a8 {
+        et = u16::from_be_bytes([*frame.get(nh + 2)?, *frame.get(nh + 3)?]);
+        nh += 4;
+    }
+    let proto = if kind == GSO_UDP_L4 { 17 } else { 6 };
+    let (ipv6, th, end) = match et {
+        0x0800 => {
+            let v = *frame.get(nh)?;
+            let ihl = usize::from(v & 0xf) * 4;
+            if v >> 4 != 4 || ihl < 20 || *frame.get(nh + 9)? != proto {
+                return None;
+            }
+            let tot = usize::from(u16::from_be_bytes([frame[nh + 2], frame[nh + 3]]));
+            let end = if tot == 0 { frame.len() } else { (nh + tot).min(frame.len()) };
+            (false, nh + ihl, end)
+        }
+        0x86dd => {
+            if *frame.get(nh)? >> 4 != 6 || *frame.get(nh + 6)? != proto {
+                return None;
+            }
+            let plen = usize::from(u16::from_be_bytes([frame[nh + 4], frame[nh + 5]]));
+            let end = if plen == 0 { frame.len() } else { (nh + 40 + plen).min(frame.len()) };
+            (true, nh + 40, end)
+        }
+        _ => return None,
+    };
+    if kind == GSO_TCPV4 && ipv6 || kind == GSO_TCPV6 && !ipv6 {
+        return None;
+    }
+    let thl = if kind == GSO_UDP_L4 { 8 } else { usize::from(*frame.get(th + 12)? >> 4) * 4 };
+    if thl < 8 || th + thl > end {
+        return None;
+    }
+    Some(Layout { nh, ipv6, th, pl: th + thl, end })
+}
+
+/// The pseudo-header sum for a transport segment of `len` bytes.
+fn pseudo(seg: &[u8], l: &Layout, proto: u8, len: usize) -> u16 {
+    if l.ipv6 {
+        let mut acc = u64::from(checksum::sum(&seg[l.nh + 8..l.nh + 40]));
+        acc += (len as u64 >> 16) + (len as u64 & 0xffff) + u64::from(proto);
+        checksum::fold(acc)
+    } else {
+        let ip = &seg[l.nh..];
+        checksum::pseudo_header_v4(
+            [ip[12], ip[13], ip[14], ip[15]],
+            [ip[16], ip[17], ip[18], ip[19]],
+            proto,
+            len as u16,
+        )
+    }
+}
+
+fn segment(
+    kind: u8,
+    mss: usize,
+    frame: &[u8],
+    out: &mut Batch,
+    make: &mut dyn FnMut(&[u8]) -> Packet,
+) -> Result<usize, OffloadError> {
+    let l = layout(kind, frame).ok_or(OffloadError::Malformed)?;
+    if mss == 0 {
+        return Err(OffloadError::Malformed);
+    }
+    let udp = kind == GSO_UDP_L4;
+    let proto = if udp { 17 } else { 6 };
+    let payload = &frame[l.pl..l.end];
+    let nseg = payload.len().div_ceil(mss).max(1);
+    let ip_id = u16::from_be_bytes([frame[l.nh + 4], frame[l.nh + 5]]);
+    let seq = u32::from_be_bytes([frame[l.th + 4], frame[l.th + 5], frame[l.th + 6], frame[l.th + 7]]);
+    let mut seg_buf = Vec::with_capacity(l.pl + mss);
+    for i in 0..nseg {
+        let chunk = &payload[(i * mss).min(payload.len())..((i + 1) * mss).min(payload.len())];
+        seg_buf.clear();
+        seg_buf.extend_from_slice(&frame[..l.pl]);
+        seg_buf.extend_from_slice(chunk);
+        let seg = &mut seg_buf[..];
+        let tlen = l.pl - l.th + chunk.len();
+        // IP header.
+        if l.ipv6 {
+            seg[l.nh + 4..l.nh + 6].copy_from_slice(&(tlen as u16).to_be_bytes());
+        } else {
+            let ihl = l.th - l.nh;
+            seg[l.nh + 2..l.nh + 4].copy_from_slice(&((ihl + tlen) as u16).to_be_bytes());
+            seg[l.nh + 4..l.nh + 6].copy_from_slice(&ip_id.wrapping_add(i as u16).to_be_bytes());
+            seg[l.nh + 10..l.nh + 12].fill(0);
+            let c = checksum::checksum(&seg[l.nh..l.th]);
+            seg[l.nh + 10..l.nh + 12].copy_from_slice(&c.to_be_bytes());
+        }
+        // Transport header.
+        let coff = if udp {
+            seg[l.th + 4..l.th + 6].copy_from_slice(&(tlen as u16).to_be_bytes());
+            6
+        } else {
+            let s = seq.wrapping_add((i * mss) as u32);
+            seg[l.th + 4..l.th + 8].copy_from_slice(&s.to_be_bytes());
+            let flags = &mut seg[l.th + 13];
+            if i + 1 < nseg {
+                *flags &= !(0x01 | 0x08); // FIN, PSH only on the last segment
+            }
+            if i > 0 {
+                *flags &= !0x80; // CWR only on the first
+            }
+            16
+        };
+        seg[l.th + coff..l.th + coff + 2].fill(0);
+        let ps = pseudo(seg, &l, proto, tlen);
+        let c = !checksum::combine(&[ps, checksum::sum(&seg[l.th..])]);
+        let c = if c == 0 && udp { 0xffff } else { c };
+        seg[l.th + coff..l.th + coff + 2].copy_from_slice(&c.to_be_bytes());
+        out.push(make(seg));
+    }
+    Ok(nseg)
+}
+
+/// Recomputes the TCP or UDP checksum of an IPv4 frame (Ethernet, maybe one VLAN tag) in
+/// place, for paths that carry no offload metadata (AF_XDP) and may hold partial checksums.
+/// Fragments, UDP without a checksum and other protocols are left alone. Returns true if it
+/// wrote a checksum.
+pub fn recompute_l4_checksum(frame: &mut [u8]) -> bool {
+    let mut nh = 14;
+    if frame.len() < 14 + 20 {
+        return false;
+    }
+    if frame[12..14] == [0x81, 0x00] {
+        nh = 18;
+    }
+    if frame.len() < nh + 20 || frame[nh - 2..nh] != [0x08, 0x00] || frame[nh] >> 4 != 4 {
+        return false;
+    }
+    let ihl = usize::from(frame[nh] & 0xf) * 4;
+    let tot = usize::from(u16::from_be_bytes([frame[nh + 2], frame[nh + 3]]));
+    let frag = u16::from_be_bytes([frame[nh + 6], frame[nh + 7]]) & 0x3fff;
+    if ihl < 20 || tot < ihl || nh + tot > frame.len() || frag != 0 {
+        return false;
+    }
+    let th = nh + ihl;
+    let tlen = tot - ihl;
+    let (proto, coff) = match frame[nh + 9] {
+        6 if tlen >= 20 => (6, 16),
+        17 if tlen >= 8 && frame[th + 6..th + 8] != [0, 0] => (17, 6),
+        _ => return false,
+    };
+    let ip = &frame[nh..nh + 20];
+    let ps = checksum::pseudo_header_v4(
+        [ip[12], ip[13], ip[14], ip[15]],
+        [ip[16], ip[17], ip[18], ip[19]],
+        proto,
+        tlen as u16,
+    );
+    frame[th + coff..th + coff + 2].fill(0);
+    let c = !checksum::combine(&[ps, checksum::sum(&frame[th..th + tlen])]);
+    let c = if c == 0 && proto == 17 { 0xffff } else { c };
+    frame[th + coff..th + coff + 2].copy_from_slice(&c.to_be_bytes());
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp4_frame(payload: usize, flags: u8) -> Vec<u8> {
+        let mut f = vec![0u8; 14 + 20 + 20 + payload];
+        f[12..14].copy_from_slice(&[0x08, 0x00]);
+        let ip = &mut f[14..34];
+        ip[0] = 0x45;
+        ip[2..4].copy_from_slice(&((40 + payload) as u16).to_be_bytes());
+        ip[4..6].copy_from_slice(&100u16.to_be_bytes());
+        ip[8] = 64;
+        ip[9] = 6;
+        ip[12..16].copy_from_slice(&[10, 0, 1, 2]);
+        ip[16..20].copy_from_slice(&[10, 0, 2, 2]);
+        let tcp = &mut f[34..54];
+        tcp[4..8].copy_from_slice(&1000u32.to_be_bytes());
+        tcp[12] = 5 << 4;
+        tcp[13] = flags;
+        for (i, b) in f[54..].iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        f
+    }
+
+    fn tcp_ok(seg: &[u8]) -> bool {
+        let ip = &seg[14..34];
+        let tlen = u16::from_be_bytes([ip[2], ip[3]]) as usize - 20;
+        let ps = checksum::pseudo_header_v4(
+            [ip[12], ip[13], ip[14], ip[15]],
+            [ip[16], ip[17], ip[18], ip[19]],
+            6,
+            tlen as u16,
+        );
+        checksum::combine(&[ps, checksum::sum(&seg[34..])]) == 0xffff && checksum::sum(ip) == 0xffff
+    }
+
+    #[test]
+    fn splits_a_tcp_gso_frame() {
+        let f = tcp4_frame(3000, 0x18 | 0x01);
+        let hdr = VnetHdr {
+            flags: F_NEEDS_CSUM,
+            gso_type: GSO_TCPV4,
+            gso_size: 1448,
+            csum_start: 34,
+            csum_offset: 16,
+            hdr_len: 54,
+        };
+        let mut out = Batch::new();
+        let n = finish(&hdr, &f, &mut out, &mut |b| Packet::from_slice(b)).unwrap();
+        assert_eq!(n, 3);
+        let segs: Vec<_> = out.iter().map(|p| p.data().to_vec()).collect();
+        assert_eq!(segs[0].len(), 54 + 1448);
+        assert_eq!(segs[2].len(), 54 + 3000 - 2 * 1448);
+        for (i, s) in segs.iter().enumerate() {
+            assert!(tcp_ok(s), "segment {i}");
+            assert_eq!(u32::from_be_bytes([s[38], s[39], s[40], s[41]]), 1000 + (i * 1448) as u32);
+            assert_eq!(u16::from_be_bytes([s[18], s[19]]), 100 + i as u16);
+        }
+        assert_eq!(segs[0][47] & 0x09, 0);
+        assert_eq!(segs[2][47] & 0x09, 0x09);
+        assert_eq!(&segs[1][54..56], &f[54 + 1448..54 + 1450]);
+    }
+
+    #[test]
+    fn completes_a_partial_checksum() {
+        let mut f = tcp4_frame(100, 0x18);
+        let ps = checksum::pseudo_header_v4([10, 0, 1, 2], [10, 0, 2, 2], 6, 120);
+        f[50..52].copy_from_slice(&ps.to_be_bytes());
+        let hdr = VnetHdr { flags: F_NEEDS_CSUM, csum_start: 34, csum_offset: 16, ..Default::default() };
+        let mut out = Batch::new();
+        // The IP checksum is the stack's job; set it so that tcp_ok can check both.
+        let c = checksum::checksum(&f[14..34]);
+        f[24..26].copy_from_slice(&c.to_be_bytes());
+        finish(&hdr, &f, &mut out, &mut |b| Packet::from_slice(b)).unwrap();
+        assert!(tcp_ok(out.iter().next().unwrap().data()));
+    }
+
+    #[test]
+    fn recomputes_a_tcp_checksum() {
+        let mut f = tcp4_frame(100, 0x18);
+        let c = checksum::checksum(&f[14..34]);
+        f[24..26].copy_from_slice(&c.to_be_bytes());
+        f[50..52].copy_from_slice(&[0x12, 0x34]);
+        assert!(recompute_l4_checksum(&mut f));
+        assert!(tcp_ok(&f));
+    }
+
+    #[test]
+    fn passes_gso_through() {
+        let f = tcp4_frame(3000, 0x18);
+        let hdr = VnetHdr {
+            flags: F_NEEDS_CSUM,
+            gso_type: GSO_TCPV4,
+            gso_size: 1448,
+            csum_start: 34,
+            csum_offset: 16,
+            hdr_len: 54,
+        };
+        let mut out = Batch::new();
+        assert_eq!(finish_with(&hdr, &f, true, &mut out, &mut |b| Packet::from_slice(b)), Ok(1));
+        let p = out.iter().next().unwrap();
+        assert_eq!(p.len(), f.len());
+        assert_eq!(gso_anno(p), Some((GSO_TCPV4, 1448)));
+        let h = gso_tx_header(GSO_TCPV4, 1448, p.data()).unwrap();
+        assert_eq!(VnetHdr::parse(&h), Some(hdr));
+    }
+
+    #[test]
+    fn rejects_bad_offsets_and_ufo() {
+        let f = tcp4_frame(10, 0);
+        let mut out = Batch::new();
+        let bad = VnetHdr { flags: F_NEEDS_CSUM, csum_start: 60, csum_offset: 16, ..Default::default() };
+        assert_eq!(finish(&bad, &f, &mut out, &mut |b| Packet::from_slice(b)), Err(OffloadError::BadChecksumOffsets));
+        let ufo = VnetHdr { gso_type: GSO_UDP, gso_size: 100, ..Default::default() };
+        assert_eq!(finish(&ufo, &f, &mut out, &mut |b| Packet::from_slice(b)), Err(OffloadError::UnsupportedGso(3)));
+        let short = VnetHdr { gso_type: GSO_TCPV4, gso_size: 100, ..Default::default() };
+        assert_eq!(finish(&short, &f[..30], &mut out, &mut |b| Packet::from_slice(b)), Err(OffloadError::Malformed));
+    }
+}
