@@ -69,6 +69,15 @@ fn corpus_check_reports_only_missing_classes_once_each() {
                         assert!(e.location.is_some(), "{name}: {} has no location", e.message);
                     }
                 }
+                // fromhost-tunnel.click was written for Click's Linux kernel module: ToHost with no
+                // device, and the Ethernet address of a real `eth1`. Here it fails on those.
+                if name.ends_with("fromhost-tunnel.click") {
+                    assert!(
+                        errors.0.iter().all(|e| e.message.contains("ToHost") || e.message.contains("eth1")),
+                        "{errors}"
+                    );
+                    continue;
+                }
                 assert!(!seen.is_empty(), "{name}: fails without any unknown class:\n{errors}");
             }
         }
