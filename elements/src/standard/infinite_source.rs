@@ -78,11 +78,7 @@ impl InfiniteSource {
     }
 
     fn setup_packet(&mut self) {
-        let bytes: Vec<u8> = match self.length {
-            None => self.data.clone(),
-            Some(n) if self.data.is_empty() => vec![0; n],
-            Some(n) => self.data.iter().copied().cycle().take(n).collect(),
-        };
+        let bytes = super::source_payload(&self.data, self.length);
         self.template = Some(Packet::from_slice(&bytes));
         self.batch = Batch::with_capacity(self.burst);
     }

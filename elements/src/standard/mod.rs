@@ -52,6 +52,16 @@ pub use unstrip::Unstrip;
 
 use click_core::{ElementClass, Registry};
 
+/// A source's packet contents: DATA as given, or repeated (or cut) to LENGTH bytes; zeros
+/// when DATA is empty (Click's InfiniteSource rule, shared by the sources here).
+pub(crate) fn source_payload(data: &[u8], length: Option<usize>) -> Vec<u8> {
+    match length {
+        None => data.to_vec(),
+        Some(n) if data.is_empty() => vec![0; n],
+        Some(n) => data.iter().copied().cycle().take(n).collect(),
+    }
+}
+
 /// Registers this family's classes.
 pub fn register(r: &mut Registry) {
     r.register(ElementClass { name: "Counter", make: || Box::new(Counter::default()), doc: Counter::DOC });

@@ -65,11 +65,7 @@ impl Default for RatedSource {
 
 impl RatedSource {
     fn setup(&mut self) {
-        let bytes: Vec<u8> = match self.length {
-            None => self.data.clone(),
-            Some(n) if self.data.is_empty() => vec![0; n],
-            Some(n) => self.data.iter().copied().cycle().take(n).collect(),
-        };
+        let bytes = super::source_payload(&self.data, self.length);
         self.template = Some(Packet::from_slice(&bytes));
     }
 
