@@ -10,6 +10,9 @@ click_core::documented! {
     /// One agnostic input, one agnostic output. Packets must start with an Ethernet header;
     /// shorter ones are dropped and counted. A shared buffer is copied first.
     ///
+    /// # Handlers
+    /// - `drops` (read): packets dropped.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> EtherRewrite(00:00:00:00:00:01, 00:00:00:00:00:02) -> Discard;
@@ -42,5 +45,17 @@ impl Element for EtherRewrite {
         d[0..6].copy_from_slice(&self.dst.0);
         d[6..12].copy_from_slice(&self.src.0);
         Some(p)
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
     }
 }

@@ -18,6 +18,9 @@ click_core::documented! {
     /// - `DROP_OTHER` (boolean): reject frames for other hosts, default true.
     /// - `OFFSET` (unsigned): where the Ethernet header starts, default 0.
     ///
+    /// # Handlers
+    /// - `drops` (read): packets dropped.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> HostEtherFilter(00:00:00:00:00:02) -> Discard;
@@ -84,5 +87,17 @@ impl Element for HostEtherFilter {
             return None;
         }
         Some(p)
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
     }
 }

@@ -17,6 +17,9 @@ click_core::documented! {
     /// - `NATIVE_VLAN` (integer): packets of this VLAN ID are sent untagged. Default -1 (none).
     /// - `ETHERTYPE` (integer): the tag protocol identifier, default 0x8100.
     ///
+    /// # Handlers
+    /// - `drops` (read): packets dropped.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> VLANEncap(VLAN_ID 10) -> VLANDecap -> Discard;
@@ -85,5 +88,17 @@ impl Element for VlanEncap {
         d[14..16].copy_from_slice(&tci.to_be_bytes());
         p.set_mac_header(0, 18);
         Some(p)
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
     }
 }

@@ -12,6 +12,9 @@ click_core::documented! {
     /// One agnostic input, one agnostic output. Needs the network header annotation; packets
     /// without a usable IP header are dropped and counted.
     ///
+    /// # Handlers
+    /// - `drops` (read): packets dropped.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> MarkIPHeader -> SetIPChecksum -> Discard;
@@ -37,6 +40,18 @@ impl Element for SetIpChecksum {
                 self.drops += 1;
                 None
             }
+        }
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
     }
 }

@@ -17,6 +17,9 @@ click_core::documented! {
     /// source or destination (network header annotation needed), with the checksum updated.
     /// Packets too short are dropped and counted.
     ///
+    /// # Handlers
+    /// - `drops` (read): packets dropped.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> CheckIPHeader -> StoreIPAddress(10.0.0.9, dst) -> Discard;
@@ -93,6 +96,18 @@ impl Element for StoreIpAddress {
         } else {
             self.drops += 1;
             None
+        }
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
     }
 }

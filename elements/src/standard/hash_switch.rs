@@ -12,6 +12,9 @@ click_core::documented! {
     /// packets with equal bytes always take the same output. Packets too short are dropped
     /// and counted.
     ///
+    /// # Handlers
+    /// - `drops` (read): packets dropped.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 4, STOP true) -> h :: HashSwitch(0, 4);
@@ -63,6 +66,18 @@ impl Element for HashSwitch {
                 }
                 None => self.drops += 1,
             }
+        }
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
     }
 }

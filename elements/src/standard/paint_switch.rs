@@ -15,6 +15,9 @@ click_core::documented! {
     /// # Keywords
     /// - `ANNO` (offset): the annotation byte to read, default the paint annotation.
     ///
+    /// # Handlers
+    /// - `drops` (read): packets dropped.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> Paint(1) -> ps :: PaintSwitch;
@@ -53,5 +56,17 @@ impl Element for PaintSwitch {
         let (anno, n) = (self.anno, cx.noutputs());
         let dropped = cx.output_classified(batch, |p| Some(usize::from(p.anno().bytes[anno])).filter(|&o| o < n));
         self.drops += dropped as u64;
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
     }
 }
