@@ -84,6 +84,13 @@ pub enum HandlerError {
     NotRunning,
 }
 
+impl From<ArgError> for HandlerError {
+    /// A write handler's value that does not parse: the argument reader's message.
+    fn from(e: ArgError) -> HandlerError {
+        HandlerError::Failed(e.to_string())
+    }
+}
+
 /// A router component.
 ///
 /// `Send` because a router with several threads moves each element to the thread that runs

@@ -343,7 +343,6 @@ impl Element for ArpQuerier {
     }
 
     fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
-        let bad = |e: ArgError| HandlerError::Failed(e.to_string());
         match name {
             "insert" => {
                 let mut words = value.split_whitespace();
@@ -357,7 +356,7 @@ impl Element for ArpQuerier {
                 self.learn(cx, ip, eth, now);
             }
             "delete" => {
-                let ip: Ipv4Addr = Args::new(value).read_mp("IP").map_err(bad)?;
+                let ip: Ipv4Addr = Args::new(value).read_mp("IP")?;
                 if let Some(e) = self.table.remove(&ip) {
                     self.drops += e.queue.len() as u64;
                     self.waiting -= e.queue.len();
@@ -368,7 +367,7 @@ impl Element for ArpQuerier {
                 self.waiting = 0;
                 self.table.clear();
             }
-            "ipaddr" => self.ip = Args::new(value).read_mp("IP").map_err(bad)?,
+            "ipaddr" => self.ip = Args::new(value).read_mp("IP")?,
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         Ok(())

@@ -84,11 +84,10 @@ impl Element for EtherEncap {
     fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
         let mut r = self.repr.ok_or_else(|| HandlerError::Failed("not configured".into()))?;
         let mut args = Args::new(value);
-        let bad = |e: ArgError| HandlerError::Failed(e.to_string());
         match name {
-            "src" => r.src = args.read_mp("SRC").map_err(bad)?,
-            "dst" => r.dst = args.read_mp("DST").map_err(bad)?,
-            "ethertype" => r.ethertype = args.read_mp("ETHERTYPE").map_err(bad)?,
+            "src" => r.src = args.read_mp("SRC")?,
+            "dst" => r.dst = args.read_mp("DST")?,
+            "ethertype" => r.ethertype = args.read_mp("ETHERTYPE")?,
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         self.set(r);

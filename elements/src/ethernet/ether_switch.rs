@@ -128,8 +128,7 @@ impl Element for EtherSwitch {
     fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
             "timeout" => {
-                let Seconds(t) =
-                    Args::new(value).read_mp("TIMEOUT").map_err(|e| HandlerError::Failed(e.to_string()))?;
+                let Seconds(t) = Args::new(value).read_mp("TIMEOUT")?;
                 self.timeout = t;
                 Ok(())
             }

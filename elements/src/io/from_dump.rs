@@ -290,7 +290,7 @@ impl Element for FromDump {
     fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
             "active" => {
-                self.active = Args::new(value).read_mp("ACTIVE").map_err(|e| HandlerError::Failed(e.to_string()))?;
+                self.active = Args::new(value).read_mp("ACTIVE")?;
                 cx.reschedule();
                 Ok(())
             }

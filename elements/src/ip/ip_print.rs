@@ -369,7 +369,7 @@ impl Element for IpPrint {
     fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
             "active" => {
-                self.active = Args::new(value).read_mp("ACTIVE").map_err(|e| HandlerError::Failed(e.to_string()))?;
+                self.active = Args::new(value).read_mp("ACTIVE")?;
                 Ok(())
             }
             _ => Err(HandlerError::NoSuchHandler(name.into())),

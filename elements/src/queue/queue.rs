@@ -167,8 +167,7 @@ impl Element for Queue {
             }
             "reset" => self.packets.clear(),
             "capacity" => {
-                let cap: usize =
-                    Args::new(value).read_mp("CAPACITY").map_err(|e| HandlerError::Failed(e.to_string()))?;
+                let cap: usize = Args::new(value).read_mp("CAPACITY")?;
                 self.capacity = cap;
                 while self.packets.len() > cap {
                     self.packets.pop_back();

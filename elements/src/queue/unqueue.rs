@@ -114,12 +114,11 @@ impl Element for Unqueue {
     }
 
     fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
-        let bad = |e: ArgError| HandlerError::Failed(e.to_string());
         match name {
             "reset" => self.count = 0,
-            "active" => self.active = Args::new(value).read_mp("ACTIVE").map_err(bad)?,
+            "active" => self.active = Args::new(value).read_mp("ACTIVE")?,
             "burst" => {
-                let b: usize = Args::new(value).read_mp("BURST").map_err(bad)?;
+                let b: usize = Args::new(value).read_mp("BURST")?;
                 self.burst = b.clamp(1, MAX_BURST);
             }
             _ => return Err(HandlerError::NoSuchHandler(name.into())),

@@ -217,19 +217,18 @@ impl Element for InfiniteSource {
 
     fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
         let mut args = Args::new(value);
-        let bad = |e: ArgError| HandlerError::Failed(e.to_string());
         match name {
             "reset" => self.count = 0,
             "data" => {
-                self.data = args.read_mp::<Data>("DATA").map_err(bad)?.0;
+                self.data = args.read_mp::<Data>("DATA")?.0;
                 self.setup_packet();
             }
-            "limit" => self.limit = args.read_mp("LIMIT").map_err(bad)?,
+            "limit" => self.limit = args.read_mp("LIMIT")?,
             "burst" => {
-                self.burst = args.read_mp::<usize>("BURST").map_err(bad)?.max(1);
+                self.burst = args.read_mp::<usize>("BURST")?.max(1);
                 self.batch = Batch::with_capacity(self.burst);
             }
-            "active" => self.active = args.read_mp("ACTIVE").map_err(bad)?,
+            "active" => self.active = args.read_mp("ACTIVE")?,
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         cx.reschedule();

@@ -175,14 +175,13 @@ impl Element for RatedSource {
     }
 
     fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
-        let bad = |e: ArgError| HandlerError::Failed(e.to_string());
         match name {
             "rate" => {
-                let r: u64 = Args::new(value).read_mp("RATE").map_err(bad)?;
+                let r: u64 = Args::new(value).read_mp("RATE")?;
                 self.rate = r.max(1);
                 self.start = None;
             }
-            "active" => self.active = Args::new(value).read_mp("ACTIVE").map_err(bad)?,
+            "active" => self.active = Args::new(value).read_mp("ACTIVE")?,
             "reset" => {
                 self.count = 0;
                 self.start = None;

@@ -79,7 +79,7 @@ impl Element for Switch {
     fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
             "switch" if self.writable => {
-                self.output = Args::new(value).read_mp("OUTPUT").map_err(|e| HandlerError::Failed(e.to_string()))?;
+                self.output = Args::new(value).read_mp("OUTPUT")?;
                 Ok(())
             }
             "switch" => Err(HandlerError::NotWritable(name.into())),

@@ -115,14 +115,13 @@ impl Element for TimedSource {
     }
 
     fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
-        let bad = |e: ArgError| HandlerError::Failed(e.to_string());
         match name {
             "interval" => {
-                let Seconds(i) = Args::new(value).read_mp("INTERVAL").map_err(bad)?;
+                let Seconds(i) = Args::new(value).read_mp("INTERVAL")?;
                 self.interval = i;
                 cx.schedule_timer(0, i);
             }
-            "active" => self.active = Args::new(value).read_mp("ACTIVE").map_err(bad)?,
+            "active" => self.active = Args::new(value).read_mp("ACTIVE")?,
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         Ok(())
