@@ -159,7 +159,7 @@ impl Router {
     }
 
     /// Splits `element.handler [PARAM]` into the element and `handler [PARAM]`.
-    fn split_handler(full: &str) -> (Option<&str>, &str) {
+    pub(crate) fn split_handler(full: &str) -> (Option<&str>, &str) {
         let full = full.trim();
         let name_end = full.find(char::is_whitespace).unwrap_or(full.len());
         match full[..name_end].rfind('.') {

@@ -539,12 +539,9 @@ impl<'a> Context<'a> {
     pub fn call_read(&self, full_name: &str) -> Result<String, crate::element::HandlerError> {
         use crate::element::HandlerError;
         // `element.handler PARAM`: the element's read handler gets `handler PARAM`.
-        let (name, param) = full_name.trim().split_once(char::is_whitespace).unwrap_or((full_name.trim(), ""));
-        let Some((elem, handler)) = name.rsplit_once('.') else {
-            return crate::router::router_handler(self.shared, name);
+        let (Some(elem), handler) = crate::router::Router::split_handler(full_name) else {
+            return crate::router::router_handler(self.shared, full_name.trim());
         };
-        let handler_call = if param.is_empty() { handler.to_string() } else { format!("{handler} {}", param.trim()) };
-        let handler = handler_call.as_str();
         let i =
             self.shared.names.iter().position(|n| n == elem).ok_or_else(|| HandlerError::NoSuchElement(elem.into()))?;
         if let Some(v) = crate::router::element_builtin(self.shared, i, handler, Vec::new()) {
