@@ -207,6 +207,18 @@ pub trait Element: Send + 'static {
         true
     }
 
+    /// True for elements that tell pushing sources upstream when they have room (Click's
+    /// full notifier, as Queue has): such an element calls [`Context::wake_pushers`] when it
+    /// stops being full and reports its state through `full_notifier_active`.
+    fn is_full_notifier(&self) -> bool {
+        false
+    }
+
+    /// For full notifiers: true while a push would find room.
+    fn full_notifier_active(&self) -> bool {
+        true
+    }
+
     /// The element's own handlers (the runtime adds `name`, `class`, `config`, `ports`,
     /// `handlers` to every element).
     fn handlers(&self) -> &'static [HandlerInfo] {

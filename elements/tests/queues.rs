@@ -155,3 +155,56 @@ fn switches_route_as_told() {
     run(&mut r);
     assert!(out.iter().all(|o| o.lock().unwrap().len() == 2));
 }
+
+#[test]
+fn infinite_source_waits_for_a_full_queue_instead_of_overflowing_it() {
+    // Click's InfiniteSource sleeps on the downstream full signal of Queue: nothing is
+    // dropped even though the source runs far more often than RatedUnqueue. (A burst larger than the room
+    // left still overflows, as in Click: the signal is checked once per burst.)
+    let (mut r, out) = router(
+        &[("src", "InfiniteSource", "LIMIT 500, BURST 1"), ("q", "Queue", "4"), ("u", "RatedUnqueue", "RATE 50000")],
+        &[("src", 0, "q", 0), ("q", 0, "u", 0), ("u", 0, "out", 0)],
+        &["out"],
+    );
+    run(&mut r);
+    assert_eq!(out[0].lock().unwrap().len(), 500);
+    assert_eq!(r.read_handler("q.drops").unwrap(), "0");
+    assert_eq!(r.read_handler("q.highwater_length").unwrap(), "4");
+}
+
+#[test]
+fn simple_queue_has_no_full_signal_and_drops_into_output_1() {
+    // SimpleQueue gives no full signal, so the source overflows it; the overflow leaves on
+    // output 1 when it is connected.
+    let (mut r, out) = router(
+        &[("src", "InfiniteSource", "LIMIT 100, BURST 10"), ("q", "SimpleQueue", "4"), ("u", "Unqueue", "BURST 1")],
+        &[("src", 0, "q", 0), ("q", 0, "u", 0), ("u", 0, "out", 0), ("q", 1, "dropped", 0)],
+        &["out", "dropped"],
+    );
+    run(&mut r);
+    let (kept, dropped) = (out[0].lock().unwrap().len(), out[1].lock().unwrap().len());
+    assert_eq!(kept + dropped, 100);
+    assert!(dropped > 0);
+    assert_eq!(r.read_handler("q.drops").unwrap(), dropped.to_string());
+}
+
+#[test]
+fn a_path_to_a_sink_beside_the_queue_keeps_the_source_busy() {
+    // Tee to a Queue and to a Discard: some path never fills, so the source never sleeps
+    // (Click's busy signal) and the queue overflows.
+    let (mut r, out) = router(
+        &[
+            ("src", "InfiniteSource", "LIMIT 50, BURST 10"),
+            ("t", "Tee", "2"),
+            ("q", "Queue", "4"),
+            ("d", "Discard", ""),
+            ("u", "Unqueue", "BURST 1"),
+        ],
+        &[("src", 0, "t", 0), ("t", 0, "q", 0), ("t", 1, "d", 0), ("q", 0, "u", 0), ("u", 0, "out", 0)],
+        &["out"],
+    );
+    run(&mut r);
+    let kept = out[0].lock().unwrap().len();
+    assert!(kept < 50);
+    assert_eq!(r.read_handler("q.drops").unwrap(), (50 - kept).to_string());
+}

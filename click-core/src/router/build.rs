@@ -657,6 +657,7 @@ impl Checked {
             }
         }
         let (listeners, input_notifiers) = notifiers(&instances, &in_proc, &in_base, &in_src);
+        let (pushers, output_notifiers) = full_notifiers(&instances, &out_proc, &out_base, &out_dest, &thread_of);
 
         let shared = Shared {
             names: elements.iter().map(|e| e.name.clone()).collect(),
@@ -674,6 +675,8 @@ impl Checked {
             thread_of: thread_of.clone(),
             listeners,
             input_notifiers,
+            pushers,
+            output_notifiers,
             nthreads,
             stop: AtomicBool::new(false),
             crossings: (0..nthreads).map(|_| ArrayQueue::new(CROSSING_CAPACITY)).collect(),
@@ -851,4 +854,67 @@ fn notifiers(
         notified.push(per_port);
     }
     (listeners, notified)
+}
+
+/// For each full notifier, the elements pushing into it (through push-only paths on one
+/// thread); for each push output, the full notifiers every downstream path ends at. A path
+/// that reaches an element with no push output (a sink, a push-to-pull element that is not
+/// a notifier), an unconnected output or another thread makes the output's list `None`:
+/// packets can always leave that way, as in Click, where such a path gives a busy signal.
+fn full_notifiers(
+    instances: &[Box<dyn Element>],
+    out_proc: &[Vec<Processing>],
+    out_base: &[usize],
+    out_dest: &[Option<Dest>],
+    thread_of: &[usize],
+) -> (Vec<Vec<u32>>, InputNotifiers) {
+    let n = instances.len();
+    let mut pushers = vec![Vec::new(); n];
+    let mut per_element = Vec::with_capacity(n);
+    for e in 0..n {
+        let mut per_port = Vec::with_capacity(out_proc[e].len());
+        for p in 0..out_proc[e].len() {
+            if out_proc[e][p] != Processing::Push {
+                per_port.push(None);
+                continue;
+            }
+            let mut all_notified = true;
+            let mut found = Vec::new();
+            let mut stack = vec![out_dest[out_base[e] + p]];
+            let mut seen = vec![false; n];
+            while let Some(dest) = stack.pop() {
+                let Some(dest) = dest else {
+                    all_notified = false;
+                    continue;
+                };
+                let d = dest.elem as usize;
+                if thread_of[d] != thread_of[e] {
+                    all_notified = false;
+                    continue;
+                }
+                if seen[d] {
+                    continue;
+                }
+                seen[d] = true;
+                if instances[d].is_full_notifier() {
+                    if !pushers[d].contains(&(e as u32)) {
+                        pushers[d].push(e as u32);
+                    }
+                    found.push(d as u32);
+                    continue;
+                }
+                let push_outputs: Vec<usize> =
+                    (0..out_proc[d].len()).filter(|&q| out_proc[d][q] == Processing::Push).collect();
+                if push_outputs.is_empty() {
+                    all_notified = false;
+                }
+                for q in push_outputs {
+                    stack.push(out_dest[out_base[d] + q]);
+                }
+            }
+            per_port.push((all_notified && !found.is_empty()).then_some(found));
+        }
+        per_element.push(per_port);
+    }
+    (pushers, per_element)
 }

@@ -72,6 +72,12 @@ pub(crate) struct Shared {
     /// For each element and pull input: the notifiers every upstream pull path ends at, or
     /// `None` when some path ends elsewhere (then the input can never be known idle).
     pub input_notifiers: Vec<Vec<Option<Vec<u32>>>>,
+    /// For each full notifier element, the elements pushing into it (through push-only paths
+    /// on the same thread).
+    pub pushers: Vec<Vec<u32>>,
+    /// For each element and push output: the full notifiers every downstream push path ends
+    /// at, or `None` when some path ends elsewhere (then the output is never known full).
+    pub output_notifiers: Vec<Vec<Option<Vec<u32>>>>,
     pub nthreads: usize,
     pub stop: AtomicBool,
     /// One inbound queue per thread for packets pushed across threads.
@@ -616,6 +622,26 @@ impl<'a> Context<'a> {
         for &t in &self.shared.listeners[self.me as usize] {
             self.st.set_scheduled(t, true);
         }
+    }
+
+    /// For full notifiers: wakes the tasks that push into this element (it has room again).
+    pub fn wake_pushers(&mut self) {
+        for &t in &self.shared.pushers[self.me as usize] {
+            self.st.set_scheduled(t, true);
+        }
+    }
+
+    /// True when push output `port` leads only to full notifiers (queues) and all of them
+    /// are full, so a source may unschedule itself until one of them wakes it (Click's
+    /// downstream full signal). False whenever some path leads elsewhere.
+    pub fn output_full(&self, port: usize) -> bool {
+        let Some(Some(notifiers)) = self.shared.output_notifiers[self.me as usize].get(port) else {
+            return false;
+        };
+        notifiers.iter().all(|&n| match self.arena[n as usize].try_borrow() {
+            Ok(g) => g.as_ref().is_some_and(|e| !e.full_notifier_active()),
+            Err(_) => false,
+        })
     }
 
     /// True when pull input `port` has nothing to give and a notifier upstream will wake this

@@ -1,7 +1,7 @@
 use std::collections::VecDeque;
 
 use click_core::element::HandlerInfo;
-use click_core::spec::processing;
+use click_core::spec::ports;
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, Packet};
 
 /// Default capacity, as in Click.
@@ -14,10 +14,14 @@ click_core::documented! {
     /// `Queue([CAPACITY])`, also `SimpleQueue` and `ThreadSafeQueue`
     ///
     /// # Ports and processing
-    /// One push input, one pull output. A packet arriving at a full queue is dropped and
-    /// counted. When the queue goes from empty to non-empty it wakes the tasks that pull from
-    /// it, so they sleep while it is empty. Packets pushed from another thread reach it
-    /// through the runtime's lock-free queues, so every queue is thread-safe.
+    /// One push input, one pull output, and an optional push output 1. A packet arriving at a
+    /// full queue is dropped and counted, or emitted on output 1 if it is connected; the first
+    /// overflow is reported (`NAME :: Queue: overflow`). When the queue goes from empty to
+    /// non-empty it wakes the tasks that pull from it, so they sleep while it is empty. Queue
+    /// and ThreadSafeQueue (not SimpleQueue) also tell sources upstream when they are full: an
+    /// InfiniteSource pushing only into full Queues sleeps until one of them has room. Packets
+    /// pushed from another thread reach it through the runtime's lock-free queues, so every
+    /// queue is thread-safe.
     ///
     /// # Keywords
     /// - `CAPACITY` (unsigned): most packets held, default 1000.
@@ -28,6 +32,7 @@ click_core::documented! {
     /// - `drops` (read): packets dropped because the queue was full.
     /// - `capacity` (read/write): the capacity.
     /// - `reset_counts` (write): zero `drops` and `highwater_length`.
+    /// - `reset` (write): empties the queue (its packets leave on output 1 if connected).
     /// - `reset` (write): drop every packet held.
     ///
     /// # Example
@@ -40,13 +45,22 @@ click_core::documented! {
         capacity: usize,
         highwater: usize,
         drops: u64,
+        /// Packets for output 1 (kept to reuse its storage).
+        overflow: Batch,
     }
 }
 
 impl Queue {
     /// An empty queue of the default capacity, reporting `class` as its class name.
     pub fn new(class: &'static str) -> Queue {
-        Queue { class, packets: VecDeque::new(), capacity: DEFAULT_CAPACITY, highwater: 0, drops: 0 }
+        Queue {
+            class,
+            packets: VecDeque::new(),
+            capacity: DEFAULT_CAPACITY,
+            highwater: 0,
+            drops: 0,
+            overflow: Batch::with_capacity(0),
+        }
     }
 
     /// A queue holding at most `capacity` packets.
@@ -89,8 +103,12 @@ impl Element for Queue {
         self.class
     }
 
+    fn port_count(&self) -> &'static str {
+        ports::P1_1_2
+    }
+
     fn processing(&self) -> &'static str {
-        processing::PUSH_TO_PULL
+        "h/lh"
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
@@ -109,9 +127,24 @@ impl Element for Queue {
         !self.packets.is_empty()
     }
 
+    // Click's Queue and ThreadSafeQueue (FullNoteQueue) also tell sources upstream when they
+    // are full, so that an InfiniteSource waits instead of overflowing them; SimpleQueue and
+    // FrontDropQueue do not.
+    fn is_full_notifier(&self) -> bool {
+        matches!(self.class, "Queue" | "ThreadSafeQueue")
+    }
+
+    fn full_notifier_active(&self) -> bool {
+        self.packets.len() < self.capacity
+    }
+
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let was_empty = self.packets.is_empty();
         let room = self.capacity - self.packets.len().min(self.capacity);
+        if batch.len() > room && self.drops == 0 && self.capacity > 0 {
+            click_core::chatter::chatter(&format!("{} :: {}: overflow", cx.name(), self.class));
+        }
+        let keep_overflow = batch.len() > room && cx.output_connected(1);
         let mut taken = 0;
         for p in batch.drain() {
             if taken < room {
@@ -119,7 +152,13 @@ impl Element for Queue {
                 taken += 1;
             } else {
                 self.drops += 1;
+                if keep_overflow {
+                    self.overflow.push(p);
+                }
             }
+        }
+        if !self.overflow.is_empty() {
+            cx.output_batch(1, &mut self.overflow);
         }
         self.highwater = self.highwater.max(self.packets.len());
         if was_empty && !self.packets.is_empty() {
@@ -127,13 +166,22 @@ impl Element for Queue {
         }
     }
 
-    fn pull(&mut self, _cx: &mut Context<'_>, _port: usize) -> Option<Packet> {
-        self.packets.pop_front()
+    fn pull(&mut self, cx: &mut Context<'_>, _port: usize) -> Option<Packet> {
+        let was_full = self.packets.len() >= self.capacity;
+        let p = self.packets.pop_front();
+        if was_full && p.is_some() {
+            cx.wake_pushers();
+        }
+        p
     }
 
-    fn pull_batch(&mut self, _cx: &mut Context<'_>, _port: usize, max: usize, out: &mut Batch) -> usize {
+    fn pull_batch(&mut self, cx: &mut Context<'_>, _port: usize, max: usize, out: &mut Batch) -> usize {
+        let was_full = self.packets.len() >= self.capacity;
         let n = max.min(self.packets.len());
         out.extend(self.packets.drain(..n));
+        if was_full && n > 0 {
+            cx.wake_pushers();
+        }
         n
     }
 
@@ -159,13 +207,21 @@ impl Element for Queue {
         })
     }
 
-    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+    fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
             "reset_counts" => {
                 self.drops = 0;
                 self.highwater = self.packets.len();
             }
-            "reset" => self.packets.clear(),
+            "reset" => {
+                if cx.output_connected(1) {
+                    self.overflow.extend(self.packets.drain(..));
+                    cx.output_batch(1, &mut self.overflow);
+                } else {
+                    self.packets.clear();
+                }
+                cx.wake_pushers();
+            }
             "capacity" => {
                 let cap: usize = Args::new(value).read_mp("CAPACITY")?;
                 self.capacity = cap;
@@ -174,6 +230,7 @@ impl Element for Queue {
                     self.drops += 1;
                 }
                 self.packets.reserve(cap.saturating_sub(self.packets.len()));
+                cx.wake_pushers();
             }
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }

@@ -154,6 +154,12 @@ impl Element for InfiniteSource {
             cx.unschedule();
             return false;
         }
+        if cx.output_full(0) {
+            // Every queue downstream is full: sleep until one of them has room (Click's
+            // downstream full signal), rather than overflow it.
+            cx.unschedule();
+            return false;
+        }
         let n = self.allowance();
         if n == 0 {
             if self.limit_reached() && self.stop {
