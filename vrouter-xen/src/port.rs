@@ -46,6 +46,11 @@ pub trait VifPort: Send {
     fn event_fd(&self) -> Option<OwnedFd> {
         None
     }
+    /// Frames handed to the peer that it has not yet taken (a front end's TX requests
+    /// awaiting their responses); 0 when the peer cannot be waited for.
+    fn pending(&mut self) -> usize {
+        0
+    }
 }
 
 impl<P: Platform + Send> VifPort for Netfront<P> {
@@ -82,6 +87,10 @@ impl<P: Platform + Send> VifPort for Netfront<P> {
     }
     fn event_fd(&self) -> Option<OwnedFd> {
         Netfront::event_fd(self).and_then(|fd| fd.try_clone_to_owned().ok())
+    }
+    fn pending(&mut self) -> usize {
+        self.poll_tx_completions();
+        if self.fault().is_some() { 0 } else { self.tx_in_flight() as usize }
     }
 }
 
@@ -142,6 +151,23 @@ pub fn publish_slot(name: &str, slot: PortSlot) {
 pub fn find_slot(name: &str) -> Option<PortSlot> {
     let s = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
     s.iter().find(|(n, _)| n == name).map(|(_, s)| s.clone())
+}
+
+/// Waits until the peer of the driver in `slot` has taken every frame handed to it (at most
+/// `timeout`); returns whether it did. A domain calls this when its router stops, so that
+/// the last frames it sent are not lost with it.
+pub fn drain(slot: &PortSlot, timeout: Duration) -> bool {
+    let t0 = std::time::Instant::now();
+    loop {
+        let pending = lock_slot(slot).as_mut().map_or(0, |p| p.pending());
+        if pending == 0 {
+            return true;
+        }
+        if t0.elapsed() >= timeout {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// One platform shared by several drivers of the same domain. Grants, ports and the store go

@@ -10,7 +10,9 @@
 //! * `source`, `sink`: send test frames, or take received ones, as fast as possible, forever
 //!   (for benchmarks; the parent kills the process).
 //! * `router`: runs the router configuration file `VROUTER_XEN_CONFIG` (definitions
-//!   `NAME=value` in `VROUTER_XEN_DEFS`, space-separated) on the vif, as `vrouter domain` does.
+//!   `NAME=value` in `VROUTER_XEN_DEFS`, space-separated) on the vif, as `vrouter domain` does;
+//!   when it stops, waits for the back end to take the frames still on the TX ring and prints
+//!   the handlers named in `VROUTER_XEN_PRINT`.
 //! * `evil-garbage`: overwrites both ring pages with pseudo-random bytes.
 //! * `driver`: runs a driver domain for the networks `VROUTER_XEN_NETS` (comma-separated)
 //!   with the bridge configuration `VROUTER_XEN_CONFIG`.
@@ -143,7 +145,14 @@ fn router(plat: RemoteDomain, backend: u16) -> Result<String, Box<dyn Error>> {
     );
     router.run();
     drop(waker);
-    Ok("router stopped".into())
+    let drained = vrouter_xen::port::drain(&slot, Duration::from_secs(10));
+    // Handler values asked for in VROUTER_XEN_PRINT (space-separated), one `name: value` a line.
+    let mut out = format!("router stopped drained={drained}");
+    for h in std::env::var("VROUTER_XEN_PRINT").unwrap_or_default().split_whitespace() {
+        let v = router.read_handler(h).unwrap_or_else(|e| format!("error: {e}"));
+        out += &format!("\n{h}: {}", v.trim_end());
+    }
+    Ok(out)
 }
 
 fn traffic<P: Platform>(nf: &mut Netfront<P>, n: u64) -> Result<String, Box<dyn Error>> {

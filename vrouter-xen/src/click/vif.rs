@@ -366,9 +366,10 @@ click_core::documented! {
     /// `Netback(NAME, [*keywords*])`
     ///
     /// # Ports and processing
-    /// One push input, one push output. Frames pushed into input 0 are copied by grant copy
-    /// into the buffers the front end posted on its RX ring (dropped and counted when it has
-    /// posted none); a task takes the front end's TX requests in batches, copies their
+    /// One agnostic input, one push output. Frames pushed into input 0 are copied by grant
+    /// copy into the buffers the front end posted on its RX ring (dropped and counted when it
+    /// has posted none); in pull context the task pulls only as many frames as the front end
+    /// has posted buffers for, so an upstream Queue holds the rest. The task also takes the front end's TX requests in batches, copies their
     /// frames out by grant copy, answers them and pushes the frames on output 0. The driver
     /// behind NAME is connected by the process that runs the router (`vrouter
     /// driver-domain`), which replaces it when the front end's domain is restarted. A front
@@ -392,6 +393,10 @@ click_core::documented! {
     #[derive(Default)]
     pub struct NetbackElement {
         io: VifIo,
+        /// Input 0 is pulled (by the task) rather than pushed.
+        pull: bool,
+        /// Frames pulled for the front end (kept to reuse its storage).
+        outgoing: Batch,
     }
 }
 
@@ -406,6 +411,7 @@ impl NetbackElement {
                 batch: Batch::with_capacity(burst),
                 ..Default::default()
             },
+            ..Default::default()
         }
     }
 }
@@ -418,7 +424,7 @@ impl Element for NetbackElement {
         ports::P1_1
     }
     fn processing(&self) -> &'static str {
-        processing::PUSH
+        "a/h"
     }
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         if self.io.slot.is_some() {
@@ -432,6 +438,8 @@ impl Element for NetbackElement {
         if self.io.slot.is_none() {
             self.io.find()?;
         }
+        self.pull = cx.input_processing(0) == Processing::Pull;
+        self.outgoing = Batch::with_capacity(self.io.burst);
         cx.add_task(click_core::runtime::DEFAULT_TICKETS);
         Ok(())
     }
@@ -439,13 +447,22 @@ impl Element for NetbackElement {
         self.io.send(batch);
     }
     fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
-        let (n, _) = self.io.receive();
-        if n == 0 {
-            return false;
+        let mut sent = 0;
+        if self.pull {
+            let space = self.io.space().min(self.io.burst);
+            if space > 0 {
+                sent = cx.pull_batch(0, space, &mut self.outgoing);
+                if sent > 0 {
+                    self.io.send(&mut self.outgoing);
+                }
+            }
         }
-        self.io.rx += n as u64;
-        cx.output_batch(0, &mut self.io.batch);
-        true
+        let (n, _) = self.io.receive();
+        if n > 0 {
+            self.io.rx += n as u64;
+            cx.output_batch(0, &mut self.io.batch);
+        }
+        n + sent > 0
     }
     fn handlers(&self) -> &'static [HandlerInfo] {
         VIF_HANDLERS
