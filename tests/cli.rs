@@ -125,3 +125,53 @@ fn closed_pipe_ends_quietly() {
     let out = child.wait_with_output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Waits until `path` exists (a server's socket), at most five seconds.
+fn wait_for(path: &std::path::Path) {
+    let t0 = std::time::Instant::now();
+    while !path.exists() {
+        assert!(t0.elapsed() < std::time::Duration::from_secs(5), "{} never appeared", path.display());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn control_socket_serves_handlers_to_vrouter_control() {
+    let dir = std::env::temp_dir().join(format!("vrouter-cli-control-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sock = dir.join("router.sock");
+    let config = format!(
+        "ControlSocket(unix, {}); ControlSocket(TCP, 41930+, LOCALHOST true, READONLY true);\n\
+         RatedSource(RATE 1000) -> c :: Counter -> q :: Queue(50) -> Unqueue -> Discard;",
+        sock.display()
+    );
+    let mut router = Command::new(env!("CARGO_BIN_EXE_vrouter")).args(["run", "-e", &config]).spawn().unwrap();
+    wait_for(&sock);
+    let s = sock.to_str().unwrap();
+    let ctl = |args: &[&str]| {
+        let mut all = vec!["control", s];
+        all.extend_from_slice(args);
+        vrouter(&all)
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let o = ctl(&["read", "c.count"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).trim().parse::<u64>().unwrap() > 0, "{}", stdout(&o));
+    assert!(ctl(&["write", "q.capacity", "7"]).status.success());
+    assert_eq!(stdout(&ctl(&["read", "q.capacity"])), "7\n");
+    assert!(stdout(&ctl(&["read", "list"])).contains("\nc\n"));
+    assert!(ctl(&["check", "c.reset", "--write"]).status.success());
+    let o = ctl(&["write", "c.count", "3"]);
+    assert_eq!((o.status.code(), stderr(&o).contains("530 Handler 'c.count' read-only")), (Some(1), true));
+    let o = ctl(&["read", "nosuch.count"]);
+    assert!(stderr(&o).contains("510 No element named 'nosuch'"), "{}", stderr(&o));
+    // The TCP socket found a free port from 41930 on, and refuses writes.
+    let port = stdout(&ctl(&["read", "ControlSocket@2.port"])).trim().to_string();
+    let o = vrouter(&["control", &port, "read", "c.count"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = vrouter(&["control", &port, "write", "c.reset"]);
+    assert!(stderr(&o).contains("530 Permission denied"), "{}", stderr(&o));
+    router.kill().unwrap();
+    router.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -219,6 +219,13 @@ pub trait Element: Send + 'static {
         true
     }
 
+    /// Called once the router is assembled, with a handle through which the element may call
+    /// the router's handlers from threads of its own (Click's ControlSocket does). The
+    /// handle's calls fail while the router is not running.
+    fn attach(&mut self, router: &crate::RouterHandle) {
+        let _ = router;
+    }
+
     /// The element's own handlers (the runtime adds `name`, `class`, `config`, `ports`,
     /// `handlers` to every element).
     fn handlers(&self) -> &'static [HandlerInfo] {

@@ -8,12 +8,15 @@
 //! * [`RouterBuilder`] / [`Router`]: checks a graph the way Click does (port ranges, push and
 //!   pull, completeness), configures and initializes it, and runs it on one or more threads.
 //! * [`Registry`]: class names to constructors, so embedders add their own classes.
+//! * [`control`]: Click's ControlSocket protocol, to call a running router's handlers from
+//!   other programs.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod args;
 pub mod batch;
 pub mod chatter;
+pub mod control;
 pub mod element;
 pub mod net;
 pub mod packet;

@@ -21,6 +21,11 @@ pub(crate) struct HostArgs {
     /// Stop after this many seconds (overrides the file's `seconds`).
     #[arg(long)]
     seconds: Option<f64>,
+    /// Serve the handlers of every router (`NET/ELEMENT.HANDLER` for a network's, plain
+    /// `ELEMENT.HANDLER` for the physical side's) on this Unix-domain socket, in Click's
+    /// ControlSocket protocol (overrides the file's `control`); see `vrouter control`.
+    #[arg(long)]
+    control: Option<PathBuf>,
 }
 
 /// Options of `vrouter domain`.
@@ -59,6 +64,10 @@ pub(crate) fn host(args: HostArgs) -> i32 {
             return 1;
         }
     };
+    let mut cfg = cfg;
+    if args.control.is_some() {
+        cfg.control = args.control;
+    }
     let seconds = args.seconds.or(cfg.seconds);
     let exe = match std::env::current_exe() {
         Ok(e) => e,
@@ -74,6 +83,16 @@ pub(crate) fn host(args: HostArgs) -> i32 {
             return 1;
         }
     };
+    // Ctrl-C ends the run cleanly (domains stopped, sockets removed); a second one kills.
+    if let Some(handle) = host.physical_handle() {
+        let _ = ctrlc::set_handler(move || {
+            if handle.is_running() {
+                handle.stop();
+            } else {
+                std::process::exit(130);
+            }
+        });
+    }
     let stdout = std::io::stdout();
     let tty = stdout.is_terminal();
     let r = host.run(seconds, &mut stdout.lock(), tty);
@@ -146,6 +165,14 @@ pub(crate) fn domain(args: DomainArgs) -> i32 {
             return 1;
         }
     }
+    // The host reaches this router's handlers through a control socket it names.
+    let _control = match vrouter_xen::host::serve_domain_control(&router) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vrouter domain: control socket: {e}");
+            return 1;
+        }
+    };
     let froms = vrouter_xen::click::elements_of_class(&router, "FromNetfront");
     let _waker = vrouter_xen::click::spawn_waker(router.handle(), froms, "vif0");
     router.run();

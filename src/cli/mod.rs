@@ -2,6 +2,7 @@
 
 mod check;
 mod config;
+mod control;
 mod elements;
 mod host;
 mod run;
@@ -53,6 +54,9 @@ enum Command {
         #[arg(long)]
         brief: bool,
     },
+    /// Call handlers of a running router through its control socket (Click's ControlSocket
+    /// protocol).
+    Control(control::ControlArgs),
     /// Run virtual networks, each router in its own domain process, on one physical side.
     Host(host::HostArgs),
     /// Run a router inside a domain process (started by `vrouter host`).
@@ -86,6 +90,7 @@ pub fn main() -> i32 {
         Command::Flatten(args) => check::flatten(&args.input()),
         Command::Dot(args) => check::dot(&args.input()),
         Command::Elements { class, brief } => elements::run(class.as_deref(), brief),
+        Command::Control(args) => control::control(args),
         Command::Host(args) => host::host(args),
         Command::Domain(args) => host::domain(args),
         Command::Xen { command: XenCommand::Abi } => {

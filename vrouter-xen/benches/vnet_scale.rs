@@ -72,7 +72,13 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
         .collect();
     let traffic =
         (0..n).map(|i| TrafficConfig { network: format!("n{i}"), rate: 0, size: 98, tos: 0, limit: None }).collect();
-    let cfg = HostConfig { io, seconds: None, physical: PhysicalConfig { traffic, ..Default::default() }, networks };
+    let cfg = HostConfig {
+        io,
+        seconds: None,
+        control: None,
+        physical: PhysicalConfig { traffic, ..Default::default() },
+        networks,
+    };
     let mut h = Host::start(cfg, launcher()).map_err(|e| e.to_string())?;
     let t0 = Instant::now();
     while h.rows().iter().any(|r| r.frames_out == 0) {

@@ -99,6 +99,11 @@ pub struct HostConfig {
     /// Stop after this many seconds (also `--seconds`).
     #[serde(default)]
     pub seconds: Option<f64>,
+    /// Serve every router's handlers on this Unix-domain socket (also `--control`), in
+    /// Click's ControlSocket protocol: `NET/ELEMENT.HANDLER` names a handler of network
+    /// NET's router (in its domain), `ELEMENT.HANDLER` one of the physical side's.
+    #[serde(default)]
+    pub control: Option<PathBuf>,
     /// The physical side.
     pub physical: PhysicalConfig,
     /// The virtual networks (`[[network]]` tables).
@@ -373,6 +378,9 @@ pub struct Host {
     log: Vec<String>,
     driver: Option<Driver>,
     driver_stats: Vec<(u64, u64, u64, u64)>,
+    /// Where each domain's control socket lives (one per network, named after it).
+    control_dir: PathBuf,
+    control: Option<click_core::control::ControlServer>,
 }
 
 /// The driver domain of the `driver-domain` I/O path.
@@ -413,6 +421,9 @@ impl Host {
             .map(|c| Domain { proc: None, last_domid: None, config: c.config.clone(), mtime: mtime(&c.config) })
             .collect();
         let driver_stats = vec![(0, 0, 0, 0); domains.len()];
+        let control_dir = std::env::temp_dir().join(format!("vrouter-host-{}-{:p}", std::process::id(), &table));
+        std::fs::create_dir_all(&control_dir)
+            .map_err(|err| HostError::Read { path: control_dir.display().to_string(), err })?;
         let mut host = Host {
             cfg,
             hv,
@@ -425,6 +436,8 @@ impl Host {
             log: Vec::new(),
             driver: None,
             driver_stats,
+            control_dir,
+            control: None,
         };
         if host.cfg.io == IoPath::DriverDomain {
             host.start_driver()?;
@@ -438,7 +451,24 @@ impl Host {
             host.connect(i, p)?;
         }
         host.start_physical()?;
+        if let Some(path) = host.cfg.control.clone() {
+            host.serve_control(&path).map_err(|err| HostError::Read { path: path.display().to_string(), err })?;
+        }
         Ok(host)
+    }
+
+    /// The control socket of network `name`'s domain.
+    fn domain_socket(&self, name: &str) -> PathBuf {
+        self.control_dir.join(format!("{name}.sock"))
+    }
+
+    /// Serves the handlers of the physical side's router and of every domain's router on
+    /// the Unix-domain socket `path` (see [`HostConfig::control`]).
+    pub fn serve_control(&mut self, path: &Path) -> std::io::Result<()> {
+        let access = self.handlers();
+        let listener = click_core::control::ControlListener::unix(path)?;
+        self.control = Some(click_core::control::ControlServer::start(listener, Arc::new(access), false)?);
+        Ok(())
     }
 
     fn driver_domid(&self) -> Option<DomId> {
@@ -479,7 +509,8 @@ impl Host {
     fn spawn(&mut self, i: usize) -> Result<DomainProcess, HostError> {
         let c = &self.cfg.networks[i];
         let backend = self.driver_domid().unwrap_or(0);
-        let cmd = (self.launcher)(&DomainSpec { role: Role::Network(c), config: &self.domains[i].config, backend });
+        let mut cmd = (self.launcher)(&DomainSpec { role: Role::Network(c), config: &self.domains[i].config, backend });
+        cmd.env(CONTROL_ENV, self.domain_socket(&c.name));
         let p = spawn_domain(&self.hv, NETFRONT_FRAMES, 2, cmd)?;
         if let Some(old) = self.domains[i].last_domid.replace(p.domid) {
             let _ = self.dom0.remove(&format!("/local/domain/{backend}/backend/vif/{old}"));
@@ -772,12 +803,19 @@ impl Host {
         }
     }
 
+    /// A handle on the physical side's router: stopping it ends [`Host::run`] (for a
+    /// Ctrl-C handler).
+    pub fn physical_handle(&self) -> Option<RouterHandle> {
+        self.router.as_ref().map(|(h, _)| h.clone())
+    }
+
     /// Stops the physical side and every domain.
     pub fn shutdown(mut self) {
         self.stop();
     }
 
     fn stop(&mut self) {
+        self.control = None;
         if let Some((h, th)) = self.router.take() {
             h.stop();
             let _ = th.join();
@@ -799,22 +837,29 @@ impl Host {
                 let _ = p.kill();
             }
         }
+        let _ = std::fs::remove_dir_all(&self.control_dir);
     }
 
-    /// Writes a handler of the physical side's router (e.g. `src0.active`, `src1.rate`;
-    /// traffic sources are `src0`, `src1`, ... in the file's order).
+    /// Writes a handler: `NET/ELEMENT.HANDLER` of network NET's router (through its domain's
+    /// control socket), or `ELEMENT.HANDLER` of the physical side's router (e.g.
+    /// `src0.active`, `src1.rate`; traffic sources are `src0`, `src1`, ... in the file's
+    /// order).
     pub fn write_handler(&self, name: &str, value: &str) -> Result<(), click_core::HandlerError> {
-        match &self.router {
-            Some((h, _)) => h.write(name, value),
-            None => Err(click_core::HandlerError::NotRunning),
-        }
+        use click_core::control::HandlerAccess;
+        self.handlers().write(name, value)
     }
 
-    /// Reads a handler of the physical side's router.
+    /// Reads a handler: `NET/ELEMENT.HANDLER` of network NET's router, or one of the
+    /// physical side's router.
     pub fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
-        match &self.router {
-            Some((h, _)) => h.read(name),
-            None => Err(click_core::HandlerError::NotRunning),
+        use click_core::control::HandlerAccess;
+        self.handlers().read(name)
+    }
+
+    fn handlers(&self) -> HostHandlers {
+        HostHandlers {
+            nets: self.cfg.networks.iter().map(|n| (n.name.clone(), self.domain_socket(&n.name))).collect(),
+            physical: self.router.as_ref().map(|(h, _)| h.clone()),
         }
     }
 
@@ -869,4 +914,77 @@ pub fn render(rows: &[NetRow], prev: &[NetRow], secs: f64, elapsed: f64, table: 
         );
     }
     s
+}
+
+/// The environment variable through which the host tells a domain where to serve its
+/// router's handlers (a Unix-domain socket path; see `vrouter domain`).
+pub const CONTROL_ENV: &str = "VROUTER_CONTROL";
+
+/// In a domain: serves `router`'s handlers on the socket the host named in
+/// [`CONTROL_ENV`], if it named one. Keep the server while the router runs.
+pub fn serve_domain_control(router: &Router) -> std::io::Result<Option<click_core::control::ControlServer>> {
+    let Some(path) = std::env::var_os(CONTROL_ENV) else { return Ok(None) };
+    let listener = click_core::control::ControlListener::unix(PathBuf::from(path))?;
+    click_core::control::ControlServer::start(listener, Arc::new(router.handle()), false).map(Some)
+}
+
+/// The handlers the host's control socket serves: `NET/ELEMENT.HANDLER` is forwarded to the
+/// control socket of network NET's domain, anything else goes to the physical side's router.
+struct HostHandlers {
+    nets: Vec<(String, PathBuf)>,
+    physical: Option<RouterHandle>,
+}
+
+impl HostHandlers {
+    /// The domain's socket and the handler name within it, for `NET/...` names.
+    fn domain<'a>(&self, name: &'a str) -> Option<Result<(&Path, &'a str), click_core::HandlerError>> {
+        let first = name.split_whitespace().next().unwrap_or("");
+        let (net, _) = first.split_once('/')?;
+        let rest = &name.trim()[net.len() + 1..];
+        Some(match self.nets.iter().find(|(n, _)| n == net) {
+            Some((_, path)) => Ok((path.as_path(), rest)),
+            None => Err(click_core::HandlerError::NoSuchElement(net.to_string())),
+        })
+    }
+
+    fn client(path: &Path, name: &str) -> Result<ControlClient, click_core::HandlerError> {
+        click_core::control::ControlClient::connect_unix(path)
+            .map_err(|_| click_core::HandlerError::Failed(format!("{name}: the network's domain is not answering")))
+    }
+
+    fn physical(&self) -> Result<&RouterHandle, click_core::HandlerError> {
+        self.physical.as_ref().ok_or(click_core::HandlerError::NotRunning)
+    }
+}
+
+type ControlClient = click_core::control::ControlClient<std::os::unix::net::UnixStream>;
+
+impl click_core::control::HandlerAccess for HostHandlers {
+    fn read(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match self.domain(name) {
+            Some(d) => {
+                let (path, rest) = d?;
+                Self::client(path, name)?.read(rest).map_err(|e| e.to_handler_error(name))
+            }
+            None => self.physical()?.read(name),
+        }
+    }
+    fn write(&self, name: &str, value: &str) -> Result<(), click_core::HandlerError> {
+        match self.domain(name) {
+            Some(d) => {
+                let (path, rest) = d?;
+                Self::client(path, name)?.write(rest, value).map_err(|e| e.to_handler_error(name))
+            }
+            None => self.physical()?.write(name, value),
+        }
+    }
+    fn check(&self, name: &str, write: bool) -> Result<(), click_core::HandlerError> {
+        match self.domain(name) {
+            Some(d) => {
+                let (path, rest) = d?;
+                Self::client(path, name)?.check(rest, write).map_err(|e| e.to_handler_error(name))
+            }
+            None => self.physical()?.check(name, write),
+        }
+    }
 }

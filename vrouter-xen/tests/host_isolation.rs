@@ -22,10 +22,26 @@ fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-fn tmpdir(tag: &str) -> PathBuf {
+/// A scratch directory, removed when the test ends (also when it fails).
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tmpdir(tag: &str) -> TempDir {
     let d = std::env::temp_dir().join(format!("vrouter-host-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    TempDir(d)
 }
 
 /// The tests start several processes each; one at a time keeps them from starving each other
@@ -102,6 +118,7 @@ fn a_crashed_domain_is_restarted_and_the_other_network_loses_nothing() {
     let cfg = HostConfig {
         io: IoPath::Direct,
         seconds: None,
+        control: None,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -152,6 +169,7 @@ fn a_flooded_network_leaves_the_other_its_throughput() {
     let cfg = HostConfig {
         io: IoPath::Direct,
         seconds: None,
+        control: None,
         physical: PhysicalConfig {
             // src0 floods a at 10x b's rate; it starts inactive.
             traffic: vec![traffic("a", 50_000, None), traffic("b", 5_000, None)],
@@ -185,6 +203,7 @@ fn a_domain_writing_garbage_into_its_rings_is_cut_off() {
     let cfg = HostConfig {
         io: IoPath::Direct,
         seconds: None,
+        control: None,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(10_000))],
             ..Default::default()
@@ -213,6 +232,7 @@ fn the_driver_domain_path_forwards_and_restarts_a_crashed_domain() {
     let cfg = HostConfig {
         io: IoPath::DriverDomain,
         seconds: None,
+        control: None,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(8_000))],
             ..Default::default()
@@ -257,6 +277,7 @@ fn a_domain_that_stops_answering_is_restarted() {
     let cfg = HostConfig {
         io: IoPath::Direct,
         seconds: None,
+        control: None,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -286,6 +307,7 @@ fn one_network_is_reconfigured_while_the_other_runs() {
     let cfg = HostConfig {
         io: IoPath::Direct,
         seconds: None,
+        control: None,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -319,6 +341,7 @@ fn the_driver_domain_cuts_off_a_domain_writing_garbage() {
     let cfg = HostConfig {
         io: IoPath::DriverDomain,
         seconds: None,
+        control: None,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, None)],
             ..Default::default()

@@ -662,6 +662,7 @@ impl Checked {
         let shared = Shared {
             names: elements.iter().map(|e| e.name.clone()).collect(),
             classes: instances.iter().map(|e| e.class_name()).collect(),
+            handler_infos: instances.iter().map(|e| e.handlers()).collect(),
             configs: elements.iter().map(|e| e.config.clone()).collect(),
             ninputs: nin,
             noutputs: nout,

@@ -62,14 +62,24 @@ impl Router {
         locations: Vec<Option<Location>>,
     ) -> Router {
         let controls = (0..shared.nthreads).map(|_| crossbeam_channel::unbounded()).collect();
-        Router {
+        let mut router = Router {
             shared: Arc::new(shared),
             arenas,
             states,
             controls,
             running: Arc::new(AtomicBool::new(false)),
             locations,
+        };
+        // Elements that serve handlers to the outside (ControlSocket) get their handle now.
+        let handle = router.handle();
+        for arena in &mut router.arenas {
+            for cell in arena.iter_mut() {
+                if let Some(el) = cell.get_mut() {
+                    el.attach(&handle);
+                }
+            }
         }
+        router
     }
 
     /// Builds a router from a flat graph (what config-lang produces).
@@ -176,7 +186,7 @@ impl Router {
             return router_handler(&self.shared, handler);
         };
         let i = self.find(elem).ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
-        if let Some(v) = element_builtin(&self.shared, i, handler, self.handler_names(i)) {
+        if let Some(v) = element_builtin(&self.shared, i, handler) {
             return Ok(v);
         }
         let arena = &self.arenas[self.shared.thread_of[i]];
@@ -190,17 +200,6 @@ impl Router {
         let i = self.find(elem).ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
         let t = self.shared.thread_of[i];
         crate::runtime::write_handler_in(&self.shared, &self.arenas[t], &mut self.states[t], i, handler, value)
-    }
-
-    fn handler_names(&self, i: usize) -> Vec<String> {
-        let arena = &self.arenas[self.shared.thread_of[i]];
-        let mut names: Vec<String> = ELEMENT_HANDLERS.iter().map(|s| s.to_string()).collect();
-        if let Ok(g) = arena[i].try_borrow()
-            && let Some(el) = g.as_ref()
-        {
-            names.extend(el.handlers().iter().map(|h| h.name.to_string()));
-        }
-        names
     }
 }
 
@@ -217,7 +216,7 @@ impl Drop for Router {
 }
 
 /// Handlers every element has, answered from the router's tables.
-pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str, names: Vec<String>) -> Option<String> {
+pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<String> {
     Some(match handler {
         "name" => s.names[i].clone(),
         "class" => s.classes[i].to_string(),
@@ -233,9 +232,26 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str, names: Vec<St
             };
             side(s.ninputs[i], "input", &s.in_proc[i]) + &side(s.noutputs[i], "output", &s.out_proc[i])
         }
-        "handlers" => names.iter().map(|n| format!("{n}\n")).collect(),
+        // Click's format: one handler a line, its name, a tab, and `r`, `w` or `rw`.
+        "handlers" => {
+            let builtin = ELEMENT_HANDLERS.iter().map(|&n| (n, true, false));
+            let own = s.handler_infos[i].iter().map(|h| (h.name, h.read, h.write));
+            builtin
+                .chain(own)
+                .map(|(n, r, w)| format!("{n}\t{}{}\n", if r { "r" } else { "" }, if w { "w" } else { "" }))
+                .collect()
+        }
         _ => return None,
     })
+}
+
+/// Whether handler `handler` (without parameters) of element `i` is readable and writable;
+/// `None` if there is no such handler.
+fn handler_flags(s: &Shared, i: usize, handler: &str) -> Option<(bool, bool)> {
+    if ELEMENT_HANDLERS.contains(&handler) {
+        return Some((true, false));
+    }
+    s.handler_infos[i].iter().find(|h| h.name == handler).map(|h| (h.read, h.write))
 }
 
 /// Calls handlers of a running router from any thread, and stops it.
@@ -260,9 +276,10 @@ impl RouterHandle {
         self.running.load(Ordering::Acquire)
     }
 
+    /// The element and handler (with any parameters) that `full_name` names.
     fn locate(&self, full_name: &str) -> Result<(usize, String), HandlerError> {
-        let (elem, handler) =
-            full_name.rsplit_once('.').ok_or_else(|| HandlerError::NoSuchHandler(full_name.to_string()))?;
+        let (elem, handler) = Router::split_handler(full_name);
+        let elem = elem.ok_or_else(|| HandlerError::NoSuchHandler(full_name.trim().to_string()))?;
         let i = self
             .shared
             .names
@@ -270,6 +287,27 @@ impl RouterHandle {
             .position(|n| n == elem)
             .ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
         Ok((i, handler.to_string()))
+    }
+
+    /// Checks that `full_name` (`element.handler` or a router handler) exists and is
+    /// readable, or writable with `write`, without calling it.
+    pub fn check(&self, full_name: &str, write: bool) -> Result<(), HandlerError> {
+        let name = full_name.trim();
+        if let (None, h) = Router::split_handler(name) {
+            return match (ROUTER_HANDLERS.contains(&h), write) {
+                (true, false) => Ok(()),
+                (true, true) => Err(HandlerError::NotWritable(h.to_string())),
+                (false, _) => Err(HandlerError::NoSuchHandler(h.to_string())),
+            };
+        }
+        let (i, handler) = self.locate(name)?;
+        let handler = handler.split_whitespace().next().unwrap_or("");
+        match handler_flags(&self.shared, i, handler) {
+            None => Err(HandlerError::NoSuchHandler(name.to_string())),
+            Some((_, false)) if write => Err(HandlerError::NotWritable(name.to_string())),
+            Some((false, _)) if !write => Err(HandlerError::NotReadable(name.to_string())),
+            Some(_) => Ok(()),
+        }
     }
 
     fn wait<T>(&self, rx: Receiver<Result<T, HandlerError>>) -> Result<T, HandlerError> {
@@ -292,10 +330,11 @@ impl RouterHandle {
             return router_handler(&self.shared, h);
         }
         let (i, handler) = self.locate(full_name)?;
-        if let Some(v) =
-            element_builtin(&self.shared, i, &handler, ELEMENT_HANDLERS.iter().map(|s| s.to_string()).collect())
-        {
+        if let Some(v) = element_builtin(&self.shared, i, &handler) {
             return Ok(v);
+        }
+        if let Some((false, _)) = handler_flags(&self.shared, i, handler.split_whitespace().next().unwrap_or("")) {
+            return Err(HandlerError::NotReadable(full_name.trim().to_string()));
         }
         if !self.is_running() {
             return Err(HandlerError::NotRunning);
@@ -310,6 +349,9 @@ impl RouterHandle {
     /// Writes `element.handler` on the element's own thread.
     pub fn write(&self, full_name: &str, value: &str) -> Result<(), HandlerError> {
         let (i, handler) = self.locate(full_name)?;
+        if let Some((_, false)) = handler_flags(&self.shared, i, &handler) {
+            return Err(HandlerError::NotWritable(full_name.trim().to_string()));
+        }
         if !self.is_running() {
             return Err(HandlerError::NotRunning);
         }

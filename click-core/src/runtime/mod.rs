@@ -55,6 +55,8 @@ pub(crate) struct Source {
 pub(crate) struct Shared {
     pub names: Vec<String>,
     pub classes: Vec<&'static str>,
+    /// Each element's own handlers (besides the builtin ones every element has).
+    pub handler_infos: Vec<&'static [crate::element::HandlerInfo]>,
     pub configs: Vec<String>,
     pub ninputs: Vec<usize>,
     pub noutputs: Vec<usize>,
@@ -550,7 +552,7 @@ impl<'a> Context<'a> {
         };
         let i =
             self.shared.names.iter().position(|n| n == elem).ok_or_else(|| HandlerError::NoSuchElement(elem.into()))?;
-        if let Some(v) = crate::router::element_builtin(self.shared, i, handler, Vec::new()) {
+        if let Some(v) = crate::router::element_builtin(self.shared, i, handler) {
             return Ok(v);
         }
         if i == self.me as usize {

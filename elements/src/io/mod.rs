@@ -1,7 +1,8 @@
 //! Packet I/O: pcap files, Linux network devices (AF_PACKET), TUN/TAP devices, and, with the
-//! cargo feature `af_xdp`, AF_XDP sockets.
+//! cargo feature `af_xdp`, AF_XDP sockets; and ControlSocket, handler calls from other programs.
 
 pub mod bpf;
+mod control_socket;
 mod from_device;
 mod from_dump;
 mod from_host;
@@ -20,6 +21,7 @@ mod to_xdp_device;
 #[cfg(feature = "af_xdp")]
 pub mod xdp;
 
+pub use control_socket::ControlSocket;
 pub use from_device::FromDevice;
 pub use from_dump::FromDump;
 pub use from_host::FromHost;
@@ -43,6 +45,11 @@ pub fn register(r: &mut Registry) {
     r.register(ElementClass { name: "KernelTun", make: || Box::new(KernelTun::default()), doc: KernelTun::DOC });
     r.register(ElementClass { name: "FromHost", make: || Box::new(FromHost::default()), doc: FromHost::DOC });
     r.register(ElementClass { name: "ToHost", make: || Box::new(ToHost::default()), doc: ToHost::DOC });
+    r.register(ElementClass {
+        name: "ControlSocket",
+        make: || Box::new(ControlSocket::default()),
+        doc: ControlSocket::DOC,
+    });
     #[cfg(feature = "af_xdp")]
     {
         r.register(ElementClass {

@@ -138,6 +138,7 @@ fn router(plat: RemoteDomain, backend: u16) -> Result<String, Box<dyn Error>> {
         .map_err(|e| e.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
     let nf = connect_frontend(plat, backend, 0, 0, Duration::from_secs(30))?;
     *lock_slot(&slot) = Some(Box::new(nf));
+    let _control = vrouter_xen::host::serve_domain_control(&router)?;
     let waker = vrouter_xen::click::spawn_waker(
         router.handle(),
         vrouter_xen::click::elements_of_class(&router, "FromNetfront"),
