@@ -320,7 +320,10 @@ fn handlers_while_running_and_router_handlers() {
     assert_eq!(r.read_handler("classes").unwrap(), "Counter\nDiscard\nInfiniteSource\n");
     assert_eq!(r.read_handler("c.class").unwrap(), "Counter");
     assert_eq!(r.read_handler("src.config").unwrap(), "LENGTH 64, BURST 4");
-    assert!(r.read_handler("c.handlers").unwrap().contains("byte_count\n"));
+    // Click's format: name, tab, r/w/rw.
+    let handlers = r.read_handler("c.handlers").unwrap();
+    assert!(handlers.contains("byte_count\tr\n") && handlers.contains("reset\tw\n"), "{handlers}");
+    assert!(handlers.starts_with("name\tr\nclass\tr\n"), "{handlers}");
     assert_eq!(r.read_handler("c.ports").unwrap(), "1 input\npush\n1 output\npush\n");
     assert!(r.read_handler("flatconfig").unwrap().contains("src [0] -> [0] c;"));
     assert!(r.read_handler("c.nosuch").is_err());
