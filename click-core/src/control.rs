@@ -594,6 +594,70 @@ impl<S: Read + Write> ControlClient<S> {
     }
 }
 
+/// For fuzzing (`fuzz/fuzz_targets/control_protocol.rs`) and its corpus replay: runs the
+/// bytes `input` through a server whose handlers are a small in-memory table, and checks that
+/// every answer is well formed (greeting, code lines, DATA lengths). Panics on a violation.
+#[doc(hidden)]
+pub fn fuzz_session(input: &[u8]) {
+    struct Table(std::sync::Mutex<Vec<(String, String)>>);
+    impl HandlerAccess for Table {
+        fn read(&self, name: &str) -> Result<String, HandlerError> {
+            let (h, params) = name.split_once(' ').unwrap_or((name, ""));
+            match h {
+                "fail.r" => Err(HandlerError::Failed(format!("bad\n{params}"))),
+                "x.echo" => Ok(params.to_string()),
+                _ => {
+                    let t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+                    t.iter().find(|(k, _)| k == h).map(|(_, v)| v.clone()).ok_or(HandlerError::NoSuchHandler(h.into()))
+                }
+            }
+        }
+        fn write(&self, name: &str, value: &str) -> Result<(), HandlerError> {
+            if !name.contains('.') {
+                return Err(HandlerError::NoSuchElement(name.into()));
+            }
+            let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            t.retain(|(k, _)| k != name);
+            t.push((name.to_string(), value.to_string()));
+            Ok(())
+        }
+        fn check(&self, name: &str, _write: bool) -> Result<(), HandlerError> {
+            self.read(name).map(drop)
+        }
+    }
+    struct Duplex<'a>(&'a [u8], Vec<u8>);
+    impl Read for Duplex<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+    impl Write for Duplex<'_> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.1.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let table = Table(std::sync::Mutex::new(vec![("a.x".into(), "1".into())]));
+    let mut d = Duplex(input, Vec::new());
+    // A stream that ends early is an I/O error, not a bug.
+    let _ = serve(&mut d, &table, input.first().is_some_and(|b| b & 1 == 1));
+    // Whatever was written must parse as the client reads it.
+    let mut r = LineReader { inner: BufReader::new(&d.1[..]), skip_lf: false };
+    assert_eq!(r.line().unwrap().as_deref(), Some(GREETING));
+    // A READ's success line is followed by `DATA n` and n bytes; CHECKREAD's is not.
+    while let Some(line) = r.line().unwrap() {
+        if let Some(n) = line.strip_prefix("DATA ") {
+            r.bytes(n.parse().expect("a DATA length")).expect("the data");
+            continue;
+        }
+        let code: u16 = line.get(..3).and_then(|c| c.parse().ok()).expect("a response code");
+        assert!((200..600).contains(&code) && matches!(line.as_bytes().get(3), Some(b' ' | b'-')), "{line}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
