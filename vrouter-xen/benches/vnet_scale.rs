@@ -41,6 +41,11 @@ fn launcher() -> vrouter_xen::host::Launcher {
     })
 }
 
+/// `VNET_SCALE_NICE` overrides the domains' nice value (0: the host's priority).
+fn nice() -> i32 {
+    std::env::var("VNET_SCALE_NICE").ok().and_then(|v| v.parse().ok()).unwrap_or(vrouter_xen::host::DOMAIN_NICE)
+}
+
 struct Result_ {
     rate: f64,
     latency: String,
@@ -76,6 +81,7 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
         io,
         seconds: None,
         control: None,
+        domain_nice: nice(),
         physical: PhysicalConfig { traffic, ..Default::default() },
         networks,
     };

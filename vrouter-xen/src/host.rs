@@ -104,6 +104,10 @@ pub struct HostConfig {
     /// NET's router (in its domain), `ELEMENT.HANDLER` one of the physical side's.
     #[serde(default)]
     pub control: Option<PathBuf>,
+    /// The nice value of the domain processes (default [`DOMAIN_NICE`]; 0 runs them at the
+    /// host's priority).
+    #[serde(default = "default_nice")]
+    pub domain_nice: i32,
     /// The physical side.
     pub physical: PhysicalConfig,
     /// The virtual networks (`[[network]]` tables).
@@ -147,6 +151,9 @@ pub struct TrafficConfig {
     pub limit: Option<u64>,
 }
 
+fn default_nice() -> i32 {
+    DOMAIN_NICE
+}
 fn default_size() -> usize {
     98
 }
@@ -390,6 +397,23 @@ struct Driver {
     phys: PortSlot,
 }
 
+/// The nice value of domain processes, the driver domain's included. On Xen the demux runs
+/// in the hypervisor, which preempts guests whenever a frame or a notification arrives; a
+/// host process that merely shared the CPU with its domains as a peer would get 1/(N+1) of it
+/// once N domains are busy, and starve them all. Domains therefore run at a lower priority
+/// than the host, and all at the same one, as Xen's credit scheduler gives every domain
+/// (the driver domain too) the same weight by default.
+pub const DOMAIN_NICE: i32 = 10;
+
+fn lower_priority(p: &mut DomainProcess, nice: i32) {
+    if let Some(c) = p.child_mut()
+        && nice != 0
+    {
+        // Best effort: a domain at the host's priority still works, only slower at scale.
+        let _ = crate::sys::set_nice(c.id(), nice);
+    }
+}
+
 /// How long a domain has to complete the vif handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -490,7 +514,8 @@ impl Host {
         };
         let names: Vec<String> = nets.into_iter().map(|(n, _)| n).collect();
         let cmd = (self.launcher)(&DomainSpec { role: Role::DriverDomain(&names), config: &config, backend: 0 });
-        let p = spawn_domain(&self.hv, driver_frames(names.len()), 2, cmd)?;
+        let mut p = spawn_domain(&self.hv, driver_frames(names.len()), 2, cmd)?;
+        lower_priority(&mut p, self.cfg.domain_nice);
         toolstack_create_vif(&mut self.dom0, 0, p.domid, 0)?;
         let plat = self.dom0.try_clone()?;
         let nb = connect_backend(plat, p.domid, 0, 0, HANDSHAKE_TIMEOUT)
@@ -511,7 +536,8 @@ impl Host {
         let backend = self.driver_domid().unwrap_or(0);
         let mut cmd = (self.launcher)(&DomainSpec { role: Role::Network(c), config: &self.domains[i].config, backend });
         cmd.env(CONTROL_ENV, self.domain_socket(&c.name));
-        let p = spawn_domain(&self.hv, NETFRONT_FRAMES, 2, cmd)?;
+        let mut p = spawn_domain(&self.hv, NETFRONT_FRAMES, 2, cmd)?;
+        lower_priority(&mut p, self.cfg.domain_nice);
         if let Some(old) = self.domains[i].last_domid.replace(p.domid) {
             let _ = self.dom0.remove(&format!("/local/domain/{backend}/backend/vif/{old}"));
             let _ = self.dom0.remove(&format!("/local/domain/{old}"));

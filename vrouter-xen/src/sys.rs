@@ -234,3 +234,10 @@ pub fn raise_fd_limit() {
         }
     }
 }
+
+/// Sets the nice value of process `pid` (higher: less CPU when others want it). Lowering a
+/// process's priority needs no privilege.
+pub fn set_nice(pid: u32, nice: i32) -> io::Result<()> {
+    // SAFETY: setpriority takes plain integers and touches no memory of ours.
+    cvt(unsafe { libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, nice) }).map(drop)
+}

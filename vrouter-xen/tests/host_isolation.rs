@@ -119,6 +119,7 @@ fn a_crashed_domain_is_restarted_and_the_other_network_loses_nothing() {
         io: IoPath::Direct,
         seconds: None,
         control: None,
+        domain_nice: vrouter_xen::host::DOMAIN_NICE,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -170,6 +171,7 @@ fn a_flooded_network_leaves_the_other_its_throughput() {
         io: IoPath::Direct,
         seconds: None,
         control: None,
+        domain_nice: vrouter_xen::host::DOMAIN_NICE,
         physical: PhysicalConfig {
             // src0 floods a at 10x b's rate; it starts inactive.
             traffic: vec![traffic("a", 50_000, None), traffic("b", 5_000, None)],
@@ -204,6 +206,7 @@ fn a_domain_writing_garbage_into_its_rings_is_cut_off() {
         io: IoPath::Direct,
         seconds: None,
         control: None,
+        domain_nice: vrouter_xen::host::DOMAIN_NICE,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(10_000))],
             ..Default::default()
@@ -233,6 +236,7 @@ fn the_driver_domain_path_forwards_and_restarts_a_crashed_domain() {
         io: IoPath::DriverDomain,
         seconds: None,
         control: None,
+        domain_nice: vrouter_xen::host::DOMAIN_NICE,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(8_000))],
             ..Default::default()
@@ -278,6 +282,7 @@ fn a_domain_that_stops_answering_is_restarted() {
         io: IoPath::Direct,
         seconds: None,
         control: None,
+        domain_nice: vrouter_xen::host::DOMAIN_NICE,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -308,6 +313,7 @@ fn one_network_is_reconfigured_while_the_other_runs() {
         io: IoPath::Direct,
         seconds: None,
         control: None,
+        domain_nice: vrouter_xen::host::DOMAIN_NICE,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -342,6 +348,7 @@ fn the_driver_domain_cuts_off_a_domain_writing_garbage() {
         io: IoPath::DriverDomain,
         seconds: None,
         control: None,
+        domain_nice: vrouter_xen::host::DOMAIN_NICE,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, None)],
             ..Default::default()
