@@ -213,6 +213,48 @@ fn rest_of_line(line: &str, skip: usize) -> &str {
     s.trim_start()
 }
 
+/// A handler command's handler name and argument, or the error already answered.
+enum Argument<'a> {
+    Got(&'a str, String),
+    /// An error was answered; `close` when the connection cannot go on (unread data).
+    Answered {
+        close: bool,
+    },
+}
+
+/// The handler and argument of `READ`/`WRITE` (`form` ""), `...DATA` (the n bytes after the
+/// line) or `...UNTIL` (the lines up to the terminator).
+fn argument<'a, R: Read>(
+    r: &mut LineReader<R>,
+    out: &mut Vec<u8>,
+    form: &str,
+    line: &str,
+    args: &[&'a str],
+    what: &str,
+) -> io::Result<Argument<'a>> {
+    let wrong = |out: &mut Vec<u8>| message(out, code::SYNTAX, &["Wrong number of arguments".into()]);
+    let Some(&name) = args.first() else {
+        wrong(out)?;
+        return Ok(Argument::Answered { close: false });
+    };
+    let text = match form {
+        "DATA" => {
+            let Some(n) = args.get(1).and_then(|n| n.parse::<usize>().ok()).filter(|_| args.len() == 2) else {
+                wrong(out)?;
+                return Ok(Argument::Answered { close: false });
+            };
+            if n > MAX_DATA {
+                message(out, code::DATA_TOO_BIG, &[format!("Data too large for {what} handler '{name}'")])?;
+                return Ok(Argument::Answered { close: true });
+            }
+            String::from_utf8_lossy(&r.bytes(n)?).into_owned()
+        }
+        "UNTIL" => r.until(args.get(1).copied().unwrap_or(""))?,
+        _ => rest_of_line(line, 1).to_string(),
+    };
+    Ok(Argument::Got(name, text))
+}
+
 fn answer<R: Read>(
     r: &mut LineReader<R>,
     out: &mut Vec<u8>,
@@ -225,24 +267,9 @@ fn answer<R: Read>(
     let wrong = |out: &mut Vec<u8>| message(out, code::SYNTAX, &["Wrong number of arguments".into()]);
     match cmd {
         "READ" | "READDATA" | "READUNTIL" => {
-            let Some(&name) = args.first() else {
-                wrong(out)?;
-                return Ok(false);
-            };
-            let params = match cmd {
-                "READ" => rest_of_line(line, 1).to_string(),
-                "READDATA" => {
-                    let Some(n) = args.get(1).and_then(|n| n.parse::<usize>().ok()).filter(|_| args.len() == 2) else {
-                        wrong(out)?;
-                        return Ok(false);
-                    };
-                    if n > MAX_DATA {
-                        message(out, code::DATA_TOO_BIG, &[format!("Data too large for read handler '{name}'")])?;
-                        return Ok(true);
-                    }
-                    String::from_utf8_lossy(&r.bytes(n)?).into_owned()
-                }
-                _ => r.until(args.get(1).copied().unwrap_or(""))?,
+            let (name, params) = match argument(r, out, &cmd[4..], line, args, "read")? {
+                Argument::Got(name, params) => (name, params),
+                Argument::Answered { close } => return Ok(close),
             };
             let full = if params.is_empty() { name.to_string() } else { format!("{name} {params}") };
             match access.read(&full) {
@@ -258,24 +285,9 @@ fn answer<R: Read>(
             }
         }
         "WRITE" | "WRITEDATA" | "WRITEUNTIL" => {
-            let Some(&name) = args.first() else {
-                wrong(out)?;
-                return Ok(false);
-            };
-            let value = match cmd {
-                "WRITE" => rest_of_line(line, 1).to_string(),
-                "WRITEDATA" => {
-                    let Some(n) = args.get(1).and_then(|n| n.parse::<usize>().ok()).filter(|_| args.len() == 2) else {
-                        wrong(out)?;
-                        return Ok(false);
-                    };
-                    if n > MAX_DATA {
-                        message(out, code::DATA_TOO_BIG, &[format!("Data too large for write handler '{name}'")])?;
-                        return Ok(true);
-                    }
-                    String::from_utf8_lossy(&r.bytes(n)?).into_owned()
-                }
-                _ => r.until(args.get(1).copied().unwrap_or(""))?,
+            let (name, value) = match argument(r, out, &cmd[5..], line, args, "write")? {
+                Argument::Got(name, value) => (name, value),
+                Argument::Answered { close } => return Ok(close),
             };
             if readonly {
                 message(out, code::PERMISSION, &[format!("Permission denied for '{name}'")])?;

@@ -798,11 +798,44 @@ fn assign_threads(
     Ok(thread.into_iter().map(|t| t.unwrap_or(0).min(nthreads - 1)).collect())
 }
 
-/// Per-input notifier lists: `None` when some upstream pull path ends at a non-notifier.
+/// Per-port notifier lists: `None` when some path ends at a non-notifier.
 type InputNotifiers = Vec<Vec<Option<Vec<u32>>>>;
 
-/// For each notifier, the elements pulling from it (through pull-only paths); for each pull
-/// input, the notifiers every upstream path ends at.
+/// Follows paths from `first` (each hop an element; `None` a dead end) through elements
+/// that are not notifiers, by `onward` (the next hops from an element), until notifiers.
+/// Returns the notifiers reached, or `None` when some path ends elsewhere: at a dead end, or
+/// at an element with no onward hop.
+fn reach_notifiers(
+    first: Option<usize>,
+    n: usize,
+    is_notifier: impl Fn(usize) -> bool,
+    onward: impl Fn(usize) -> Vec<Option<usize>>,
+) -> Option<Vec<u32>> {
+    let mut found = Vec::new();
+    let mut all_notified = true;
+    let mut stack = vec![first];
+    let mut seen = vec![false; n];
+    while let Some(hop) = stack.pop() {
+        let Some(e) = hop else {
+            all_notified = false;
+            continue;
+        };
+        if std::mem::replace(&mut seen[e], true) {
+            continue;
+        }
+        if is_notifier(e) {
+            found.push(e as u32);
+            continue;
+        }
+        let next = onward(e);
+        all_notified &= !next.is_empty();
+        stack.extend(next);
+    }
+    (all_notified && !found.is_empty()).then_some(found)
+}
+
+/// For each (empty) notifier, the elements pulling from it (through pull-only paths); for
+/// each pull input, the notifiers every upstream path ends at.
 fn notifiers(
     instances: &[Box<dyn Element>],
     in_proc: &[Vec<Processing>],
@@ -810,47 +843,31 @@ fn notifiers(
     in_src: &[Option<Source>],
 ) -> (Vec<Vec<u32>>, InputNotifiers) {
     let n = instances.len();
-    let mut listeners = vec![Vec::new(); n];
+    let mut listeners: Vec<Vec<u32>> = vec![Vec::new(); n];
     let mut notified = Vec::with_capacity(n);
     for e in 0..n {
-        let mut per_port = Vec::with_capacity(in_proc[e].len());
-        for p in 0..in_proc[e].len() {
-            if in_proc[e][p] != Processing::Pull {
-                per_port.push(None);
-                continue;
+        let per_port: Vec<Option<Vec<u32>>> = (0..in_proc[e].len())
+            .map(|p| {
+                if in_proc[e][p] != Processing::Pull {
+                    return None;
+                }
+                reach_notifiers(
+                    in_src[in_base[e] + p].map(|s| s.elem as usize),
+                    n,
+                    |s| instances[s].is_notifier(),
+                    |s| {
+                        (0..in_proc[s].len())
+                            .filter(|&q| in_proc[s][q] == Processing::Pull)
+                            .map(|q| in_src[in_base[s] + q].map(|src| src.elem as usize))
+                            .collect()
+                    },
+                )
+            })
+            .collect();
+        for &s in per_port.iter().flatten().flatten() {
+            if !listeners[s as usize].contains(&(e as u32)) {
+                listeners[s as usize].push(e as u32);
             }
-            // Walk upstream through pull inputs.
-            let mut all_notified = true;
-            let mut found = Vec::new();
-            let mut stack = vec![in_src[in_base[e] + p]];
-            let mut seen = vec![false; n];
-            while let Some(src) = stack.pop() {
-                let Some(src) = src else {
-                    all_notified = false;
-                    continue;
-                };
-                let s = src.elem as usize;
-                if seen[s] {
-                    continue;
-                }
-                seen[s] = true;
-                if instances[s].is_notifier() {
-                    if !listeners[s].contains(&(e as u32)) {
-                        listeners[s].push(e as u32);
-                    }
-                    found.push(s as u32);
-                    continue;
-                }
-                let pull_inputs: Vec<usize> =
-                    (0..in_proc[s].len()).filter(|&q| in_proc[s][q] == Processing::Pull).collect();
-                if pull_inputs.is_empty() {
-                    all_notified = false;
-                }
-                for q in pull_inputs {
-                    stack.push(in_src[in_base[s] + q]);
-                }
-            }
-            per_port.push(all_notified.then_some(found));
         }
         notified.push(per_port);
     }
@@ -870,50 +887,33 @@ fn full_notifiers(
     thread_of: &[usize],
 ) -> (Vec<Vec<u32>>, InputNotifiers) {
     let n = instances.len();
-    let mut pushers = vec![Vec::new(); n];
+    let mut pushers: Vec<Vec<u32>> = vec![Vec::new(); n];
     let mut per_element = Vec::with_capacity(n);
     for e in 0..n {
-        let mut per_port = Vec::with_capacity(out_proc[e].len());
-        for p in 0..out_proc[e].len() {
-            if out_proc[e][p] != Processing::Push {
-                per_port.push(None);
-                continue;
+        // A hop to another thread crosses a queue that never reports being full.
+        let hop = |d: &Option<Dest>| d.filter(|d| thread_of[d.elem as usize] == thread_of[e]).map(|d| d.elem as usize);
+        let per_port: Vec<Option<Vec<u32>>> = (0..out_proc[e].len())
+            .map(|p| {
+                if out_proc[e][p] != Processing::Push {
+                    return None;
+                }
+                reach_notifiers(
+                    hop(&out_dest[out_base[e] + p]),
+                    n,
+                    |d| instances[d].is_full_notifier(),
+                    |d| {
+                        (0..out_proc[d].len())
+                            .filter(|&q| out_proc[d][q] == Processing::Push)
+                            .map(|q| hop(&out_dest[out_base[d] + q]))
+                            .collect()
+                    },
+                )
+            })
+            .collect();
+        for &d in per_port.iter().flatten().flatten() {
+            if !pushers[d as usize].contains(&(e as u32)) {
+                pushers[d as usize].push(e as u32);
             }
-            let mut all_notified = true;
-            let mut found = Vec::new();
-            let mut stack = vec![out_dest[out_base[e] + p]];
-            let mut seen = vec![false; n];
-            while let Some(dest) = stack.pop() {
-                let Some(dest) = dest else {
-                    all_notified = false;
-                    continue;
-                };
-                let d = dest.elem as usize;
-                if thread_of[d] != thread_of[e] {
-                    all_notified = false;
-                    continue;
-                }
-                if seen[d] {
-                    continue;
-                }
-                seen[d] = true;
-                if instances[d].is_full_notifier() {
-                    if !pushers[d].contains(&(e as u32)) {
-                        pushers[d].push(e as u32);
-                    }
-                    found.push(d as u32);
-                    continue;
-                }
-                let push_outputs: Vec<usize> =
-                    (0..out_proc[d].len()).filter(|&q| out_proc[d][q] == Processing::Push).collect();
-                if push_outputs.is_empty() {
-                    all_notified = false;
-                }
-                for q in push_outputs {
-                    stack.push(out_dest[out_base[d] + q]);
-                }
-            }
-            per_port.push((all_notified && !found.is_empty()).then_some(found));
         }
         per_element.push(per_port);
     }
