@@ -1,6 +1,13 @@
 //! A binary trie with path compression (a PATRICIA-style radix tree): each node holds a
 //! prefix; a lookup walks down while the node's prefix contains the address, remembering the
 //! last route seen. Adds and removes are incremental.
+//!
+//! An index of 2^16 entries, one per value of an address's top 16 bits, skips the top of
+//! the tree: each entry holds the best route of length 16 or less for those bits and the
+//! node where a walk for them continues (the first node longer than /16 on their path). A
+//! lookup is then one index access plus a walk of the nodes longer than /16, instead of a
+//! walk from the root (about 20 dependent loads at a million routes). Each add or remove
+//! recomputes only the entries under the shortest prefix it touched.
 
 use std::net::Ipv4Addr;
 
@@ -19,17 +26,36 @@ struct Node {
     child: [u32; 2],
 }
 
+/// Bits of an address the index resolves.
+const INDEX_BITS: u8 = 16;
+
+/// What the index knows for one value of an address's top [`INDEX_BITS`] bits.
+#[derive(Clone, Copy, Debug)]
+struct IndexEntry {
+    /// The most specific route of length at most INDEX_BITS containing these addresses.
+    best: Option<(Ipv4Addr, u16)>,
+    /// The first node longer than INDEX_BITS on their path from the root, or NONE.
+    resume: u32,
+}
+
 /// A path-compressed binary radix tree.
 pub struct RadixTable {
     nodes: Vec<Node>,
     free: Vec<u32>,
     count: usize,
+    index: Vec<IndexEntry>,
 }
 
 impl Default for RadixTable {
     fn default() -> Self {
-        // Node 0 is the root, the empty prefix.
-        RadixTable { nodes: vec![Node::new(0, 0)], free: Vec::new(), count: 0 }
+        // Node 0 is the root, the empty prefix; with no route and no child, every entry is
+        // empty.
+        RadixTable {
+            nodes: vec![Node::new(0, 0)],
+            free: Vec::new(),
+            count: 0,
+            index: vec![IndexEntry { best: None, resume: NONE }; 1 << INDEX_BITS],
+        }
     }
 }
 
@@ -63,20 +89,21 @@ impl RadixTable {
         }
     }
 
-    /// The node for exactly `key/len`, creating it (and splitting edges) when missing.
-    fn node_for(&mut self, key: u32, len: u8) -> u32 {
+    /// The node for exactly `key/len`, creating it (and splitting edges) when missing;
+    /// also the length of the shortest node created (`len` when none was).
+    fn node_for(&mut self, key: u32, len: u8) -> (u32, u8) {
         let mut cur = 0u32;
         loop {
             let n = &self.nodes[cur as usize];
             if n.len == len {
-                return cur;
+                return (cur, len);
             }
             let b = bit(key, n.len);
             let next = n.child[b];
             if next == NONE {
                 let leaf = self.alloc(Node::new(key, len));
                 self.nodes[cur as usize].child[b] = leaf;
-                return leaf;
+                return (leaf, len);
             }
             let c = &self.nodes[next as usize];
             let shared = common(c.key, key, c.len.min(len));
@@ -91,11 +118,50 @@ impl RadixTable {
             self.nodes[mid as usize].child[child_bit] = next;
             self.nodes[cur as usize].child[b] = mid;
             if shared == len {
-                return mid;
+                return (mid, shared);
             }
             let leaf = self.alloc(Node::new(key, len));
             self.nodes[mid as usize].child[bit(key, shared)] = leaf;
-            return leaf;
+            return (leaf, shared);
+        }
+    }
+
+    /// Recomputes the index entries under `key/len` (only the one entry of `key` when `len`
+    /// is longer than the index resolves).
+    fn reindex(&mut self, key: u32, len: u8) {
+        let len = len.min(INDEX_BITS);
+        let first = (key & mask(len)) >> (32 - u32::from(INDEX_BITS));
+        for v in first..first + (1u32 << (INDEX_BITS - len)) {
+            self.index[v as usize] = self.index_entry(v << (32 - u32::from(INDEX_BITS)));
+        }
+    }
+
+    /// Walks the nodes of length at most INDEX_BITS on the path of the addresses starting
+    /// with `top` (whose low bits are zero): the best route among them and where to resume.
+    fn index_entry(&self, top: u32) -> IndexEntry {
+        let mut best = None;
+        let mut cur = 0u32;
+        loop {
+            let n = &self.nodes[cur as usize];
+            if n.len > INDEX_BITS {
+                return IndexEntry { best, resume: cur };
+            }
+            // A node this short either holds every address with these top bits or none.
+            if top & n.mask != n.key {
+                return IndexEntry { best, resume: NONE };
+            }
+            if let Some(r) = &n.route {
+                best = Some((r.gateway, r.port));
+            }
+            if n.len == INDEX_BITS {
+                // Its children are longer; the walk picks one by the address's next bit.
+                return IndexEntry { best, resume: cur };
+            }
+            let next = n.child[bit(top, n.len)];
+            if next == NONE {
+                return IndexEntry { best, resume: NONE };
+            }
+            cur = next;
         }
     }
 
@@ -120,9 +186,10 @@ impl RadixTable {
 
 impl LookupTable for RadixTable {
     fn add(&mut self, r: Route, replace: bool) -> Result<Option<Route>, AddError> {
-        let n = self.node_for(u32::from(r.addr), r.len);
+        let key = u32::from(r.addr);
+        let (n, touched) = self.node_for(key, r.len);
         let slot = &mut self.nodes[n as usize].route;
-        match slot {
+        let result = match slot {
             Some(old) if !replace => Err(AddError::Exists(*old)),
             Some(_) => Ok(slot.replace(r)),
             None => {
@@ -130,7 +197,10 @@ impl LookupTable for RadixTable {
                 self.count += 1;
                 Ok(None)
             }
-        }
+        };
+        // Even a refused add may have created nodes (none when the route existed).
+        self.reindex(key, touched.min(r.len));
+        result
     }
 
     fn remove(&mut self, addr: Ipv4Addr, len: u8) -> Option<Route> {
@@ -138,16 +208,21 @@ impl LookupTable for RadixTable {
         let n = self.find(key, len)?;
         let r = self.nodes[n as usize].route.take()?;
         self.count -= 1;
-        // Nodes are kept; an empty node only costs a step on lookups through it.
+        // Nodes are kept; an empty node only costs a step on lookups through it. Only the
+        // index entries' best routes can change, and only for a route the index holds.
+        if len <= INDEX_BITS {
+            self.reindex(key, len);
+        }
         Some(r)
     }
 
     #[inline]
     fn lookup(&self, a: Ipv4Addr) -> Option<(Ipv4Addr, u16)> {
         let a = u32::from(a);
-        let mut best = None;
-        let mut cur = 0u32;
-        loop {
+        let entry = self.index[(a >> (32 - u32::from(INDEX_BITS))) as usize];
+        let mut best = entry.best;
+        let mut cur = entry.resume;
+        while cur != NONE {
             let n = &self.nodes[cur as usize];
             if a & n.mask != n.key {
                 break;
@@ -174,7 +249,7 @@ impl LookupTable for RadixTable {
     }
 
     fn memory(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Node>()
+        self.nodes.capacity() * std::mem::size_of::<Node>() + self.index.len() * std::mem::size_of::<IndexEntry>()
     }
 }
 
@@ -208,5 +283,60 @@ impl RadixTable {
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.count == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Adds and removes interleaved, around the index's /16 boundary, each followed by
+    /// lookups compared with a plain scan of the routes.
+    #[derive(Clone, Debug)]
+    enum Op {
+        Add(Route),
+        Remove(u32, u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Within 10.0.0.0/12, lengths 8 to 24: many edges split just above and below /16.
+        let prefix = (0u32..(1 << 20), 8u8..=24).prop_map(|(lo, len)| {
+            let a = u32::from(Ipv4Addr::new(10, 0, 0, 0)) | (lo << 4);
+            (a & mask(len), len)
+        });
+        prop_oneof![
+            3 => (prefix.clone(), 0u16..4).prop_map(|((a, len), port)| Op::Add(Route::new(Ipv4Addr::from(a), len, Ipv4Addr::UNSPECIFIED, port))),
+            1 => prefix.prop_map(|(a, len)| Op::Remove(a, len)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn index_follows_adds_and_removes(ops in proptest::collection::vec(op(), 1..60), probes in proptest::collection::vec(0u32..(1 << 20), 30)) {
+            let mut t = RadixTable::default();
+            let mut routes: Vec<Route> = Vec::new();
+            let probes: Vec<u32> = probes.iter().map(|p| u32::from(Ipv4Addr::new(10, 0, 0, 0)) | (p << 4) | 7).collect();
+            for op in ops {
+                match op {
+                    Op::Add(r) => {
+                        t.add(r, true).unwrap();
+                        routes.retain(|k| (k.addr, k.len) != (r.addr, r.len));
+                        routes.push(r);
+                    }
+                    Op::Remove(a, len) => {
+                        let had = routes.iter().any(|k| (u32::from(k.addr), k.len) == (a, len));
+                        prop_assert_eq!(t.remove(Ipv4Addr::from(a), len).is_some(), had);
+                        routes.retain(|k| (u32::from(k.addr), k.len) != (a, len));
+                    }
+                }
+                for &p in probes.iter().chain(routes.iter().map(|r| &r.addr).map(|a| u32::from(*a)).collect::<Vec<_>>().iter()) {
+                    let a = Ipv4Addr::from(p);
+                    let want = routes.iter().filter(|r| r.contains(a)).max_by_key(|r| r.len).map(|r| (r.gateway, r.port));
+                    prop_assert_eq!(t.lookup(a), want, "{}", a);
+                }
+            }
+        }
     }
 }
