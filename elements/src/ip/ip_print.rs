@@ -203,13 +203,15 @@ impl IpPrint {
             );
         }
         if self.contents > 0 {
+            // Click prints the payload from the transport header to the end of the packet,
+            // whatever the IP length says.
             let data: &[u8] = if self.payload {
                 let skip = match ip[9] {
-                    6 if first_frag && t.len() >= 13 => usize::from(t[12] >> 4) * 4,
+                    6 if first_frag && transport.len() >= 13 => usize::from(transport[12] >> 4) * 4,
                     17 if first_frag => 8,
                     _ => 0,
                 };
-                t.get(skip..).unwrap_or(&[])
+                transport.get(skip..).unwrap_or(&[])
             } else {
                 p.data()
             };
