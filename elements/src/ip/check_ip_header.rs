@@ -112,9 +112,9 @@ impl CheckIpHeader {
         Ok(())
     }
 
-    fn drop(&mut self, reason: usize) {
+    fn drop(&mut self, name: &str, reason: usize) {
         if self.drops == 0 || self.verbose {
-            click_core::chatter::chatter(&format!("CheckIPHeader: IP header check failed: {}", REASONS[reason]));
+            click_core::chatter::chatter(&format!("{name}: IP header check failed: {}", REASONS[reason]));
         }
         self.drops += 1;
         self.reason_drops[reason] += 1;
@@ -165,7 +165,7 @@ impl Element for CheckIpHeader {
         match self.check(&mut p) {
             Ok(()) => Some(p),
             Err(reason) => {
-                self.drop(reason);
+                self.drop(cx.name(), reason);
                 if cx.noutputs() == 2 {
                     cx.output(1, p);
                 }
