@@ -132,7 +132,15 @@ impl FromDump {
                 Source::Pcap(r, link) => {
                     let link = *link;
                     match r.next_packet() {
-                        Some(Ok(pkt)) => return Some(make_packet(&pkt.data, pkt.timestamp, link)),
+                        Some(Ok(pkt)) => {
+                            let mut p = make_packet(&pkt.data, pkt.timestamp, link);
+                            // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
+                            let short = pkt.orig_len.saturating_sub(pkt.data.len() as u32);
+                            if short > 0 {
+                                crate::set_extra_length(&mut p, short);
+                            }
+                            return Some(p);
+                        }
                         Some(Err(_)) => self.errors += 1,
                         None => {}
                     }

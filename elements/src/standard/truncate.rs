@@ -7,7 +7,9 @@ click_core::documented! {
     /// `Truncate(LENGTH)`
     ///
     /// # Ports and processing
-    /// One agnostic input, one agnostic output. Bytes beyond LENGTH are removed.
+    /// One agnostic input, one agnostic output. Bytes beyond LENGTH are removed; with
+    /// `EXTRA_LENGTH true` (the default) their number is added to the EXTRA_LENGTH
+    /// annotation, so ToDump records the original length.
     ///
     /// # Example
     /// ```click
@@ -16,6 +18,7 @@ click_core::documented! {
     #[derive(Default)]
     pub struct Truncate {
         length: usize,
+        extra_length: bool,
     }
 }
 
@@ -26,12 +29,19 @@ impl Element for Truncate {
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.length = args.read_mp("LENGTH")?;
-        let _extra: bool = args.read_or("EXTRA_LENGTH", true)?;
+        self.extra_length = args.read_or("EXTRA_LENGTH", true)?;
         args.complete()
     }
 
     fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
-        p.truncate(self.length);
+        let cut = p.len().saturating_sub(self.length);
+        if cut > 0 {
+            p.truncate(self.length);
+            if self.extra_length {
+                let extra = crate::extra_length(&p).wrapping_add(cut as u32);
+                crate::set_extra_length(&mut p, extra);
+            }
+        }
         Some(p)
     }
 }
