@@ -112,8 +112,9 @@ impl Element for IpEncap {
             repr.dst = p.dst_ip_anno();
         }
         repr.payload_len = p.len();
-        self.repr.ident = self.repr.ident.wrapping_add(1);
+        // The first packet gets ID 0, as in Click.
         repr.ident = self.repr.ident;
+        self.repr.ident = self.repr.ident.wrapping_add(1);
         repr.emit(p.push(MIN_HEADER_LEN));
         p.set_network_header(0, MIN_HEADER_LEN);
         p.set_dst_ip_anno(repr.dst);

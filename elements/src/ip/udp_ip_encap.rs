@@ -74,6 +74,8 @@ impl Element for UdpIpEncap {
                 u.fill_checksum(self.src.octets(), self.dst.octets());
             }
         }
+        // The first packet gets ID 0, as in Click.
+        let ident = self.ident;
         self.ident = self.ident.wrapping_add(1);
         let repr = Ipv4Repr {
             src: self.src,
@@ -82,7 +84,7 @@ impl Element for UdpIpEncap {
             payload_len: udp_len,
             ttl: 250,
             tos: 0,
-            ident: self.ident,
+            ident,
             flags_offset: 0,
         };
         repr.emit(p.push(MIN_HEADER_LEN));
