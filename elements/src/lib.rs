@@ -24,6 +24,13 @@ pub(crate) fn extra_length(p: &Packet) -> u32 {
     u32::from_ne_bytes(p.anno().get(EXTRA_LENGTH_ANNO))
 }
 
+/// An Ethernet address as Click's handlers print it (`EtherAddress::unparse`): upper-case hex
+/// separated by dashes.
+pub(crate) fn ether_dashes(e: click_core::EtherAddress) -> String {
+    let a = e.0;
+    format!("{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}", a[0], a[1], a[2], a[3], a[4], a[5])
+}
+
 pub(crate) fn set_extra_length(p: &mut Packet, n: u32) {
     p.anno_mut().set(EXTRA_LENGTH_ANNO, n.to_ne_bytes());
 }
