@@ -79,6 +79,7 @@ impl Default for IpReassembler {
 impl IpReassembler {
     /// Takes a fragment; returns a finished packet, or `Err(())` for a malformed one.
     fn accept(&mut self, p: Packet, now: Instant) -> Result<Option<Packet>, ()> {
+        let last_timestamp = p.timestamp();
         let h = p.network_header().ok_or(())?;
         let ip = Ipv4Packet::new_checked(h).map_err(|_| ())?;
         let hl = ip.header_len();
@@ -150,6 +151,8 @@ impl IpReassembler {
             ip.fill_checksum();
         }
         out.copy_metadata_from(&first);
+        // The whole packet carries the timestamp of the fragment that completed it (Click).
+        out.set_timestamp(last_timestamp);
         out.set_network_header(0, fhl);
         Ok(Some(out))
     }
