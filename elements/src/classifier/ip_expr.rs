@@ -678,13 +678,13 @@ impl<'a> Parser<'a> {
                 self.pos -= 1;
                 Some(Kind::EtherHost)
             }
-            Some("vers") if explicit_ip => Some(Kind::IpField(Field::IpVers, 15)),
-            Some("hl") if explicit_ip => Some(Kind::IpField(Field::IpHl, 15)),
-            Some("id") if explicit_ip => Some(Kind::IpField(Field::IpId, 0xffff)),
-            Some("tos") if explicit_ip => Some(Kind::IpField(Field::IpTos, 255)),
-            Some("ttl") if explicit_ip => Some(Kind::IpField(Field::IpTtl, 255)),
-            Some("len") if explicit_ip => Some(Kind::IpField(Field::IpLen, 0xffff)),
-            Some("dscp") if explicit_ip => Some(Kind::IpField(Field::IpTos, 63)),
+            Some("vers") => Some(Kind::IpField(Field::IpVers, 15)),
+            Some("hl") => Some(Kind::IpField(Field::IpHl, 15)),
+            Some("id") => Some(Kind::IpField(Field::IpId, 0xffff)),
+            Some("tos") => Some(Kind::IpField(Field::IpTos, 255)),
+            Some("ttl") => Some(Kind::IpField(Field::IpTtl, 255)),
+            Some("len") => Some(Kind::IpField(Field::IpLen, 0xffff)),
+            Some("dscp") => Some(Kind::IpField(Field::IpTos, 63)),
             _ => None,
         };
         if let Some(k) = kind {
@@ -700,8 +700,8 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             return self.bytes_primitive(Field::TranspBytes(0, 0), proto);
         }
-        // Keyword-less forms.
-        if explicit_ip {
+        // Keyword-less forms (Click takes them with or without `ip`).
+        {
             match self.word() {
                 Some("frag") => {
                     self.pos += 1;
