@@ -3,8 +3,9 @@ use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{ArgError, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp};
 
-/// Payload used when no DATA is given: 64 bytes.
-const DEFAULT_DATA: &[u8] = b"vrouter InfiniteSource: sample payload, sixty-four bytes long.\n\n";
+/// Click's default DATA for InfiniteSource, RatedSource and TimedSource (69 bytes), so that
+/// default packets have the same bytes and length as under Click.
+pub(crate) const DEFAULT_DATA: &[u8] = b"Random bullshit in a packet, at least 64 bytes long. Well, now it is.";
 
 click_core::documented! {
     /// Generates packets endlessly, or up to a limit.
@@ -17,7 +18,7 @@ click_core::documented! {
     /// per run; in pull context each pull returns one.
     ///
     /// # Keywords
-    /// - `DATA` (string): packet contents. Default: 64 bytes of sample text.
+    /// - `DATA` (string): packet contents. Default: Click's 69 bytes of sample text.
     /// - `LENGTH` (unsigned): packet length; DATA is repeated or cut to fit.
     /// - `LIMIT` (integer): total packets to emit; -1 (default) means no limit.
     /// - `BURST` (unsigned): packets per task run, default 1. The burst travels as one batch.

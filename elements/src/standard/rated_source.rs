@@ -49,7 +49,7 @@ click_core::documented! {
 impl Default for RatedSource {
     fn default() -> Self {
         RatedSource {
-            data: b"vrouter RatedSource: sample payload".to_vec(),
+            data: super::infinite_source::DEFAULT_DATA.to_vec(),
             length: None,
             rate: 10,
             limit: -1,
