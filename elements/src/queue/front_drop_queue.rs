@@ -57,6 +57,10 @@ impl Element for FrontDropQueue {
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let was_empty = self.inner.is_empty();
         for p in batch.drain() {
+            // Click reports the first overflow.
+            if self.inner.drops() == 0 && self.inner.capacity() > 0 && self.inner.len() >= self.inner.capacity() {
+                click_core::chatter::chatter(&format!("{} :: FrontDropQueue: overflow", cx.name()));
+            }
             self.inner.push_front_drop(p);
         }
         if was_empty && !self.inner.is_empty() {

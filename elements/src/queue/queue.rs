@@ -59,6 +59,11 @@ impl Queue {
         self.packets.len()
     }
 
+    /// Most packets held.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.packets.is_empty()
@@ -118,6 +123,9 @@ impl Element for Queue {
                 self.packets.push_back(p);
                 taken += 1;
             } else {
+                if self.drops == 0 && self.capacity > 0 {
+                    click_core::chatter::chatter(&format!("{} :: {}: overflow", cx.name(), self.class));
+                }
                 self.drops += 1;
             }
         }
