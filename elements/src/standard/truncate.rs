@@ -1,4 +1,5 @@
-use click_core::{ArgError, Args, Context, Element, Packet};
+use click_core::element::HandlerInfo;
+use click_core::{ArgError, Args, Context, Element, HandlerError, Packet};
 
 click_core::documented! {
     /// Cuts packets to at most a length.
@@ -10,6 +11,9 @@ click_core::documented! {
     /// One agnostic input, one agnostic output. Bytes beyond LENGTH are removed; with
     /// `EXTRA_LENGTH true` (the default) their number is added to the EXTRA_LENGTH
     /// annotation, so ToDump records the original length.
+    ///
+    /// # Handlers
+    /// - `nbytes` (read and write): LENGTH.
     ///
     /// # Example
     /// ```click
@@ -43,5 +47,25 @@ impl Element for Truncate {
             }
         }
         Some(p)
+    }
+
+    fn handlers(&self) -> &'static [HandlerInfo] {
+        const H: &[HandlerInfo] = &[HandlerInfo::read_write("nbytes")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        match name {
+            "nbytes" => Ok(self.length.to_string()),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        match name {
+            "nbytes" => self.length = Args::new(value).read_mp("LENGTH")?,
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
     }
 }
