@@ -306,6 +306,11 @@ impl Element for Script {
                         && let Ok(v) = cx.call_read(&line)
                     {
                         line = v.trim_end().to_string();
+                    } else if !line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '@' || c == '_') {
+                        // Other text is unquoted (Click's cp_unquote): `print "done"` prints done.
+                        if let Ok(b) = click_core::args::unquote_bytes(&line) {
+                            line = String::from_utf8_lossy(&b).into_owned();
+                        }
                     }
                     if newline {
                         println!("{line}");
