@@ -148,7 +148,7 @@ impl IcmpError {
                 o += 4;
                 oo -= 4;
             }
-            opts.truncate((MIN_HEADER_LEN + olen + 3) / 4 * 4 - MIN_HEADER_LEN);
+            opts.truncate(olen.div_ceil(4) * 4);
         }
         let ip_hl = MIN_HEADER_LEN + opts.len();
         // The error is at most MTU bytes (576, RFC 1812 4.3.2.3), quoting as much of the
@@ -183,6 +183,7 @@ impl IcmpError {
             if !opts.is_empty() {
                 data[MIN_HEADER_LEN..ip_hl].copy_from_slice(&opts);
                 data[0] = 0x40 | (ip_hl / 4) as u8;
+                data[2..4].copy_from_slice(&((ip_hl + icmp_len) as u16).to_be_bytes());
                 data[10] = 0;
                 data[11] = 0;
                 let sum = crate::wire::checksum::checksum(&data[..ip_hl]);
