@@ -3,7 +3,7 @@ use std::io::{BufWriter, Write};
 
 use click_core::args::Raw;
 use click_core::element::HandlerInfo;
-use click_core::spec::{ports, processing};
+use click_core::spec::processing;
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp};
 
 use super::linktype;
@@ -18,7 +18,8 @@ click_core::documented! {
     /// `ToDump(FILENAME [, *keywords*])`
     ///
     /// # Ports and processing
-    /// One agnostic input, no outputs. Each packet is written with its timestamp annotation
+    /// One agnostic input; an optional agnostic output passes the packets on after they are
+    /// written (Click's). Each packet is written with its timestamp annotation
     /// (nanosecond pcap, native byte order, as Click built with nanosecond timestamps writes;
     /// `NANO false` writes microseconds); a packet with no timestamp gets the current time. Its
     /// original length is its length plus the EXTRA_LENGTH annotation (set by Truncate and by
@@ -111,7 +112,8 @@ impl Element for ToDump {
     }
 
     fn port_count(&self) -> &'static str {
-        ports::P1_0
+        // Click's ToDump may pass its packets on through an optional output.
+        "1/0-1"
     }
 
     fn processing(&self) -> &'static str {
@@ -143,17 +145,29 @@ impl Element for ToDump {
         w.write_all(&self.file_header()).map_err(|e| format!("{}: {e}", self.filename))?;
         self.writer = Some(w);
         self.flush();
-        if cx.input_processing(0) == Processing::Pull {
+        if cx.input_processing(0) == Processing::Pull && cx.noutputs() == 0 {
             cx.add_task(click_core::runtime::DEFAULT_TICKETS);
         }
         Ok(())
     }
 
-    fn push(&mut self, _cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
-        for p in batch.drain() {
-            self.write(&p);
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        for p in batch.iter() {
+            self.write(p);
         }
         self.flush();
+        if cx.noutputs() > 0 {
+            cx.output_batch(0, batch);
+        } else {
+            batch.clear();
+        }
+    }
+
+    fn pull(&mut self, cx: &mut Context<'_>, _port: usize) -> Option<Packet> {
+        let p = cx.pull(0)?;
+        self.write(&p);
+        self.flush();
+        Some(p)
     }
 
     fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
