@@ -118,7 +118,13 @@ impl IpPrint {
         let hl = usize::from(ip[0] & 0xf) * 4;
         let ip_len = usize::from(be16(ip, 2));
         let payload_len = ip_len as isize - hl as isize;
-        let transport = ip.get(hl.min(ip.len())..).unwrap_or(&[]);
+        // The transport header is where the annotation says (Click's transport_header()),
+        // which is usually, but not always, the IP header length on.
+        let toff = match (p.network_header_offset(), p.transport_header_offset()) {
+            (Some(n), Some(t)) if t >= n => (t - n) as usize,
+            _ => hl,
+        };
+        let transport = ip.get(toff.min(ip.len())..).unwrap_or(&[]);
         let transport_len = (transport.len() as isize).min(payload_len).max(0) as usize;
         let t = &transport[..transport_len];
         let off = be16(ip, 6);
