@@ -376,10 +376,10 @@ fn sprintf(format: &str, args: &[&str]) -> String {
             ),
             _ => continue,
         };
-        if let (Some(p), true) = (precision, "diuoxX".contains(conv)) {
-            if body.len() < p {
-                body = "0".repeat(p - body.len()) + &body;
-            }
+        if let (Some(p), true) = (precision, "diuoxX".contains(conv))
+            && body.len() < p
+        {
+            body = "0".repeat(p - body.len()) + &body;
         }
         let len = sign.len() + body.len();
         if width > len {
