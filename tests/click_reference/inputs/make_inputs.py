@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Writes the input pcaps of the Click reference tests (mix.pcap, big.pcap, frags.pcap) next to
-this script. ntp.pcap is a copy of shared/corpus/pcap/ntp.pcap.
+"""Writes the input pcaps of the Click reference tests (mix.pcap, big.pcap, frags.pcap, opts.pcap)
+next to this script. ntp.pcap is a copy of shared/corpus/pcap/ntp.pcap; raw.pcap is the raw-IP
+file the original Click wrote for cases/rawpcap.click (expected/rawpcap/raw.pcap).
 
 mix.pcap: one of each kind of frame the IP elements care about (UDP, TCP, ICMP echo and errors,
 fragments, IP options, bad checksum, bad version, bad length, bad sources, TTL 1 and 0, bad
 UDP/TCP checksums, truncated IP, ARP request and reply, IPv6, VLAN-tagged, broadcast, ...).
 big.pcap: 1514-byte frames (with and without DF, with options) for IPFragmenter.
 frags.pcap: two UDP datagrams in three fragments each, interleaved and out of order.
+opts.pcap: IP options (source routes, record route, timestamps, a malformed one), small and large.
 """
 import os
 HERE = os.path.dirname(os.path.abspath(__file__))
