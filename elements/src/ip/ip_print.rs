@@ -74,11 +74,19 @@ impl Default for IpPrint {
     }
 }
 
-fn proto_name(p: u8) -> String {
+/// Click's `unparse_proto`: the protocol's name, else its number (after "protocol " with
+/// `prepend`).
+fn proto_name(p: u8, prepend: bool) -> String {
     match p {
         1 => "icmp".into(),
+        2 => "igmp".into(),
+        4 => "ipip".into(),
         6 => "tcp".into(),
         17 => "udp".into(),
+        33 => "dccp".into(),
+        47 => "gre".into(),
+        132 => "sctp".into(),
+        n if prepend => format!("protocol {n}"),
         n => n.to_string(),
     }
 }
@@ -278,16 +286,20 @@ impl IpPrint {
                 let ihl = usize::from(inner[0] & 0xf) * 4;
                 match code {
                     2 => {
-                        let _ = write!(s, " {}", proto_name(inner[9]));
+                        let _ = write!(s, " {}", proto_name(inner[9], false));
                     }
                     3 => {
-                        let _ = write!(s, " {}", proto_name(inner[9]));
+                        let _ = write!(s, " {}", proto_name(inner[9], true));
                         match inner.get(ihl + 2..ihl + 4) {
                             Some(p) => {
                                 let _ = write!(s, "/{}", u16::from_be_bytes([p[0], p[1]]));
                             }
                             None => s.push_str("truncated-icmp"),
                         }
+                    }
+                    // Click shows a "fragmentation needed" message's next-hop MTU.
+                    4 if be16(t, 6) != 0 => {
+                        let _ = write!(s, " (mtu {})", be16(t, 6));
                     }
                     _ => {}
                 }
