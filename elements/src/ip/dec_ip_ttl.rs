@@ -24,6 +24,7 @@ click_core::documented! {
     ///   Default true.
     ///
     /// # Handlers
+    /// - `active` (read): ACTIVE.
     /// - `drops` (read): expired or unusable packets.
     ///
     /// # Example
@@ -114,13 +115,14 @@ impl Element for DecIpTtl {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("drops")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read("drops"), HandlerInfo::read("active")];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
             "drops" => Ok(self.drops.to_string()),
+            "active" => Ok(self.active.to_string()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }

@@ -44,6 +44,7 @@ click_core::documented! {
     /// - `SET_FIX_ANNO` (bool): set the fix-IP-source annotation, default true.
     ///
     /// # Handlers
+    /// - `src`, `mtu`, `pmtu` (read).
     /// - `drops` (read): packets no error was made for.
     ///
     /// # Example
@@ -281,13 +282,21 @@ impl Element for IcmpError {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("drops")];
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read("drops"),
+            HandlerInfo::read("src"),
+            HandlerInfo::read("mtu"),
+            HandlerInfo::read("pmtu"),
+        ];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
             "drops" => Ok(self.drops.to_string()),
+            "src" => Ok(self.src.to_string()),
+            "mtu" => Ok(self.mtu.to_string()),
+            "pmtu" => Ok(self.pmtu.to_string()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }

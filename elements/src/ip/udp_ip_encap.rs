@@ -16,6 +16,9 @@ click_core::documented! {
     /// identification and a correct checksum; the UDP checksum is computed when CHECKSUM is
     /// true (the default). Network header and destination annotations are set.
     ///
+    /// # Handlers
+    /// - `src`, `sport`, `dst`, `dport` (read).
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> UDPIPEncap(10.0.0.1, 1234, 10.0.0.2, 5678) -> Discard;
@@ -91,5 +94,25 @@ impl Element for UdpIpEncap {
         p.set_network_header(0, MIN_HEADER_LEN);
         p.set_dst_ip_anno(self.dst);
         Some(p)
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read("src"),
+            click_core::element::HandlerInfo::read("sport"),
+            click_core::element::HandlerInfo::read("dst"),
+            click_core::element::HandlerInfo::read("dport"),
+        ];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        Ok(match name {
+            "src" => self.src.to_string(),
+            "sport" => self.sport.to_string(),
+            "dst" => self.dst.to_string(),
+            "dport" => self.dport.to_string(),
+            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        })
     }
 }

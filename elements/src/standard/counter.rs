@@ -24,6 +24,7 @@ click_core::documented! {
     /// - `BYTE_COUNT_CALL` (`N HANDLER [VALUE]`): the same when the byte count reaches N.
     ///
     /// # Handlers
+    /// - `count_call` (read): the COUNT_CALL trigger count, empty when unset.
     /// - `count` (read): packets seen.
     /// - `byte_count` (read): bytes seen.
     /// - `rate` (read): recent packet rate per second (moving average over one-second epochs).
@@ -199,6 +200,7 @@ impl Element for Counter {
             HandlerInfo::read("bit_rate"),
             HandlerInfo::write("reset"),
             HandlerInfo::write("reset_counts"),
+            HandlerInfo::read("count_call"),
         ];
         H
     }
@@ -210,6 +212,7 @@ impl Element for Counter {
             "rate" => format!("{:.0}", self.rate.packets_per_sec),
             "byte_rate" => format!("{:.0}", self.rate.bytes_per_sec),
             "bit_rate" => format!("{:.0}", self.rate.bytes_per_sec * 8.0),
+            "count_call" => self.count_call.as_ref().map_or(String::new(), |t| t.at.to_string()),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }

@@ -28,6 +28,7 @@ click_core::documented! {
     ///   clock read per burst).
     ///
     /// # Handlers
+    /// - `length`, `datasize` (read): LENGTH, -1 when unset; `burstsize` (read): BURST (Click's names).
     /// - `count` (read): packets emitted so far.
     /// - `reset` (write): sets the count to zero.
     /// - `data`, `limit`, `burst`, `active` (read/write).
@@ -201,6 +202,9 @@ impl Element for InfiniteSource {
             HandlerInfo::read_write("limit"),
             HandlerInfo::read_write("burst"),
             HandlerInfo::read_write("active"),
+            HandlerInfo::read("length"),
+            HandlerInfo::read("datasize"),
+            HandlerInfo::read("burstsize"),
         ];
         H
     }
@@ -212,6 +216,9 @@ impl Element for InfiniteSource {
             "limit" => self.limit.to_string(),
             "burst" => self.burst.to_string(),
             "active" => self.active.to_string(),
+            "length" => self.length.map_or("-1".to_string(), |l| l.to_string()),
+            "datasize" => self.length.map_or("-1".to_string(), |l| l.to_string()),
+            "burstsize" => self.burst.to_string(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }
