@@ -118,3 +118,19 @@ for o in [lsrr, lsrr_end, ssrr, rr2, ts, ts_addr, bad, nop_eol]:
     optpkts.append(eth(ipv4(A, B, 17, udp(A, B, 4000, 4001, pl), opts=o)))
     optpkts.append(eth(ipv4(A, B, 17, udp(A, B, 4000, 4001, bytes((i * 13) & 0xff for i in range(900))), opts=o)))
 write(os.path.join(HERE, 'opts.pcap'), optpkts)
+# Reassembly corner cases: overlapping fragments with different bytes, an exact duplicate, a
+# datagram that never completes, fragments of an ICMP echo, and a tiny first fragment.
+def frag(src, dst, ident, proto, off, data, mf):
+    return eth(iph(src, dst, proto, len(data), ident=ident, flags_frag=(0x2000 if mf else 0) | (off // 8)) + data)
+u = udp(A, B, 9100, 9101, bytes((i * 7 + 1) & 0xff for i in range(600)))
+ov = [frag(A, B, 0x6001, 17, 0, u[0:304], True),
+      frag(A, B, 0x6001, 17, 296, bytes(0xee for _ in range(200)), True),   # overlaps the first by 8
+      frag(A, B, 0x6001, 17, 296, u[296:496], True),                        # same range again, real bytes
+      frag(A, B, 0x6001, 17, 496, u[496:], False)]
+dup = [frag(B, A, 0x6002, 17, 0, u[0:304], True), frag(B, A, 0x6002, 17, 0, u[0:304], True),
+       frag(B, A, 0x6002, 17, 304, u[304:], False)]
+lost = [frag(A, C, 0x6003, 17, 0, u[0:304], True)]
+ic = icmp(8, 0, struct.pack('!HH', 9, 9), bytes(range(200)))
+ping = [frag(C, A, 0x6004, 1, 104, ic[104:], False), frag(C, A, 0x6004, 1, 0, ic[0:104], True)]
+tiny = [frag(A, B, 0x6005, 17, 0, u[0:8], True), frag(A, B, 0x6005, 17, 8, u[8:], False)]
+write(os.path.join(HERE, 'frags2.pcap'), ov + dup + lost + ping + tiny)
