@@ -1,7 +1,6 @@
 use std::collections::VecDeque;
 
 use click_core::element::HandlerInfo;
-use click_core::spec::processing;
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, Packet};
 
 /// Default capacity, as in Click.
@@ -14,8 +13,9 @@ click_core::documented! {
     /// `Queue([CAPACITY])`, also `SimpleQueue` and `ThreadSafeQueue`
     ///
     /// # Ports and processing
-    /// One push input, one pull output. A packet arriving at a full queue is dropped and
-    /// counted. When the queue goes from empty to non-empty it wakes the tasks that pull from
+    /// One push input, one pull output, and (as in Click) an optional push output 1. A
+    /// packet arriving at a full queue is counted as a drop and goes to output 1, or is
+    /// dropped; the first overflow is reported on standard error. When the queue goes from empty to non-empty it wakes the tasks that pull from
     /// it, so they sleep while it is empty. Packets pushed from another thread reach it
     /// through the runtime's lock-free queues, so every queue is thread-safe.
     ///
@@ -74,18 +74,21 @@ impl Queue {
         self.drops
     }
 
-    /// Appends `p`, dropping the oldest packet first when full (FrontDropQueue's policy).
-    pub fn push_front_drop(&mut self, p: Packet) {
+    /// Appends `p`, dropping the oldest packet first when full (FrontDropQueue's policy);
+    /// returns the packet dropped.
+    pub fn push_front_drop(&mut self, p: Packet) -> Option<Packet> {
         if self.capacity == 0 {
             self.drops += 1;
-            return;
+            return Some(p);
         }
+        let mut dropped = None;
         if self.packets.len() >= self.capacity {
-            self.packets.pop_front();
+            dropped = self.packets.pop_front();
             self.drops += 1;
         }
         self.packets.push_back(p);
         self.highwater = self.highwater.max(self.packets.len());
+        dropped
     }
 }
 
@@ -94,8 +97,13 @@ impl Element for Queue {
         self.class
     }
 
+    fn port_count(&self) -> &'static str {
+        // Click's queues push what they drop to an optional output 1.
+        "1/1-2"
+    }
+
     fn processing(&self) -> &'static str {
-        processing::PUSH_TO_PULL
+        "h/lh"
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
@@ -127,6 +135,9 @@ impl Element for Queue {
                     click_core::chatter::chatter(&format!("{} :: {}: overflow", cx.name(), self.class));
                 }
                 self.drops += 1;
+                if cx.noutputs() > 1 {
+                    cx.output(1, p);
+                }
             }
         }
         self.highwater = self.highwater.max(self.packets.len());
