@@ -61,7 +61,8 @@ fn arp_querier_resolves_through_a_responder() {
     assert_eq!(r.read_handler("aq.responses").unwrap(), "1");
     assert_eq!(r.read_handler("aq.length").unwrap(), "0");
     let table = r.read_handler("aq.table").unwrap();
-    assert!(table.starts_with("10.0.0.2 1 00:00:00:00:00:02 "), "{table}");
+    // Click's form: dashed Ethernet address.
+    assert!(table.starts_with("10.0.0.2 1 00-00-00-00-00-02 "), "{table}");
 
     // Broadcast and multicast need no ARP.
     r.write_handler("aq.clear", "").unwrap();
@@ -169,5 +170,5 @@ fn ether_switch_learns() {
     run(&mut r);
     let n: Vec<usize> = out.iter().map(|o| o.lock().unwrap().len()).collect();
     assert_eq!(n, vec![1, 1, 1]);
-    assert_eq!(r.read_handler("s.table").unwrap(), "00:00:00:00:00:0A 0\n00:00:00:00:00:0B 1\n");
+    assert_eq!(r.read_handler("s.table").unwrap(), "00-00-00-00-00-0A 0\n00-00-00-00-00-0B 1\n");
 }

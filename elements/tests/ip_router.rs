@@ -115,8 +115,9 @@ fn expired_and_malformed_packets_take_their_error_outputs() {
 fn route_table_handlers() {
     let (mut r, _) = iprouter("RadixIPLookup", &frame_to([10, 0, 1, 5], 64), 1);
     let table = r.read_handler("rt.table").unwrap();
-    assert!(table.starts_with("1.2.3.4/32\t-\t2\n"), "{table}");
-    assert!(table.ends_with("0.0.0.0/0\t18.26.4.1\t1\n"), "{table}");
+    // Click's layout and order: routes as configured, a second tab after short columns.
+    assert!(table.starts_with("10.0.1.0/24\t\t-\t\t0\n"), "{table}");
+    assert!(table.ends_with("1.2.3.4/32\t\t-\t\t2\n0.0.0.0/0\t\t18.26.4.1\t1\n"), "{table}");
     r.write_handler("rt.lookup", "10.0.1.77").unwrap();
     assert_eq!(r.read_handler("rt.lookup").unwrap(), "0 0.0.0.0");
     r.write_handler("rt.add", "10.0.1.77/32 10.0.0.9 2").unwrap();

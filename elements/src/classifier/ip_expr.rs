@@ -105,16 +105,13 @@ pub(crate) struct PacketFields<'a> {
 
 impl<'a> PacketFields<'a> {
     /// Reads a packet given its IP header bytes (to the end of the data) and its MAC header.
+    /// As in Click, nothing is validated: a field the packet is too short for fails its
+    /// test, and the transport header (at the IP header length, whatever it says) exists
+    /// when bytes follow it and the packet is a first fragment.
     pub(crate) fn new(ip: &'a [u8], mac: Option<&'a [u8]>) -> Option<PacketFields<'a>> {
-        if ip.len() < 20 {
-            return None;
-        }
-        let hl = usize::from(ip[0] & 0xf) * 4;
-        if hl < 20 || hl > ip.len() {
-            return None;
-        }
-        let first_fragment = u16::from_be_bytes([ip[6], ip[7]]) & 0x1fff == 0;
-        let transport = first_fragment.then(|| &ip[hl..]);
+        let hl = usize::from(*ip.first()? & 0xf) * 4;
+        let first_fragment = ip.get(6..8).is_some_and(|f| u16::from_be_bytes([f[0], f[1]]) & 0x1fff == 0);
+        let transport = ip.get(hl..).filter(|t| first_fragment && !t.is_empty());
         Some(PacketFields { ip, transport, mac })
     }
 
@@ -125,16 +122,16 @@ impl<'a> PacketFields<'a> {
     fn read(&self, f: Field) -> Option<u64> {
         let ip = self.ip;
         Some(match f {
-            Field::IpVers => u64::from(ip[0] >> 4),
-            Field::IpHl => u64::from(ip[0] & 0xf),
-            Field::IpTos => u64::from(ip[1]),
-            Field::IpLen => Self::be(&ip[2..4]),
-            Field::IpId => Self::be(&ip[4..6]),
-            Field::IpTtl => u64::from(ip[8]),
-            Field::IpProto => u64::from(ip[9]),
-            Field::IpFrag => Self::be(&ip[6..8]) & 0x3fff,
-            Field::IpSrc => Self::be(&ip[12..16]),
-            Field::IpDst => Self::be(&ip[16..20]),
+            Field::IpVers => u64::from(*ip.first()? >> 4),
+            Field::IpHl => u64::from(*ip.first()? & 0xf),
+            Field::IpTos => u64::from(*ip.get(1)?),
+            Field::IpLen => Self::be(ip.get(2..4)?),
+            Field::IpId => Self::be(ip.get(4..6)?),
+            Field::IpTtl => u64::from(*ip.get(8)?),
+            Field::IpProto => u64::from(*ip.get(9)?),
+            Field::IpFrag => Self::be(ip.get(6..8)?) & 0x3fff,
+            Field::IpSrc => Self::be(ip.get(12..16)?),
+            Field::IpDst => Self::be(ip.get(16..20)?),
             Field::IpBytes(pos, len) => Self::be(ip.get(usize::from(pos)..usize::from(pos) + usize::from(len))?),
             Field::TranspBytes(pos, len) => {
                 Self::be(self.transport?.get(usize::from(pos)..usize::from(pos) + usize::from(len))?)
@@ -149,8 +146,8 @@ impl<'a> PacketFields<'a> {
         })
     }
 
-    fn proto(&self) -> u8 {
-        self.ip[9]
+    fn proto(&self) -> Option<u8> {
+        self.ip.get(9).copied()
     }
 
     /// Evaluates one test.
@@ -158,8 +155,8 @@ impl<'a> PacketFields<'a> {
     pub(crate) fn test(&self, t: &Test) -> bool {
         let ok = match t.needs {
             Needs::Nothing => true,
-            Needs::TcpOrUdp => matches!(self.proto(), 6 | 17),
-            Needs::Proto(p) => self.proto() == p,
+            Needs::TcpOrUdp => matches!(self.proto(), Some(6 | 17)),
+            Needs::Proto(p) => self.proto() == Some(p),
         };
         if !ok {
             return false;
@@ -678,13 +675,13 @@ impl<'a> Parser<'a> {
                 self.pos -= 1;
                 Some(Kind::EtherHost)
             }
-            Some("vers") if explicit_ip => Some(Kind::IpField(Field::IpVers, 15)),
-            Some("hl") if explicit_ip => Some(Kind::IpField(Field::IpHl, 15)),
-            Some("id") if explicit_ip => Some(Kind::IpField(Field::IpId, 0xffff)),
-            Some("tos") if explicit_ip => Some(Kind::IpField(Field::IpTos, 255)),
-            Some("ttl") if explicit_ip => Some(Kind::IpField(Field::IpTtl, 255)),
-            Some("len") if explicit_ip => Some(Kind::IpField(Field::IpLen, 0xffff)),
-            Some("dscp") if explicit_ip => Some(Kind::IpField(Field::IpTos, 63)),
+            Some("vers") => Some(Kind::IpField(Field::IpVers, 15)),
+            Some("hl") => Some(Kind::IpField(Field::IpHl, 15)),
+            Some("id") => Some(Kind::IpField(Field::IpId, 0xffff)),
+            Some("tos") => Some(Kind::IpField(Field::IpTos, 255)),
+            Some("ttl") => Some(Kind::IpField(Field::IpTtl, 255)),
+            Some("len") => Some(Kind::IpField(Field::IpLen, 0xffff)),
+            Some("dscp") => Some(Kind::IpField(Field::IpTos, 63)),
             _ => None,
         };
         if let Some(k) = kind {
@@ -700,8 +697,8 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             return self.bytes_primitive(Field::TranspBytes(0, 0), proto);
         }
-        // Keyword-less forms.
-        if explicit_ip {
+        // Keyword-less forms (Click takes them with or without `ip`).
+        {
             match self.word() {
                 Some("frag") => {
                     self.pos += 1;
@@ -880,7 +877,12 @@ impl<'a> Parser<'a> {
                     .filter(|&x| x <= max)
                     .ok_or_else(|| format!("expected a number up to {max}, got '{v}'"))?;
                 let (field_mask, x) = if max == 63 && field == Field::IpTos { (0xfc, x << 2) } else { (u64::MAX, x) };
-                let needs = if field == Field::TcpWin { Needs::Proto(6) } else { Needs::Nothing };
+                // `tcp ttl 64`: Click tests the protocol too.
+                let needs = match (field, t.proto) {
+                    (Field::TcpWin, _) => Needs::Proto(6),
+                    (_, Some(p)) => Needs::Proto(p),
+                    (_, None) => Needs::Nothing,
+                };
                 Ok(test(field, needs, field_mask & mask, op, x & mask))
             }
             Kind::EtherHost => {

@@ -41,8 +41,11 @@ click_core::documented! {
     /// - `BROADCAST` (address): local broadcast address.
     ///
     /// # Handlers
-    /// - `table` (read): `IP OK ETH AGE` lines.
-    /// - `count`, `length`, `queries`, `responses`, `drops` (read); `stats` (read).
+    /// - `table` (read): `IP OK ETH AGE` lines, oldest entry first, including addresses
+    ///   still being queried (OK 0, ETH FF-FF-FF-FF-FF-FF), as Click prints them.
+    /// - `count` (read): entries, answered or not.
+    /// - `length`, `queries`, `responses`, `drops` (read); `stats` (read: packets killed,
+    ///   ARP queries sent).
     /// - `ipaddr` (read/write), `broadcast` (read).
     /// - `insert` (write `IP ETH`), `delete` (write `IP`), `clear` (write).
     ///
@@ -62,6 +65,8 @@ click_core::documented! {
         timeout: Duration,
         poll_timeout: Duration,
         table: HashMap<Ipv4Addr, Entry>,
+        /// Click lists entries oldest first by when they were made or last answered.
+        next_seq: u64,
         waiting: usize,
         queries: u64,
         responses: u64,
@@ -71,6 +76,8 @@ click_core::documented! {
 
 #[derive(Default)]
 struct Entry {
+    seq: u64,
+    created: Option<Instant>,
     eth: Option<EtherAddress>,
     live_at: Option<Instant>,
     last_query: Option<Instant>,
@@ -89,6 +96,7 @@ impl Default for ArpQuerier {
             timeout: Duration::from_secs(300),
             poll_timeout: Duration::from_secs(60),
             table: HashMap::new(),
+            next_seq: 0,
             waiting: 0,
             queries: 0,
             responses: 0,
@@ -120,6 +128,8 @@ impl ArpQuerier {
             .emit(&mut d[HEADER_LEN..]);
         q.set_mac_header(0, HEADER_LEN);
         q.anno_mut().set_vlan_tci(vlan_from.anno().vlan_tci());
+        // A query carries the timestamp of the packet that caused it, as in Click.
+        q.set_timestamp(vlan_from.timestamp());
         self.queries += 1;
         let out = if cx.noutputs() > 1 { 1 } else { 0 };
         cx.output(out, q);
@@ -146,7 +156,8 @@ impl ArpQuerier {
         let (timeout, poll) = (self.timeout, self.poll_timeout);
         let known = self.table.get(&dst).and_then(|e| {
             let age = now.saturating_duration_since(e.live_at?);
-            (age < timeout).then(|| (e.eth.expect("live entries have an address"), age))
+            // TIMEOUT 0: entries never expire (Click).
+            (timeout.is_zero() || age < timeout).then(|| (e.eth.expect("live entries have an address"), age))
         });
         if let Some((eth, age)) = known {
             let needs_poll = !poll.is_zero() && age >= poll;
@@ -165,7 +176,7 @@ impl ArpQuerier {
             return;
         }
         let per_entry = self.entry_packet_capacity;
-        let entry = self.table.entry(dst).or_default();
+        let entry = self.entry(dst, now);
         if per_entry > 0 && entry.queue.len() >= per_entry {
             entry.queue.pop_front();
             self.drops += 1;
@@ -179,8 +190,17 @@ impl ArpQuerier {
         self.waiting += 1;
     }
 
+    /// The entry for `ip`, made (at the back of Click's age list) if missing.
+    fn entry(&mut self, ip: Ipv4Addr, now: Instant) -> &mut Entry {
+        let seq = &mut self.next_seq;
+        self.table.entry(ip).or_insert_with(|| {
+            *seq += 1;
+            Entry { seq: *seq, created: Some(now), ..Entry::default() }
+        })
+    }
+
     fn may_query(&mut self, dst: Ipv4Addr, now: Instant) -> bool {
-        let e = self.table.entry(dst).or_default();
+        let e = self.entry(dst, now);
         if e.last_query.is_some_and(|t| now.saturating_duration_since(t) < QUERY_INTERVAL) {
             return false;
         }
@@ -210,7 +230,10 @@ impl ArpQuerier {
         if self.entry_capacity > 0 && !self.table.contains_key(&ip) && self.table.len() >= self.entry_capacity {
             return;
         }
-        let e = self.table.entry(ip).or_default();
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        let e = self.entry(ip, now);
+        e.seq = seq;
         e.eth = Some(eth);
         e.live_at = Some(now);
         let waiting: Vec<Packet> = e.queue.drain(..).collect();
@@ -318,23 +341,29 @@ impl Element for ArpQuerier {
         let now = Instant::now();
         Ok(match name {
             "table" => {
-                let mut rows: Vec<(&Ipv4Addr, &Entry)> = self.table.iter().filter(|(_, e)| e.eth.is_some()).collect();
-                rows.sort_by_key(|(ip, _)| u32::from(**ip));
+                // Click's form: every entry, answered or still queried for, oldest first;
+                // Ethernet addresses with dashes, unanswered ones as the broadcast address.
+                let mut rows: Vec<(&Ipv4Addr, &Entry)> = self.table.iter().collect();
+                rows.sort_by_key(|(_, e)| e.seq);
                 rows.iter()
                     .map(|(ip, e)| {
-                        let age = e.live_at.map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
-                        let ok = u8::from(age < self.timeout);
-                        format!("{ip} {ok} {} {:.6}\n", e.eth.unwrap_or_default(), age.as_secs_f64())
+                        let since = e.live_at.or(e.created);
+                        let age = since.map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+                        // Click measures ages in milliseconds (jiffies at user level).
+                        let age = Duration::from_millis(age.as_millis() as u64);
+                        let ok = u8::from(e.eth.is_some() && (self.timeout.is_zero() || age < self.timeout));
+                        let eth = crate::ether_dashes(e.eth.unwrap_or(EtherAddress::BROADCAST));
+                        format!("{ip} {ok} {eth} {:.6}\n", age.as_secs_f64())
                     })
                     .collect()
             }
             "stats" => {
-                format!("{} queries sent\n{} responses\n{} packets dropped\n", self.queries, self.responses, self.drops)
+                format!("{} packets killed\n{} ARP queries sent\n", self.drops, self.queries)
             }
             "queries" => self.queries.to_string(),
             "responses" => self.responses.to_string(),
             "drops" => self.drops.to_string(),
-            "count" => self.table.values().filter(|e| e.eth.is_some()).count().to_string(),
+            "count" => self.table.len().to_string(),
             "length" => self.waiting.to_string(),
             "ipaddr" => self.ip.to_string(),
             "broadcast" => self.broadcast.unwrap_or(Ipv4Addr::BROADCAST).to_string(),

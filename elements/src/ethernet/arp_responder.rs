@@ -58,7 +58,7 @@ impl ArpResponder {
             .copy_from_slice(&EthernetRepr { src: ours, dst: req.sha, ethertype: ethertype::ARP }.to_bytes());
         ArpRepr { op: OP_REPLY, sha: ours, spa: req.tpa, tha: req.sha, tpa: req.spa }.emit(&mut data[HEADER_LEN..]);
         q.set_mac_header(0, HEADER_LEN);
-        q.set_timestamp(p.timestamp());
+        // Click's replies carry no timestamp (ToDump then stamps them with the time written).
         Some(q)
     }
 }
@@ -142,7 +142,7 @@ impl Element for ArpResponder {
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
-            "table" => Ok(self.entries.iter().map(|(p, e)| format!("{p} {e}\n")).collect()),
+            "table" => Ok(self.entries.iter().map(|(p, e)| format!("{p} {}\n", crate::ether_dashes(*e))).collect()),
             "drops" => Ok(self.drops.to_string()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }

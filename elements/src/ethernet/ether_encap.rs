@@ -66,17 +66,22 @@ impl Element for EtherEncap {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] =
-            &[HandlerInfo::read_write("src"), HandlerInfo::read_write("dst"), HandlerInfo::read_write("ethertype")];
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("src"),
+            HandlerInfo::read_write("dst"),
+            HandlerInfo::read_write("ethertype"),
+            HandlerInfo::read_write("etht"),
+        ];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         let r = self.repr.ok_or_else(|| HandlerError::Failed("not configured".into()))?;
         Ok(match name {
-            "src" => r.src.to_string(),
-            "dst" => r.dst.to_string(),
-            "ethertype" => format!("0x{:04x}", r.ethertype),
+            // Click's forms: dashed addresses, the ethertype in decimal.
+            "src" => crate::ether_dashes(r.src),
+            "dst" => crate::ether_dashes(r.dst),
+            "ethertype" | "etht" => r.ethertype.to_string(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }
@@ -87,7 +92,7 @@ impl Element for EtherEncap {
         match name {
             "src" => r.src = args.read_mp("SRC")?,
             "dst" => r.dst = args.read_mp("DST")?,
-            "ethertype" => r.ethertype = args.read_mp("ETHERTYPE")?,
+            "ethertype" | "etht" => r.ethertype = args.read_mp("ETHERTYPE")?,
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         self.set(r);

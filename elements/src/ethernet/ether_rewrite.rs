@@ -11,6 +11,7 @@ click_core::documented! {
     /// shorter ones are dropped and counted. A shared buffer is copied first.
     ///
     /// # Handlers
+    /// - `src`, `dst` (read and write): the addresses written (read in Click's dashed form).
     /// - `drops` (read): packets dropped.
     ///
     /// # Example
@@ -48,14 +49,34 @@ impl Element for EtherRewrite {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
+        use click_core::element::HandlerInfo;
+        const H: &[HandlerInfo] =
+            &[HandlerInfo::read_write("src"), HandlerInfo::read_write("dst"), HandlerInfo::read("drops")];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
         match name {
+            "src" => Ok(crate::ether_dashes(self.src)),
+            "dst" => Ok(crate::ether_dashes(self.dst)),
             "drops" => Ok(self.drops.to_string()),
             _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _cx: &mut Context<'_>,
+    ) -> Result<(), click_core::HandlerError> {
+        let mut args = Args::new(value);
+        match name {
+            "src" => self.src = args.read_mp("SRC")?,
+            "dst" => self.dst = args.read_mp("DST")?,
+            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
+        args.complete()?;
+        Ok(())
     }
 }

@@ -117,7 +117,8 @@ impl Element for EtherSwitch {
             "table" => {
                 let mut rows: Vec<_> = self.table.iter().map(|(e, (p, _))| (*e, *p)).collect();
                 rows.sort();
-                Ok(rows.iter().map(|(e, p)| format!("{e} {p}\n")).collect())
+                // Click prints addresses dashed (its order is its hash table's; ours is sorted).
+                Ok(rows.iter().map(|(e, p)| format!("{} {p}\n", crate::ether_dashes(*e))).collect())
             }
             "timeout" => Ok(format!("{}", self.timeout.as_secs_f64())),
             "drops" => Ok(self.drops.to_string()),

@@ -19,6 +19,7 @@ click_core::documented! {
     /// - `OFFSET` (unsigned): where the Ethernet header starts, default 0.
     ///
     /// # Handlers
+    /// - `ether` (read): the address, dashed as Click prints it.
     /// - `drops` (read): packets dropped.
     ///
     /// # Example
@@ -90,13 +91,15 @@ impl Element for HostEtherFilter {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
+        const H: &[click_core::element::HandlerInfo] =
+            &[click_core::element::HandlerInfo::read("drops"), click_core::element::HandlerInfo::read("ether")];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
         match name {
             "drops" => Ok(self.drops.to_string()),
+            "ether" => Ok(crate::ether_dashes(self.eth)),
             _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
     }

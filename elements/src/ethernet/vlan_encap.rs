@@ -18,6 +18,7 @@ click_core::documented! {
     /// - `ETHERTYPE` (integer): the tag protocol identifier, default 0x8100.
     ///
     /// # Handlers
+    /// - `vlan_tci`, `vlan_id`, `vlan_pcp` (read): the tag written.
     /// - `drops` (read): packets dropped.
     ///
     /// # Example
@@ -91,13 +92,21 @@ impl Element for VlanEncap {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read("drops"),
+            click_core::element::HandlerInfo::read("vlan_tci"),
+            click_core::element::HandlerInfo::read("vlan_id"),
+            click_core::element::HandlerInfo::read("vlan_pcp"),
+        ];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
         match name {
             "drops" => Ok(self.drops.to_string()),
+            "vlan_tci" => Ok(self.tci.map_or(String::new(), |t| t.to_string())),
+            "vlan_id" => Ok(self.tci.map_or(String::new(), |t| (t & 0xfff).to_string())),
+            "vlan_pcp" => Ok(self.tci.map_or(String::new(), |t| (t >> 13).to_string())),
             _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
     }

@@ -1,9 +1,10 @@
 use std::fs::File;
 use std::io::{BufReader, Read};
+use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use click_core::element::HandlerInfo;
-use click_core::spec::{ports, processing};
+use click_core::spec::processing;
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp};
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
@@ -17,10 +18,13 @@ click_core::documented! {
     /// `FromDump(FILENAME [, *keywords*])`
     ///
     /// # Ports and processing
-    /// No inputs; one agnostic output. In push context a task emits the file's packets in
+    /// No inputs; one agnostic output, and an optional push output 1 for the packets FORCE_IP
+    /// finds not to be IP (dropped otherwise). In push context a task emits the file's packets in
     /// order; in pull context each pull returns the next one. Each packet gets the file's
     /// timestamp. For Ethernet captures the MAC header annotation is set; for raw IP captures
-    /// the network header annotation. Both pcap (micro- or nanosecond, either byte order) and
+    /// the network header annotation. With FORCE_IP, and always for raw IP captures, only IP
+    /// packets come out of output 0, with the network header (after an Ethernet header or an
+    /// 802.1Q tag) and the destination address annotation set, as Click's FromDump does. Both pcap (micro- or nanosecond, either byte order) and
     /// pcapng (enhanced and simple packet blocks) are read; a corrupt record ends the file
     /// and is counted.
     ///
@@ -30,6 +34,8 @@ click_core::documented! {
     /// - `TIMING` (boolean): emit packets at the pace of their timestamps, default false.
     /// - `ACTIVE` (boolean): start at once, default true.
     /// - `BURST` (unsigned): packets per task run, default 1.
+    /// - `FORCE_IP` (boolean): emit only IP packets, with their network header set, default
+    ///   false.
     ///
     /// # Handlers
     /// - `count` (read): packets emitted.
@@ -55,6 +61,9 @@ click_core::documented! {
         epoch: Option<(Instant, Duration)>,
         /// A packet read ahead, waiting for its time.
         held: Option<Packet>,
+        force_ip: bool,
+        /// Packets FORCE_IP found not to be IP, for output 1.
+        not_ip: Vec<Packet>,
     }
 }
 
@@ -78,6 +87,8 @@ impl Default for FromDump {
             batch: Batch::new(),
             epoch: None,
             held: None,
+            force_ip: false,
+            not_ip: Vec::new(),
         }
     }
 }
@@ -87,6 +98,39 @@ fn make_packet(data: &[u8], ts: Duration, link: u32) -> Packet {
     p.set_timestamp(Timestamp::from_nanos(ts.as_nanos() as i64));
     apply_link(&mut p, link);
     p
+}
+
+/// Click's `fake_pcap_force_ip` for the link types we read: finds the IP header (after an
+/// Ethernet header, or an 802.1Q tag, for Ethernet; at the start for raw IP), sets the network
+/// header (and, for IPv4, the destination annotation); false when the packet is not IP.
+fn force_ip(p: &mut Packet, link: u32) -> bool {
+    let d = p.data();
+    let is_ip = |t: &[u8]| t == [0x08, 0x00] || t == [0x86, 0xdd];
+    let at = match link {
+        linktype::RAW | linktype::RAW_ALT | linktype::IPV4 => Some(0),
+        linktype::ETHERNET if d.len() >= 14 && is_ip(&d[12..14]) => Some(14),
+        linktype::ETHERNET if d.len() >= 18 && d[12..14] == [0x81, 0x00] && is_ip(&d[16..18]) => Some(18),
+        _ => None,
+    };
+    let Some(at) = at else { return false };
+    let Some(&first) = d.get(at) else { return false };
+    match first >> 4 {
+        4 => {
+            let hl = usize::from(first & 0xf) * 4;
+            if hl < 20 || at + hl > d.len() {
+                return false;
+            }
+            let dst = Ipv4Addr::new(d[at + 16], d[at + 17], d[at + 18], d[at + 19]);
+            p.set_network_header(at as isize, hl);
+            p.set_dst_ip_anno(dst);
+            true
+        }
+        6 if at + 40 <= d.len() => {
+            p.set_network_header(at as isize, 40);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Sets the header annotation the link type tells us about.
@@ -121,18 +165,49 @@ impl FromDump {
         Ok(())
     }
 
-    /// The next packet of the file, or `None` at its end.
+    /// The next packet of the file, or `None` at its end. With FORCE_IP (always for raw IP
+    /// files), packets that are not IP are set aside in `not_ip`, as Click does.
     fn read_next(&mut self) -> Option<Packet> {
         if let Some(p) = self.held.take() {
             return Some(p);
         }
+        loop {
+            let (mut p, link) = self.read_one()?;
+            let raw = matches!(link, linktype::RAW | linktype::RAW_ALT | linktype::IPV4);
+            if (self.force_ip || raw) && !force_ip(&mut p, link) {
+                self.not_ip.push(p);
+                continue;
+            }
+            return Some(p);
+        }
+    }
+
+    /// Hands the packets FORCE_IP refused to output 1, or drops them.
+    fn emit_not_ip(&mut self, cx: &mut Context<'_>) {
+        for p in self.not_ip.drain(..) {
+            if cx.noutputs() > 1 {
+                cx.output(1, p);
+            }
+        }
+    }
+
+    /// The next packet of the file and its link type.
+    fn read_one(&mut self) -> Option<(Packet, u32)> {
         loop {
             match self.source.as_mut()? {
                 Source::Done => return None,
                 Source::Pcap(r, link) => {
                     let link = *link;
                     match r.next_packet() {
-                        Some(Ok(pkt)) => return Some(make_packet(&pkt.data, pkt.timestamp, link)),
+                        Some(Ok(pkt)) => {
+                            let mut p = make_packet(&pkt.data, pkt.timestamp, link);
+                            // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
+                            let short = pkt.orig_len.saturating_sub(pkt.data.len() as u32);
+                            if short > 0 {
+                                crate::set_extra_length(&mut p, short);
+                            }
+                            return Some((p, link));
+                        }
                         Some(Err(_)) => self.errors += 1,
                         None => {}
                     }
@@ -157,7 +232,7 @@ impl FromDump {
                     };
                     let link = r.interfaces().get(iface).map_or(linktype::ETHERNET, |i| u32::from(i.linktype));
                     apply_link(&mut p, link);
-                    return Some(p);
+                    return Some((p, link));
                 }
             }
             // End of file, or a corrupt record: the rest of the file cannot be trusted.
@@ -183,7 +258,8 @@ impl Element for FromDump {
     }
 
     fn port_count(&self) -> &'static str {
-        ports::P0_1
+        // Output 1 (optional) takes what FORCE_IP finds not to be IP.
+        "0/1-2"
     }
 
     fn processing(&self) -> &'static str {
@@ -196,7 +272,7 @@ impl Element for FromDump {
         self.timing = args.read_or("TIMING", false)?;
         self.active = args.read_or("ACTIVE", true)?;
         self.burst = args.read_or("BURST", 1usize)?.max(1);
-        let _force_ip: bool = args.read_or("FORCE_IP", false)?;
+        self.force_ip = args.read_or("FORCE_IP", false)?;
         args.complete()
     }
 
@@ -235,6 +311,7 @@ impl Element for FromDump {
         let n = batch.len();
         self.count += n as u64;
         cx.output_batch(0, &mut batch);
+        self.emit_not_ip(cx);
         self.batch = batch;
         if at_end {
             if self.stop {
@@ -249,7 +326,9 @@ impl Element for FromDump {
         if !self.active {
             return None;
         }
-        match self.read_next() {
+        let next = self.read_next();
+        self.emit_not_ip(cx);
+        match next {
             Some(p) if self.due(&p) => {
                 self.count += 1;
                 Some(p)

@@ -3,8 +3,8 @@ use std::io::{BufWriter, Write};
 
 use click_core::args::Raw;
 use click_core::element::HandlerInfo;
-use click_core::spec::{ports, processing};
-use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing};
+use click_core::spec::processing;
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp};
 
 use super::linktype;
 
@@ -18,14 +18,22 @@ click_core::documented! {
     /// `ToDump(FILENAME [, *keywords*])`
     ///
     /// # Ports and processing
-    /// One agnostic input, no outputs. Each packet is written with its timestamp annotation
-    /// (microsecond pcap, native byte order). In pull context a task pulls packets. The file
+    /// One agnostic input; an optional agnostic output passes the packets on after they are
+    /// written (Click's). Each packet is written with its timestamp annotation
+    /// (nanosecond pcap, native byte order, as Click built with nanosecond timestamps writes;
+    /// `NANO false` writes microseconds); a packet with no timestamp gets the current time. Its
+    /// original length is its length plus the EXTRA_LENGTH annotation (set by Truncate and by
+    /// FromDump for packets captured short). In pull context a task pulls packets. The file
     /// is flushed after every batch, so it is complete whenever the router stops.
     ///
     /// # Keywords
     /// - `FILENAME` (string): the file (created or truncated).
-    /// - `SNAPLEN` (unsigned): most bytes kept per packet, default 2000.
+    /// - `SNAPLEN` (unsigned): most bytes kept per packet, default 2000; 0 means no limit.
     /// - `ENCAP` (`ETHER` or `IP`): the link type written, default ETHER.
+    /// - `NANO` (bool): nanosecond timestamps, default true.
+    /// - `EXTRA_LENGTH` (bool): add the EXTRA_LENGTH annotation to the original length,
+    ///   default true.
+    /// - `UNBUFFERED` (bool): accepted; the file is flushed after every batch anyway.
     ///
     /// # Handlers
     /// - `count` (read): packets written.
@@ -39,6 +47,8 @@ click_core::documented! {
         filename: String,
         snaplen: u32,
         link: u32,
+        nano: bool,
+        extra_length: bool,
         count: u64,
         writer: Option<BufWriter<File>>,
         batch: Batch,
@@ -51,6 +61,8 @@ impl Default for ToDump {
             filename: String::new(),
             snaplen: 2000,
             link: linktype::ETHERNET,
+            nano: true,
+            extra_length: true,
             count: 0,
             writer: None,
             batch: Batch::new(),
@@ -62,7 +74,8 @@ impl ToDump {
     /// The pcap file header: magic, version 2.4, zone 0, sigfigs 0, snaplen, link type.
     fn file_header(&self) -> [u8; 24] {
         let mut h = [0u8; 24];
-        h[0..4].copy_from_slice(&0xa1b2_c3d4u32.to_ne_bytes());
+        let magic: u32 = if self.nano { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
+        h[0..4].copy_from_slice(&magic.to_ne_bytes());
         h[4..6].copy_from_slice(&2u16.to_ne_bytes());
         h[6..8].copy_from_slice(&4u16.to_ne_bytes());
         h[16..20].copy_from_slice(&self.snaplen.to_ne_bytes());
@@ -73,12 +86,14 @@ impl ToDump {
     fn write(&mut self, p: &Packet) {
         let Some(w) = self.writer.as_mut() else { return };
         let data = &p.data()[..p.len().min(self.snaplen as usize)];
-        let ts = p.timestamp();
+        let ts = if p.timestamp().is_set() { p.timestamp() } else { Timestamp::now() };
+        let subsec = if self.nano { ts.subsec_nanos() } else { ts.subsec_nanos() / 1000 };
+        let extra = if self.extra_length { crate::extra_length(p) } else { 0 };
         let mut rec = [0u8; 16];
         rec[0..4].copy_from_slice(&(ts.sec() as u32).to_ne_bytes());
-        rec[4..8].copy_from_slice(&(ts.subsec_nanos() / 1000).to_ne_bytes());
+        rec[4..8].copy_from_slice(&subsec.to_ne_bytes());
         rec[8..12].copy_from_slice(&(data.len() as u32).to_ne_bytes());
-        rec[12..16].copy_from_slice(&(p.len() as u32).to_ne_bytes());
+        rec[12..16].copy_from_slice(&(p.len() as u32).wrapping_add(extra).to_ne_bytes());
         if w.write_all(&rec).and_then(|()| w.write_all(data)).is_ok() {
             self.count += 1;
         }
@@ -97,7 +112,8 @@ impl Element for ToDump {
     }
 
     fn port_count(&self) -> &'static str {
-        ports::P1_0
+        // Click's ToDump may pass its packets on through an optional output.
+        "1/0-1"
     }
 
     fn processing(&self) -> &'static str {
@@ -107,8 +123,13 @@ impl Element for ToDump {
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.filename = args.read_mp("FILENAME")?;
         self.snaplen = args.read_p_or("SNAPLEN", 2000u32)?;
+        if self.snaplen == 0 {
+            self.snaplen = u32::MAX;
+        }
         let Raw(encap) = args.read_p_or("ENCAP", Raw("ETHER".into()))?;
-        let _extra: bool = args.read_or("EXTRA_LENGTH", true)?;
+        self.extra_length = args.read_or("EXTRA_LENGTH", true)?;
+        let _unbuffered: bool = args.read_or("UNBUFFERED", false)?;
+        self.nano = args.read_or("NANO", true)?;
         args.complete()?;
         self.link = match encap.to_ascii_uppercase().as_str() {
             "ETHER" | "ETHERNET" => linktype::ETHERNET,
@@ -124,17 +145,29 @@ impl Element for ToDump {
         w.write_all(&self.file_header()).map_err(|e| format!("{}: {e}", self.filename))?;
         self.writer = Some(w);
         self.flush();
-        if cx.input_processing(0) == Processing::Pull {
+        if cx.input_processing(0) == Processing::Pull && cx.noutputs() == 0 {
             cx.add_task(click_core::runtime::DEFAULT_TICKETS);
         }
         Ok(())
     }
 
-    fn push(&mut self, _cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
-        for p in batch.drain() {
-            self.write(&p);
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        for p in batch.iter() {
+            self.write(p);
         }
         self.flush();
+        if cx.noutputs() > 0 {
+            cx.output_batch(0, batch);
+        } else {
+            batch.clear();
+        }
+    }
+
+    fn pull(&mut self, cx: &mut Context<'_>, _port: usize) -> Option<Packet> {
+        let p = cx.pull(0)?;
+        self.write(&p);
+        self.flush();
+        Some(p)
     }
 
     fn run_task(&mut self, cx: &mut Context<'_>) -> bool {

@@ -8,7 +8,7 @@ click_core::documented! {
     /// Decrements the IP time to live, updating the checksum incrementally.
     ///
     /// # Synopsis
-    /// `DecIPTTL`
+    /// `DecIPTTL([ACTIVE, MULTICAST])`
     ///
     /// # Ports and processing
     /// One agnostic input; output 0 (agnostic) for forwarded packets; optional push output 1
@@ -18,7 +18,13 @@ click_core::documented! {
     /// incremental rule, not recomputed. A packet sharing its buffer with a clone is copied
     /// first.
     ///
+    /// # Keywords
+    /// - `ACTIVE` (bool): when false, packets pass untouched. Default true.
+    /// - `MULTICAST` (bool): when false, packets to multicast destinations pass untouched.
+    ///   Default true.
+    ///
     /// # Handlers
+    /// - `active` (read): ACTIVE.
     /// - `drops` (read): expired or unusable packets.
     ///
     /// # Example
@@ -26,17 +32,26 @@ click_core::documented! {
     /// src :: InfiniteSource(LIMIT 1, STOP true) -> CheckIPHeader -> dt :: DecIPTTL -> Discard;
     /// dt[1] -> Discard;
     /// ```
-    #[derive(Default)]
     pub struct DecIpTtl {
         drops: u64,
+        active: bool,
+        multicast: bool,
+    }
+}
+
+impl Default for DecIpTtl {
+    fn default() -> Self {
+        DecIpTtl { drops: 0, active: true, multicast: true }
     }
 }
 
 impl DecIpTtl {
     /// Decrements in place; false when the packet expired or has no usable IP header.
     #[inline]
-    fn decrement(p: &mut Packet) -> bool {
+    fn decrement(&self, p: &mut Packet) -> bool {
         match p.network_header() {
+            _ if !self.active => return true,
+            Some(ip) if !self.multicast && ip.len() >= 20 && ip[16] & 0xf0 == 0xe0 => return true,
             Some(ip) if ip.len() >= 20 && ip[8] > 1 => {}
             _ => return false,
         }
@@ -63,11 +78,18 @@ impl Element for DecIpTtl {
         processing::A_AH
     }
 
+    fn configure(&mut self, args: &mut click_core::Args<'_>) -> Result<(), click_core::ArgError> {
+        self.active = args.read_or("ACTIVE", true)?;
+        self.multicast = args.read_or("MULTICAST", true)?;
+        args.complete()
+    }
+
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let expired_out = cx.noutputs() > 1;
         let mut drops = 0;
+        let this = &*self;
         batch.filter_map_in_place(|mut p| {
-            if Self::decrement(&mut p) {
+            if this.decrement(&mut p) {
                 Some(p)
             } else {
                 drops += 1;
@@ -82,7 +104,7 @@ impl Element for DecIpTtl {
     }
 
     fn simple_action(&mut self, cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
-        if Self::decrement(&mut p) {
+        if self.decrement(&mut p) {
             return Some(p);
         }
         self.drops += 1;
@@ -93,13 +115,14 @@ impl Element for DecIpTtl {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("drops")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read("drops"), HandlerInfo::read("active")];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
             "drops" => Ok(self.drops.to_string()),
+            "active" => Ok(self.active.to_string()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }
@@ -121,7 +144,7 @@ mod tests {
     #[test]
     fn decrements_and_keeps_checksum() {
         let mut p = packet(64);
-        assert!(DecIpTtl::decrement(&mut p));
+        assert!(DecIpTtl::default().decrement(&mut p));
         let ip = Ipv4Packet::new_checked(p.data()).unwrap();
         assert_eq!(ip.ttl(), 63);
         assert!(ip.verify_checksum());
@@ -129,16 +152,16 @@ mod tests {
 
     #[test]
     fn expired_and_headerless_fail() {
-        assert!(!DecIpTtl::decrement(&mut packet(1)));
-        assert!(!DecIpTtl::decrement(&mut packet(0)));
-        assert!(!DecIpTtl::decrement(&mut Packet::from_slice(&[0x45; 20])));
+        assert!(!DecIpTtl::default().decrement(&mut packet(1)));
+        assert!(!DecIpTtl::default().decrement(&mut packet(0)));
+        assert!(!DecIpTtl::default().decrement(&mut Packet::from_slice(&[0x45; 20])));
     }
 
     #[test]
     fn shared_packets_are_copied() {
         let a = packet(10);
         let mut b = a.clone();
-        assert!(DecIpTtl::decrement(&mut b));
+        assert!(DecIpTtl::default().decrement(&mut b));
         assert_eq!(a.data()[8], 10);
         assert_eq!(b.data()[8], 9);
     }

@@ -33,6 +33,9 @@ impl Element for DropBroadcasts {
     fn simple_action(&mut self, _cx: &mut Context<'_>, p: Packet) -> Option<Packet> {
         match p.packet_type() {
             PacketType::Broadcast | PacketType::Multicast => {
+                if self.drops == 0 {
+                    click_core::chatter::chatter("DropBroadcasts: dropped a packet");
+                }
                 self.drops += 1;
                 None
             }

@@ -84,6 +84,8 @@ impl Element for IcmpPingResponder {
 
     fn simple_action(&mut self, cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
         if Self::reply(&mut p) {
+            // Click stamps the reply with the time it was made.
+            p.set_timestamp(click_core::Timestamp::now());
             self.replies += 1;
             return Some(p);
         }

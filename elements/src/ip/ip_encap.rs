@@ -23,6 +23,9 @@ click_core::documented! {
     /// - `TTL` (0-255): default 250.
     /// - `DF` (boolean): set don't-fragment, default false.
     ///
+    /// # Handlers
+    /// - `src`, `dst` (read): the addresses.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> IPEncap(udp, 10.0.0.1, 10.0.0.2) -> Discard;
@@ -112,11 +115,26 @@ impl Element for IpEncap {
             repr.dst = p.dst_ip_anno();
         }
         repr.payload_len = p.len();
-        self.repr.ident = self.repr.ident.wrapping_add(1);
+        // The first packet gets ID 0, as in Click.
         repr.ident = self.repr.ident;
+        self.repr.ident = self.repr.ident.wrapping_add(1);
         repr.emit(p.push(MIN_HEADER_LEN));
         p.set_network_header(0, MIN_HEADER_LEN);
         p.set_dst_ip_anno(repr.dst);
         Some(p)
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] =
+            &[click_core::element::HandlerInfo::read("src"), click_core::element::HandlerInfo::read("dst")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        Ok(match name {
+            "src" => self.repr.src.to_string(),
+            "dst" => self.repr.dst.to_string(),
+            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        })
     }
 }

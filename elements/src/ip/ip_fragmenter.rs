@@ -8,19 +8,22 @@ click_core::documented! {
     /// Fragments IP packets larger than an MTU.
     ///
     /// # Synopsis
-    /// `IPFragmenter(MTU [, *keywords*])`
+    /// `IPFragmenter(MTU [, HONOR_DF, VERBOSE])`
     ///
     /// # Ports and processing
     /// One push input taking IP packets (network header annotation set); output 0 carries
     /// packets that fit and the fragments of those that do not; optional output 1 gets
     /// packets too large with the don't-fragment flag set (usually to an ICMPError
-    /// `unreachable needfrag`), dropped and counted otherwise. Later fragments carry only the
-    /// options marked "copy"; each fragment has its own checksum and the original's
-    /// annotations.
+    /// `unreachable needfrag`), dropped otherwise; either way they count as drops and the
+    /// first five are reported on standard error, as in Click. The first fragment keeps
+    /// what precedes the IP header; later fragments carry only the options marked "copy";
+    /// each fragment has its own checksum and the original's annotations. Fragmenting a DF
+    /// packet (`HONOR_DF false`) clears DF and gives the fragments a random IP ID.
     ///
     /// # Keywords
     /// - `MTU` (unsigned): the largest IP packet, in bytes.
     /// - `HONOR_DF` (boolean): respect the don't-fragment flag, default true.
+    /// - `VERBOSE` (boolean): report every packet dropped, default false.
     ///
     /// # Handlers
     /// - `fragments` (read): fragments made.
@@ -34,6 +37,7 @@ click_core::documented! {
     pub struct IpFragmenter {
         mtu: usize,
         honor_df: bool,
+        verbose: bool,
         fragments: u64,
         drops: u64,
     }
@@ -41,7 +45,7 @@ click_core::documented! {
 
 impl Default for IpFragmenter {
     fn default() -> Self {
-        IpFragmenter { mtu: 1500, honor_df: true, fragments: 0, drops: 0 }
+        IpFragmenter { mtu: 1500, honor_df: true, verbose: false, fragments: 0, drops: 0 }
     }
 }
 
@@ -72,6 +76,21 @@ fn copied_options(opts: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A fresh IP ID for fragments of a DF packet (Click uses click_random()).
+fn random_id() -> u16 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let mut x = STATE.load(Ordering::Relaxed);
+    if x == 0 {
+        x = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    STATE.store(x, Ordering::Relaxed);
+    (x >> 16) as u16
+}
+
 impl IpFragmenter {
     /// Splits `p` (network header at data offset `off`) into fragments appended to `out`.
     fn fragment(&mut self, p: &Packet, off: usize, out: &mut Vec<Packet>) -> bool {
@@ -85,7 +104,11 @@ impl IpFragmenter {
         let payload = &ipb[hl..total];
         let first_header = &ipb[..hl];
         let later_opts = copied_options(ip.options());
-        let base_flags = ip.flags_offset();
+        // Fragmenting a DF packet (HONOR_DF false) clears DF and, as in Click, picks a new
+        // IP ID, since the sender's cannot be trusted.
+        let cheat_df = ip.flags_offset() & FLAG_DF != 0;
+        let base_flags = ip.flags_offset() & !FLAG_DF;
+        let new_id = if cheat_df { Some(random_id()) } else { None };
         let base_off = usize::from(base_flags & OFFSET_MASK) * 8;
         let orig_mf = base_flags & FLAG_MF != 0;
         let mut pos = 0;
@@ -97,9 +120,14 @@ impl IpFragmenter {
             }
             let n = room.min(payload.len() - pos);
             let last = pos + n == payload.len();
-            let mut f = Packet::new(header_len + n);
+            // The first fragment keeps whatever precedes the network header (Click truncates
+            // the original packet); the later ones start at their IP header.
+            let pre = if pos == 0 { off } else { 0 };
+            let mut f = Packet::new(pre + header_len + n);
             {
-                let d = f.data_mut();
+                let d = &mut f.data_mut()[..];
+                d[..pre].copy_from_slice(&p.data()[..pre]);
+                let d = &mut d[pre..];
                 if pos == 0 {
                     d[..hl].copy_from_slice(first_header);
                 } else {
@@ -112,11 +140,14 @@ impl IpFragmenter {
                 h.set_total_len((header_len + n) as u16);
                 let more = !last || orig_mf;
                 let frag_off = ((base_off + pos) / 8) as u16 & OFFSET_MASK;
-                h.set_flags_offset((base_flags & FLAG_DF) | if more { FLAG_MF } else { 0 } | frag_off);
+                h.set_flags_offset(if more { FLAG_MF } else { 0 } | frag_off);
+                if let Some(id) = new_id {
+                    h.set_ident(id);
+                }
                 h.fill_checksum();
             }
             f.copy_metadata_from(p);
-            f.set_network_header(0, header_len);
+            f.set_network_header(pre as isize, header_len);
             out.push(f);
             pos += n;
         }
@@ -139,8 +170,8 @@ impl Element for IpFragmenter {
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.mtu = args.read_mp("MTU")?;
-        self.honor_df = args.read_or("HONOR_DF", true)?;
-        let _verbose: bool = args.read_or("VERBOSE", false)?;
+        self.honor_df = args.read_p_or("HONOR_DF", true)?;
+        self.verbose = args.read_p_or("VERBOSE", false)?;
         args.complete()?;
         if self.mtu < 28 {
             return Err(ArgError::new(Some("MTU"), "MTU must be at least 28"));
@@ -161,11 +192,25 @@ impl Element for IpFragmenter {
                 continue;
             }
             let df = p.data().get(off + 6).is_some_and(|b| u16::from(*b) << 8 & FLAG_DF != 0);
-            if df && self.honor_df {
+            let hl = p.data().get(off).map_or(0, |b| usize::from(b & 0xf) * 4);
+            if (df && self.honor_df) || (self.mtu.saturating_sub(hl) & !7) < 8 {
+                // Click reports the first five such packets (all with VERBOSE).
+                if self.verbose || self.drops < 5 {
+                    let ip = &p.data()[off..];
+                    let addr = |i: usize| {
+                        ip.get(i..i + 4).map_or(String::from("?"), |a| format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]))
+                    };
+                    click_core::chatter::chatter(&format!(
+                        "IPFragmenter({}) DF {} {} len={}",
+                        self.mtu,
+                        addr(12),
+                        addr(16),
+                        p.len()
+                    ));
+                }
+                self.drops += 1;
                 if cx.noutputs() > 1 {
                     cx.output(1, p);
-                } else {
-                    self.drops += 1;
                 }
                 continue;
             }

@@ -73,56 +73,55 @@ impl IpGwOptions {
             if len < 2 || i + len > hdr.len() {
                 return Err((i + 1) as u8);
             }
+            // Click's rules, byte for byte (RFC 791 pointers are 1-origin).
+            let at = |k: usize| usize::from(hdr.get(i + k).copied().unwrap_or(0));
             match t {
                 OPT_RR => {
-                    if len < 3 {
-                        return Err((i + 1) as u8);
-                    }
-                    let ptr = usize::from(hdr[i + 2]);
-                    if ptr < 4 {
-                        return Err((i + 2) as u8);
-                    }
-                    if ptr + 3 <= len {
-                        hdr[i + ptr - 1..i + ptr + 3].copy_from_slice(&self.my_addr.octets());
-                        hdr[i + 2] = (ptr + 4) as u8;
+                    let p = at(2) as isize - 1;
+                    if p >= 3 && p as usize + 4 <= len {
+                        let p = p as usize;
+                        hdr[i + p..i + p + 4].copy_from_slice(&self.my_addr.octets());
+                        hdr[i + 2] += 4;
                         changed = true;
+                    } else if p != len as isize {
+                        return Err((i + 2) as u8);
                     }
                 }
                 OPT_TS => {
-                    if len < 4 {
-                        return Err((i + 1) as u8);
-                    }
-                    let ptr = usize::from(hdr[i + 2]);
-                    let flag = hdr[i + 3] & 0x0f;
-                    let entry = if flag == 0 { 4 } else { 8 };
-                    if ptr < 5 || (flag != 0 && flag != 1 && flag != 3) {
+                    let p = at(2) as isize - 1;
+                    let (overflow, flag) = (at(3) >> 4, at(3) & 0x0f);
+                    if p < 4 {
                         return Err((i + 2) as u8);
                     }
+                    let p = p as usize;
                     let ts = ms_since_midnight().to_be_bytes();
-                    if ptr + entry - 1 <= len {
-                        let at = i + ptr - 1;
-                        match flag {
-                            0 => hdr[at..at + 4].copy_from_slice(&ts),
-                            1 => {
-                                hdr[at..at + 4].copy_from_slice(&self.my_addr.octets());
-                                hdr[at + 4..at + 8].copy_from_slice(&ts);
-                            }
-                            _ => {
-                                let want = Ipv4Addr::new(hdr[at], hdr[at + 1], hdr[at + 2], hdr[at + 3]);
-                                if want != self.my_addr && !self.other_addrs.contains(&want) {
-                                    i += len;
-                                    continue;
-                                }
-                                hdr[at + 4..at + 8].copy_from_slice(&ts);
+                    let mut overflowed = false;
+                    match flag {
+                        0 if p + 4 <= len => {
+                            hdr[i + p..i + p + 4].copy_from_slice(&ts);
+                            hdr[i + 2] += 4;
+                        }
+                        1 if p + 8 <= len => {
+                            hdr[i + p..i + p + 4].copy_from_slice(&self.my_addr.octets());
+                            hdr[i + p + 4..i + p + 8].copy_from_slice(&ts);
+                            hdr[i + 2] += 8;
+                        }
+                        0 | 1 => overflowed = true,
+                        3 if p + 8 <= len => {
+                            let want = Ipv4Addr::new(hdr[i + p], hdr[i + p + 1], hdr[i + p + 2], hdr[i + p + 3]);
+                            // Only when the prespecified address is one of ours.
+                            if want == self.my_addr || self.other_addrs.contains(&want) {
+                                hdr[i + p + 4..i + p + 8].copy_from_slice(&ts);
+                                hdr[i + 2] += 8;
                             }
                         }
-                        hdr[i + 2] = (ptr + entry) as u8;
-                    } else {
-                        let overflow = hdr[i + 3] >> 4;
-                        if overflow == 15 {
+                        _ => return Err((i + 3) as u8),
+                    }
+                    if overflowed {
+                        if overflow >= 15 {
                             return Err((i + 3) as u8);
                         }
-                        hdr[i + 3] = ((overflow + 1) << 4) | flag;
+                        hdr[i + 3] = (((overflow + 1) << 4) | flag) as u8;
                     }
                     changed = true;
                 }

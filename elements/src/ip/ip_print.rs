@@ -74,11 +74,19 @@ impl Default for IpPrint {
     }
 }
 
-fn proto_name(p: u8) -> String {
+/// Click's `unparse_proto`: the protocol's name, else its number (after "protocol " with
+/// `prepend`).
+fn proto_name(p: u8, prepend: bool) -> String {
     match p {
         1 => "icmp".into(),
+        2 => "igmp".into(),
+        4 => "ipip".into(),
         6 => "tcp".into(),
         17 => "udp".into(),
+        33 => "dccp".into(),
+        47 => "gre".into(),
+        132 => "sctp".into(),
+        n if prepend => format!("protocol {n}"),
         n => n.to_string(),
     }
 }
@@ -118,7 +126,13 @@ impl IpPrint {
         let hl = usize::from(ip[0] & 0xf) * 4;
         let ip_len = usize::from(be16(ip, 2));
         let payload_len = ip_len as isize - hl as isize;
-        let transport = ip.get(hl.min(ip.len())..).unwrap_or(&[]);
+        // The transport header is where the annotation says (Click's transport_header()),
+        // which is usually, but not always, the IP header length on.
+        let toff = match (p.network_header_offset(), p.transport_header_offset()) {
+            (Some(n), Some(t)) if t >= n => (t - n) as usize,
+            _ => hl,
+        };
+        let transport = ip.get(toff.min(ip.len())..).unwrap_or(&[]);
         let transport_len = (transport.len() as isize).min(payload_len).max(0) as usize;
         let t = &transport[..transport_len];
         let off = be16(ip, 6);
@@ -203,13 +217,15 @@ impl IpPrint {
             );
         }
         if self.contents > 0 {
+            // Click prints the payload from the transport header to the end of the packet,
+            // whatever the IP length says.
             let data: &[u8] = if self.payload {
                 let skip = match ip[9] {
-                    6 if first_frag && t.len() >= 13 => usize::from(t[12] >> 4) * 4,
+                    6 if first_frag && transport.len() >= 13 => usize::from(transport[12] >> 4) * 4,
                     17 if first_frag => 8,
                     _ => 0,
                 };
-                t.get(skip..).unwrap_or(&[])
+                transport.get(skip..).unwrap_or(&[])
             } else {
                 p.data()
             };
@@ -270,16 +286,20 @@ impl IpPrint {
                 let ihl = usize::from(inner[0] & 0xf) * 4;
                 match code {
                     2 => {
-                        let _ = write!(s, " {}", proto_name(inner[9]));
+                        let _ = write!(s, " {}", proto_name(inner[9], false));
                     }
                     3 => {
-                        let _ = write!(s, " {}", proto_name(inner[9]));
+                        let _ = write!(s, " {}", proto_name(inner[9], true));
                         match inner.get(ihl + 2..ihl + 4) {
                             Some(p) => {
                                 let _ = write!(s, "/{}", u16::from_be_bytes([p[0], p[1]]));
                             }
                             None => s.push_str("truncated-icmp"),
                         }
+                    }
+                    // Click shows a "fragmentation needed" message's next-hop MTU.
+                    4 if be16(t, 6) != 0 => {
+                        let _ = write!(s, " (mtu {})", be16(t, 6));
                     }
                     _ => {}
                 }

@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use click_core::args::Seconds;
@@ -16,13 +16,13 @@ click_core::documented! {
     ///
     /// # Ports and processing
     /// One push input taking IP packets (network header annotation set); output 0 carries
-    /// unfragmented packets and reassembled ones (the first fragment's header and
+    /// unfragmented packets and reassembled ones (the latest first fragment's header and
     /// annotations, total length set, fragment fields cleared, checksum recomputed). Packets
     /// wait per (source, destination, protocol, identification). Reassemblies older than
     /// TIMEOUT, or pushed out when more than MAX_MEM_SIZE bytes wait, are abandoned: their
     /// first fragment (if it came) goes to the optional output 1, for an ICMP "time exceeded
-    /// in reassembly", and the rest are dropped and counted. Overlapping data keeps the bytes
-    /// that arrived first. Malformed fragments (bad lengths, offsets past 64 KB) are dropped
+    /// in reassembly", and the rest are dropped and counted. Where fragments overlap, the
+    /// bytes that arrived last win, as in Click. Malformed fragments (bad lengths, offsets past 64 KB) are dropped
     /// and counted.
     ///
     /// # Keywords
@@ -56,7 +56,8 @@ struct Flow {
     /// The fragment at offset 0 (its header is the result's header).
     first: Option<Packet>,
     /// Payload bytes by offset.
-    pieces: BTreeMap<usize, Vec<u8>>,
+    /// Fragment data in arrival order: (offset, bytes).
+    pieces: Vec<(usize, Vec<u8>)>,
     /// Payload length, known once the last fragment arrived.
     total: Option<usize>,
     bytes: usize,
@@ -79,6 +80,7 @@ impl Default for IpReassembler {
 impl IpReassembler {
     /// Takes a fragment; returns a finished packet, or `Err(())` for a malformed one.
     fn accept(&mut self, p: Packet, now: Instant) -> Result<Option<Packet>, ()> {
+        let last_timestamp = p.timestamp();
         let h = p.network_header().ok_or(())?;
         let ip = Ipv4Packet::new_checked(h).map_err(|_| ())?;
         let hl = ip.header_len();
@@ -96,7 +98,7 @@ impl IpReassembler {
         let flow = self.flows.entry(key).or_insert_with(|| Flow {
             started: now,
             first: None,
-            pieces: BTreeMap::new(),
+            pieces: Vec::new(),
             total: None,
             bytes: 0,
         });
@@ -107,22 +109,25 @@ impl IpReassembler {
             }
             flow.total = Some(end);
         }
-        if !data.is_empty() && !flow.pieces.contains_key(&off) {
-            flow.pieces.insert(off, data.to_vec());
+        if !data.is_empty() {
+            flow.pieces.push((off, data.to_vec()));
             flow.bytes += data.len();
             self.held_bytes += data.len();
         }
-        if off == 0 && flow.first.is_none() {
+        // As in Click, the latest first fragment gives the header.
+        if off == 0 {
             flow.first = Some(p);
         }
         // Complete when the pieces cover [0, total) without a gap.
         let Some(total) = flow.total else { return Ok(None) };
         let mut covered = 0;
-        for (&o, d) in &flow.pieces {
+        let mut spans: Vec<(usize, usize)> = flow.pieces.iter().map(|(o, d)| (*o, d.len())).collect();
+        spans.sort_unstable();
+        for &(o, len) in &spans {
             if o > covered {
                 return Ok(None);
             }
-            covered = covered.max(o + d.len());
+            covered = covered.max(o + len);
         }
         if covered < total || flow.first.is_none() {
             return Ok(None);
@@ -133,8 +138,12 @@ impl IpReassembler {
         let fh = first.network_header().expect("had one");
         let fhl = usize::from(fh[0] & 0xf) * 4;
         let mut payload = vec![0u8; total];
-        // Earlier arrivals win: write later pieces first, then overwrite with earlier ones.
-        for (&o, d) in flow.pieces.iter().rev() {
+        // Later arrivals win where fragments overlap, as in Click.
+        for (o, d) in &flow.pieces {
+            let o = *o;
+            if o >= total {
+                continue;
+            }
             let end = (o + d.len()).min(total);
             payload[o..end].copy_from_slice(&d[..end - o]);
         }
@@ -150,6 +159,8 @@ impl IpReassembler {
             ip.fill_checksum();
         }
         out.copy_metadata_from(&first);
+        // The whole packet carries the timestamp of the fragment that completed it (Click).
+        out.set_timestamp(last_timestamp);
         out.set_network_header(0, fhl);
         Ok(Some(out))
     }

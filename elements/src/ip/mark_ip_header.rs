@@ -8,8 +8,8 @@ click_core::documented! {
     ///
     /// # Ports and processing
     /// One agnostic input, one agnostic output. Sets the network header annotation at OFFSET
-    /// (default 0) with the length the header's IHL field gives (at least 20, at most what
-    /// the packet holds). CheckIPHeader does the same with validation.
+    /// (default 0) with the length the header's IHL field gives (as Click, even below 20; at
+    /// most what the packet holds). CheckIPHeader does the same with validation.
     ///
     /// # Example
     /// ```click
@@ -33,7 +33,8 @@ impl Element for MarkIpHeader {
 
     fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
         let avail = p.len().saturating_sub(self.offset);
-        let hl = p.data().get(self.offset).map_or(20, |b| (usize::from(b & 0xf) * 4).max(20));
+        // Click takes the IHL field as it is, even below 5.
+        let hl = p.data().get(self.offset).map_or(20, |b| usize::from(b & 0xf) * 4);
         p.set_network_header(self.offset as isize, hl.min(avail));
         Some(p)
     }

@@ -13,22 +13,112 @@ pub trait TableClass: Send + 'static {
     type Table: LookupTable;
     /// The Click class name.
     const NAME: &'static str;
+    /// How Click's structure orders its `table` handler.
+    const ORDER: OrderKind;
+}
+
+/// How Click's route tables order the routes their `table` handler lists.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OrderKind {
+    /// LinearIPLookup, StaticIPLookup: a vector; a new route takes the first free slot, a
+    /// replaced one keeps its slot.
+    Linear,
+    /// RadixIPLookup: a vector with a LIFO free list; a replaced route moves to a new slot.
+    Radix,
+    /// DirectIPLookup: a 65536-bucket hash of (prefix, length), newest first in a bucket; the
+    /// default route is always the bucket's oldest entry.
+    Direct,
+}
+
+/// The order Click's `table` handler lists routes in: a model of its structure's slots,
+/// kept beside our own lookup structure.
+#[derive(Default)]
+struct ClickOrder {
+    slots: Vec<Option<Route>>,
+    free: Vec<usize>,
+    stamp: u64,
+    stamps: Vec<u64>,
+}
+
+/// DirectIPLookup's prefix hash (x86 shift semantics: shift counts taken mod 32).
+fn direct_hash(prefix: u32, len: u32) -> u32 {
+    let mut hash = prefix ^ (len << 5) ^ (prefix >> (len >> 2)).wrapping_sub(len);
+    hash ^= (hash >> 23) ^ (hash >> 15).wrapping_mul(len) ^ (prefix >> 17).wrapping_mul(53);
+    hash = hash.wrapping_sub((prefix >> 3) ^ (hash >> (len & 31)).wrapping_mul(7) ^ (hash >> 11).wrapping_mul(103));
+    (hash ^ (hash >> 17)) & 0xffff
+}
+
+impl ClickOrder {
+    fn find(&self, addr: Ipv4Addr, len: u8) -> Option<usize> {
+        self.slots.iter().position(|s| s.is_some_and(|r| (r.addr, r.len) == (addr, len)))
+    }
+
+    fn take_slot(&mut self, kind: OrderKind) -> usize {
+        let free = match kind {
+            OrderKind::Radix => self.free.pop(),
+            _ => self.slots.iter().position(Option::is_none),
+        };
+        free.unwrap_or_else(|| {
+            self.slots.push(None);
+            self.stamps.push(0);
+            self.slots.len() - 1
+        })
+    }
+
+    /// Records a route added (or replacing one of the same prefix).
+    fn add(&mut self, kind: OrderKind, r: Route) {
+        let old = self.find(r.addr, r.len);
+        match (kind, old) {
+            (OrderKind::Radix, Some(i)) => {
+                let j = self.take_slot(kind);
+                self.slots[j] = Some(r);
+                self.slots[i] = None;
+                self.free.push(i);
+            }
+            (_, Some(i)) => self.slots[i] = Some(r),
+            (_, None) => {
+                let j = self.take_slot(kind);
+                self.slots[j] = Some(r);
+                self.stamp += 1;
+                // DirectIPLookup's default route lives in entry 0, the oldest of its bucket.
+                self.stamps[j] = if r.len == 0 { 0 } else { self.stamp };
+            }
+        }
+    }
+
+    fn remove(&mut self, addr: Ipv4Addr, len: u8) {
+        if let Some(i) = self.find(addr, len) {
+            self.slots[i] = None;
+            self.free.push(i);
+        }
+    }
+
+    fn routes(&self, kind: OrderKind) -> Vec<Route> {
+        let mut v: Vec<(usize, Route)> = self.slots.iter().enumerate().filter_map(|(i, s)| s.map(|r| (i, r))).collect();
+        if kind == OrderKind::Direct {
+            v.sort_by_key(|&(i, r)| {
+                (direct_hash(u32::from(r.addr), u32::from(r.len)), std::cmp::Reverse(self.stamps[i]))
+            });
+        }
+        v.into_iter().map(|(_, r)| r).collect()
+    }
 }
 
 macro_rules! table_class {
-    ($marker:ident, $table:ty, $name:literal) => {
+    ($marker:ident, $table:ty, $name:literal, $order:ident) => {
         #[doc = concat!("Marker for `", $name, "`.")]
         pub struct $marker;
         impl TableClass for $marker {
             type Table = $table;
             const NAME: &'static str = $name;
+            const ORDER: OrderKind = OrderKind::$order;
         }
     };
 }
-table_class!(Linear, LinearTable, "LinearIPLookup");
-table_class!(Static, LinearTable, "StaticIPLookup");
-table_class!(Radix, RadixTable, "RadixIPLookup");
-table_class!(Direct, DirectTable, "DirectIPLookup");
+table_class!(Linear, LinearTable, "LinearIPLookup", Linear);
+table_class!(Static, LinearTable, "StaticIPLookup", Linear);
+table_class!(Radix, RadixTable, "RadixIPLookup", Radix);
+table_class!(Direct, DirectTable, "DirectIPLookup", Direct);
 
 click_core::documented! {
     /// IPv4 route tables: `LinearIPLookup`, `StaticIPLookup`, `RadixIPLookup`, `DirectIPLookup`.
@@ -47,7 +137,8 @@ click_core::documented! {
     /// tree; `DirectIPLookup` is DIR-24-8 (one or two memory accesses a lookup, about 48 MB).
     ///
     /// # Handlers
-    /// - `table` (read): routes, `ADDR/LEN<tab>GATEWAY<tab>OUTPUT` lines, most specific first.
+    /// - `table` (read): routes, `ADDR/LEN<tab>GATEWAY<tab>OUTPUT` lines (a second tab after
+    ///   short columns) in the order Click's own structure for the class lists them.
     /// - `lookup` (read with an address parameter, e.g. `rt.lookup 18.26.4.9`; or write an
     ///   address, then read): `OUTPUT GATEWAY` for it, `-1` when no route matches.
     /// - `add` (write `ADDR/MASK [GATEWAY] OUTPUT`): adds a route; fails if one exists.
@@ -64,6 +155,7 @@ click_core::documented! {
     /// ```
     pub struct IpRouteTable<C: TableClass> {
         table: C::Table,
+        order: ClickOrder,
         drops: u64,
         last_lookup: String,
         noutputs: usize,
@@ -75,6 +167,7 @@ impl<C: TableClass> Default for IpRouteTable<C> {
     fn default() -> Self {
         IpRouteTable {
             table: C::Table::default(),
+            order: ClickOrder::default(),
             drops: 0,
             last_lookup: String::new(),
             noutputs: usize::MAX,
@@ -95,7 +188,10 @@ impl<C: TableClass> IpRouteTable<C> {
             return Err(format!("output {} out of range (the element has {} outputs)", r.port, self.noutputs));
         }
         match self.table.add(r, replace) {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.order.add(C::ORDER, r);
+                Ok(())
+            }
             Err(AddError::Exists(old)) => Err(format!("a route for {}/{} exists: {old}", old.addr, old.len)),
             Err(AddError::Full(why)) => Err(why),
         }
@@ -171,7 +267,7 @@ impl<C: TableClass> Element for IpRouteTable<C> {
         match name.split_once(' ') {
             Some(("lookup", addr)) => self.lookup_text(addr),
             _ => match name {
-                "table" => Ok(self.table.routes().iter().map(|r| format!("{r}\n")).collect()),
+                "table" => Ok(self.order.routes(C::ORDER).iter().map(|r| format!("{r}\n")).collect()),
                 "lookup" => Ok(self.last_lookup.clone()),
                 "drops" => Ok(self.drops.to_string()),
                 _ => Err(HandlerError::NoSuchHandler(name.into())),
@@ -194,9 +290,14 @@ impl<C: TableClass> Element for IpRouteTable<C> {
                         prefix.parse().map_err(|_| fail(format!("bad prefix '{prefix}'")))?;
                     let len = p.prefix_len().ok_or_else(|| fail(format!("non-contiguous mask '{prefix}'")))?;
                     self.table.remove(p.addr, len).ok_or_else(|| fail(format!("no route for '{prefix}'")))?;
+                    let addr = Ipv4Addr::from(u32::from(p.addr) & super::lookup::mask(len));
+                    self.order.remove(addr, len);
                 }
             }
-            "flush" => self.table.clear(),
+            "flush" => {
+                self.table.clear();
+                self.order = ClickOrder::default();
+            }
             "lookup" => self.last_lookup = self.lookup_text(value)?,
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }

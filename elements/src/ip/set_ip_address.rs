@@ -11,6 +11,9 @@ click_core::documented! {
     /// # Ports and processing
     /// One agnostic input, one agnostic output.
     ///
+    /// # Handlers
+    /// - `addr` (read): ADDR.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> SetIPAddress(10.0.0.1) -> Discard;
@@ -39,5 +42,17 @@ impl Element for SetIpAddress {
     fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
         p.set_dst_ip_anno(self.addr);
         Some(p)
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("addr")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        Ok(match name {
+            "addr" => self.addr.to_string(),
+            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        })
     }
 }

@@ -16,6 +16,9 @@ click_core::documented! {
     /// identification and a correct checksum; the UDP checksum is computed when CHECKSUM is
     /// true (the default). Network header and destination annotations are set.
     ///
+    /// # Handlers
+    /// - `src`, `sport`, `dst`, `dport` (read).
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> UDPIPEncap(10.0.0.1, 1234, 10.0.0.2, 5678) -> Discard;
@@ -74,6 +77,8 @@ impl Element for UdpIpEncap {
                 u.fill_checksum(self.src.octets(), self.dst.octets());
             }
         }
+        // The first packet gets ID 0, as in Click.
+        let ident = self.ident;
         self.ident = self.ident.wrapping_add(1);
         let repr = Ipv4Repr {
             src: self.src,
@@ -82,12 +87,32 @@ impl Element for UdpIpEncap {
             payload_len: udp_len,
             ttl: 250,
             tos: 0,
-            ident: self.ident,
+            ident,
             flags_offset: 0,
         };
         repr.emit(p.push(MIN_HEADER_LEN));
         p.set_network_header(0, MIN_HEADER_LEN);
         p.set_dst_ip_anno(self.dst);
         Some(p)
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read("src"),
+            click_core::element::HandlerInfo::read("sport"),
+            click_core::element::HandlerInfo::read("dst"),
+            click_core::element::HandlerInfo::read("dport"),
+        ];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        Ok(match name {
+            "src" => self.src.to_string(),
+            "sport" => self.sport.to_string(),
+            "dst" => self.dst.to_string(),
+            "dport" => self.dport.to_string(),
+            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        })
     }
 }

@@ -1,5 +1,4 @@
 use click_core::element::HandlerInfo;
-use click_core::spec::processing;
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, Packet};
 
 use super::queue::Queue;
@@ -12,7 +11,8 @@ click_core::documented! {
     ///
     /// # Ports and processing
     /// One push input, one pull output, as Queue; a packet arriving at a full queue pushes
-    /// the packet at the front out (dropped and counted). Fresh packets win, as real-time
+    /// the packet at the front out (counted as a drop; to the optional push output 1, or
+    /// dropped). Fresh packets win, as real-time
     /// traffic wants.
     ///
     /// # Handlers
@@ -38,8 +38,12 @@ impl Element for FrontDropQueue {
         "FrontDropQueue"
     }
 
+    fn port_count(&self) -> &'static str {
+        "1/1-2"
+    }
+
     fn processing(&self) -> &'static str {
-        processing::PUSH_TO_PULL
+        "h/lh"
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
@@ -57,7 +61,15 @@ impl Element for FrontDropQueue {
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let was_empty = self.inner.is_empty();
         for p in batch.drain() {
-            self.inner.push_front_drop(p);
+            // Click reports the first overflow.
+            if self.inner.drops() == 0 && self.inner.capacity() > 0 && self.inner.len() >= self.inner.capacity() {
+                click_core::chatter::chatter(&format!("{} :: FrontDropQueue: overflow", cx.name()));
+            }
+            if let Some(dropped) = self.inner.push_front_drop(p)
+                && cx.noutputs() > 1
+            {
+                cx.output(1, dropped);
+            }
         }
         if was_empty && !self.inner.is_empty() {
             cx.wake_listeners();

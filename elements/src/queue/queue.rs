@@ -73,6 +73,11 @@ impl Queue {
         self.packets.len()
     }
 
+    /// Most packets held.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.packets.is_empty()
@@ -83,18 +88,21 @@ impl Queue {
         self.drops
     }
 
-    /// Appends `p`, dropping the oldest packet first when full (FrontDropQueue's policy).
-    pub fn push_front_drop(&mut self, p: Packet) {
+    /// Appends `p`, dropping the oldest packet first when full (FrontDropQueue's policy);
+    /// returns the packet dropped.
+    pub fn push_front_drop(&mut self, p: Packet) -> Option<Packet> {
         if self.capacity == 0 {
             self.drops += 1;
-            return;
+            return Some(p);
         }
+        let mut dropped = None;
         if self.packets.len() >= self.capacity {
-            self.packets.pop_front();
+            dropped = self.packets.pop_front();
             self.drops += 1;
         }
         self.packets.push_back(p);
         self.highwater = self.highwater.max(self.packets.len());
+        dropped
     }
 }
 

@@ -19,6 +19,7 @@ click_core::documented! {
     /// - `ACTIVE` (boolean): run at all, default true.
     ///
     /// # Handlers
+    /// - `limit` (read): always -1 (no LIMIT), as Click prints it.
     /// - `count` (read): packets moved.
     /// - `reset` (write): zero the count.
     /// - `active`, `burst` (read/write).
@@ -100,6 +101,7 @@ impl Element for Unqueue {
             HandlerInfo::write("reset"),
             HandlerInfo::read_write("active"),
             HandlerInfo::read_write("burst"),
+            HandlerInfo::read("limit"),
         ];
         H
     }
@@ -109,6 +111,7 @@ impl Element for Unqueue {
             "count" => self.count.to_string(),
             "active" => self.active.to_string(),
             "burst" => self.burst.to_string(),
+            "limit" => "-1".to_string(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }

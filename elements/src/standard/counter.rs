@@ -1,7 +1,8 @@
 use std::time::Instant;
 
+use click_core::args::Raw;
 use click_core::element::HandlerInfo;
-use click_core::{Batch, Context, Element, HandlerError, Packet};
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, Packet};
 
 /// Weight of a new sample in the rate average: 1/2^RATE_SHIFT.
 const RATE_SHIFT: u32 = 2;
@@ -12,12 +13,18 @@ click_core::documented! {
     /// Counts packets and bytes.
     ///
     /// # Synopsis
-    /// `Counter`
+    /// `Counter([COUNT_CALL, BYTE_COUNT_CALL])`
     ///
     /// # Ports and processing
     /// One agnostic input, one agnostic output; packets pass unchanged.
     ///
+    /// # Keywords
+    /// - `COUNT_CALL` (`N HANDLER [VALUE]`): write HANDLER (with VALUE) once, when the count
+    ///   reaches N (Click's).
+    /// - `BYTE_COUNT_CALL` (`N HANDLER [VALUE]`): the same when the byte count reaches N.
+    ///
     /// # Handlers
+    /// - `count_call` (read): the COUNT_CALL trigger count, empty when unset.
     /// - `count` (read): packets seen.
     /// - `byte_count` (read): bytes seen.
     /// - `rate` (read): recent packet rate per second (moving average over one-second epochs).
@@ -34,6 +41,30 @@ click_core::documented! {
         count: u64,
         byte_count: u64,
         rate: Rate,
+        count_call: Option<Trigger>,
+        byte_count_call: Option<Trigger>,
+    }
+}
+
+/// A handler to write once a count reaches a value.
+#[derive(Clone)]
+struct Trigger {
+    at: u64,
+    handler: String,
+    value: String,
+    fired: bool,
+}
+
+impl Trigger {
+    fn parse(text: &str, what: &'static str) -> Result<Trigger, ArgError> {
+        let mut words = text.split_whitespace();
+        let at = words
+            .next()
+            .and_then(|w| w.parse().ok())
+            .ok_or_else(|| ArgError::new(Some(what), format!("{what} type mismatch")))?;
+        let handler =
+            words.next().ok_or_else(|| ArgError::new(Some(what), "expected 'N HANDLER [VALUE]'"))?.to_string();
+        Ok(Trigger { at, handler, value: words.collect::<Vec<_>>().join(" "), fired: false })
     }
 }
 
@@ -88,6 +119,31 @@ impl Rate {
 }
 
 impl Counter {
+    /// Writes the COUNT_CALL / BYTE_COUNT_CALL handlers whose count was reached.
+    #[cold]
+    fn fire_triggers(&mut self, cx: &mut Context<'_>) {
+        let mut due = Vec::new();
+        if let Some(t) = self.count_call.as_mut().filter(|t| !t.fired && self.count >= t.at) {
+            t.fired = true;
+            due.push((t.handler.clone(), t.value.clone()));
+        }
+        if let Some(t) = self.byte_count_call.as_mut().filter(|t| !t.fired && self.byte_count >= t.at) {
+            t.fired = true;
+            due.push((t.handler.clone(), t.value.clone()));
+        }
+        for (h, v) in due {
+            // The element's own handlers are called directly (`c.reset` from `c`).
+            let own = h.rsplit_once('.').filter(|(e, _)| *e == cx.name()).map(|(_, name)| name.to_string());
+            let result = match own {
+                Some(name) => self.write_handler(&name, &v, cx),
+                None => cx.call_write(&h, &v),
+            };
+            if let Err(e) = result {
+                click_core::chatter::chatter(&format!("{}: {h}: {e}", cx.name()));
+            }
+        }
+    }
+
     /// Packets counted.
     pub fn count(&self) -> u64 {
         self.count
@@ -104,11 +160,24 @@ impl Element for Counter {
         "Counter"
     }
 
+    fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        if let Some(Raw(t)) = args.read("COUNT_CALL")? {
+            self.count_call = Some(Trigger::parse(&t, "COUNT_CALL")?);
+        }
+        if let Some(Raw(t)) = args.read("BYTE_COUNT_CALL")? {
+            self.byte_count_call = Some(Trigger::parse(&t, "BYTE_COUNT_CALL")?);
+        }
+        args.complete()
+    }
+
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let bytes = batch.byte_len() as u64;
         self.count += batch.len() as u64;
         self.byte_count += bytes;
         self.rate.update(cx.coarse_now(), batch.len() as u64, bytes);
+        if self.count_call.is_some() || self.byte_count_call.is_some() {
+            self.fire_triggers(cx);
+        }
         cx.output_batch(0, batch);
     }
 
@@ -116,6 +185,9 @@ impl Element for Counter {
         self.count += 1;
         self.byte_count += p.len() as u64;
         self.rate.update(cx.coarse_now(), 1, p.len() as u64);
+        if self.count_call.is_some() || self.byte_count_call.is_some() {
+            self.fire_triggers(cx);
+        }
         Some(p)
     }
 
@@ -128,6 +200,7 @@ impl Element for Counter {
             HandlerInfo::read("bit_rate"),
             HandlerInfo::write("reset"),
             HandlerInfo::write("reset_counts"),
+            HandlerInfo::read("count_call"),
         ];
         H
     }
@@ -139,6 +212,7 @@ impl Element for Counter {
             "rate" => format!("{:.0}", self.rate.packets_per_sec),
             "byte_rate" => format!("{:.0}", self.rate.bytes_per_sec),
             "bit_rate" => format!("{:.0}", self.rate.bytes_per_sec * 8.0),
+            "count_call" => self.count_call.as_ref().map_or(String::new(), |t| t.at.to_string()),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }
@@ -146,7 +220,11 @@ impl Element for Counter {
     fn write_handler(&mut self, name: &str, _value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
             "reset" | "reset_counts" => {
+                let (count_call, byte_count_call) = (self.count_call.take(), self.byte_count_call.take());
                 *self = Counter::default();
+                // Click keeps the triggers across a reset, armed again.
+                let rearm = |t: Option<Trigger>| t.map(|t| Trigger { fired: false, ..t });
+                (self.count_call, self.byte_count_call) = (rearm(count_call), rearm(byte_count_call));
                 Ok(())
             }
             _ => Err(HandlerError::NoSuchHandler(name.into())),

@@ -8,12 +8,13 @@ click_core::documented! {
     /// `HashSwitch(OFFSET, LENGTH)`
     ///
     /// # Ports and processing
-    /// One push input, any number of push outputs. The LENGTH bytes at OFFSET are hashed;
-    /// packets with equal bytes always take the same output. Packets too short are dropped
-    /// and counted.
+    /// One push input, any number of push outputs. The LENGTH bytes at OFFSET are hashed
+    /// as Click does (their sum `d`; output `(d ^ (d >> 4)) & (N - 1)` for 2, 4 or 8 outputs,
+    /// `d % N` otherwise), so packets with equal bytes take the same output as under Click.
+    /// Packets too short go to output 0.
     ///
     /// # Handlers
-    /// - `drops` (read): packets dropped.
+    /// - `drops` (read): always 0 (kept for compatibility with earlier versions).
     ///
     /// # Example
     /// ```click
@@ -28,9 +29,10 @@ click_core::documented! {
     }
 }
 
-/// FNV-1a: cheap and good enough to spread flows.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+/// Click's HashSwitch output for `bytes` among `n` outputs.
+fn click_hash_output(bytes: &[u8], n: usize) -> usize {
+    let d: usize = bytes.iter().map(|&b| usize::from(b)).sum();
+    if matches!(n, 2 | 4 | 8) { (d ^ (d >> 4)) & (n - 1) } else { d % n }
 }
 
 impl Element for HashSwitch {
@@ -57,15 +59,10 @@ impl Element for HashSwitch {
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
-        let n = cx.noutputs().max(1) as u64;
+        let n = cx.noutputs().max(1);
         for p in batch.drain() {
-            match p.data().get(self.offset..self.offset + self.length) {
-                Some(b) => {
-                    let out = (fnv1a(b) % n) as usize;
-                    cx.output(out, p);
-                }
-                None => self.drops += 1,
-            }
+            let out = p.data().get(self.offset..self.offset + self.length).map_or(0, |b| click_hash_output(b, n));
+            cx.output(out, p);
         }
     }
 

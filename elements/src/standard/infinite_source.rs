@@ -3,8 +3,9 @@ use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{ArgError, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp};
 
-/// Payload used when no DATA is given: 64 bytes.
-const DEFAULT_DATA: &[u8] = b"vrouter InfiniteSource: sample payload, sixty-four bytes long.\n\n";
+/// Click's default DATA for InfiniteSource, RatedSource and TimedSource (69 bytes), so that
+/// default packets have the same bytes and length as under Click.
+pub(crate) const DEFAULT_DATA: &[u8] = b"Random bullshit in a packet, at least 64 bytes long. Well, now it is.";
 
 click_core::documented! {
     /// Generates packets endlessly, or up to a limit.
@@ -17,7 +18,7 @@ click_core::documented! {
     /// per run; in pull context each pull returns one.
     ///
     /// # Keywords
-    /// - `DATA` (string): packet contents. Default: 64 bytes of sample text.
+    /// - `DATA` (string): packet contents. Default: Click's 69 bytes of sample text.
     /// - `LENGTH` (unsigned): packet length; DATA is repeated or cut to fit.
     /// - `LIMIT` (integer): total packets to emit; -1 (default) means no limit.
     /// - `BURST` (unsigned): packets per task run, default 1. The burst travels as one batch.
@@ -27,6 +28,7 @@ click_core::documented! {
     ///   clock read per burst).
     ///
     /// # Handlers
+    /// - `length`, `datasize` (read): LENGTH, -1 when unset; `burstsize` (read): BURST (Click's names).
     /// - `count` (read): packets emitted so far.
     /// - `reset` (write): sets the count to zero.
     /// - `data`, `limit`, `burst`, `active` (read/write).
@@ -206,6 +208,9 @@ impl Element for InfiniteSource {
             HandlerInfo::read_write("limit"),
             HandlerInfo::read_write("burst"),
             HandlerInfo::read_write("active"),
+            HandlerInfo::read("length"),
+            HandlerInfo::read("datasize"),
+            HandlerInfo::read("burstsize"),
         ];
         H
     }
@@ -217,6 +222,9 @@ impl Element for InfiniteSource {
             "limit" => self.limit.to_string(),
             "burst" => self.burst.to_string(),
             "active" => self.active.to_string(),
+            "length" => self.length.map_or("-1".to_string(), |l| l.to_string()),
+            "datasize" => self.length.map_or("-1".to_string(), |l| l.to_string()),
+            "burstsize" => self.burst.to_string(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }

@@ -1,27 +1,27 @@
 use click_core::{ArgError, Args, Context, Element, Packet};
 
 click_core::documented! {
-    /// Pads short packets with zero bytes.
+    /// Extends packets.
     ///
     /// # Synopsis
     /// `Pad([LENGTH, ZERO])`
     ///
     /// # Ports and processing
-    /// One agnostic input, one agnostic output. Packets shorter than LENGTH (default 60, the
-    /// Ethernet minimum without the frame check sequence) get zero bytes at the end.
+    /// One agnostic input, one agnostic output. As in Click: with LENGTH, packets shorter
+    /// than LENGTH are extended to it; without, packets are extended by their EXTRA_LENGTH
+    /// annotation (undoing a Truncate). Output packets have EXTRA_LENGTH zero.
+    ///
+    /// # Keywords
+    /// - `LENGTH` (unsigned): the least length; 0 (the default) means use EXTRA_LENGTH.
+    /// - `ZERO` (bool): fill with zero bytes, default true (we always do).
     ///
     /// # Example
     /// ```click
-    /// InfiniteSource(LENGTH 20, LIMIT 1, STOP true) -> Pad -> Discard;
+    /// InfiniteSource(LENGTH 20, LIMIT 1, STOP true) -> Pad(60) -> Discard;
     /// ```
+    #[derive(Default)]
     pub struct Pad {
         length: usize,
-    }
-}
-
-impl Default for Pad {
-    fn default() -> Self {
-        Pad { length: 60 }
     }
 }
 
@@ -31,16 +31,17 @@ impl Element for Pad {
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
-        self.length = args.read_p_or("LENGTH", 60)?;
-        let _zero: bool = args.read_p_or("ZERO", true)?;
+        self.length = args.read_p_or("LENGTH", 0)?;
+        let _zero: bool = args.read_or("ZERO", true)?;
         args.complete()
     }
 
     fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
-        if p.len() < self.length {
-            let n = self.length - p.len();
+        let n = if self.length > 0 { self.length.saturating_sub(p.len()) } else { crate::extra_length(&p) as usize };
+        if n > 0 {
             p.put(n).fill(0);
         }
+        crate::set_extra_length(&mut p, 0);
         Some(p)
     }
 }

@@ -14,6 +14,9 @@ click_core::documented! {
     /// - `COLOR` (0-255): the value to store.
     /// - `ANNO` (offset): annotation byte to set, default the paint annotation (16).
     ///
+    /// # Handlers
+    /// - `color` (read and write): COLOR.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> Paint(2) -> Discard;
@@ -44,5 +47,30 @@ impl Element for Paint {
     fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
         p.anno_mut().bytes[self.anno] = self.color;
         Some(p)
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("color")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match name {
+            "color" => Ok(self.color.to_string()),
+            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _cx: &mut Context<'_>,
+    ) -> Result<(), click_core::HandlerError> {
+        match name {
+            "color" => self.color = Args::new(value).read_mp("COLOR")?,
+            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
     }
 }

@@ -13,6 +13,9 @@ click_core::documented! {
     /// annotation equals COLOR also send a clone to output 1. IP routers use it to notice
     /// packets leaving on the interface they arrived on (ICMP redirects).
     ///
+    /// # Handlers
+    /// - `color` (read and write): COLOR.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> Paint(1) -> pt :: PaintTee(1);
@@ -55,5 +58,30 @@ impl Element for PaintTee {
             }
         }
         cx.output_batch(0, batch);
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("color")];
+        H
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        match name {
+            "color" => Ok(self.color.to_string()),
+            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _cx: &mut Context<'_>,
+    ) -> Result<(), click_core::HandlerError> {
+        match name {
+            "color" => self.color = Args::new(value).read_mp("COLOR")?,
+            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
     }
 }

@@ -109,14 +109,11 @@ impl Print {
                 }
                 Contents::Ascii => {
                     for (i, &b) in data.iter().enumerate() {
-                        if i > 0 && i % 8 == 0 {
+                        // Click puts a space before every group of 8, the first included.
+                        if i % 8 == 0 {
                             line.push(' ');
                         }
-                        if (32..127).contains(&b) {
-                            line.push(b as char);
-                        } else {
-                            let _ = write!(line, "\\{b:03o}");
-                        }
+                        line.push(if (32..127).contains(&b) { b as char } else { '.' });
                     }
                 }
                 Contents::None => {}

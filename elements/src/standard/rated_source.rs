@@ -26,6 +26,7 @@ click_core::documented! {
     /// - `ACTIVE` (boolean), `STOP` (boolean): as for InfiniteSource.
     ///
     /// # Handlers
+    /// - `limit`, `length`, `datasize`, `data` (read), as Click.
     /// - `count` (read), `rate` (read/write), `active` (read/write), `reset` (write).
     ///
     /// # Example
@@ -49,7 +50,7 @@ click_core::documented! {
 impl Default for RatedSource {
     fn default() -> Self {
         RatedSource {
-            data: b"vrouter RatedSource: sample payload".to_vec(),
+            data: super::infinite_source::DEFAULT_DATA.to_vec(),
             length: None,
             rate: 10,
             limit: -1,
@@ -161,6 +162,10 @@ impl Element for RatedSource {
             HandlerInfo::read_write("rate"),
             HandlerInfo::read_write("active"),
             HandlerInfo::write("reset"),
+            HandlerInfo::read("limit"),
+            HandlerInfo::read("length"),
+            HandlerInfo::read("datasize"),
+            HandlerInfo::read("data"),
         ];
         H
     }
@@ -170,6 +175,10 @@ impl Element for RatedSource {
             "count" => self.count.to_string(),
             "rate" => self.rate.to_string(),
             "active" => self.active.to_string(),
+            "limit" => self.limit.to_string(),
+            "length" => self.length.map_or("-1".to_string(), |l| l.to_string()),
+            "datasize" => self.length.map_or("-1".to_string(), |l| l.to_string()),
+            "data" => String::from_utf8_lossy(&self.data).into_owned(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }

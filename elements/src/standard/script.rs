@@ -173,7 +173,8 @@ impl Script {
 
     /// `$(...)`: a handler read or a function.
     fn evaluate(&self, cx: &Context<'_>, inner: &str) -> String {
-        let words: Vec<&str> = inner.split_whitespace().collect();
+        let owned = space_words(inner);
+        let words: Vec<&str> = owned.iter().map(String::as_str).collect();
         let Some((&f, args)) = words.split_first() else { return String::new() };
         let nums: Vec<f64> = args.iter().filter_map(|a| a.parse::<f64>().ok()).collect();
         let num = |v: f64| if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") };
@@ -196,6 +197,35 @@ impl Script {
             "ge" if nums.len() == 2 => boolean(nums[0] >= nums[1]),
             "not" if args.len() == 1 => boolean(!truthy(args[0])),
             "if" if args.len() == 3 => (if truthy(args[0]) { args[1] } else { args[2] }).to_string(),
+            // Click's remaining Script functions.
+            "rem" if nums.len() == 2 && nums[1] != 0.0 => num(nums[0] % nums[1]),
+            "abs" if nums.len() == 1 => num(nums[0].abs()),
+            "and" | "nand" | "or" | "nor" => {
+                let and = matches!(f, "and" | "nand");
+                let mut v = and;
+                for a in args {
+                    if v != and {
+                        break;
+                    }
+                    v = truthy(a);
+                }
+                boolean(if matches!(f, "nand" | "nor") { !v } else { v })
+            }
+            "first" => args.first().map_or(String::new(), |a| a.to_string()),
+            "in" => {
+                let word = args.first().map(|w| unquote(w));
+                boolean(word.is_some_and(|w| !w.is_empty() && args[1..].iter().any(|a| unquote(a) == w)))
+            }
+            "length" => inner[f.len()..].trim_start().len().to_string(),
+            "unquote" => unquote(inner[f.len()..].trim_start()),
+            "htons" | "ntohs" if args.len() == 1 => {
+                args[0].parse::<i64>().map_or(String::new(), |x| (x as u16).swap_bytes().to_string())
+            }
+            "htonl" | "ntohl" if args.len() == 1 => {
+                args[0].parse::<i64>().map_or(String::new(), |x| (x as u32).swap_bytes().to_string())
+            }
+            "sprintf" if !args.is_empty() => sprintf(&unquote(args[0]), &args[1..]),
+            "now" => click_core::Timestamp::now().to_string(),
             handler if handler.contains('.') || args.is_empty() => {
                 cx.call_read(handler).map(|v| v.trim_end().to_string()).unwrap_or_default()
             }
@@ -220,6 +250,153 @@ impl Script {
             cx.stop_now();
         }
     }
+}
+
+/// Splits like Click's `cp_shift_spacevec`: on spaces, keeping double-quoted text together.
+fn space_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            '\\' if quoted => {
+                cur.push(c);
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+fn unquote(w: &str) -> String {
+    click_core::args::unquote_bytes(w).map_or_else(|_| w.to_string(), |b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// Click's Script `sprintf`: C conversions d, i, u, o, x, X, s, c and %%, with flags,
+/// field width and precision (`*` takes them from the arguments).
+fn sprintf(format: &str, args: &[&str]) -> String {
+    let mut args = args.iter();
+    let mut out = String::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut flags = String::new();
+        while let Some(&f) = chars.peek().filter(|f| "0#- +".contains(**f)) {
+            flags.push(f);
+            chars.next();
+        }
+        let mut number = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| -> Option<usize> {
+            if chars.peek() == Some(&'*') {
+                chars.next();
+                return args.next().and_then(|a| a.parse().ok());
+            }
+            let mut n = String::new();
+            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                n.push(d);
+                chars.next();
+            }
+            n.parse().ok()
+        };
+        let width = number(&mut chars).unwrap_or(0);
+        let precision = if chars.peek() == Some(&'.') {
+            chars.next();
+            Some(number(&mut chars).unwrap_or(0))
+        } else {
+            None
+        };
+        while chars.peek().is_some_and(|c| "hlLq".contains(*c)) {
+            chars.next();
+        }
+        let Some(conv) = chars.next() else { break };
+        let (left, zero, plus, space, alt) =
+            (flags.contains('-'), flags.contains('0'), flags.contains('+'), flags.contains(' '), flags.contains('#'));
+        let (sign, mut body) = match conv {
+            '%' => {
+                out.push('%');
+                continue;
+            }
+            'd' | 'i' => {
+                let v: i64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(0);
+                let sign = if v < 0 {
+                    "-"
+                } else if plus {
+                    "+"
+                } else if space {
+                    " "
+                } else {
+                    ""
+                };
+                (sign, v.unsigned_abs().to_string())
+            }
+            'u' | 'o' | 'x' | 'X' => {
+                let v: u64 = args.next().and_then(|a| a.parse::<i64>().ok()).unwrap_or(0) as u64;
+                let s = match conv {
+                    'o' => format!("{}{v:o}", if alt && v != 0 { "0" } else { "" }),
+                    'x' => format!("{}{v:x}", if alt && v != 0 { "0x" } else { "" }),
+                    'X' => format!("{}{v:X}", if alt && v != 0 { "0X" } else { "" }),
+                    _ => v.to_string(),
+                };
+                ("", s)
+            }
+            's' => {
+                let s = args.next().map(|a| unquote(a)).unwrap_or_default();
+                let s = match precision {
+                    Some(p) => s.chars().take(p).collect(),
+                    None => s,
+                };
+                let pad = " ".repeat(width.saturating_sub(s.chars().count()));
+                out.push_str(&if left { s + &pad } else { pad + &s });
+                continue;
+            }
+            'c' => (
+                "",
+                args.next()
+                    .and_then(|a| a.parse::<u32>().ok())
+                    .and_then(char::from_u32)
+                    .map_or(String::new(), String::from),
+            ),
+            _ => continue,
+        };
+        if let (Some(p), true) = (precision, "diuoxX".contains(conv))
+            && body.len() < p
+        {
+            body = "0".repeat(p - body.len()) + &body;
+        }
+        let len = sign.len() + body.len();
+        if width > len {
+            let n = width - len;
+            if left {
+                body = format!("{sign}{body}{}", " ".repeat(n));
+            } else if zero && precision.is_none() {
+                body = format!("{sign}{}{body}", "0".repeat(n));
+            } else {
+                body = format!("{}{sign}{body}", " ".repeat(n));
+            }
+        } else {
+            body = format!("{sign}{body}");
+        }
+        out.push_str(&body);
+    }
+    out
 }
 
 fn truthy(s: &str) -> bool {
@@ -306,6 +483,11 @@ impl Element for Script {
                         && let Ok(v) = cx.call_read(&line)
                     {
                         line = v.trim_end().to_string();
+                    } else if !line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '@' || c == '_') {
+                        // Other text is unquoted (Click's cp_unquote): `print "done"` prints done.
+                        if let Ok(b) = click_core::args::unquote_bytes(&line) {
+                            line = String::from_utf8_lossy(&b).into_owned();
+                        }
                     }
                     if newline {
                         println!("{line}");

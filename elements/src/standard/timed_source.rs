@@ -43,7 +43,7 @@ impl Default for TimedSource {
     fn default() -> Self {
         TimedSource {
             interval: Duration::from_millis(500),
-            data: b"vrouter TimedSource packet".to_vec(),
+            data: super::infinite_source::DEFAULT_DATA.to_vec(),
             limit: -1,
             stop: false,
             active: true,

@@ -61,9 +61,14 @@ impl Route {
 
 impl fmt::Display for Route {
     /// `ADDR/LEN<tab>GATEWAY<tab>PORT`, with `-` for no gateway (the `table` handler's form).
+    /// As Click's `IPRoute::unparse`, a second tab follows a prefix shorter than 16
+    /// characters and a gateway shorter than 8, so that columns line up.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let prefix = format!("{}/{}", self.addr, self.len);
         let gw = if self.gateway.is_unspecified() { "-".to_string() } else { self.gateway.to_string() };
-        write!(f, "{}/{}\t{}\t{}", self.addr, self.len, gw, self.port)
+        let tab = |s: &str| if s.len() + 1 < 17 { "\t\t" } else { "\t" };
+        let gtab = if gw.len() + 1 < 9 { "\t\t" } else { "\t" };
+        write!(f, "{prefix}{}{gw}{gtab}{}", tab(&prefix), self.port)
     }
 }
 
@@ -199,8 +204,9 @@ mod tests {
 
     #[test]
     fn parse_click_syntax() {
-        assert_eq!(Route::parse("10.0.0.0/8 10.255.255.254 2").unwrap().to_string(), "10.0.0.0/8\t10.255.255.254\t2");
-        assert_eq!(Route::parse("18.26.4.24/32 0").unwrap().to_string(), "18.26.4.24/32\t-\t0");
+        assert_eq!(Route::parse("10.0.0.0/8 10.255.255.254 2").unwrap().to_string(), "10.0.0.0/8\t\t10.255.255.254\t2");
+        assert_eq!(Route::parse("18.26.4.24/32 0").unwrap().to_string(), "18.26.4.24/32\t\t-\t\t0");
+        assert_eq!(Route::parse("192.168.100.0/24 1.2.3.4 0").unwrap().to_string(), "192.168.100.0/24\t1.2.3.4\t\t0");
         assert_eq!(Route::parse("10.1.2.3/255.255.0.0 1").unwrap().addr, Ipv4Addr::new(10, 1, 0, 0));
         assert!(Route::parse("10.0.0.0/8").is_err());
         assert!(Route::parse("10.0.0.0/255.0.255.0 1").unwrap_err().contains("non-contiguous"));

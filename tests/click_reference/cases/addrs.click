@@ -1,0 +1,1 @@
+FromDump($IN/mix.pcap, STOP true) -> Strip(14) -> CheckIPHeader -> GetIPAddress(16) -> StoreIPAddress(12) -> StoreIPAddress(7.7.7.7, 16) -> Paint(3) -> FixIPSrc(9.9.9.9) -> IPPrint(x, TIMESTAMP false) -> ToDump(out.pcap, ENCAP IP);

@@ -1,0 +1,24 @@
+// args: -h n0.count -h n1.count -h n2.count -h n3.count -h n4.count -h n5.count -h n6.count -h n7.count -h n8.count -h n9.count -h n10.count -h n11.count -h n12.count -h n13.count -h n14.count -h n15.count -h n16.count -h n17.count -h n18.count -h n19.count -h n20.count -h n21.count
+src :: FromDump($IN/mix.pcap, STOP true) -> t :: Tee(22);
+t[0] -> c0 :: Classifier(12/0800, -); c0[0] -> n0 :: Counter -> Discard; c0[1] -> Discard;
+t[1] -> c1 :: Classifier(12/0806 20/0001, -); c1[0] -> n1 :: Counter -> Discard; c1[1] -> Discard;
+t[2] -> c2 :: Classifier(12/0800 23/11, -); c2[0] -> n2 :: Counter -> Discard; c2[1] -> Discard;
+t[3] -> c3 :: Classifier(12/0800 23/06 !47/02%02, -); c3[0] -> n3 :: Counter -> Discard; c3[1] -> Discard;
+t[4] -> c4 :: Classifier(12/08%ff, -); c4[0] -> n4 :: Counter -> Discard; c4[1] -> Discard;
+t[5] -> c5 :: Classifier(12/8100 16/0800, -); c5[0] -> n5 :: Counter -> Discard; c5[1] -> Discard;
+t[6] -> c6 :: Classifier(0/ffffffffffff, -); c6[0] -> n6 :: Counter -> Discard; c6[1] -> Discard;
+t[7] -> c7 :: Classifier(0/00aabbccddee, -); c7[0] -> n7 :: Counter -> Discard; c7[1] -> Discard;
+t[8] -> c8 :: Classifier(6/001122334455, -); c8[0] -> n8 :: Counter -> Discard; c8[1] -> Discard;
+t[9] -> c9 :: Classifier(12/0800 14/45, -); c9[0] -> n9 :: Counter -> Discard; c9[1] -> Discard;
+t[10] -> c10 :: Classifier(12/0800 14/40%f0, -); c10[0] -> n10 :: Counter -> Discard; c10[1] -> Discard;
+t[11] -> c11 :: Classifier(12/86dd, -); c11[0] -> n11 :: Counter -> Discard; c11[1] -> Discard;
+t[12] -> c12 :: Classifier(!12/0800, -); c12[0] -> n12 :: Counter -> Discard; c12[1] -> Discard;
+t[13] -> c13 :: Classifier(12/0800 30/0a000002, -); c13[0] -> n13 :: Counter -> Discard; c13[1] -> Discard;
+t[14] -> c14 :: Classifier(12/0800 26/0a000001 30/0a000002, -); c14[0] -> n14 :: Counter -> Discard; c14[1] -> Discard;
+t[15] -> c15 :: Classifier(-); c15[0] -> n15 :: Counter -> Discard;
+t[16] -> c16 :: Classifier(12/0800 34/04d2, -); c16[0] -> n16 :: Counter -> Discard; c16[1] -> Discard;
+t[17] -> c17 :: Classifier(12/0800 34/0035 !36/0035, -); c17[0] -> n17 :: Counter -> Discard; c17[1] -> Discard;
+t[18] -> c18 :: Classifier(38/00, -); c18[0] -> n18 :: Counter -> Discard; c18[1] -> Discard;
+t[19] -> c19 :: Classifier(100/00, -); c19[0] -> n19 :: Counter -> Discard; c19[1] -> Discard;
+t[20] -> c20 :: Classifier(12/0800 22/40, -); c20[0] -> n20 :: Counter -> Discard; c20[1] -> Discard;
+t[21] -> c21 :: Classifier(12/0800 22/01%ff, -); c21[0] -> n21 :: Counter -> Discard; c21[1] -> Discard;

@@ -1,0 +1,6 @@
+// args: -q -h is.length -h is.datasize -h is.burstsize -h is.limit -h ipe.src -h ipe.dst -h ue.src -h ue.sport -h ue.dst -h ue.dport -h ie.src -h ie.mtu -h ie.pmtu -h sip.addr -h hf.ether -h dt.active -h ve.vlan_tci -h ve.vlan_id -h ve.vlan_pcp -h c.count_call -h rs.limit -h rs.length -h u.limit -h ee.src -h ee.dst -h ee.ethertype -h er.src -h er.dst -h pt.color -h tr.nbytes -h q.capacity -h ar.table -h rt.table
+// Element handler values with -q (set up, do not run).
+is :: InfiniteSource(DATA \<0102>, LIMIT 7, BURST 3, STOP true) -> c :: Counter(COUNT_CALL 3 q.reset, BYTE_COUNT_CALL 100 q.reset) -> q :: Queue(9) -> u :: Unqueue -> Discard;
+rs :: RatedSource(LIMIT 0, LENGTH 80) -> Discard;
+Idle -> ee :: EtherEncap(0x86dd, 1:2:3:4:5:6, aa:bb:cc:dd:ee:ff) -> er :: EtherRewrite(1:1:1:1:1:1, 2:2:2:2:2:2) -> ve :: VLANEncap(VLAN_TCI 0xa123) -> hf :: HostEtherFilter(1:1:1:1:1:1) -> pt :: Paint(9) -> tr :: Truncate(77) -> Discard;
+Idle -> dt :: DecIPTTL(ACTIVE false) -> ie :: ICMPError(1.1.1.1, unreachable, needfrag, MTU 300, PMTU 1200) -> ipe :: IPEncap(4, 1.1.1.1, 2.2.2.2) -> ue :: UDPIPEncap(1.1.1.1, 1, 2.2.2.2, 2, true) -> sip :: SetIPAddress(3.3.3.3) -> ar :: ARPResponder(1.1.1.1 1:1:1:1:1:1, 10.0.0.0/8 2:2:2:2:2:2) -> rt :: StaticIPLookup(1.0.0.0/8 0, 0/0 1.1.1.1 0) -> Discard;

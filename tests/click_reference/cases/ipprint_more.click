@@ -1,0 +1,1 @@
+FromDump($IN/mix.pcap, STOP true) -> Strip(14) -> CheckIPHeader(CHECKSUM false) -> Paint(7) -> IPPrint(a, TIMESTAMP false, PAINT true) -> IPPrint(b, TIMESTAMP true, ID true, TTL true) -> IPPrint(TIMESTAMP false, LENGTH true, TOS true) -> IPPrint(d, TIMESTAMP false, PAYLOAD ascii, MAXLENGTH 10) -> IPPrint(e, TIMESTAMP false, ACTIVE false) -> Discard;

@@ -1,0 +1,1 @@
+FromDump($IN/mix.pcap, STOP true) -> Print(p) -> Print(MAXLENGTH 8) -> Print(x, 200, CONTENTS ascii) -> Print(n, CONTENTS none) -> Print(t, TIMESTAMP true, CONTENTS false) -> Print(h, CONTENTS hex, MAXLENGTH 40) -> Print(a, 4, PRINTANNO true) -> Discard;

@@ -1,0 +1,1 @@
+FromDump($IN/mix.pcap, STOP true) -> Strip(14) -> CheckIPHeader(CHECKSUM false) -> SetIPAddress(9.8.7.6) -> GetIPAddress(16) -> IPPrint(a, TIMESTAMP false) -> SetIPChecksum -> StoreIPAddress(12) -> ToDump(out.pcap, ENCAP IP);

@@ -1,0 +1,1 @@
+FromDump($IN/mix.pcap, STOP true) -> Strip(14) -> MarkIPHeader -> Unstrip(14) -> StripToNetworkHeader -> Print(a, 8) -> Unstrip(14) -> Print(c, 16) -> MarkIPHeader(14) -> StripToNetworkHeader -> Print(b, 8) -> ToDump(out.pcap);
