@@ -323,7 +323,7 @@ fn handlers_while_running_and_router_handlers() {
     // Click's format: name, tab, r/w/rw.
     let handlers = r.read_handler("c.handlers").unwrap();
     assert!(handlers.contains("byte_count\tr\n") && handlers.contains("reset\tw\n"), "{handlers}");
-    assert!(handlers.starts_with("name\tr\nclass\tr\n"), "{handlers}");
+    assert!(handlers.starts_with("name\tr.\nclass\tr.\n"), "{handlers}");
     assert_eq!(r.read_handler("c.ports").unwrap(), "1 input\npush\n1 output\npush\n");
     assert!(r.read_handler("flatconfig").unwrap().contains("src [0] -> [0] c;"));
     assert!(r.read_handler("c.nosuch").is_err());

@@ -209,14 +209,15 @@ impl Annotations {
         self.bytes[offset::PAINT] = color;
     }
 
-    /// The VLAN TCI annotation.
+    /// The VLAN TCI annotation (stored in network byte order, as Click stores it, so that
+    /// Print's PRINTANNO shows the same bytes).
     pub fn vlan_tci(&self) -> u16 {
-        u16::from_ne_bytes(self.get(offset::VLAN_TCI))
+        u16::from_be_bytes(self.get(offset::VLAN_TCI))
     }
 
     /// Sets the VLAN TCI annotation.
     pub fn set_vlan_tci(&mut self, tci: u16) {
-        self.set(offset::VLAN_TCI, tci.to_ne_bytes());
+        self.set(offset::VLAN_TCI, tci.to_be_bytes());
     }
 
     /// The packet number annotation.

@@ -326,6 +326,12 @@ impl Packet {
         self.d.net = self.abs(offset + len as isize);
     }
 
+    /// Marks the MAC header at `offset` from the data start and nothing else (Click's
+    /// one-argument `set_mac_header`): the network header stays as it was.
+    pub fn set_mac_header_only(&mut self, offset: isize) {
+        self.d.mac = self.abs(offset);
+    }
+
     /// Marks the network header at `offset` from the data start, `len` bytes long; the
     /// transport header follows it.
     pub fn set_network_header(&mut self, offset: isize, len: usize) {

@@ -232,14 +232,21 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<Str
             };
             side(s.ninputs[i], "input", &s.in_proc[i]) + &side(s.noutputs[i], "output", &s.out_proc[i])
         }
-        // Click's format: one handler a line, its name, a tab, and `r`, `w` or `rw`.
+        // Click's format: one handler a line, its name, a tab, and `r`, `w` or `rw` (`.` marks
+        // the builtin ones, which Click flags as calm).
         "handlers" => {
-            let builtin = ELEMENT_HANDLERS.iter().map(|&n| (n, true, false));
-            let own = s.handler_infos[i].iter().map(|h| (h.name, h.read, h.write));
-            builtin
-                .chain(own)
-                .map(|(n, r, w)| format!("{n}\t{}{}\n", if r { "r" } else { "" }, if w { "w" } else { "" }))
-                .collect()
+            let builtin = ELEMENT_HANDLERS.iter().map(|&n| (n, "r."));
+            let own = s.handler_infos[i].iter().map(|h| {
+                (
+                    h.name,
+                    match (h.read, h.write) {
+                        (true, true) => "rw",
+                        (true, false) => "r",
+                        _ => "w",
+                    },
+                )
+            });
+            builtin.chain(own).map(|(n, flags)| format!("{n}\t{flags}\n")).collect()
         }
         _ => return None,
     })

@@ -137,7 +137,9 @@ fn force_ip(p: &mut Packet, link: u32) -> bool {
 fn apply_link(p: &mut Packet, link: u32) {
     let data = p.data();
     match link {
-        linktype::ETHERNET if data.len() >= 14 => p.set_mac_header(0, 14),
+        // As in Click, only the MAC header: a network header is for MarkIPHeader,
+        // CheckIPHeader or Strip to set.
+        linktype::ETHERNET if data.len() >= 14 => p.set_mac_header_only(0),
         linktype::RAW | linktype::RAW_ALT | linktype::IPV4 if !data.is_empty() => {
             let hl = (usize::from(data[0] & 0xf) * 4).min(data.len());
             p.set_network_header(0, hl);
