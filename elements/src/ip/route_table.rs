@@ -35,7 +35,12 @@ pub enum OrderKind {
 #[derive(Default)]
 struct ClickOrder {
     slots: Vec<Option<Route>>,
+    /// Where each route's slot is, so that a million-route table loads in linear time.
+    index: std::collections::HashMap<(Ipv4Addr, u8), usize>,
+    /// Freed slots, most recent last (RadixIPLookup reuses the last freed)...
     free: Vec<usize>,
+    /// ...and in order (the other classes reuse the lowest).
+    free_sorted: std::collections::BTreeSet<usize>,
     stamp: u64,
     stamps: Vec<u64>,
 }
@@ -50,19 +55,39 @@ fn direct_hash(prefix: u32, len: u32) -> u32 {
 
 impl ClickOrder {
     fn find(&self, addr: Ipv4Addr, len: u8) -> Option<usize> {
-        self.slots.iter().position(|s| s.is_some_and(|r| (r.addr, r.len) == (addr, len)))
+        self.index.get(&(addr, len)).copied()
     }
 
     fn take_slot(&mut self, kind: OrderKind) -> usize {
         let free = match kind {
             OrderKind::Radix => self.free.pop(),
-            _ => self.slots.iter().position(Option::is_none),
+            _ => self.free_sorted.first().copied(),
         };
-        free.unwrap_or_else(|| {
-            self.slots.push(None);
-            self.stamps.push(0);
-            self.slots.len() - 1
-        })
+        match free {
+            Some(i) => {
+                self.free_sorted.remove(&i);
+                self.free.retain(|&f| f != i);
+                i
+            }
+            None => {
+                self.slots.push(None);
+                self.stamps.push(0);
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    fn set(&mut self, i: usize, r: Option<Route>) {
+        if let Some(old) = self.slots[i].take() {
+            self.index.remove(&(old.addr, old.len));
+        }
+        if let Some(r) = r {
+            self.index.insert((r.addr, r.len), i);
+        } else {
+            self.free.push(i);
+            self.free_sorted.insert(i);
+        }
+        self.slots[i] = r;
     }
 
     /// Records a route added (or replacing one of the same prefix).
@@ -71,14 +96,13 @@ impl ClickOrder {
         match (kind, old) {
             (OrderKind::Radix, Some(i)) => {
                 let j = self.take_slot(kind);
-                self.slots[j] = Some(r);
-                self.slots[i] = None;
-                self.free.push(i);
+                self.set(i, None);
+                self.set(j, Some(r));
             }
-            (_, Some(i)) => self.slots[i] = Some(r),
+            (_, Some(i)) => self.set(i, Some(r)),
             (_, None) => {
                 let j = self.take_slot(kind);
-                self.slots[j] = Some(r);
+                self.set(j, Some(r));
                 self.stamp += 1;
                 // DirectIPLookup's default route lives in entry 0, the oldest of its bucket.
                 self.stamps[j] = if r.len == 0 { 0 } else { self.stamp };
@@ -88,8 +112,7 @@ impl ClickOrder {
 
     fn remove(&mut self, addr: Ipv4Addr, len: u8) {
         if let Some(i) = self.find(addr, len) {
-            self.slots[i] = None;
-            self.free.push(i);
+            self.set(i, None);
         }
     }
 
