@@ -31,7 +31,10 @@ pub const STANDARD_CAPACITY: usize = 2048;
 
 const NO_HEADER: u32 = u32::MAX;
 
-/// The pooled part of a packet.
+/// The pooled part of a packet. Aligned to a cache line so that no other data shares its
+/// lines: descriptors are written for every packet, and one thread's descriptors must not
+/// sit beside memory another thread writes.
+#[repr(align(64))]
 pub(crate) struct Descriptor {
     /// Always `Some` in a live packet; `None` only for descriptors waiting in the pool
     /// without a buffer (so that recycling never touches a placeholder's reference count).
