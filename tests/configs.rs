@@ -255,11 +255,24 @@ fn route_table_handlers_behave_like_clicks() {
 
 #[test]
 fn driver_manager_counts_stops_from_other_threads() {
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/two-pipelines.click")).unwrap();
-    let mut r = build(&text, "two-pipelines.click", &[("N", "100000")]).unwrap();
+    // Two pipelines on two threads, each source asking to stop when done: the script on
+    // thread 0 must see both requests.
+    let text = "a :: InfiniteSource(LENGTH 64, LIMIT $N, BURST 32, STOP true) -> ca :: Counter -> Discard;
+        b :: InfiniteSource(LENGTH 64, LIMIT $N, BURST 32, STOP true) -> cb :: Counter -> Discard;
+        StaticThreadSched(b 1);
+        DriverManager(wait_stop 2);";
+    let mut r = build(text, "two-pipelines.click", &[("N", "100000")]).unwrap();
     assert_eq!(r.thread_count(), 2);
     r.run();
     assert_eq!(handler(&r, "ca.count"), 100_000);
     assert_eq!(handler(&r, "cb.count"), 100_000);
+}
+
+#[test]
+fn the_two_pipelines_example_runs_on_two_threads() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/two-pipelines.click")).unwrap();
+    let r = build(&text, "two-pipelines.click", &[]).unwrap();
+    assert_eq!(r.thread_count(), 2);
+    assert_eq!(r.thread_of(r.find("b").unwrap()), 1);
 }
