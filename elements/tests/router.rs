@@ -324,7 +324,7 @@ fn handlers_while_running_and_router_handlers() {
     let handlers = r.read_handler("c.handlers").unwrap();
     assert!(handlers.contains("byte_count\tr\n") && handlers.contains("reset\tw\n"), "{handlers}");
     assert!(handlers.starts_with("name\tr.\nclass\tr.\n"), "{handlers}");
-    assert_eq!(r.read_handler("c.ports").unwrap(), "1 input\npush\n1 output\npush\n");
+    assert_eq!(r.read_handler("c.ports").unwrap(), "1 input\npush~\t-\tsrc [0]\n1 output\npush~\t-\t[0] d\n");
     assert!(r.read_handler("flatconfig").unwrap().contains("src [0] -> [0] c;"));
     assert!(r.read_handler("c.nosuch").is_err());
     assert!(r.read_handler("nosuch.count").is_err());

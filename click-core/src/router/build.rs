@@ -663,6 +663,7 @@ impl Checked {
             names: elements.iter().map(|e| e.name.clone()).collect(),
             classes: instances.iter().map(|e| e.class_name()).collect(),
             handler_infos: instances.iter().map(|e| e.handlers()).collect(),
+            ports_text: (0..n).map(|i| ports_text(i, &elements, &instances, &conns, &in_proc, &out_proc)).collect(),
             configs: elements.iter().map(|e| e.config.clone()).collect(),
             ninputs: nin,
             noutputs: nout,
@@ -918,4 +919,44 @@ fn full_notifiers(
         per_element.push(per_port);
     }
     (pushers, per_element)
+}
+
+/// Element `i`'s `ports` handler, as Click prints it: per port, its processing (`~` when the
+/// element declared it agnostic), a tab, `-` (Click's packet count, kept only in its
+/// statistics builds), a tab, and what the port is connected to, in configuration order.
+fn ports_text(
+    i: usize,
+    elements: &[PendingElement],
+    instances: &[Box<dyn Element>],
+    conns: &[PendingConnection],
+    in_proc: &[Vec<Processing>],
+    out_proc: &[Vec<Processing>],
+) -> String {
+    let declared = ProcessingCode::parse(instances[i].processing()).ok();
+    let agnostic = |input: bool, p: usize| {
+        declared.as_ref().is_some_and(|d| (if input { d.input(p) } else { d.output(p) }) == Processing::Agnostic)
+    };
+    let name = |e: usize| elements[e].name.as_str();
+    let plural = |n: usize, what: &str| format!("{n} {what}{}\n", if n == 1 { "" } else { "s" });
+    let mut out = plural(in_proc[i].len(), "input");
+    for (p, proc_) in in_proc[i].iter().enumerate() {
+        let peers: Vec<String> = conns
+            .iter()
+            .filter(|c| c.to == i && c.to_port == p)
+            .map(|c| format!("{} [{}]", name(c.from), c.from_port))
+            .collect();
+        let tilde = if agnostic(true, p) { "~" } else { "" };
+        out += &format!("{}{tilde}\t-\t{}\n", proc_.name(), peers.join(", "));
+    }
+    out += &plural(out_proc[i].len(), "output");
+    for (p, proc_) in out_proc[i].iter().enumerate() {
+        let peers: Vec<String> = conns
+            .iter()
+            .filter(|c| c.from == i && c.from_port == p)
+            .map(|c| format!("[{}] {}", c.to_port, name(c.to)))
+            .collect();
+        let tilde = if agnostic(false, p) { "~" } else { "" };
+        out += &format!("{}{tilde}\t-\t{}\n", proc_.name(), peers.join(", "));
+    }
+    out
 }

@@ -221,17 +221,7 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<Str
         "name" => s.names[i].clone(),
         "class" => s.classes[i].to_string(),
         "config" => s.configs[i].clone(),
-        "ports" => {
-            let side = |n: usize, what: &str, procs: &[crate::spec::Processing]| {
-                let mut out = format!("{n} {what}{}\n", if n == 1 { "" } else { "s" });
-                for p in procs {
-                    out.push_str(p.name());
-                    out.push('\n');
-                }
-                out
-            };
-            side(s.ninputs[i], "input", &s.in_proc[i]) + &side(s.noutputs[i], "output", &s.out_proc[i])
-        }
+        "ports" => s.ports_text[i].clone(),
         // Click's format: one handler a line, its name, a tab, and `r`, `w` or `rw` (`.` marks
         // the builtin ones, which Click flags as calm).
         "handlers" => {

@@ -57,6 +57,8 @@ pub(crate) struct Shared {
     pub classes: Vec<&'static str>,
     /// Each element's own handlers (besides the builtin ones every element has).
     pub handler_infos: Vec<&'static [crate::element::HandlerInfo]>,
+    /// Each element's `ports` handler text (Click's format).
+    pub ports_text: Vec<String>,
     pub configs: Vec<String>,
     pub ninputs: Vec<usize>,
     pub noutputs: Vec<usize>,
