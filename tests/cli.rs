@@ -175,3 +175,12 @@ fn control_socket_serves_handlers_to_vrouter_control() {
     router.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn to_dump_writes_standard_output_for_a_dash() {
+    let o = vrouter(&["run", "-e", "InfiniteSource(LIMIT 2, STOP true) -> ToDump(-, NANO false);"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A microsecond pcap header, then two records of Click's 69-byte default packet.
+    assert_eq!(&o.stdout[..4], &[0xd4, 0xc3, 0xb2, 0xa1]);
+    assert_eq!(o.stdout.len(), 24 + 2 * (16 + 69));
+}

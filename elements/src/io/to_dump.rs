@@ -27,7 +27,7 @@ click_core::documented! {
     /// is flushed after every batch, so it is complete whenever the router stops.
     ///
     /// # Keywords
-    /// - `FILENAME` (string): the file (created or truncated).
+    /// - `FILENAME` (string): the file (created or truncated); `-` for standard output.
     /// - `SNAPLEN` (unsigned): most bytes kept per packet, default 2000; 0 means no limit.
     /// - `ENCAP` (`ETHER` or `IP`): the link type written, default ETHER.
     /// - `NANO` (bool): nanosecond timestamps, default true.
@@ -50,7 +50,7 @@ click_core::documented! {
         nano: bool,
         extra_length: bool,
         count: u64,
-        writer: Option<BufWriter<File>>,
+        writer: Option<BufWriter<Box<dyn Write + Send>>>,
         batch: Batch,
     }
 }
@@ -140,8 +140,13 @@ impl Element for ToDump {
     }
 
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
-        let file = File::create(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
-        let mut w = BufWriter::new(file);
+        // `-` is standard output, as in Click.
+        let out: Box<dyn Write + Send> = if self.filename == "-" {
+            Box::new(std::io::stdout())
+        } else {
+            Box::new(File::create(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?)
+        };
+        let mut w = BufWriter::new(out);
         w.write_all(&self.file_header()).map_err(|e| format!("{}: {e}", self.filename))?;
         self.writer = Some(w);
         self.flush();
