@@ -678,6 +678,7 @@ impl Checked {
             listeners,
             input_notifiers,
             pushers,
+            feeds_full_notifier: output_notifiers.iter().map(|ports| ports.iter().any(Option::is_some)).collect(),
             output_notifiers,
             nthreads,
             stop: AtomicBool::new(false),

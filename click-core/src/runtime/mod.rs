@@ -82,6 +82,8 @@ pub(crate) struct Shared {
     /// For each element and push output: the full notifiers every downstream push path ends
     /// at, or `None` when some path ends elsewhere (then the output is never known full).
     pub output_notifiers: Vec<Vec<Option<Vec<u32>>>>,
+    /// For each element: whether any of its outputs has full notifiers.
+    pub feeds_full_notifier: Vec<bool>,
     pub nthreads: usize,
     pub stop: AtomicBool,
     /// One inbound queue per thread for packets pushed across threads.
@@ -645,7 +647,12 @@ impl<'a> Context<'a> {
     /// True when push output `port` leads only to full notifiers (queues) and all of them
     /// are full, so a source may unschedule itself until one of them wakes it (Click's
     /// downstream full signal). False whenever some path leads elsewhere.
+    #[inline]
     pub fn output_full(&self, port: usize) -> bool {
+        // Most sources feed no full notifier at all: one load says so.
+        if !self.shared.feeds_full_notifier[self.me as usize] {
+            return false;
+        }
         let Some(Some(notifiers)) = self.shared.output_notifiers[self.me as usize].get(port) else {
             return false;
         };
