@@ -835,6 +835,9 @@ impl Expander {
         depth: usize,
     ) {
         let mut attach = vec![Attach::default(); scope.elements.len()];
+        // Click's element order: a scope's own elements first, in declaration order, then
+        // the contents of each compound element in turn (so `list` and element numbers come
+        // out as Click's do).
         for (index, element) in scope.elements.iter().enumerate() {
             attach[index] = match &element.kind {
                 Kind::CompoundInput => Attach { to: None, from: interface.map(|(input, _)| input) },
@@ -846,8 +849,13 @@ impl Expander {
                 Kind::GroupInput(group) => Attach { to: None, from: attach[*group].to },
                 Kind::GroupOutput(group) => Attach { to: attach[*group].from, from: None },
                 Kind::Primitive(class) => self.add_real(prefix, element, class, env),
-                Kind::Compound(def) => self.expand_compound(prefix, element, def, env, depth),
+                Kind::Compound(_) => continue,
             };
+        }
+        for (index, element) in scope.elements.iter().enumerate() {
+            if let Kind::Compound(def) = &element.kind {
+                attach[index] = self.expand_compound(prefix, element, def, env, depth);
+            }
         }
         for c in &scope.connections {
             if let (Some(from), Some(to)) = (attach[c.from].from, attach[c.to].to) {

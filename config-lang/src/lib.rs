@@ -19,7 +19,8 @@
 //! .unwrap();
 //! let graph = &compiled.graph;
 //! let names: Vec<_> = graph.elements().map(|(_, e)| e.name.as_str()).collect();
-//! assert_eq!(names, ["src", "c/Counter@1", "Discard@3"]);
+//! // Click's order: the top level's own elements, then each compound's contents.
+//! assert_eq!(names, ["src", "Discard@3", "c/Counter@1"]);
 //! assert_eq!(graph.element(graph.find("src").unwrap()).unwrap().config, "LIMIT 5");
 //! assert_eq!(graph.connection_count(), 2);
 //! ```
