@@ -5,6 +5,7 @@ use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing};
 
 use super::offload;
+use super::ring::TxRing;
 use super::sys::{self, PacketSocket, PacketSocketOptions};
 
 click_core::documented! {
@@ -15,8 +16,14 @@ click_core::documented! {
     ///
     /// # Ports and processing
     /// One agnostic input, no outputs. In pull context (the usual `Queue -> ToDevice`) a
-    /// task pulls up to BURST packets and sends them with one `sendmmsg`; it sleeps while
-    /// the queue upstream is empty. In push context each arriving batch is sent at once.
+    /// task pulls up to BURST packets and sends them at once; it sleeps while the queue
+    /// upstream is empty. In push context each arriving batch is sent at once.
+    ///
+    /// With RING true (the default) packets are copied into a memory-mapped transmit ring
+    /// (PACKET_MMAP, TPACKET_V2) of about BUFFER bytes, and one `send` with no data per
+    /// batch has the kernel send them all; otherwise (or if the ring cannot be set up, which
+    /// the element reports) one `sendmmsg` per batch sends them. The ring's slots are sized
+    /// for the device's MTU when the router starts (64 KB with GSO true).
     /// Packets must be complete Ethernet frames; they leave exactly as they are (checksums
     /// are not touched, no offload is asked of the kernel). With GSO true, packets carrying
     /// segmentation metadata from a FromDevice with GSO true are handed over with a virtio
@@ -37,16 +44,18 @@ click_core::documented! {
     /// - `QUIET` (boolean): do not report errors, default false.
     /// - `BUFFER` (unsigned): socket send buffer bytes, default 4 MB.
     /// - `GSO` (boolean): send segmentation-offload packets whole, default false.
+    /// - `RING` (boolean): send through a memory-mapped ring, default true.
     /// - `METHOD` (word): accepted for Click compatibility; always LINUX.
     ///
     /// # Handlers
     /// - `count` (read): packets sent.
     /// - `drops` (read): packets dropped (refused, device down, no room to wait).
-    /// - `calls` (read): `sendmmsg` calls made.
+    /// - `calls` (read): `sendmmsg` calls (or ring kicks) made.
     /// - `gso_sent` (read): packets sent whole for the kernel to segment (GSO true).
     /// - `pending` (read): packets waiting for room in the device's queue.
     /// - `down_events` (read): times the device was found down.
     /// - `device` (read): the device name.
+    /// - `method` (read): how packets are sent: `mmap` (the ring) or `sendmmsg`.
     /// - `reset_counts` (write): zero the counters.
     ///
     /// # Example
@@ -60,7 +69,12 @@ click_core::documented! {
         buffer: usize,
         gso: bool,
         gso_sent: u64,
+        use_ring: bool,
         sock: Option<PacketSocket>,
+        ring: Option<TxRing>,
+        /// The device's MTU (ring mode checks lengths itself); re-read now and then.
+        mtu: usize,
+        since_mtu: u32,
         pending: VecDeque<Packet>,
         scratch: Batch,
         pull_mode: bool,
@@ -81,7 +95,11 @@ impl Default for ToDevice {
             buffer: 4 << 20,
             gso: false,
             gso_sent: 0,
+            use_ring: true,
             sock: None,
+            ring: None,
+            mtu: 1500,
+            since_mtu: 0,
             pending: VecDeque::new(),
             scratch: Batch::new(),
             pull_mode: false,
@@ -103,8 +121,116 @@ enum Sent {
 }
 
 impl ToDevice {
+    /// Says once that the device is down.
+    fn went_down(&mut self, name: &str) {
+        if !self.down {
+            self.down = true;
+            self.down_events += 1;
+            if !self.quiet {
+                click_core::chatter::chatter(&format!(
+                    "{name}: {}: device is down; dropping packets until it is back",
+                    self.devname
+                ));
+            }
+        }
+    }
+
+    fn back_up(&mut self, name: &str) {
+        if self.down {
+            self.down = false;
+            self.mtu = sys::mtu(&self.devname).unwrap_or(self.mtu);
+            if !self.quiet {
+                click_core::chatter::chatter(&format!("{name}: {}: sending again", self.devname));
+            }
+        }
+    }
+
+    /// Counts a refused packet, saying so now and then.
+    fn refused(&mut self, name: &str, why: &dyn std::fmt::Display) {
+        self.drops += 1;
+        if !self.quiet && self.drops.is_power_of_two() {
+            click_core::chatter::chatter(&format!(
+                "{name}: {}: {why} (dropped; {} drops so far)",
+                self.devname, self.drops
+            ));
+        }
+    }
+
+    /// Sends what is pending through the ring: reclaims the slots the kernel is done with,
+    /// fills free slots, and kicks the kernel once.
+    fn send_ring(&mut self, name: &str) -> Sent {
+        let (Some(sock), Some(ring)) = (&self.sock, &mut self.ring) else {
+            return Sent::All;
+        };
+        let fd = sock.raw_fd();
+        let done = ring.reclaim();
+        self.count += done.sent as u64;
+        self.drops += done.cancelled as u64;
+        self.since_mtu += 1;
+        if self.since_mtu >= 4096 {
+            self.since_mtu = 0;
+            self.mtu = sys::mtu(&self.devname).unwrap_or(self.mtu);
+        }
+        let mut queued = 0;
+        while let Some(p) = self.pending.front() {
+            let ring = self.ring.as_mut().expect("ring");
+            let vh = if self.gso {
+                offload::gso_anno(p).and_then(|(t, size)| offload::gso_tx_header(t, size, p.data()))
+            } else {
+                None
+            };
+            let d = p.data();
+            let tagged = d.len() >= 14 && matches!([d[12], d[13]], [0x81, 0x00] | [0x88, 0xa8]);
+            let limit = if vh.is_some() {
+                ring.max_frame()
+            } else {
+                ring.max_frame().min(self.mtu + 14 + if tagged { 4 } else { 0 })
+            };
+            if d.len() > limit || d.len() < 14 {
+                let why = format!("{}-byte frame refused (MTU {}, slot {})", d.len(), self.mtu, ring.max_frame());
+                self.pending.pop_front();
+                self.refused(name, &why);
+                continue;
+            }
+            if ring.push(d, vh.as_ref()).is_err() {
+                break;
+            }
+            if vh.is_some() {
+                self.gso_sent += 1;
+            }
+            self.pending.pop_front();
+            queued += 1;
+        }
+        let ring = self.ring.as_mut().expect("ring");
+        if queued > 0 || ring.has_unsent() {
+            self.calls += 1;
+            match TxRing::kick(fd) {
+                Ok(()) => self.back_up(name),
+                Err(e) if sys::is_transient(&e) => {}
+                Err(e) if sys::is_device_gone(&e) => {
+                    self.drops += self.pending.len() as u64;
+                    self.pending.clear();
+                    // Frames in the ring would leave when the device is back, late:
+                    // withdraw them (counted as drops when the kernel skips them).
+                    ring.cancel_unsent();
+                    self.went_down(name);
+                    return Sent::All;
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    self.refused(name, &why);
+                }
+            }
+        }
+        let ring = self.ring.as_ref().expect("ring");
+        if self.pending.is_empty() && !ring.has_unsent() { Sent::All } else { Sent::Full }
+    }
+
     /// Sends what is pending, in `sendmmsg` calls of up to BURST packets.
     fn send_pending(&mut self, name: &str) -> Sent {
+        if self.ring.is_some() {
+            return self.send_ring(name);
+        }
         let Some(sock) = &self.sock else {
             self.drops += self.pending.len() as u64;
             self.pending.clear();
@@ -199,6 +325,7 @@ impl Element for ToDevice {
         self.quiet = args.read_or("QUIET", false)?;
         self.buffer = args.read_or("BUFFER", 4usize << 20)?;
         self.gso = args.read_or("GSO", false)?;
+        self.use_ring = args.read_or("RING", true)?;
         let _method: String = args.read_or("METHOD", String::from("LINUX"))?;
         args.complete()
     }
@@ -206,7 +333,25 @@ impl Element for ToDevice {
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
         let opts =
             PacketSocketOptions { send_only: true, buffer: self.buffer, vnet_hdr: self.gso, ..Default::default() };
-        self.sock = Some(PacketSocket::open(&self.devname, opts).map_err(|e| e.to_string())?);
+        self.mtu = sys::mtu(&self.devname).unwrap_or(1500);
+        // Slots for the largest frame: the MTU (at least Ethernet's) plus a VLAN-tagged
+        // Ethernet header, or a whole 64 KB aggregate with GSO.
+        let max_frame = if self.gso { 65536 + 256 } else { self.mtu.max(1500) + 18 };
+        let (bytes, want_ring, vnet) = (self.buffer, self.use_ring, self.gso);
+        let (sock, ring) = PacketSocket::open_with(&self.devname, opts, |fd| {
+            want_ring.then(|| TxRing::setup(fd, bytes, max_frame, vnet))
+        })
+        .map_err(|e| e.to_string())?;
+        match ring {
+            Some(Ok(r)) => self.ring = Some(r),
+            Some(Err(e)) => click_core::chatter::chatter(&format!(
+                "{}: {}: cannot set up the transmit ring ({e}); sending with sendmmsg",
+                cx.name(),
+                self.devname
+            )),
+            None => {}
+        }
+        self.sock = Some(sock);
         self.scratch = Batch::with_capacity(self.burst);
         self.pull_mode = cx.input_processing(0) == Processing::Pull;
         // In push context the task only retries packets that had to wait.
@@ -236,7 +381,8 @@ impl Element for ToDevice {
             pulled = cx.pull_batch(0, self.burst - self.pending.len(), &mut self.scratch);
             self.pending.extend(self.scratch.drain());
         }
-        if self.pending.is_empty() {
+        let ring_unsent = self.ring.as_ref().is_some_and(TxRing::has_unsent);
+        if self.pending.is_empty() && !ring_unsent {
             if !self.pull_mode || cx.input_idle(0) {
                 cx.unschedule();
             }
@@ -259,6 +405,7 @@ impl Element for ToDevice {
             HandlerInfo::read("pending"),
             HandlerInfo::read("down_events"),
             HandlerInfo::read("device"),
+            HandlerInfo::read("method"),
             HandlerInfo::write("reset_counts"),
         ];
         H
@@ -266,13 +413,15 @@ impl Element for ToDevice {
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         Ok(match name {
-            "count" => self.count.to_string(),
-            "drops" => self.drops.to_string(),
+            // Ring slots the kernel is done with but that are not yet taken back count too.
+            "count" => (self.count + self.ring.as_ref().map_or(0, |r| r.peek_done().sent as u64)).to_string(),
+            "drops" => (self.drops + self.ring.as_ref().map_or(0, |r| r.peek_done().cancelled as u64)).to_string(),
             "calls" => self.calls.to_string(),
             "gso_sent" => self.gso_sent.to_string(),
             "pending" => self.pending.len().to_string(),
             "down_events" => self.down_events.to_string(),
             "device" => self.devname.clone(),
+            "method" => if self.ring.is_some() { "mmap" } else { "sendmmsg" }.to_string(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }
