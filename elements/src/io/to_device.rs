@@ -23,7 +23,8 @@ click_core::documented! {
     /// (PACKET_MMAP, TPACKET_V2) of about BUFFER bytes, and one `send` with no data per
     /// batch has the kernel send them all; otherwise (or if the ring cannot be set up, which
     /// the element reports) one `sendmmsg` per batch sends them. The ring's slots are sized
-    /// for the device's MTU when the router starts (64 KB with GSO true).
+    /// for the device's MTU when the router starts; with GSO true, packets for the kernel to
+    /// segment go whole through a second socket with `sendmmsg`, in order with the rest.
     /// Packets must be complete Ethernet frames; they leave exactly as they are (checksums
     /// are not touched, no offload is asked of the kernel). With GSO true, packets carrying
     /// segmentation metadata from a FromDevice with GSO true are handed over with a virtio
@@ -72,6 +73,9 @@ click_core::documented! {
         use_ring: bool,
         sock: Option<PacketSocket>,
         ring: Option<TxRing>,
+        /// With a ring and GSO true: a socket with virtio headers for the packets the kernel
+        /// is to segment (too big for the ring's slots).
+        bulk: Option<PacketSocket>,
         /// The device's MTU (ring mode checks lengths itself); re-read now and then.
         mtu: usize,
         since_mtu: u32,
@@ -98,6 +102,7 @@ impl Default for ToDevice {
             use_ring: true,
             sock: None,
             ring: None,
+            bulk: None,
             mtu: 1500,
             since_mtu: 0,
             pending: VecDeque::new(),
@@ -156,13 +161,127 @@ impl ToDevice {
         }
     }
 
-    /// Sends what is pending through the ring: reclaims the slots the kernel is done with,
-    /// fills free slots, and kicks the kernel once.
-    fn send_ring(&mut self, name: &str) -> Sent {
+    /// The virtio header that has the kernel segment `p` (GSO true and a packet carrying
+    /// segmentation metadata), if any.
+    fn gso_header(&self, p: &Packet) -> Option<[u8; sys::VNET_HDR_LEN]> {
+        if !self.gso {
+            return None;
+        }
+        offload::gso_anno(p).and_then(|(t, size)| offload::gso_tx_header(t, size, p.data()))
+    }
+
+    /// Copies pending packets into free ring slots, up to the first one that must go whole
+    /// through the bulk socket; returns how many.
+    fn fill_ring(&mut self, name: &str) -> usize {
+        let mut queued = 0;
+        while let Some(p) = self.pending.front() {
+            if self.gso_header(p).is_some() {
+                break;
+            }
+            let ring = self.ring.as_mut().expect("ring");
+            let d = p.data();
+            let tagged = d.len() >= 14 && matches!([d[12], d[13]], [0x81, 0x00] | [0x88, 0xa8]);
+            let limit = ring.max_frame().min(self.mtu + 14 + if tagged { 4 } else { 0 });
+            if d.len() > limit || d.len() < 14 {
+                let why = format!("{}-byte frame refused (MTU {}, slot {})", d.len(), self.mtu, ring.max_frame());
+                self.pending.pop_front();
+                self.refused(name, &why);
+                continue;
+            }
+            if ring.push(d, None).is_err() {
+                break;
+            }
+            self.pending.pop_front();
+            queued += 1;
+        }
+        queued
+    }
+
+    /// Kicks the kernel to send the ring's waiting slots. `Err(())` if the device is down
+    /// (then everything pending has been dropped).
+    fn kick(&mut self, name: &str) -> Result<(), ()> {
         let (Some(sock), Some(ring)) = (&self.sock, &mut self.ring) else {
+            return Ok(());
+        };
+        self.calls += 1;
+        match TxRing::kick(sock.raw_fd()) {
+            Ok(()) => self.back_up(name),
+            Err(e) if sys::is_transient(&e) => {}
+            Err(e) if sys::is_device_gone(&e) => {
+                // Frames in the ring would leave when the device is back, late: withdraw
+                // them (counted as drops when the kernel skips them).
+                ring.cancel_unsent();
+                self.device_gone(name);
+                return Err(());
+            }
+            Err(e) => {
+                let why = e.to_string();
+                self.refused(name, &why);
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops what is pending: the device is down.
+    fn device_gone(&mut self, name: &str) {
+        self.drops += self.pending.len() as u64;
+        self.pending.clear();
+        self.went_down(name);
+    }
+
+    /// Sends the segmentation-offload packets at the front of the queue whole, with one
+    /// `sendmmsg` on the bulk socket (which has virtio headers). `None`: some went, go on.
+    fn send_bulk(&mut self, name: &str) -> Option<Sent> {
+        let Some(bulk) = &self.bulk else {
+            // Not expected (the bulk socket exists with GSO true); drop rather than stall.
+            self.pending.pop_front();
+            self.refused(name, &"no socket for offload frames");
+            return None;
+        };
+        let mut frames: [&[u8]; sys::MAX_BURST] = [&[]; sys::MAX_BURST];
+        let mut hdrs = [[0u8; sys::VNET_HDR_LEN]; sys::MAX_BURST];
+        let mut n = 0;
+        for p in self.pending.iter().take(self.burst) {
+            let Some(h) = self.gso_header(p) else { break };
+            frames[n] = p.data();
+            hdrs[n] = h;
+            n += 1;
+        }
+        self.calls += 1;
+        match sys::send_batch_vnet(bulk, &frames[..n], &hdrs[..n]) {
+            Ok(0) => Some(Sent::Full),
+            Ok(k) => {
+                self.count += k as u64;
+                self.gso_sent += k as u64;
+                self.pending.drain(..k);
+                self.back_up(name);
+                None
+            }
+            Err(e) if sys::is_transient(&e) => Some(Sent::Full),
+            Err(e) if sys::is_device_gone(&e) => {
+                if let Some(ring) = &mut self.ring {
+                    ring.cancel_unsent();
+                }
+                self.device_gone(name);
+                Some(Sent::All)
+            }
+            Err(e) => {
+                self.pending.pop_front();
+                let why = e.to_string();
+                self.refused(name, &why);
+                None
+            }
+        }
+    }
+
+    /// Sends what is pending through the ring: reclaims the slots the kernel is done with,
+    /// fills free slots, and kicks the kernel once per batch. With GSO true, packets the
+    /// kernel is to segment go whole through the bulk socket, each only once the ring has
+    /// sent everything queued before it (so that the device sees them in order).
+    fn send_ring(&mut self, name: &str) -> Sent {
+        let Some(ring) = &mut self.ring else {
             return Sent::All;
         };
-        let fd = sock.raw_fd();
         let done = ring.reclaim();
         self.count += done.sent as u64;
         self.drops += done.cancelled as u64;
@@ -171,59 +290,24 @@ impl ToDevice {
             self.since_mtu = 0;
             self.mtu = sys::mtu(&self.devname).unwrap_or(self.mtu);
         }
-        let mut queued = 0;
-        while let Some(p) = self.pending.front() {
-            let ring = self.ring.as_mut().expect("ring");
-            let vh = if self.gso {
-                offload::gso_anno(p).and_then(|(t, size)| offload::gso_tx_header(t, size, p.data()))
-            } else {
-                None
-            };
-            let d = p.data();
-            let tagged = d.len() >= 14 && matches!([d[12], d[13]], [0x81, 0x00] | [0x88, 0xa8]);
-            let limit = if vh.is_some() {
-                ring.max_frame()
-            } else {
-                ring.max_frame().min(self.mtu + 14 + if tagged { 4 } else { 0 })
-            };
-            if d.len() > limit || d.len() < 14 {
-                let why = format!("{}-byte frame refused (MTU {}, slot {})", d.len(), self.mtu, ring.max_frame());
-                self.pending.pop_front();
-                self.refused(name, &why);
-                continue;
+        loop {
+            let queued = self.fill_ring(name);
+            let unsent = self.ring.as_ref().is_some_and(TxRing::has_unsent);
+            if (queued > 0 || unsent) && self.kick(name).is_err() {
+                return Sent::All;
             }
-            if ring.push(d, vh.as_ref()).is_err() {
-                break;
-            }
-            if vh.is_some() {
-                self.gso_sent += 1;
-            }
-            self.pending.pop_front();
-            queued += 1;
-        }
-        let ring = self.ring.as_mut().expect("ring");
-        if queued > 0 || ring.has_unsent() {
-            self.calls += 1;
-            match TxRing::kick(fd) {
-                Ok(()) => self.back_up(name),
-                Err(e) if sys::is_transient(&e) => {}
-                Err(e) if sys::is_device_gone(&e) => {
-                    self.drops += self.pending.len() as u64;
-                    self.pending.clear();
-                    // Frames in the ring would leave when the device is back, late:
-                    // withdraw them (counted as drops when the kernel skips them).
-                    ring.cancel_unsent();
-                    self.went_down(name);
-                    return Sent::All;
+            let unsent = self.ring.as_ref().is_some_and(TxRing::has_unsent);
+            match self.pending.front() {
+                Some(p) if !unsent && self.gso_header(p).is_some() => {
+                    if let Some(sent) = self.send_bulk(name) {
+                        return sent;
+                    }
                 }
-                Err(e) => {
-                    let why = e.to_string();
-                    self.refused(name, &why);
-                }
+                _ => break,
             }
         }
-        let ring = self.ring.as_ref().expect("ring");
-        if self.pending.is_empty() && !ring.has_unsent() { Sent::All } else { Sent::Full }
+        let unsent = self.ring.as_ref().is_some_and(TxRing::has_unsent);
+        if self.pending.is_empty() && !unsent { Sent::All } else { Sent::Full }
     }
 
     /// Sends what is pending, in `sendmmsg` calls of up to BURST packets.
@@ -334,24 +418,33 @@ impl Element for ToDevice {
         let opts =
             PacketSocketOptions { send_only: true, buffer: self.buffer, vnet_hdr: self.gso, ..Default::default() };
         self.mtu = sys::mtu(&self.devname).unwrap_or(1500);
-        // Slots for the largest frame: the MTU (at least Ethernet's) plus a VLAN-tagged
-        // Ethernet header, or a whole 64 KB aggregate with GSO.
-        let max_frame = if self.gso { 65536 + 256 } else { self.mtu.max(1500) + 18 };
-        let (bytes, want_ring, vnet) = (self.buffer, self.use_ring, self.gso);
-        let (sock, ring) = PacketSocket::open_with(&self.devname, opts, |fd| {
-            want_ring.then(|| TxRing::setup(fd, bytes, max_frame, vnet))
-        })
-        .map_err(|e| e.to_string())?;
-        match ring {
-            Some(Ok(r)) => self.ring = Some(r),
-            Some(Err(e)) => click_core::chatter::chatter(&format!(
-                "{}: {}: cannot set up the transmit ring ({e}); sending with sendmmsg",
-                cx.name(),
-                self.devname
-            )),
-            None => {}
+        if self.use_ring {
+            // Slots for an MTU-sized frame (at least Ethernet's) with a VLAN tag; with GSO
+            // true, bigger packets go whole through a second socket.
+            let max_frame = self.mtu.max(1500) + 18;
+            let ring_opts = PacketSocketOptions { vnet_hdr: false, ..opts };
+            let bytes = self.buffer;
+            let (sock, ring) =
+                PacketSocket::open_with(&self.devname, ring_opts, |fd| TxRing::setup(fd, bytes, max_frame, false))
+                    .map_err(|e| e.to_string())?;
+            match ring {
+                Ok(r) => {
+                    self.ring = Some(r);
+                    self.sock = Some(sock);
+                    if self.gso {
+                        self.bulk = Some(PacketSocket::open(&self.devname, opts).map_err(|e| e.to_string())?);
+                    }
+                }
+                Err(e) => click_core::chatter::chatter(&format!(
+                    "{}: {}: cannot set up the transmit ring ({e}); sending with sendmmsg",
+                    cx.name(),
+                    self.devname
+                )),
+            }
         }
-        self.sock = Some(sock);
+        if self.sock.is_none() {
+            self.sock = Some(PacketSocket::open(&self.devname, opts).map_err(|e| e.to_string())?);
+        }
         self.scratch = Batch::with_capacity(self.burst);
         self.pull_mode = cx.input_processing(0) == Processing::Pull;
         // In push context the task only retries packets that had to wait.
