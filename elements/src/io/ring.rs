@@ -615,13 +615,15 @@ impl TxRing {
         let vlen = if self.vnet { super::sys::VNET_HDR_LEN } else { 0 };
         let total = vlen + frame.len();
         let off = self.slot_offset(i);
-        let slot = self.map.bytes_mut(off, self.frame_size);
+        // The slot after its status word (byte 0, only ever touched as an atomic): tp_len
+        // at byte 4 of the slot, the data at V2_TX_DATA.
+        let slot = self.map.bytes_mut(off + 4, self.frame_size - 4);
+        let data = V2_TX_DATA - 4;
         if self.vnet {
-            slot[V2_TX_DATA..V2_TX_DATA + vlen].copy_from_slice(vnet_hdr.unwrap_or(&[0; super::sys::VNET_HDR_LEN]));
+            slot[data..data + vlen].copy_from_slice(vnet_hdr.unwrap_or(&[0; super::sys::VNET_HDR_LEN]));
         }
-        slot[V2_TX_DATA + vlen..V2_TX_DATA + total].copy_from_slice(frame);
-        // tp_len at byte 4; tp_status (byte 0) is written below, last.
-        slot[4..8].copy_from_slice(&(total as u32).to_ne_bytes());
+        slot[data + vlen..data + total].copy_from_slice(frame);
+        slot[0..4].copy_from_slice(&(total as u32).to_ne_bytes());
         self.cancelled[i] = false;
         self.status(i).store(TP_STATUS_SEND_REQUEST, Ordering::Release);
         self.head = (i + 1) % self.frames;
@@ -701,7 +703,8 @@ impl TxRing {
                 continue;
             }
             let off = self.slot_offset(i);
-            self.map.bytes_mut(off, V2_TX_DATA)[4..8].copy_from_slice(&0u32.to_ne_bytes());
+            // tp_len, after the status word.
+            self.map.bytes_mut(off + 4, 4).copy_from_slice(&0u32.to_ne_bytes());
             self.cancelled[i] = true;
             n += 1;
         }
