@@ -10,8 +10,9 @@
 # device per second (the forwarding rate; read from the device's tx_packets), and packets
 # host B's iperf3 received per second (lower when host B itself cannot keep up). Prints all
 # and the vrouter/kernel ratios. Forwarders: the kernel; vrouter with FromDevice/ToDevice
-# (AF_PACKET); and, if the binary has the af_xdp feature, vrouter with
-# FromXDPDevice/ToXDPDevice (copy mode, FIX_CHECKSUMS).
+# (AF_PACKET, memory-mapped rings), with and without GSO pass-through; the same with RING
+# false (recvmmsg/sendmmsg; NO_SYSCALL_RUNS=1 skips them); and, if the binary has the af_xdp
+# feature, vrouter with FromXDPDevice/ToXDPDevice (copy mode, FIX_CHECKSUMS).
 #
 # Usage (as root):  benches/linux_forwarding.sh [SECONDS]
 # Needs iproute2, iputils-ping and iperf3. Builds the release binary (with af_xdp) unless
@@ -112,7 +113,7 @@ run_vrouter() {
     local name=$1 config=$2; shift 2
     for ns in $A $B; do ip -n $ns neigh flush all; done
     ip netns exec $R "$VROUTER" run -e "$config" IF0=rA IF1=rB MAC0=$MAC0 MAC1=$MAC1 "$@" \
-        -h fd0.count -h fd0.drops -h td1.count -h td1.drops -h out1.drops >"$OUT" 2>&1 &
+        -h fd0.count -h fd0.drops -h fd0.kernel_drops -h td1.count -h td1.drops -h out1.drops >"$OUT" 2>&1 &
     VR_PID=$!
     sleep 1
     measure "$name" || true
@@ -123,6 +124,13 @@ CONFIG=$(cat examples/netns-router.click)
 run_vrouter vrouter "$CONFIG"
 run_vrouter vrouter-gso "$CONFIG" GSO=true MTU=65535
 NAMES="kernel vrouter vrouter-gso"
+# The same with RING false: recvmmsg/sendmmsg instead of the memory-mapped rings.
+if [ -z "${NO_SYSCALL_RUNS:-}" ]; then
+    SYSCALL_CONFIG=$(sed -e 's/GSO \$GSO)/GSO $GSO, RING false)/' examples/netns-router.click)
+    run_vrouter noring "$SYSCALL_CONFIG"
+    run_vrouter gso-noring "$SYSCALL_CONFIG" GSO=true MTU=65535
+    NAMES="$NAMES noring gso-noring"
+fi
 if "$VROUTER" elements FromXDPDevice >/dev/null 2>&1; then
     XDP_CONFIG=$(sed -e 's/FromDevice(\$IF\([01]\), BURST \$BURST, SNIFFER \$SNIFFER, GSO \$GSO)/FromXDPDevice($IF\1, MODE copy, FIX_CHECKSUMS true)/' \
                      -e 's/ToDevice(\$IF\([01]\), BURST \$BURST, GSO \$GSO)/ToXDPDevice($IF\1, MODE copy)/' examples/netns-router.click)

@@ -265,23 +265,54 @@ fn handler(out: &str, name: &str) -> Option<u64> {
     None
 }
 
+/// How FromDevice and ToDevice move frames in a router test.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Io {
+    /// The default: memory-mapped rings (TPACKET_V3 receive ring).
+    Rings,
+    /// Rings, FromDevice with a TPACKET_V2 ring (RING_VERSION 2).
+    RingsV2,
+    /// RING false: recvmmsg and sendmmsg.
+    Syscalls,
+}
+
+/// FromDevice and ToDevice as configured by default: memory-mapped rings.
 #[test]
 fn ip_router_between_namespaces() {
-    router_test(false, false);
+    router_test(false, false, Io::Rings);
+}
+
+/// FromDevice with a TPACKET_V2 receive ring: offload aggregates (longer than its slots)
+/// come through the socket, in order.
+#[test]
+fn ip_router_between_namespaces_v2_ring() {
+    router_test(false, false, Io::RingsV2);
 }
 
 /// The same router passing the kernel's segmentation-offload aggregates through whole
-/// (FromDevice and ToDevice with GSO true).
+/// (FromDevice and ToDevice with GSO true), through the rings.
 #[test]
 fn ip_router_between_namespaces_gso_pass_through() {
-    router_test(false, true);
+    router_test(false, true, Io::Rings);
+}
+
+/// The same router with RING false: `recvmmsg` and `sendmmsg`.
+#[test]
+fn ip_router_between_namespaces_without_rings() {
+    router_test(false, false, Io::Syscalls);
+}
+
+/// GSO pass-through with RING false.
+#[test]
+fn ip_router_between_namespaces_gso_pass_through_without_rings() {
+    router_test(false, true, Io::Syscalls);
 }
 
 /// The same IP router with AF_XDP device elements instead of AF_PACKET ones.
 #[cfg(feature = "af_xdp")]
 #[test]
 fn ip_router_between_namespaces_af_xdp() {
-    router_test(true, false);
+    router_test(true, false, Io::Syscalls);
 }
 
 /// The machines running these tests have few cores: traffic tests take turns, so that one
@@ -289,8 +320,10 @@ fn ip_router_between_namespaces_af_xdp() {
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The router test, with FromDevice/ToDevice (segmenting, or with `gso` passing aggregates
-/// through) or (`xdp`) FromXDPDevice/ToXDPDevice.
-fn router_test(xdp: bool, gso: bool) {
+/// through; through memory-mapped rings if `ring`, else with recvmmsg/sendmmsg) or (`xdp`)
+/// FromXDPDevice/ToXDPDevice.
+fn router_test(xdp: bool, gso: bool, io: Io) {
+    let ring = io != Io::Syscalls;
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(why) = cannot_run() {
         println!("SKIPPED netns_router: {why}");
@@ -298,12 +331,13 @@ fn router_test(xdp: bool, gso: bool) {
         return;
     }
     let started = Instant::now();
-    let mut topo = match Topology::new(if xdp {
-        "x"
-    } else if gso {
-        "g"
-    } else {
-        ""
+    let mut topo = match Topology::new(match (xdp, gso, ring) {
+        (true, _, _) => "x",
+        (false, true, true) => "g",
+        (false, true, false) => "gc",
+        (false, false, true) if io == Io::RingsV2 => "v",
+        (false, false, true) => "",
+        (false, false, false) => "c",
     }) {
         Ok(t) => t,
         Err(e) => {
@@ -329,6 +363,10 @@ fn router_test(xdp: bool, gso: bool) {
         )
         .replace("ToDevice($IF0, BURST $BURST, GSO $GSO)", "ToXDPDevice($IF0, MODE copy)")
         .replace("ToDevice($IF1, BURST $BURST, GSO $GSO)", "ToXDPDevice($IF1, MODE copy)")
+    } else if !ring {
+        text.replace("GSO $GSO)", "GSO $GSO, RING false)")
+    } else if io == Io::RingsV2 {
+        text.replace("SNIFFER $SNIFFER, GSO $GSO)", "SNIFFER $SNIFFER, GSO $GSO, RING_VERSION 2)")
     } else {
         text
     };
@@ -359,7 +397,15 @@ fn router_test(xdp: bool, gso: bool) {
         "td1.pending",
     ];
     if !xdp {
-        handlers.extend(["fd0.segmented", "fd0.gso_passed", "td1.gso_sent"]);
+        handlers.extend([
+            "fd0.segmented",
+            "fd0.gso_passed",
+            "td1.gso_sent",
+            "fd0.method",
+            "fd1.method",
+            "td0.method",
+            "td1.method",
+        ]);
     }
     for h in handlers {
         args.extend(["-h", h]);
@@ -448,6 +494,22 @@ fn router_test(xdp: bool, gso: bool) {
             assert!(split > 0 && passed == 0, "no offload frame was segmented:\n{out}");
         }
         assert!(err.contains("rB: device"), "the device going down was not reported:\n{err}");
+        assert!(
+            err.contains("fd1: rB: device went down") && err.contains("td1: rB: device is down"),
+            "FromDevice and ToDevice both report the device going down:\n{err}"
+        );
+        // Each element used the method asked for (a ring that cannot be set up would fall
+        // back to the system calls, and say so).
+        let methods: Vec<&str> = ["fd0.method", "fd1.method", "td0.method", "td1.method"]
+            .iter()
+            .map(|h| {
+                let mut lines = out.lines();
+                lines.find(|l| l.trim() == format!("{h}:")).and_then(|_| lines.next()).unwrap_or("").trim()
+            })
+            .collect();
+        let want = if ring { ["mmap"; 4] } else { ["recvmmsg", "recvmmsg", "sendmmsg", "sendmmsg"] };
+        assert_eq!(methods, want, "{out}\n{err}");
+        assert!(!err.contains("cannot set up"), "{err}");
     }
     println!("netns_router took {:.1} s", started.elapsed().as_secs_f64());
 }

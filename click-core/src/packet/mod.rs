@@ -111,6 +111,14 @@ impl Packet {
         p
     }
 
+    /// A packet holding a copy of `data` with at least `headroom` bytes before it (no
+    /// zeroing first: what device elements use for each frame read).
+    pub fn from_slice_with_headroom(headroom: usize, data: &[u8]) -> Packet {
+        let mut p = Self::make_uninit(headroom, data.len(), 0);
+        p.data_mut().copy_from_slice(data);
+        p
+    }
+
     /// A packet of `len` zero bytes with at least `headroom` bytes before and `tailroom`
     /// after. Packets that fit a standard buffer use the pool.
     pub fn make(headroom: usize, len: usize, tailroom: usize) -> Packet {

@@ -11,6 +11,7 @@ mod from_xdp_device;
 mod kernel_tap;
 mod kernel_tun;
 pub mod offload;
+pub mod ring;
 pub mod sys;
 mod tap_common;
 mod to_device;

@@ -159,6 +159,16 @@ impl RecvBuffers {
 impl PacketSocket {
     /// Opens a packet socket on device `dev`.
     pub fn open(dev: &str, opts: PacketSocketOptions) -> Result<PacketSocket, DeviceError> {
+        Self::open_with(dev, opts, |_| ()).map(|(s, ())| s)
+    }
+
+    /// Opens a packet socket on device `dev`, calling `setup` on its descriptor once its
+    /// options are set and before it is bound (where packet rings are set up).
+    pub fn open_with<R>(
+        dev: &str,
+        opts: PacketSocketOptions,
+        setup: impl FnOnce(RawFd) -> R,
+    ) -> Result<(PacketSocket, R), DeviceError> {
         let ifindex = if_index(dev)?;
         let proto = match (opts.send_only, opts.protocol) {
             (true, _) => 0,
@@ -188,6 +198,7 @@ impl PacketSocket {
             let _ = set_opt(fdr, libc::SOL_SOCKET, libc::SO_RCVBUF, &size);
             let _ = set_opt(fdr, libc::SOL_SOCKET, libc::SO_SNDBUF, &size);
         }
+        let extra = setup(fdr);
         // SAFETY: sockaddr_ll is plain old data; all zeroes is a valid value.
         let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
         addr.sll_family = libc::AF_PACKET as u16;
@@ -214,7 +225,30 @@ impl PacketSocket {
             set_opt(fdr, libc::SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq)
                 .map_err(|e| DeviceError::os(dev, "promiscuous mode", e))?;
         }
-        Ok(sock)
+        Ok((sock, extra))
+    }
+
+    /// The descriptor (for ring set-up and kicks).
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), if any: how a socket that reads from
+    /// a ring learns that its device went down.
+    pub fn take_error(&self) -> Option<io::Error> {
+        let mut err: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `err` and `len` are live and `len` gives the size of `err`.
+        let r = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ERROR,
+                (&mut err as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        (r == 0 && err != 0).then(|| io::Error::from_raw_os_error(err))
     }
 
     /// True when frames read carry a virtio header.
@@ -437,6 +471,11 @@ pub fn set_link(name: &str, up: bool, mtu: Option<u32>) -> Result<(), DeviceErro
     let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCSIFFLAGS as _, &mut req as *mut IfReqInt) };
     cvt(r).map_err(|e| DeviceError::os(name, "set flags", e))?;
     Ok(())
+}
+
+/// The device's MTU, read from sysfs.
+pub fn mtu(name: &str) -> Option<usize> {
+    std::fs::read_to_string(format!("/sys/class/net/{name}/mtu")).ok()?.trim().parse().ok()
 }
 
 /// The device's Ethernet address, read from sysfs.

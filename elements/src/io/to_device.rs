@@ -5,6 +5,7 @@ use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing};
 
 use super::offload;
+use super::ring::TxRing;
 use super::sys::{self, PacketSocket, PacketSocketOptions};
 
 click_core::documented! {
@@ -15,8 +16,15 @@ click_core::documented! {
     ///
     /// # Ports and processing
     /// One agnostic input, no outputs. In pull context (the usual `Queue -> ToDevice`) a
-    /// task pulls up to BURST packets and sends them with one `sendmmsg`; it sleeps while
-    /// the queue upstream is empty. In push context each arriving batch is sent at once.
+    /// task pulls up to BURST packets and sends them at once; it sleeps while the queue
+    /// upstream is empty. In push context each arriving batch is sent at once.
+    ///
+    /// With RING true (the default) packets are copied into a memory-mapped transmit ring
+    /// (PACKET_MMAP, TPACKET_V2) of about BUFFER bytes, and one `send` with no data per
+    /// batch has the kernel send them all; otherwise (or if the ring cannot be set up, which
+    /// the element reports) one `sendmmsg` per batch sends them. The ring's slots are sized
+    /// for the device's MTU when the router starts; with GSO true, packets for the kernel to
+    /// segment go whole through a second socket with `sendmmsg`, in order with the rest.
     /// Packets must be complete Ethernet frames; they leave exactly as they are (checksums
     /// are not touched, no offload is asked of the kernel). With GSO true, packets carrying
     /// segmentation metadata from a FromDevice with GSO true are handed over with a virtio
@@ -37,16 +45,18 @@ click_core::documented! {
     /// - `QUIET` (boolean): do not report errors, default false.
     /// - `BUFFER` (unsigned): socket send buffer bytes, default 4 MB.
     /// - `GSO` (boolean): send segmentation-offload packets whole, default false.
+    /// - `RING` (boolean): send through a memory-mapped ring, default true.
     /// - `METHOD` (word): accepted for Click compatibility; always LINUX.
     ///
     /// # Handlers
     /// - `count` (read): packets sent.
     /// - `drops` (read): packets dropped (refused, device down, no room to wait).
-    /// - `calls` (read): `sendmmsg` calls made.
+    /// - `calls` (read): `sendmmsg` calls (or ring kicks) made.
     /// - `gso_sent` (read): packets sent whole for the kernel to segment (GSO true).
     /// - `pending` (read): packets waiting for room in the device's queue.
     /// - `down_events` (read): times the device was found down.
     /// - `device` (read): the device name.
+    /// - `method` (read): how packets are sent: `mmap` (the ring) or `sendmmsg`.
     /// - `reset_counts` (write): zero the counters.
     ///
     /// # Example
@@ -60,7 +70,15 @@ click_core::documented! {
         buffer: usize,
         gso: bool,
         gso_sent: u64,
+        use_ring: bool,
         sock: Option<PacketSocket>,
+        ring: Option<TxRing>,
+        /// With a ring and GSO true: a socket with virtio headers for the packets the kernel
+        /// is to segment (too big for the ring's slots).
+        bulk: Option<PacketSocket>,
+        /// The device's MTU (ring mode checks lengths itself); re-read now and then.
+        mtu: usize,
+        since_mtu: u32,
         pending: VecDeque<Packet>,
         scratch: Batch,
         pull_mode: bool,
@@ -81,7 +99,12 @@ impl Default for ToDevice {
             buffer: 4 << 20,
             gso: false,
             gso_sent: 0,
+            use_ring: true,
             sock: None,
+            ring: None,
+            bulk: None,
+            mtu: 1500,
+            since_mtu: 0,
             pending: VecDeque::new(),
             scratch: Batch::new(),
             pull_mode: false,
@@ -103,8 +126,195 @@ enum Sent {
 }
 
 impl ToDevice {
+    /// Says once that the device is down.
+    fn went_down(&mut self, name: &str) {
+        if !self.down {
+            self.down = true;
+            self.down_events += 1;
+            if !self.quiet {
+                click_core::chatter::chatter(&format!(
+                    "{name}: {}: device is down; dropping packets until it is back",
+                    self.devname
+                ));
+            }
+        }
+    }
+
+    fn back_up(&mut self, name: &str) {
+        if self.down {
+            self.down = false;
+            self.mtu = sys::mtu(&self.devname).unwrap_or(self.mtu);
+            if !self.quiet {
+                click_core::chatter::chatter(&format!("{name}: {}: sending again", self.devname));
+            }
+        }
+    }
+
+    /// Counts a refused packet, saying so now and then.
+    fn refused(&mut self, name: &str, why: &dyn std::fmt::Display) {
+        self.drops += 1;
+        if !self.quiet && self.drops.is_power_of_two() {
+            click_core::chatter::chatter(&format!(
+                "{name}: {}: {why} (dropped; {} drops so far)",
+                self.devname, self.drops
+            ));
+        }
+    }
+
+    /// The virtio header that has the kernel segment `p` (GSO true and a packet carrying
+    /// segmentation metadata), if any.
+    fn gso_header(&self, p: &Packet) -> Option<[u8; sys::VNET_HDR_LEN]> {
+        if !self.gso {
+            return None;
+        }
+        offload::gso_anno(p).and_then(|(t, size)| offload::gso_tx_header(t, size, p.data()))
+    }
+
+    /// Copies pending packets into free ring slots, up to the first one that must go whole
+    /// through the bulk socket; returns how many.
+    fn fill_ring(&mut self, name: &str) -> usize {
+        let mut queued = 0;
+        while let Some(p) = self.pending.front() {
+            if self.gso_header(p).is_some() {
+                break;
+            }
+            let ring = self.ring.as_mut().expect("ring");
+            let d = p.data();
+            let tagged = d.len() >= 14 && matches!([d[12], d[13]], [0x81, 0x00] | [0x88, 0xa8]);
+            let limit = ring.max_frame().min(self.mtu + 14 + if tagged { 4 } else { 0 });
+            if d.len() > limit || d.len() < 14 {
+                let why = format!("{}-byte frame refused (MTU {}, slot {})", d.len(), self.mtu, ring.max_frame());
+                self.pending.pop_front();
+                self.refused(name, &why);
+                continue;
+            }
+            if ring.push(d, None).is_err() {
+                break;
+            }
+            self.pending.pop_front();
+            queued += 1;
+        }
+        queued
+    }
+
+    /// Kicks the kernel to send the ring's waiting slots. `Err(())` if the device is down
+    /// (then everything pending has been dropped).
+    fn kick(&mut self, name: &str) -> Result<(), ()> {
+        let (Some(sock), Some(ring)) = (&self.sock, &mut self.ring) else {
+            return Ok(());
+        };
+        self.calls += 1;
+        match TxRing::kick(sock.raw_fd()) {
+            Ok(()) => self.back_up(name),
+            Err(e) if sys::is_transient(&e) => {}
+            Err(e) if sys::is_device_gone(&e) => {
+                // Frames in the ring would leave when the device is back, late: withdraw
+                // them (counted as drops when the kernel skips them).
+                ring.cancel_unsent();
+                self.device_gone(name);
+                return Err(());
+            }
+            Err(e) => {
+                let why = e.to_string();
+                self.refused(name, &why);
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops what is pending: the device is down.
+    fn device_gone(&mut self, name: &str) {
+        self.drops += self.pending.len() as u64;
+        self.pending.clear();
+        self.went_down(name);
+    }
+
+    /// Sends the segmentation-offload packets at the front of the queue whole, with one
+    /// `sendmmsg` on the bulk socket (which has virtio headers). `None`: some went, go on.
+    fn send_bulk(&mut self, name: &str) -> Option<Sent> {
+        let Some(bulk) = &self.bulk else {
+            // Not expected (the bulk socket exists with GSO true); drop rather than stall.
+            self.pending.pop_front();
+            self.refused(name, &"no socket for offload frames");
+            return None;
+        };
+        let mut frames: [&[u8]; sys::MAX_BURST] = [&[]; sys::MAX_BURST];
+        let mut hdrs = [[0u8; sys::VNET_HDR_LEN]; sys::MAX_BURST];
+        let mut n = 0;
+        for p in self.pending.iter().take(self.burst) {
+            let Some(h) = self.gso_header(p) else { break };
+            frames[n] = p.data();
+            hdrs[n] = h;
+            n += 1;
+        }
+        self.calls += 1;
+        match sys::send_batch_vnet(bulk, &frames[..n], &hdrs[..n]) {
+            Ok(0) => Some(Sent::Full),
+            Ok(k) => {
+                self.count += k as u64;
+                self.gso_sent += k as u64;
+                self.pending.drain(..k);
+                self.back_up(name);
+                None
+            }
+            Err(e) if sys::is_transient(&e) => Some(Sent::Full),
+            Err(e) if sys::is_device_gone(&e) => {
+                if let Some(ring) = &mut self.ring {
+                    ring.cancel_unsent();
+                }
+                self.device_gone(name);
+                Some(Sent::All)
+            }
+            Err(e) => {
+                self.pending.pop_front();
+                let why = e.to_string();
+                self.refused(name, &why);
+                None
+            }
+        }
+    }
+
+    /// Sends what is pending through the ring: reclaims the slots the kernel is done with,
+    /// fills free slots, and kicks the kernel once per batch. With GSO true, packets the
+    /// kernel is to segment go whole through the bulk socket, each only once the ring has
+    /// sent everything queued before it (so that the device sees them in order).
+    fn send_ring(&mut self, name: &str) -> Sent {
+        let Some(ring) = &mut self.ring else {
+            return Sent::All;
+        };
+        let done = ring.reclaim();
+        self.count += done.sent as u64;
+        self.drops += done.cancelled as u64;
+        self.since_mtu += 1;
+        if self.since_mtu >= 4096 {
+            self.since_mtu = 0;
+            self.mtu = sys::mtu(&self.devname).unwrap_or(self.mtu);
+        }
+        loop {
+            let queued = self.fill_ring(name);
+            let unsent = self.ring.as_ref().is_some_and(TxRing::has_unsent);
+            if (queued > 0 || unsent) && self.kick(name).is_err() {
+                return Sent::All;
+            }
+            let unsent = self.ring.as_ref().is_some_and(TxRing::has_unsent);
+            match self.pending.front() {
+                Some(p) if !unsent && self.gso_header(p).is_some() => {
+                    if let Some(sent) = self.send_bulk(name) {
+                        return sent;
+                    }
+                }
+                _ => break,
+            }
+        }
+        let unsent = self.ring.as_ref().is_some_and(TxRing::has_unsent);
+        if self.pending.is_empty() && !unsent { Sent::All } else { Sent::Full }
+    }
+
     /// Sends what is pending, in `sendmmsg` calls of up to BURST packets.
     fn send_pending(&mut self, name: &str) -> Sent {
+        if self.ring.is_some() {
+            return self.send_ring(name);
+        }
         let Some(sock) = &self.sock else {
             self.drops += self.pending.len() as u64;
             self.pending.clear();
@@ -199,6 +409,7 @@ impl Element for ToDevice {
         self.quiet = args.read_or("QUIET", false)?;
         self.buffer = args.read_or("BUFFER", 4usize << 20)?;
         self.gso = args.read_or("GSO", false)?;
+        self.use_ring = args.read_or("RING", true)?;
         let _method: String = args.read_or("METHOD", String::from("LINUX"))?;
         args.complete()
     }
@@ -206,7 +417,34 @@ impl Element for ToDevice {
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
         let opts =
             PacketSocketOptions { send_only: true, buffer: self.buffer, vnet_hdr: self.gso, ..Default::default() };
-        self.sock = Some(PacketSocket::open(&self.devname, opts).map_err(|e| e.to_string())?);
+        self.mtu = sys::mtu(&self.devname).unwrap_or(1500);
+        if self.use_ring {
+            // Slots for an MTU-sized frame (at least Ethernet's) with a VLAN tag; with GSO
+            // true, bigger packets go whole through a second socket.
+            let max_frame = self.mtu.max(1500) + 18;
+            let ring_opts = PacketSocketOptions { vnet_hdr: false, ..opts };
+            let bytes = self.buffer;
+            let (sock, ring) =
+                PacketSocket::open_with(&self.devname, ring_opts, |fd| TxRing::setup(fd, bytes, max_frame, false))
+                    .map_err(|e| e.to_string())?;
+            match ring {
+                Ok(r) => {
+                    self.ring = Some(r);
+                    self.sock = Some(sock);
+                    if self.gso {
+                        self.bulk = Some(PacketSocket::open(&self.devname, opts).map_err(|e| e.to_string())?);
+                    }
+                }
+                Err(e) => click_core::chatter::chatter(&format!(
+                    "{}: {}: cannot set up the transmit ring ({e}); sending with sendmmsg",
+                    cx.name(),
+                    self.devname
+                )),
+            }
+        }
+        if self.sock.is_none() {
+            self.sock = Some(PacketSocket::open(&self.devname, opts).map_err(|e| e.to_string())?);
+        }
         self.scratch = Batch::with_capacity(self.burst);
         self.pull_mode = cx.input_processing(0) == Processing::Pull;
         // In push context the task only retries packets that had to wait.
@@ -236,7 +474,8 @@ impl Element for ToDevice {
             pulled = cx.pull_batch(0, self.burst - self.pending.len(), &mut self.scratch);
             self.pending.extend(self.scratch.drain());
         }
-        if self.pending.is_empty() {
+        let ring_unsent = self.ring.as_ref().is_some_and(TxRing::has_unsent);
+        if self.pending.is_empty() && !ring_unsent {
             if !self.pull_mode || cx.input_idle(0) {
                 cx.unschedule();
             }
@@ -259,6 +498,7 @@ impl Element for ToDevice {
             HandlerInfo::read("pending"),
             HandlerInfo::read("down_events"),
             HandlerInfo::read("device"),
+            HandlerInfo::read("method"),
             HandlerInfo::write("reset_counts"),
         ];
         H
@@ -266,13 +506,15 @@ impl Element for ToDevice {
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         Ok(match name {
-            "count" => self.count.to_string(),
-            "drops" => self.drops.to_string(),
+            // Ring slots the kernel is done with but that are not yet taken back count too.
+            "count" => (self.count + self.ring.as_ref().map_or(0, |r| r.peek_done().sent as u64)).to_string(),
+            "drops" => (self.drops + self.ring.as_ref().map_or(0, |r| r.peek_done().cancelled as u64)).to_string(),
             "calls" => self.calls.to_string(),
             "gso_sent" => self.gso_sent.to_string(),
             "pending" => self.pending.len().to_string(),
             "down_events" => self.down_events.to_string(),
             "device" => self.devname.clone(),
+            "method" => if self.ring.is_some() { "mmap" } else { "sendmmsg" }.to_string(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }
