@@ -50,15 +50,11 @@ impl Element for Paint {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("color")];
-        H
+        COLOR_HANDLERS
     }
 
     fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
-        match name {
-            "color" => Ok(self.color.to_string()),
-            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
-        }
+        read_color(self.color, name)
     }
 
     fn write_handler(
@@ -67,10 +63,25 @@ impl Element for Paint {
         value: &str,
         _cx: &mut Context<'_>,
     ) -> Result<(), click_core::HandlerError> {
-        match name {
-            "color" => self.color = Args::new(value).read_mp("COLOR")?,
-            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
-        }
-        Ok(())
+        write_color(&mut self.color, name, value)
     }
+}
+
+/// The `color` handler Paint and PaintTee share.
+pub(crate) const COLOR_HANDLERS: &[click_core::element::HandlerInfo] =
+    &[click_core::element::HandlerInfo::read_write("color")];
+
+pub(crate) fn read_color(color: u8, name: &str) -> Result<String, click_core::HandlerError> {
+    match name {
+        "color" => Ok(color.to_string()),
+        _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
+    }
+}
+
+pub(crate) fn write_color(color: &mut u8, name: &str, value: &str) -> Result<(), click_core::HandlerError> {
+    match name {
+        "color" => *color = Args::new(value).read_mp("COLOR")?,
+        _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+    }
+    Ok(())
 }

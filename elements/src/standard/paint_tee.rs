@@ -61,15 +61,11 @@ impl Element for PaintTee {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("color")];
-        H
+        super::paint::COLOR_HANDLERS
     }
 
     fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
-        match name {
-            "color" => Ok(self.color.to_string()),
-            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
-        }
+        super::paint::read_color(self.color, name)
     }
 
     fn write_handler(
@@ -78,10 +74,6 @@ impl Element for PaintTee {
         value: &str,
         _cx: &mut Context<'_>,
     ) -> Result<(), click_core::HandlerError> {
-        match name {
-            "color" => self.color = Args::new(value).read_mp("COLOR")?,
-            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
-        }
-        Ok(())
+        super::paint::write_color(&mut self.color, name, value)
     }
 }
