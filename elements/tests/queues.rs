@@ -208,3 +208,16 @@ fn a_path_to_a_sink_beside_the_queue_keeps_the_source_busy() {
     assert!(kept < 50);
     assert_eq!(r.read_handler("q.drops").unwrap(), (50 - kept).to_string());
 }
+
+#[test]
+fn a_finished_pull_source_lets_its_puller_sleep() {
+    // Unqueue pulling from InfiniteSource directly: once LIMIT is reached the source reports
+    // itself empty, Unqueue sleeps, and the router, idle, ends by itself.
+    let (mut r, out) = router(
+        &[("src", "InfiniteSource", "LIMIT 7"), ("u", "Unqueue", "BURST 2")],
+        &[("src", 0, "u", 0), ("u", 0, "out", 0)],
+        &["out"],
+    );
+    run(&mut r);
+    assert_eq!(out[0].lock().unwrap().len(), 7);
+}

@@ -185,6 +185,16 @@ impl Element for InfiniteSource {
         true
     }
 
+    // In pull context, like Click's InfiniteSource, it tells the tasks pulling from it when it
+    // has nothing more to give (inactive, or LIMIT reached), so that they can sleep.
+    fn is_notifier(&self) -> bool {
+        true
+    }
+
+    fn notifier_active(&self) -> bool {
+        self.active && !self.limit_reached()
+    }
+
     fn pull(&mut self, cx: &mut Context<'_>, _port: usize) -> Option<Packet> {
         if !self.active {
             return None;
@@ -246,6 +256,8 @@ impl Element for InfiniteSource {
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         cx.reschedule();
+        // Pullers that slept while it was used up or inactive may pull again.
+        cx.wake_listeners();
         Ok(())
     }
 }
