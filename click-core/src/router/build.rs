@@ -663,7 +663,8 @@ impl Checked {
             names: elements.iter().map(|e| e.name.clone()).collect(),
             classes: instances.iter().map(|e| e.class_name()).collect(),
             handler_infos: instances.iter().map(|e| e.handlers()).collect(),
-            ports_text: (0..n).map(|i| ports_text(i, &elements, &instances, &conns, &in_proc, &out_proc)).collect(),
+            declared_processing: instances.iter().map(|e| e.processing()).collect(),
+            connections: conns.iter().map(|c| [c.from, c.from_port, c.to, c.to_port].map(|x| x as u32)).collect(),
             configs: elements.iter().map(|e| e.config.clone()).collect(),
             ninputs: nin,
             noutputs: nout,
@@ -836,6 +837,15 @@ fn reach_notifiers(
     (all_notified && !found.is_empty()).then_some(found)
 }
 
+/// Records element `e` as a task to wake for every notifier its ports reach.
+fn register(wake: &mut [Vec<u32>], per_port: &[Option<Vec<u32>>], e: usize) {
+    for &n in per_port.iter().flatten().flatten() {
+        if !wake[n as usize].contains(&(e as u32)) {
+            wake[n as usize].push(e as u32);
+        }
+    }
+}
+
 /// For each (empty) notifier, the elements pulling from it (through pull-only paths); for
 /// each pull input, the notifiers every upstream path ends at.
 fn notifiers(
@@ -866,11 +876,7 @@ fn notifiers(
                 )
             })
             .collect();
-        for &s in per_port.iter().flatten().flatten() {
-            if !listeners[s as usize].contains(&(e as u32)) {
-                listeners[s as usize].push(e as u32);
-            }
-        }
+        register(&mut listeners, &per_port, e);
         notified.push(per_port);
     }
     (listeners, notified)
@@ -912,52 +918,8 @@ fn full_notifiers(
                 )
             })
             .collect();
-        for &d in per_port.iter().flatten().flatten() {
-            if !pushers[d as usize].contains(&(e as u32)) {
-                pushers[d as usize].push(e as u32);
-            }
-        }
+        register(&mut pushers, &per_port, e);
         per_element.push(per_port);
     }
     (pushers, per_element)
-}
-
-/// Element `i`'s `ports` handler, as Click prints it: per port, its processing (`~` when the
-/// element declared it agnostic), a tab, `-` (Click's packet count, kept only in its
-/// statistics builds), a tab, and what the port is connected to, in configuration order.
-fn ports_text(
-    i: usize,
-    elements: &[PendingElement],
-    instances: &[Box<dyn Element>],
-    conns: &[PendingConnection],
-    in_proc: &[Vec<Processing>],
-    out_proc: &[Vec<Processing>],
-) -> String {
-    let declared = ProcessingCode::parse(instances[i].processing()).ok();
-    let agnostic = |input: bool, p: usize| {
-        declared.as_ref().is_some_and(|d| (if input { d.input(p) } else { d.output(p) }) == Processing::Agnostic)
-    };
-    let name = |e: usize| elements[e].name.as_str();
-    let plural = |n: usize, what: &str| format!("{n} {what}{}\n", if n == 1 { "" } else { "s" });
-    let mut out = plural(in_proc[i].len(), "input");
-    for (p, proc_) in in_proc[i].iter().enumerate() {
-        let peers: Vec<String> = conns
-            .iter()
-            .filter(|c| c.to == i && c.to_port == p)
-            .map(|c| format!("{} [{}]", name(c.from), c.from_port))
-            .collect();
-        let tilde = if agnostic(true, p) { "~" } else { "" };
-        out += &format!("{}{tilde}\t-\t{}\n", proc_.name(), peers.join(", "));
-    }
-    out += &plural(out_proc[i].len(), "output");
-    for (p, proc_) in out_proc[i].iter().enumerate() {
-        let peers: Vec<String> = conns
-            .iter()
-            .filter(|c| c.from == i && c.from_port == p)
-            .map(|c| format!("[{}] {}", c.to_port, name(c.to)))
-            .collect();
-        let tilde = if agnostic(false, p) { "~" } else { "" };
-        out += &format!("{}{tilde}\t-\t{}\n", proc_.name(), peers.join(", "));
-    }
-    out
 }

@@ -221,7 +221,7 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<Str
         "name" => s.names[i].clone(),
         "class" => s.classes[i].to_string(),
         "config" => s.configs[i].clone(),
-        "ports" => s.ports_text[i].clone(),
+        "ports" => ports_text(s, i),
         // Click's format: one handler a line, its name, a tab, and `r`, `w` or `rw` (`.` marks
         // the builtin ones, which Click flags as calm).
         "handlers" => {
@@ -240,6 +240,45 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<Str
         }
         _ => return None,
     })
+}
+
+/// Element `i`'s `ports` handler, as Click prints it: per port, its processing (`~` when the
+/// element declared it agnostic), a tab, `-` (Click's packet count, kept only in its
+/// statistics builds), a tab, and what the port is connected to, in configuration order.
+/// Built when read, so that building a large router does no work for it.
+fn ports_text(s: &Shared, i: usize) -> String {
+    let declared = crate::spec::ProcessingCode::parse(s.declared_processing[i]).ok();
+    let agnostic = |input: bool, p: usize| {
+        declared
+            .as_ref()
+            .is_some_and(|d| (if input { d.input(p) } else { d.output(p) }) == crate::spec::Processing::Agnostic)
+    };
+    let name = |e: u32| s.names[e as usize].as_str();
+    let plural = |n: usize, what: &str| format!("{n} {what}{}\n", if n == 1 { "" } else { "s" });
+    let i = i as u32;
+    let mut out = plural(s.in_proc[i as usize].len(), "input");
+    for (p, proc_) in s.in_proc[i as usize].iter().enumerate() {
+        let peers: Vec<String> = s
+            .connections
+            .iter()
+            .filter(|&&[_, _, to, to_port]| to == i && to_port == p as u32)
+            .map(|&[from, from_port, _, _]| format!("{} [{from_port}]", name(from)))
+            .collect();
+        let tilde = if agnostic(true, p) { "~" } else { "" };
+        out += &format!("{}{tilde}\t-\t{}\n", proc_.name(), peers.join(", "));
+    }
+    out += &plural(s.out_proc[i as usize].len(), "output");
+    for (p, proc_) in s.out_proc[i as usize].iter().enumerate() {
+        let peers: Vec<String> = s
+            .connections
+            .iter()
+            .filter(|&&[from, from_port, _, _]| from == i && from_port == p as u32)
+            .map(|&[_, _, to, to_port]| format!("[{to_port}] {}", name(to)))
+            .collect();
+        let tilde = if agnostic(false, p) { "~" } else { "" };
+        out += &format!("{}{tilde}\t-\t{}\n", proc_.name(), peers.join(", "));
+    }
+    out
 }
 
 /// Whether handler `handler` (without parameters) of element `i` is readable and writable;

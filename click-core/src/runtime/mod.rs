@@ -57,8 +57,10 @@ pub(crate) struct Shared {
     pub classes: Vec<&'static str>,
     /// Each element's own handlers (besides the builtin ones every element has).
     pub handler_infos: Vec<&'static [crate::element::HandlerInfo]>,
-    /// Each element's `ports` handler text (Click's format).
-    pub ports_text: Vec<String>,
+    /// Each element's processing code as it declared it (agnostic ports included).
+    pub declared_processing: Vec<&'static str>,
+    /// Every connection, `[from, from port, to, to port]`, in configuration order.
+    pub connections: Vec<[u32; 4]>,
     pub configs: Vec<String>,
     pub ninputs: Vec<usize>,
     pub noutputs: Vec<usize>,
