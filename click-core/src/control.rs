@@ -606,6 +606,26 @@ impl<S: Read + Write> ControlClient<S> {
     }
 }
 
+/// A scripted connection for the fuzz helper and the tests: reads `.0`, collects writes in
+/// `.1`.
+struct Duplex<'a>(&'a [u8], Vec<u8>);
+
+impl Read for Duplex<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Write for Duplex<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.1.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// For fuzzing (`fuzz/fuzz_targets/control_protocol.rs`) and its corpus replay: runs the
 /// bytes `input` through a server whose handlers are a small in-memory table, and checks that
 /// every answer is well formed (greeting, code lines, DATA lengths). Panics on a violation.
@@ -635,21 +655,6 @@ pub fn fuzz_session(input: &[u8]) {
         }
         fn check(&self, name: &str, _write: bool) -> Result<(), HandlerError> {
             self.read(name).map(drop)
-        }
-    }
-    struct Duplex<'a>(&'a [u8], Vec<u8>);
-    impl Read for Duplex<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            self.0.read(buf)
-        }
-    }
-    impl Write for Duplex<'_> {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.1.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
         }
     }
     let table = Table(std::sync::Mutex::new(vec![("a.x".into(), "1".into())]));
@@ -710,21 +715,6 @@ mod tests {
 
     /// Runs `input` through a server and returns what it wrote.
     fn session(input: &[u8], readonly: bool) -> String {
-        struct Duplex<'a>(&'a [u8], Vec<u8>);
-        impl Read for Duplex<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                self.0.read(buf)
-            }
-        }
-        impl Write for Duplex<'_> {
-            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-                self.1.extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
         let fake = Fake(Mutex::new(HashMap::new()));
         let mut d = Duplex(input, Vec::new());
         serve(&mut d, &fake, readonly).unwrap();
