@@ -188,6 +188,13 @@ pub trait Element: Send + 'static {
         let _ = (cx, timer);
     }
 
+    /// A descriptor watched with [`InitContext::add_select`] (or [`Context::add_select`])
+    /// is readable. Consume what made it readable, or stop watching it: readiness is
+    /// level-triggered. Typically this reschedules the element's task.
+    fn selected(&mut self, cx: &mut Context<'_>, fd: std::os::fd::RawFd) {
+        let _ = (cx, fd);
+    }
+
     /// True for elements that signal "I have packets" to pulling tasks downstream (queues).
     /// Such an element calls [`Context::wake_listeners`] when it becomes non-empty and
     /// reports its state through `notifier_active`.

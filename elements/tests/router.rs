@@ -380,3 +380,75 @@ fn very_long_chains_do_not_exhaust_the_stack() {
         .unwrap();
     assert_eq!(handle.join().unwrap(), "10");
 }
+
+/// A source driven by a socket: each byte read becomes a packet; `q` stops the router. It
+/// has no task, so the router's thread only runs it when its descriptor is readable.
+struct SocketSource {
+    sock: std::os::unix::net::UnixStream,
+}
+
+impl click_core::Element for SocketSource {
+    fn class_name(&self) -> &'static str {
+        "SocketSource"
+    }
+    fn port_count(&self) -> &'static str {
+        "0/1"
+    }
+    fn processing(&self) -> &'static str {
+        "h"
+    }
+    fn initialize(&mut self, cx: &mut click_core::InitContext<'_>) -> Result<(), String> {
+        use std::os::fd::AsRawFd;
+        cx.add_select(self.sock.as_raw_fd());
+        Ok(())
+    }
+    fn selected(&mut self, cx: &mut click_core::Context<'_>, _fd: std::os::fd::RawFd) {
+        use std::io::Read;
+        let mut buf = [0u8; 64];
+        let n = match self.sock.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+            Err(_) => 0,
+        };
+        if n == 0 {
+            use std::os::fd::AsRawFd;
+            cx.remove_select(self.sock.as_raw_fd());
+        }
+        for &b in &buf[..n] {
+            if b == b'q' {
+                cx.stop_router();
+            } else {
+                cx.output(0, click_core::Packet::from_slice(&[b; 60]));
+            }
+        }
+    }
+}
+
+#[test]
+fn selected_descriptor_wakes_a_sleeping_thread() {
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    ours.set_nonblocking(true).unwrap();
+    let registry = standard_registry();
+    let mut b = RouterBuilder::new(&registry);
+    b.add("src", SocketSource { sock: ours }).add("c", Counter::default()).add("sink", Discard::default());
+    b.chain(&["src", "c", "sink"]);
+    let mut r = b.build().unwrap();
+    let handle = r.handle();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let mut theirs = theirs;
+        // Let the router's thread go to sleep first: nothing but the socket can wake it.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        theirs.write_all(b"abc").unwrap();
+        let t0 = std::time::Instant::now();
+        while handle.read("c.count").unwrap() != "3" {
+            assert!(t0.elapsed() < std::time::Duration::from_secs(20), "packets never arrived");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        theirs.write_all(b"dq").unwrap();
+        theirs
+    });
+    r.run();
+    let _theirs = writer.join().unwrap();
+    assert_eq!(r.read_handler("c.count").unwrap(), "4");
+}

@@ -173,8 +173,6 @@ pub(crate) fn domain(args: DomainArgs) -> i32 {
             return 1;
         }
     };
-    let froms = vrouter_xen::click::elements_of_class(&router, "FromNetfront");
-    let _waker = vrouter_xen::click::spawn_waker(router.handle(), froms, "vif0");
     router.run();
     // Frames still on the TX ring would be lost with the domain: let the back end take them.
     vrouter_xen::port::drain(&slot, Duration::from_secs(2));

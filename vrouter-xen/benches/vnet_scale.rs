@@ -19,8 +19,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use vrouter_xen::host::{DomainSpec, Host, HostConfig, IoPath, NetworkConfig, PhysicalConfig, Role, TrafficConfig};
 
-const FORWARD: &str = "FromNetfront -> Strip(14) -> CheckIPHeader -> DecIPTTL \
-    -> EtherEncap(0x0800, 02:00:00:00:00:01, 02:00:00:00:00:fd) -> Queue($QUEUE) -> ToNetfront;\n";
+const FORWARD: &str = "from :: FromNetfront -> Strip(14) -> CheckIPHeader -> DecIPTTL \
+    -> EtherEncap(0x0800, 02:00:00:00:00:01, 02:00:00:00:00:fd) -> Queue($QUEUE) -> to :: ToNetfront;\n";
 
 fn launcher() -> vrouter_xen::host::Launcher {
     Box::new(move |spec: &DomainSpec<'_>| {
@@ -94,11 +94,26 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
         supervise(&mut h, Duration::from_millis(100));
     }
     supervise(&mut h, Duration::from_millis(500));
+    let debug = std::env::var("VNET_SCALE_DEBUG").is_ok();
+    if debug {
+        eprintln!("{io:?} {n}: every network forwards after {:?}; measuring", t0.elapsed());
+    }
     let (t, c) = (Instant::now(), total_out(&h));
     supervise(&mut h, Duration::from_secs_f64(secs));
     let rate = (total_out(&h) - c) as f64 / t.elapsed().as_secs_f64();
-    if std::env::var("VNET_SCALE_DEBUG").is_ok() {
+    if debug {
         eprintln!("{io:?} {n}: {:?} phys {:?}", h.rows(), h.table().physical_in);
+        if io == IoPath::Direct {
+            let read = |x: &str| h.read_handler(&format!("n0/{x}")).unwrap_or_else(|e| e.to_string());
+            eprintln!(
+                "n0: from.rx {} from.sleeps {} from.polls {} to.tx {} to.sleeps {}",
+                read("from.rx"),
+                read("from.sleeps"),
+                read("from.polls"),
+                read("to.tx"),
+                read("to.sleeps")
+            );
+        }
     }
     let restarts: u64 = h.rows().iter().map(|r| r.restarts).sum();
     h.write_handler("mix.rate", "2000").map_err(|e| e.to_string())?;

@@ -364,6 +364,17 @@ impl<P: Platform> Netfront<P> {
         }
     }
 
+    /// Consumes a pending notification without sleeping (after the descriptor of
+    /// [`event_fd`](Self::event_fd) was found readable), so that the descriptor is quiet
+    /// again until the next one.
+    pub fn ack_event(&mut self) {
+        if self.fault.is_none()
+            && let Err(e) = self.plat.wait(self.port, Some(Duration::ZERO))
+        {
+            self.cut_off(PeerFault::Gone(e.to_string()));
+        }
+    }
+
     /// Sleeps until the back end notifies us or `timeout` passes; returns whether there may
     /// be work. Before sleeping, re-arms the rings ([`final_check`](Self::final_check)).
     pub fn wait(&mut self, timeout: Option<Duration>) -> Result<bool, NetError> {

@@ -46,6 +46,8 @@ pub trait VifPort: Send {
     fn event_fd(&self) -> Option<OwnedFd> {
         None
     }
+    /// Consumes the notification that made [`event_fd`](Self::event_fd) readable.
+    fn ack_event(&mut self) {}
     /// Frames handed to the peer that it has not yet taken (a front end's TX requests
     /// awaiting their responses); 0 when the peer cannot be waited for.
     fn pending(&mut self) -> usize {
@@ -87,6 +89,9 @@ impl<P: Platform + Send> VifPort for Netfront<P> {
     }
     fn event_fd(&self) -> Option<OwnedFd> {
         Netfront::event_fd(self).and_then(|fd| fd.try_clone_to_owned().ok())
+    }
+    fn ack_event(&mut self) {
+        Netfront::ack_event(self)
     }
     fn pending(&mut self) -> usize {
         self.poll_tx_completions();

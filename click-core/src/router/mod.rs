@@ -39,7 +39,8 @@ pub struct RunReport {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
     /// Stop once nothing is left to do (single-threaded routers only): no scheduled task, no
-    /// pending timer, no packet in flight. Click's driver never stops by itself; this is
+    /// pending timer, no watched descriptor, no packet in flight. Click's driver never
+    /// stops by itself; this is
     /// for tests and tools.
     pub stop_when_idle: bool,
 }

@@ -17,6 +17,7 @@
 //! **Threads** share nothing on the hot path. A push connection whose ends live on different
 //! threads goes through a bounded lock-free queue into the other thread's pending slot.
 
+mod select;
 mod thread;
 
 pub(crate) use thread::{Control, LoopOptions, run_thread};
@@ -111,13 +112,23 @@ pub(crate) struct Shared {
 pub(crate) struct Waker {
     pub thread: std::sync::Mutex<Option<std::thread::Thread>>,
     pub sleeping: AtomicBool,
+    /// Set (before `sleeping`) while the thread sleeps in `poll` on its selected file
+    /// descriptors rather than parked: then it is woken through `event`.
+    pub polling: AtomicBool,
+    /// The thread's own eventfd, made the first time it sleeps in `poll`.
+    pub event: std::sync::OnceLock<Option<std::os::fd::OwnedFd>>,
 }
 
 impl Waker {
     pub fn wake(&self) {
-        if self.sleeping.load(Ordering::Acquire)
-            && let Some(t) = self.thread.lock().expect("waker lock").as_ref()
+        if !self.sleeping.load(Ordering::Acquire) {
+            return;
+        }
+        if self.polling.load(Ordering::Acquire)
+            && let Some(Some(fd)) = self.event.get()
         {
+            select::signal(fd);
+        } else if let Some(t) = self.thread.lock().expect("waker lock").as_ref() {
             t.unpark();
         }
     }
@@ -192,6 +203,8 @@ pub(crate) struct ThreadState {
     depth: u32,
     /// Batches that could not be delivered because the element was busy (a pull cycle).
     pub busy_drops: u64,
+    /// File descriptors elements of this thread wait on (Click's `add_select`).
+    pub selects: select::Selects,
 }
 
 impl ThreadState {
@@ -212,6 +225,7 @@ impl ThreadState {
             classified: Vec::new(),
             depth: 0,
             busy_drops: 0,
+            selects: select::Selects::default(),
         }
     }
 
@@ -621,6 +635,16 @@ impl<'a> Context<'a> {
         self.st.cancel_timer(self.me, id);
     }
 
+    /// Watches `fd` for reading; see [`InitContext::add_select`].
+    pub fn add_select(&mut self, fd: std::os::fd::RawFd) {
+        self.st.selects.add(fd, self.me);
+    }
+
+    /// Stops watching `fd` (before the element closes it).
+    pub fn remove_select(&mut self, fd: std::os::fd::RawFd) {
+        self.st.selects.remove(fd, self.me);
+    }
+
     /// Puts this element's task back in the run queue.
     pub fn reschedule(&mut self) {
         self.st.set_scheduled(self.me, true);
@@ -735,6 +759,15 @@ impl<'a> InitContext<'a> {
     /// Schedules timer `id` after `after`.
     pub fn schedule_timer(&mut self, id: usize, after: Duration) {
         self.st.schedule_timer(self.me, id, Instant::now() + after);
+    }
+
+    /// Watches `fd` for reading (Click's `add_select`): when it becomes readable the
+    /// element's [`Element::selected`] is called on its thread, which sleeps in `ppoll` on
+    /// such descriptors when it has nothing else to do. The element keeps `fd` open while it
+    /// is watched; readiness is level-triggered, so `selected` must consume what made it
+    /// readable (or [`Context::remove_select`] it).
+    pub fn add_select(&mut self, fd: std::os::fd::RawFd) {
+        self.st.selects.add(fd, self.me);
     }
 
     /// True when every upstream pull path of input `port` ends at a notifier (a queue), so

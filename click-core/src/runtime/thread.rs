@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::{Arena, Context, Shared, ThreadState, drain_crossings, flush, run_task, run_timer};
+use super::{Arena, Context, Shared, ThreadState, drain_crossings, flush, run_task, run_timer, select};
 use crate::element::HandlerError;
 
 /// Task runs between checks of timers, messages and other threads (Click runs 128).
@@ -120,6 +120,16 @@ pub(crate) fn run_thread(
             worked = true;
         }
 
+        if !st.selects.is_empty()
+            && worked
+            && st.selects.checked.is_none_or(|c| now.saturating_duration_since(c) >= select::CHECK_EVERY)
+        {
+            st.selects.checked = Some(now);
+            if st.selects.wait(Duration::ZERO, None) > 0 {
+                run_selected(shared, arena, st);
+            }
+        }
+
         if worked {
             idle_rounds = 0;
             continue;
@@ -130,6 +140,7 @@ pub(crate) fn run_thread(
             && shared.nthreads == 1
             && nothing_scheduled
             && st.next_timer().is_none()
+            && st.selects.is_empty()
             && shared.crossings[st.id].is_empty()
         {
             shared.request_stop();
@@ -143,17 +154,50 @@ pub(crate) fn run_thread(
         if !nothing_scheduled {
             timeout = timeout.min(POLL_SLEEP);
         }
+        // With descriptors to watch, sleep in ppoll on them and on the thread's eventfd.
+        let event = if st.selects.is_empty() { None } else { waker.event.get_or_init(select::new_eventfd).as_ref() };
+        waker.polling.store(event.is_some(), Ordering::SeqCst);
         waker.sleeping.store(true, Ordering::SeqCst);
         // Re-check after announcing sleep so that a wake-up sent in between is not lost.
         let stop_pending = interceptor.is_some() && shared.stop_requests.load(Ordering::SeqCst) != stops_seen;
+        let mut selected = 0;
         if control.is_empty()
             && shared.crossings[st.id].is_empty()
             && !stop_pending
             && !shared.stop.load(Ordering::SeqCst)
         {
-            std::thread::park_timeout(timeout);
+            if st.selects.is_empty() {
+                std::thread::park_timeout(timeout);
+            } else {
+                // Without an eventfd (refused by the system), sleep at most the polling time.
+                let timeout = if event.is_some() { timeout } else { timeout.min(POLL_SLEEP) };
+                selected = st.selects.wait(timeout, event);
+            }
+        } else if !st.selects.is_empty() {
+            selected = st.selects.wait(Duration::ZERO, None);
         }
         waker.sleeping.store(false, Ordering::SeqCst);
+        waker.polling.store(false, Ordering::SeqCst);
+        if selected > 0 {
+            run_selected(shared, arena, st);
+            idle_rounds = 0;
+        }
     }
     *waker.thread.lock().expect("waker lock") = None;
+}
+
+/// Calls `selected` of the elements whose descriptors were found readable, and delivers what
+/// they pushed.
+fn run_selected(shared: &Shared, arena: &Arena, st: &mut ThreadState) {
+    let ready = std::mem::take(&mut st.selects.ready);
+    for &(fd, elem) in &ready {
+        if let Ok(mut guard) = arena[elem as usize].try_borrow_mut()
+            && let Some(el) = guard.as_mut()
+        {
+            let mut cx = Context { shared, arena, st: &mut *st, me: elem };
+            el.selected(&mut cx, fd);
+        }
+        flush(shared, arena, st);
+    }
+    st.selects.ready = ready;
 }

@@ -291,7 +291,12 @@ click_core::documented! {
     /// turn, each up to its budget of frames per round in each direction: it copies queued
     /// frames straight into the domain's RX ring by grant copy, and takes frames from the
     /// domain's TX ring, adds the network's encapsulation back and pushes them on output 0,
-    /// to the physical side. A domain whose driver is cut off (protocol violation, death) or
+    /// to the physical side. A domain whose TX ring stayed empty a few rounds is looked at
+    /// only every eighth round until it sends again, so a round's cost follows the networks
+    /// with traffic rather than the number of networks. While frames wait for eight or more
+    /// networks, a network's frames go to its domain once 16 have gathered or the first has
+    /// waited 200 µs (interrupt moderation, as a NIC does it), so that a domain under load is
+    /// woken for a batch rather than for every frame. A domain whose driver is cut off (protocol violation, death) or
     /// that takes no frames for 2 s is flagged for its supervisor; its frames are dropped
     /// and counted until it is replaced, and the other networks carry on.
     ///
@@ -315,11 +320,31 @@ click_core::documented! {
         table: Option<Arc<DemuxTable>>,
         pending: Vec<VecDeque<Packet>>,
         starved: Vec<Option<Instant>>,
+        /// For each network: consecutive looks at its TX ring that found nothing.
+        tx_empty: Vec<u32>,
+        /// For each network: since when frames have been waiting in its queue.
+        held_since: Vec<Option<Instant>>,
         next: usize,
+        rounds: usize,
         out: Batch,
         idle: u32,
     }
 }
+
+/// A network whose TX ring was empty this many looks in a row is looked at only every
+/// [`TX_QUIET_EVERY`] rounds, so that a round costs in proportion to the networks that have
+/// traffic, not to all of them (a domain with traffic is looked at every round).
+const TX_QUIET_AFTER: u32 = 4;
+const TX_QUIET_EVERY: usize = 8;
+
+/// Interrupt moderation, as a NIC does it: while frames wait for at least
+/// [`HOLD_WHEN_BUSY`] networks, a network's frames are copied into its ring (and the domain
+/// kicked) once [`HOLD_BATCH`] have gathered or the first has waited [`HOLD_MAX`]. Under
+/// load, many domains each woken for a frame or two would spend the CPUs on wake-ups (and
+/// the demux on kicks); when few networks have traffic, frames go at once.
+const HOLD_WHEN_BUSY: usize = 8;
+const HOLD_BATCH: usize = 16;
+const HOLD_MAX: Duration = Duration::from_micros(200);
 
 /// Idle rounds before the demux sleeps.
 const IDLE_ROUNDS: u32 = 32;
@@ -329,7 +354,17 @@ const IDLE_SLEEP: Duration = Duration::from_micros(50);
 
 impl Default for HypervisorDemux {
     fn default() -> Self {
-        HypervisorDemux { table: None, pending: Vec::new(), starved: Vec::new(), next: 0, out: Batch::new(), idle: 0 }
+        HypervisorDemux {
+            table: None,
+            pending: Vec::new(),
+            starved: Vec::new(),
+            tx_empty: Vec::new(),
+            held_since: Vec::new(),
+            next: 0,
+            rounds: 0,
+            out: Batch::new(),
+            idle: 0,
+        }
     }
 }
 
@@ -344,11 +379,14 @@ impl HypervisorDemux {
     fn set_table(&mut self, table: Arc<DemuxTable>) {
         self.pending = table.nets.iter().map(|n| VecDeque::with_capacity(n.queue)).collect();
         self.starved = vec![None; table.nets.len()];
+        self.tx_empty = vec![0; table.nets.len()];
+        self.held_since = vec![None; table.nets.len()];
         self.table = Some(table);
     }
 
-    /// Serves network `i` for one round; returns frames moved.
-    fn serve(&mut self, table: &DemuxTable, i: usize) -> usize {
+    /// Serves network `i` for one round: its queued frames if `rx`, its TX ring if `tx`;
+    /// returns frames moved.
+    fn serve(&mut self, table: &DemuxTable, i: usize, rx: bool, tx: bool) -> usize {
         let net = &table.nets[i];
         let c = &net.counters;
         let pending = &mut self.pending[i];
@@ -371,7 +409,7 @@ impl HypervisorDemux {
         };
         let mut moved = 0;
         // Towards the domain.
-        if !pending.is_empty() {
+        if rx && !pending.is_empty() {
             let space = port.space();
             let n = pending.len().min(net.budget).min(space);
             if n > 0 {
@@ -379,6 +417,9 @@ impl HypervisorDemux {
                 let mut it = a.iter().chain(b.iter()).take(n).map(|p| p.data());
                 let taken = port.send_frames(&mut it);
                 pending.drain(..taken);
+                if pending.is_empty() {
+                    self.held_since[i] = None;
+                }
                 c.to_domain.fetch_add(taken as u64, Ordering::Relaxed);
                 moved += taken;
                 self.starved[i] = None;
@@ -392,11 +433,14 @@ impl HypervisorDemux {
             self.starved[i] = None;
         }
         // From the domain.
-        let key = net.key;
-        let out = &mut self.out;
-        let got = port.receive_frames(net.budget, &mut |f: &[u8]| out.push(encap(key, f)));
-        c.from_domain.fetch_add(got as u64, Ordering::Relaxed);
-        moved += got;
+        if tx {
+            let key = net.key;
+            let out = &mut self.out;
+            let got = port.receive_frames(net.budget, &mut |f: &[u8]| out.push(encap(key, f)));
+            c.from_domain.fetch_add(got as u64, Ordering::Relaxed);
+            moved += got;
+            self.tx_empty[i] = if got > 0 { 0 } else { self.tx_empty[i].saturating_add(1) };
+        }
         if let Some(f) = port.fault() {
             net.flag(format!("cut off: {f}"));
         }
@@ -440,6 +484,7 @@ impl Element for HypervisorDemux {
         cx.cancel_timer(0);
         cx.reschedule();
         table.physical_in.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        let now = Instant::now();
         for mut p in batch.drain() {
             match table.classify(p.data()) {
                 Some(i) => {
@@ -447,6 +492,9 @@ impl Element for HypervisorDemux {
                     if self.pending[i].len() >= net.queue || !strip(net.key, &mut p) {
                         net.counters.queue_drops.fetch_add(1, Ordering::Relaxed);
                     } else {
+                        if self.pending[i].is_empty() {
+                            self.held_since[i] = Some(now);
+                        }
                         self.pending[i].push_back(p);
                     }
                 }
@@ -461,9 +509,20 @@ impl Element for HypervisorDemux {
         let n = table.nets.len();
         let mut moved = 0;
         // Start one further each round, so no network is always served first.
+        self.rounds = self.rounds.wrapping_add(1);
+        let now = Instant::now();
+        let busy = self.pending.iter().filter(|p| !p.is_empty()).count() >= HOLD_WHEN_BUSY;
         for k in 0..n {
             let i = (self.next + k) % n;
-            moved += self.serve(&table, i);
+            let tx = self.tx_empty[i] < TX_QUIET_AFTER || (self.rounds + i).is_multiple_of(TX_QUIET_EVERY);
+            let rx = !self.pending[i].is_empty()
+                && (!busy
+                    || self.pending[i].len() >= HOLD_BATCH
+                    || self.held_since[i].is_none_or(|t| now.saturating_duration_since(t) >= HOLD_MAX));
+            if !tx && !rx {
+                continue;
+            }
+            moved += self.serve(&table, i, rx, tx);
             if self.out.len() >= 192 {
                 table.physical_out.fetch_add(self.out.len() as u64, Ordering::Relaxed);
                 cx.output_batch(0, &mut self.out);

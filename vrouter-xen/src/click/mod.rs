@@ -10,7 +10,7 @@ pub mod vif;
 
 pub use demux::{DemuxTable, HypervisorDemux, VnetCounters, VnetEntry, VnetMatch};
 pub use test_frames::{CheckTestFrame, TestFrameSource};
-pub use vif::{FromNetfront, NetbackElement, ToNetfront, elements_of_class, spawn_waker};
+pub use vif::{FromNetfront, NetbackElement, ToNetfront, elements_of_class};
 
 use click_core::Registry;
 use click_core::registry::ElementClass;

@@ -69,9 +69,17 @@ impl Element for TrafficMix {
         let mut n = BURST;
         if self.rate > 0 {
             let (t0, c0) = *self.start.get_or_insert((Instant::now(), self.count));
-            let due = (t0.elapsed().as_secs_f64() * self.rate as f64) as u64 + c0;
+            let elapsed = t0.elapsed().as_secs_f64();
+            let due = (elapsed * self.rate as f64) as u64 + c0;
             n = due.saturating_sub(self.count).min(BURST as u64) as usize;
             if n == 0 {
+                // Sleep until the next frame is due rather than spin on the clock (the CPU
+                // is the domains' too).
+                let wait = (self.count + 1 - c0) as f64 / self.rate as f64 - elapsed;
+                if wait > 50e-6 {
+                    cx.unschedule();
+                    cx.schedule_timer(0, Duration::from_secs_f64(wait));
+                }
                 return false;
             }
         }
@@ -105,8 +113,13 @@ impl Element for TrafficMix {
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }
-    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+    fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
+        cx.reschedule();
+    }
+    fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
         let bad = || HandlerError::Failed(format!("bad value {value:?}"));
+        cx.cancel_timer(0);
+        cx.reschedule();
         match name {
             "rate" => {
                 self.rate = value.trim().parse().map_err(|_| bad())?;

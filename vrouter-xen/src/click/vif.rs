@@ -1,14 +1,11 @@
 //! FromNetfront, ToNetfront and Netback: a router's elements on one end of a vif.
 
 use crate::port::{PortSlot, find_slot, lock_slot};
-use click_core::RouterHandle;
 use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing};
-use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
 
 /// Most frames moved per task run when BURST is not given.
 pub const DEFAULT_BURST: usize = 64;
@@ -110,45 +107,129 @@ const VIF_HANDLERS: &[HandlerInfo] = &[
     HandlerInfo::read("fault"),
 ];
 
+const TO_NETFRONT_HANDLERS: &[HandlerInfo] = &[
+    HandlerInfo::read("rx"),
+    HandlerInfo::read("tx"),
+    HandlerInfo::read("count"),
+    HandlerInfo::read("drops"),
+    HandlerInfo::read("peer_faults"),
+    HandlerInfo::read("fault"),
+    HandlerInfo::read("sleeps"),
+];
+
 fn read_devid(args: &mut Args<'_>) -> Result<u32, ArgError> {
     args.read_p_or("DEVID", 0u32)
 }
 
-/// Whether a thread of this process turns vif notifications into `wake` handler calls
-/// (see [`spawn_waker`]); only then do FromNetfront tasks sleep when idle.
-static WAKER: AtomicBool = AtomicBool::new(false);
+/// A task that sleeps until the back end notifies the vif: the router's thread watches
+/// the vif's event descriptor for it (Click's `add_select`), so a sleeping domain costs
+/// nothing and wakes with one context switch.
+#[derive(Default)]
+struct Sleeper {
+    /// The vif's event descriptor, once found (the vif is connected after the router is
+    /// built, so it is looked up the first time the task would sleep).
+    event: Option<OwnedFd>,
+    /// Times the task went to sleep.
+    sleeps: u64,
+}
 
-/// Idle task runs before FromNetfront sleeps.
-const IDLE_RUNS: u32 = 16;
-/// Longest a sleeping FromNetfront waits without a notification.
-const IDLE_TIMER: Duration = Duration::from_millis(5);
-
-/// Starts a thread that waits for notifications on the vif `slot_name` and calls the `wake`
-/// handler of `elements` (FromNetfront elements) through `router`, so that they can sleep
-/// while the ring is idle instead of polling. Call after building the router, before
-/// running it; the thread ends when the router stops.
-pub fn spawn_waker(router: RouterHandle, elements: Vec<String>, slot_name: &str) -> Option<JoinHandle<()>> {
-    let fd = find_slot(slot_name).and_then(|s| lock_slot(&s).as_ref().and_then(|p| p.event_fd()))?;
-    WAKER.store(true, Ordering::Release);
-    Some(std::thread::spawn(move || {
-        let t0 = std::time::Instant::now();
-        while !router.is_running() && t0.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        while router.is_running() {
-            match crate::sys::poll_readable(fd.as_fd(), Some(Duration::from_millis(100))) {
-                Ok(true) => {
-                    let _ = crate::sys::eventfd_drain(fd.as_fd());
-                    for e in &elements {
-                        let _ = router.write(&format!("{e}.wake"), "");
-                    }
+impl Sleeper {
+    /// Asks the back end to notify us, then unschedules the task unless work arrived
+    /// meanwhile. Without a descriptor (a platform that has none) the task keeps polling.
+    fn sleep(&mut self, cx: &mut Context<'_>, io: &VifIo) {
+        let Some(slot) = &io.slot else { return };
+        let mut guard = lock_slot(slot);
+        let Some(port) = guard.as_mut() else { return };
+        if port.fault().is_none() {
+            if self.event.is_none() {
+                self.event = port.event_fd();
+                match &self.event {
+                    Some(fd) => cx.add_select(fd.as_raw_fd()),
+                    None => return,
                 }
-                Ok(false) => {}
-                Err(_) => break,
+            }
+            if port.final_check() {
+                return;
             }
         }
-        WAKER.store(false, Ordering::Release);
-    }))
+        // Sleep; when cut off, the timer alone wakes the task (which reports the fault).
+        self.sleeps += 1;
+        cx.unschedule();
+        cx.schedule_timer(0, IDLE_TIMER);
+    }
+
+    /// The descriptor is readable: consume the notification and run the task.
+    fn selected(&mut self, cx: &mut Context<'_>, io: &VifIo, fd: RawFd) {
+        let faulted = match io.slot.as_ref().map(lock_slot).as_deref_mut() {
+            Some(Some(p)) => {
+                p.ack_event();
+                p.fault().is_some()
+            }
+            _ => true,
+        };
+        if faulted {
+            // Nothing will consume notifications any more: stop watching.
+            cx.remove_select(fd);
+            self.event = None;
+        }
+        cx.cancel_timer(0);
+        cx.reschedule();
+    }
+}
+
+/// Idle task runs before FromNetfront sleeps (or polls by timer): few, as a domain among many
+/// should not spin.
+const IDLE_RUNS: u32 = 4;
+/// Longest a sleeping FromNetfront waits without a notification (a safety net: the vif's
+/// descriptor wakes it).
+const IDLE_TIMER: Duration = Duration::from_millis(20);
+
+/// Arrival rate (frames/s) from which an idle FromNetfront polls by timer rather than
+/// waiting for a notification per frame.
+const POLL_RATE: f64 = 4000.0;
+/// Frames a poll aims to find.
+const POLL_BATCH: f64 = 48.0;
+/// Shortest and longest poll interval.
+const POLL_MIN: Duration = Duration::from_micros(20);
+const POLL_MAX: Duration = Duration::from_millis(2);
+
+/// Adaptive interrupt moderation for FromNetfront, as NAPI drivers do it in a guest. Each
+/// time the task goes idle it estimates the arrival rate (frames since it last went idle,
+/// over the time since then). Below [`POLL_RATE`] it sleeps until the back end notifies it:
+/// an idle domain costs nothing and a lone frame is not delayed. Above, a notification per
+/// frame would cost a context switch per frame (and the back end a kick) once many domains
+/// share the CPUs, so the task looks at the ring again after the time [`POLL_BATCH`] frames
+/// take to arrive (20 µs to 2 ms): the wake-ups per second stay bounded whatever the rate.
+struct Pacer {
+    /// When the task last went idle.
+    since: Instant,
+    /// Frames received since then.
+    found: usize,
+    /// Times the task polled by timer instead of sleeping.
+    polls: u64,
+}
+
+impl Default for Pacer {
+    fn default() -> Pacer {
+        Pacer { since: Instant::now(), found: 0, polls: 0 }
+    }
+}
+
+impl Pacer {
+    /// The task is idle: `Some(interval)` to look again after it, `None` to sleep until
+    /// notified.
+    fn next(&mut self) -> Option<Duration> {
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(self.since).as_secs_f64();
+        self.since = now;
+        let found = std::mem::take(&mut self.found) as f64;
+        if found == 0.0 || found < POLL_RATE * elapsed {
+            return None;
+        }
+        let interval = if elapsed > 0.0 { POLL_BATCH * elapsed / found } else { 0.0 };
+        self.polls += 1;
+        Some(Duration::from_secs_f64(interval).clamp(POLL_MIN, POLL_MAX))
+    }
 }
 
 /// The names of the elements of class `class` in `router`.
@@ -175,6 +256,12 @@ click_core::documented! {
     /// Netback. When the back end is cut off (a protocol violation, or it went away), the
     /// router stops unless `STOP false`.
     ///
+    /// When the ring is empty the task sleeps until the back end notifies the vif (the
+    /// router's thread watches its event descriptor), as a guest's interrupt-driven driver;
+    /// from 4,000 frames/s on it instead looks again after the time 48 frames take to arrive
+    /// (20 µs to 2 ms), as NAPI drivers moderate interrupts, so a domain among many is not
+    /// woken once per frame.
+    ///
     /// # Keywords
     /// - `DEVID` (unsigned): the vif's device id, default 0.
     /// - `BURST` (unsigned): most frames per task run, default 64.
@@ -184,8 +271,11 @@ click_core::documented! {
     /// - `rx` (read): frames received. `tx`, `drops` (read): for the vif's other element.
     /// - `peer_faults` (read): protocol violations by the back end; `fault` (read): why it
     ///   was cut off, empty if it was not.
-    /// - `wake` (write): run the task now (called by the process's notification thread; an
-    ///   idle FromNetfront sleeps until woken, or for 5 ms at most).
+    /// - `sleeps` (read): times the task went to sleep on an empty ring until notified.
+    /// - `polls` (read): times the idle task chose to look again after an interval instead
+    ///   (while frames keep coming, so that a busy domain is not woken for every frame).
+    /// - `wake` (write): run the task now. (An idle FromNetfront sleeps until the back end
+    ///   notifies it: its thread watches the vif's event descriptor.)
     ///
     /// # Example
     /// ```click
@@ -195,6 +285,8 @@ click_core::documented! {
     pub struct FromNetfront {
         io: VifIo,
         idle: u32,
+        sleeper: Sleeper,
+        pacer: Pacer,
     }
 }
 
@@ -229,27 +321,29 @@ impl Element for FromNetfront {
         }
         if n == 0 {
             self.idle += 1;
-            if self.idle >= IDLE_RUNS && WAKER.load(Ordering::Acquire) {
+            if self.idle >= IDLE_RUNS {
                 self.idle = 0;
-                // Ask the back end to notify us, then sleep unless work arrived meanwhile.
-                let busy = match &self.io.slot {
-                    Some(slot) => lock_slot(slot).as_mut().is_none_or(|p| p.final_check()),
-                    None => true,
-                };
-                if !busy {
-                    cx.unschedule();
-                    cx.schedule_timer(0, IDLE_TIMER);
+                match self.pacer.next() {
+                    Some(interval) => {
+                        cx.unschedule();
+                        cx.schedule_timer(0, interval);
+                    }
+                    None => self.sleeper.sleep(cx, &self.io),
                 }
             }
             return false;
         }
         self.idle = 0;
+        self.pacer.found += n;
         self.io.rx += n as u64;
         cx.output_batch(0, &mut self.io.batch);
         true
     }
     fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
         cx.reschedule();
+    }
+    fn selected(&mut self, cx: &mut Context<'_>, fd: RawFd) {
+        self.sleeper.selected(cx, &self.io, fd);
     }
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
@@ -259,12 +353,18 @@ impl Element for FromNetfront {
             HandlerInfo::read("drops"),
             HandlerInfo::read("peer_faults"),
             HandlerInfo::read("fault"),
+            HandlerInfo::read("sleeps"),
+            HandlerInfo::read("polls"),
             HandlerInfo::write("wake"),
         ];
         H
     }
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
-        self.io.read(name)
+        match name {
+            "sleeps" => Ok(self.sleeper.sleeps.to_string()),
+            "polls" => Ok(self.pacer.polls.to_string()),
+            _ => self.io.read(name),
+        }
     }
     fn write_handler(&mut self, name: &str, _value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
@@ -298,6 +398,8 @@ click_core::documented! {
     /// # Handlers
     /// - `tx` (read): frames sent. `drops` (read): frames dropped (ring full, back end cut
     ///   off). `peer_faults`, `fault` (read): as for FromNetfront.
+    /// - `sleeps` (read): times the pulling task slept on a full TX ring until the back end
+    ///   completed requests.
     ///
     /// # Example
     /// ```click
@@ -307,6 +409,7 @@ click_core::documented! {
     pub struct ToNetfront {
         io: VifIo,
         pull: bool,
+        sleeper: Sleeper,
     }
 }
 
@@ -338,7 +441,8 @@ impl Element for ToNetfront {
     fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
         let space = self.io.space().min(self.io.burst);
         if space == 0 {
-            // Ring full (or no driver): stay scheduled and look again next round.
+            // Ring full (or no driver): sleep until the back end completes some requests.
+            self.sleeper.sleep(cx, &self.io);
             return false;
         }
         let mut b = std::mem::take(&mut self.io.batch);
@@ -352,10 +456,19 @@ impl Element for ToNetfront {
         n > 0
     }
     fn handlers(&self) -> &'static [HandlerInfo] {
-        VIF_HANDLERS
+        TO_NETFRONT_HANDLERS
     }
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
-        self.io.read(name)
+        match name {
+            "sleeps" => Ok(self.sleeper.sleeps.to_string()),
+            _ => self.io.read(name),
+        }
+    }
+    fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
+        cx.reschedule();
+    }
+    fn selected(&mut self, cx: &mut Context<'_>, fd: RawFd) {
+        self.sleeper.selected(cx, &self.io, fd);
     }
 }
 
@@ -469,5 +582,31 @@ impl Element for NetbackElement {
     }
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         self.io.read(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pacer that went idle `ago` before now with `found` frames since.
+    fn pacer(ago: Duration, found: usize) -> Pacer {
+        Pacer { since: Instant::now() - ago, found, polls: 0 }
+    }
+
+    #[test]
+    fn pacer_waits_for_notifications_at_low_rates_and_polls_at_high_ones() {
+        // Nothing arrived, or a trickle (1,000 frames/s): sleep until notified.
+        assert_eq!(pacer(Duration::from_millis(10), 0).next(), None);
+        assert_eq!(pacer(Duration::from_millis(10), 10).next(), None);
+        // 50,000 frames/s: look again once about 48 frames have arrived (~0.96 ms).
+        let mut p = pacer(Duration::from_millis(10), 500);
+        let i = p.next().unwrap();
+        assert!(i > Duration::from_micros(900) && i < Duration::from_micros(1100), "{i:?}");
+        assert_eq!(p.polls, 1);
+        assert_eq!(p.found, 0);
+        // Very high and merely high rates are clamped to the bounds.
+        assert_eq!(pacer(Duration::from_millis(1), 100_000).next(), Some(POLL_MIN));
+        assert_eq!(pacer(Duration::from_secs(1), 5_000).next(), Some(POLL_MAX));
     }
 }
