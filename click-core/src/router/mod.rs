@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use config_lang::{FlatGraph, Location};
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::element::HandlerError;
+use crate::element::{HandlerError, HandlerInfo};
 use crate::registry::Registry;
 use crate::runtime::{Arena, Control, Shared, ThreadState, run_thread};
 
@@ -189,8 +189,19 @@ impl Router {
         if let Some(v) = element_builtin(&self.shared, i, handler) {
             return Ok(v);
         }
-        let arena = &self.arenas[self.shared.thread_of[i]];
-        crate::runtime::read_handler_in(arena, i, handler)
+        let t = self.shared.thread_of[i];
+        crate::runtime::read_handler_in(&self.arenas[t], &self.states[t], i, handler)
+    }
+
+    /// What handler `full_name` (`element.handler`, or a router handler) is: readable,
+    /// writable, raw...; `None` if there is no such handler.
+    pub fn handler_info(&self, full_name: &str) -> Option<HandlerInfo> {
+        let (elem, handler) = Self::split_handler(full_name);
+        let handler = handler.split_whitespace().next().unwrap_or("");
+        let Some(elem) = elem else {
+            return ROUTER_HANDLERS.contains(&handler).then(|| HandlerInfo::read(""));
+        };
+        handler_info(&self.shared, self.find(elem)?, handler)
     }
 
     /// Writes a handler of a stopped router.
@@ -222,24 +233,35 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<Str
         "class" => s.classes[i].to_string(),
         "config" => s.configs[i].clone(),
         "ports" => ports_text(s, i),
-        // Click's format: one handler a line, its name, a tab, and `r`, `w` or `rw` (`.` marks
-        // the builtin ones, which Click flags as calm).
+        // Click's format: one handler a line, its name, a tab and its flags, newest first.
         "handlers" => {
-            let builtin = ELEMENT_HANDLERS.iter().map(|&n| (n, "r."));
-            let own = s.handler_infos[i].iter().map(|h| {
-                (
-                    h.name,
-                    match (h.read, h.write) {
-                        (true, true) => "rw",
-                        (true, false) => "r",
-                        _ => "w",
-                    },
-                )
-            });
-            builtin.chain(own).map(|(n, flags)| format!("{n}\t{flags}\n")).collect()
+            let all = element_handler_infos(s, i);
+            all.iter().rev().map(|h| format!("{}\t{}\n", h.name, h.flags_text())).collect()
         }
         _ => return None,
     })
+}
+
+/// Element `i`'s handlers in the order Click adds them: the builtin ones (calm, read-only),
+/// then the element's own; an own handler named like a builtin one replaces it in place.
+pub(crate) fn element_handler_infos(s: &Shared, i: usize) -> Vec<HandlerInfo> {
+    let mut all: Vec<HandlerInfo> = ELEMENT_HANDLERS.iter().map(|&n| HandlerInfo::read(n).calm()).collect();
+    for h in s.handler_infos[i] {
+        match all.iter_mut().find(|b| b.name == h.name) {
+            Some(b) => *b = *h,
+            None => all.push(*h),
+        }
+    }
+    all
+}
+
+/// Element `i`'s handler `handler` (without parameters), if it has one.
+fn handler_info(s: &Shared, i: usize, handler: &str) -> Option<HandlerInfo> {
+    s.handler_infos[i]
+        .iter()
+        .find(|h| h.name == handler)
+        .copied()
+        .or_else(|| ELEMENT_HANDLERS.contains(&handler).then(|| HandlerInfo::read("").calm()))
 }
 
 /// Element `i`'s `ports` handler, as Click prints it: per port, its processing (`~` when the
@@ -284,10 +306,7 @@ fn ports_text(s: &Shared, i: usize) -> String {
 /// Whether handler `handler` (without parameters) of element `i` is readable and writable;
 /// `None` if there is no such handler.
 fn handler_flags(s: &Shared, i: usize, handler: &str) -> Option<(bool, bool)> {
-    if ELEMENT_HANDLERS.contains(&handler) {
-        return Some((true, false));
-    }
-    s.handler_infos[i].iter().find(|h| h.name == handler).map(|h| (h.read, h.write))
+    handler_info(s, i, handler).map(|h| (h.read, h.write))
 }
 
 /// Calls handlers of a running router from any thread, and stops it.

@@ -145,6 +145,8 @@ pub(crate) struct Task {
     pub stride: u64,
     pub pass: u64,
     pub scheduled: bool,
+    /// The tickets the stride came from (Click's `tickets` handler).
+    pub tickets: u32,
 }
 
 /// Most nested direct `push` calls; deeper hand-offs are queued (see [`Context::output_batch`]).
@@ -262,8 +264,37 @@ impl ThreadState {
     pub fn add_task(&mut self, elem: u32, tickets: u32) {
         let tickets = tickets.clamp(1, MAX_TICKETS);
         let idx = self.tasks.len();
-        self.tasks.push(Task { elem, stride: STRIDE1 / tickets as u64, pass: self.global_pass, scheduled: true });
+        self.tasks.push(Task { elem, stride: STRIDE1 / tickets as u64, pass: self.global_pass, scheduled: true, tickets });
         self.task_of[elem as usize] = Some(idx);
+    }
+
+    /// Reads Click's task handlers of element `elem`'s task (`scheduled`, `tickets`); `None`
+    /// if it has no task or `handler` is neither.
+    pub fn read_task_handler(&self, elem: usize, handler: &str) -> Option<String> {
+        let t = &self.tasks[(*self.task_of.get(elem)?)?];
+        match handler {
+            "scheduled" => Some(t.scheduled.to_string()),
+            "tickets" => Some(t.tickets.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Writes element `elem`'s task's `tickets` (Click pins the value between 1 and
+    /// [`MAX_TICKETS`]); `None` if it has no task or `handler` is not `tickets`.
+    pub fn write_task_handler(&mut self, elem: usize, handler: &str, value: &str) -> Option<Result<(), crate::element::HandlerError>> {
+        let i = (*self.task_of.get(elem)?)?;
+        if handler != "tickets" {
+            return None;
+        }
+        let v = value.trim();
+        let Ok(n) = v.parse::<i64>() else {
+            return Some(Err(crate::element::HandlerError::Failed("syntax error".into())));
+        };
+        let tickets = n.clamp(1, MAX_TICKETS as i64) as u32;
+        let t = &mut self.tasks[i];
+        t.tickets = tickets;
+        t.stride = STRIDE1 / tickets as u64;
+        Some(Ok(()))
     }
 
     pub fn set_scheduled(&mut self, elem: u32, on: bool) {

@@ -197,10 +197,10 @@ impl Element for Queue {
         const H: &[HandlerInfo] = &[
             HandlerInfo::read("length"),
             HandlerInfo::read("highwater_length"),
+            HandlerInfo::read_write("capacity").calm(),
             HandlerInfo::read("drops"),
-            HandlerInfo::read_write("capacity"),
-            HandlerInfo::write("reset_counts"),
-            HandlerInfo::write("reset"),
+            HandlerInfo::write("reset_counts").button(),
+            HandlerInfo::write("reset").button(),
         ];
         H
     }

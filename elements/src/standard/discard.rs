@@ -63,7 +63,7 @@ impl Element for Discard {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("count"), HandlerInfo::write("reset_counts")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read("count"), HandlerInfo::write("reset_counts").button()];
         H
     }
 

@@ -28,7 +28,9 @@ click_core::documented! {
     ///   clock read per burst).
     ///
     /// # Handlers
-    /// - `length`, `datasize` (read): LENGTH, -1 when unset; `burstsize` (read): BURST (Click's names).
+    /// - `length`, `datasize` (read/write): LENGTH, -1 when unset; `burstsize` (read/write): BURST
+    ///   (Click's names).
+    /// - `scheduled` (read), `tickets` (read/write): its task's state and tickets.
     /// - `count` (read): packets emitted so far.
     /// - `reset` (write): sets the count to zero.
     /// - `data`, `limit`, `burst`, `active` (read/write).
@@ -212,15 +214,17 @@ impl Element for InfiniteSource {
 
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("data").raw().calm(),
+            HandlerInfo::read_write("limit").calm(),
+            HandlerInfo::read_write("burst").calm(),
+            HandlerInfo::read_write("active").checkbox(),
             HandlerInfo::read("count"),
-            HandlerInfo::write("reset"),
-            HandlerInfo::read_write("data"),
-            HandlerInfo::read_write("limit"),
-            HandlerInfo::read_write("burst"),
-            HandlerInfo::read_write("active"),
-            HandlerInfo::read("length"),
-            HandlerInfo::read("datasize"),
-            HandlerInfo::read("burstsize"),
+            HandlerInfo::write("reset").button(),
+            HandlerInfo::read_write("length").calm(),
+            HandlerInfo::read_write("burstsize").calm().with(HandlerInfo::DEPRECATED),
+            HandlerInfo::read_write("datasize").calm().with(HandlerInfo::DEPRECATED),
+            HandlerInfo::read("scheduled"),
+            HandlerInfo::read_write("tickets"),
         ];
         H
     }
@@ -248,7 +252,12 @@ impl Element for InfiniteSource {
                 self.setup_packet();
             }
             "limit" => self.limit = args.read_mp("LIMIT")?,
-            "burst" => {
+            "length" | "datasize" => {
+                let l: i64 = args.read_mp("LENGTH")?;
+                self.length = usize::try_from(l).ok();
+                self.setup_packet();
+            }
+            "burst" | "burstsize" => {
                 self.burst = args.read_mp::<usize>("BURST")?.max(1);
                 self.batch = Batch::with_capacity(self.burst);
             }

@@ -166,7 +166,7 @@ impl Element for Print {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read_write("active")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read_write("active").calm().checkbox()];
         H
     }
 
