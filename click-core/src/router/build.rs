@@ -573,6 +573,7 @@ impl<'r> RouterBuilder<'r> {
             config_text,
             flat_text,
             requirements,
+            addresses,
         })
     }
 }
@@ -590,6 +591,7 @@ pub struct Checked {
     config_text: String,
     flat_text: Option<String>,
     requirements: Vec<String>,
+    addresses: AddressTable,
 }
 
 impl Checked {
@@ -619,6 +621,7 @@ impl Checked {
             config_text,
             flat_text,
             requirements,
+            addresses,
         } = self;
         let n = elements.len();
         let mut errors = Vec::new();
@@ -665,7 +668,8 @@ impl Checked {
             handler_infos: instances.iter().map(|e| e.handlers()).collect(),
             declared_processing: instances.iter().map(|e| e.processing()).collect(),
             connections: conns.iter().map(|c| [c.from, c.from_port, c.to, c.to_port].map(|x| x as u32)).collect(),
-            configs: elements.iter().map(|e| e.config.clone()).collect(),
+            configs: elements.iter().map(|e| std::sync::Mutex::new(e.config.clone())).collect(),
+            addresses,
             ninputs: nin,
             noutputs: nout,
             in_proc,

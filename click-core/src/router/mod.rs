@@ -231,7 +231,7 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<Str
     Some(match handler {
         "name" => s.names[i].clone(),
         "class" => s.classes[i].to_string(),
-        "config" => s.configs[i].clone(),
+        "config" => config_of(s, i),
         "ports" => ports_text(s, i),
         // Click's format: one handler a line, its name, a tab and its flags, newest first.
         "handlers" => {
@@ -240,6 +240,38 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<Str
         }
         _ => return None,
     })
+}
+
+/// Element `i`'s configuration string.
+fn config_of(s: &Shared, i: usize) -> String {
+    s.configs[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+}
+
+/// Live reconfiguration (Click's `config` write handler), for elements that declare `config`
+/// writable: configures element `i` again from `value`; if that fails, configures it again
+/// from its previous string, so that it keeps working as before, and reports the error.
+pub(crate) fn write_config(
+    s: &Shared,
+    el: &mut dyn crate::element::Element,
+    i: usize,
+    value: &str,
+) -> Result<(), HandlerError> {
+    let old = config_of(s, i);
+    match el.configure(&mut crate::args::Args::new(value).with_addresses(&s.addresses)) {
+        Ok(()) => {
+            *s.configs[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = value.to_string();
+            Ok(())
+        }
+        Err(e) => {
+            let _ = el.configure(&mut crate::args::Args::new(&old).with_addresses(&s.addresses));
+            Err(HandlerError::Failed(e.to_string()))
+        }
+    }
+}
+
+/// True if element `i` declares a writable `config` handler.
+pub(crate) fn config_writable(s: &Shared, i: usize) -> bool {
+    s.handler_infos[i].iter().any(|h| h.name == "config" && h.write)
 }
 
 /// Element `i`'s handlers in the order Click adds them: the builtin ones (calm, read-only),
@@ -450,7 +482,7 @@ pub(crate) fn router_handler(s: &Shared, handler: &str) -> Result<String, Handle
 fn simple_flat(s: &Shared) -> String {
     let mut out = String::new();
     for i in 0..s.names.len() {
-        out.push_str(&format!("{} :: {}({});\n", s.names[i], s.classes[i], s.configs[i]));
+        out.push_str(&format!("{} :: {}({});\n", s.names[i], s.classes[i], config_of(s, i)));
     }
     for i in 0..s.names.len() {
         for p in 0..s.noutputs[i] {

@@ -61,7 +61,10 @@ pub(crate) struct Shared {
     pub declared_processing: Vec<&'static str>,
     /// Every connection, `[from, from port, to, to port]`, in configuration order.
     pub connections: Vec<[u32; 4]>,
-    pub configs: Vec<String>,
+    /// Each element's configuration string (a `config` write changes it).
+    pub configs: Vec<std::sync::Mutex<String>>,
+    /// The names AddressInfo elements defined, for arguments given to `config` writes.
+    pub addresses: crate::args::AddressTable,
     pub ninputs: Vec<usize>,
     pub noutputs: Vec<usize>,
     pub in_proc: Vec<Vec<Processing>>,

@@ -46,7 +46,7 @@ click_core::documented! {
     /// - `count` (read): entries, answered or not.
     /// - `length`, `queries`, `responses`, `drops` (read); `stats` (read: packets killed,
     ///   ARP queries sent).
-    /// - `ipaddr` (read/write), `broadcast` (read).
+    /// - `ipaddr` (read/write), `broadcast` (read/write).
     /// - `insert` (write `IP ETH`), `delete` (write `IP`), `clear` (write).
     ///
     /// # Example
@@ -323,13 +323,13 @@ impl Element for ArpQuerier {
         const H: &[HandlerInfo] = &[
             HandlerInfo::read("table"),
             HandlerInfo::read("stats"),
+            HandlerInfo::read("count"),
+            HandlerInfo::read("length"),
             HandlerInfo::read("queries"),
             HandlerInfo::read("responses"),
             HandlerInfo::read("drops"),
-            HandlerInfo::read("count"),
-            HandlerInfo::read("length"),
+            HandlerInfo::read_write("broadcast"),
             HandlerInfo::read_write("ipaddr"),
-            HandlerInfo::read("broadcast"),
             HandlerInfo::write("insert"),
             HandlerInfo::write("delete"),
             HandlerInfo::write("clear"),
@@ -397,6 +397,7 @@ impl Element for ArpQuerier {
                 self.table.clear();
             }
             "ipaddr" => self.ip = Args::new(value).read_mp("IP")?,
+            "broadcast" => self.broadcast = Some(Args::new(value).read_mp("BROADCAST")?),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         Ok(())

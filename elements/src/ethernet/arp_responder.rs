@@ -17,12 +17,15 @@ click_core::documented! {
     /// # Ports and processing
     /// One agnostic input taking Ethernet frames; output 0 carries ARP replies; an optional
     /// output 1 gets every frame that is not an ARP request this element answers (otherwise
-    /// they are dropped and counted). Each argument lists addresses or prefixes and the
+    /// they are dropped). Each argument lists addresses or prefixes and the
     /// Ethernet address to answer with; the most specific prefix wins.
     ///
     /// # Handlers
     /// - `table` (read): one `IP/MASK ETH` line per entry.
-    /// - `drops` (read): frames not answered.
+    /// - `lookup` (read with an address parameter): the Ethernet address answered for it,
+    ///   empty if none.
+    /// - `add` (write `IP/MASK... ETH`): adds entries.
+    /// - `remove` (write `IP/MASK`): removes the entry for exactly that prefix.
     ///
     /// # Example
     /// ```click
@@ -32,7 +35,6 @@ click_core::documented! {
     #[derive(Default)]
     pub struct ArpResponder {
         entries: Vec<(Ipv4Prefix, EtherAddress)>,
-        drops: u64,
     }
 }
 
@@ -122,28 +124,54 @@ impl Element for ArpResponder {
             match self.reply(&p) {
                 Some(q) => cx.output(0, q),
                 None if cx.noutputs() > 1 => cx.output(1, p),
-                None => self.drops += 1,
+                None => {}
             }
         }
     }
 
     fn simple_action(&mut self, _cx: &mut Context<'_>, p: Packet) -> Option<Packet> {
-        let r = self.reply(&p);
-        if r.is_none() {
-            self.drops += 1;
-        }
-        r
+        self.reply(&p)
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("table"), HandlerInfo::read("drops")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read("table"), HandlerInfo::read("lookup").param(), HandlerInfo::write("add"), HandlerInfo::write("remove")];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
             "table" => Ok(self.entries.iter().map(|(p, e)| format!("{p} {}\n", crate::ether_dashes(*e))).collect()),
-            "drops" => Ok(self.drops.to_string()),
+            _ => match name.split_once(' ') {
+                Some(("lookup", a)) => {
+                    let a: Ipv4Addr =
+                        a.trim().parse().map_err(|_| HandlerError::Failed("expected IP address".into()))?;
+                    Ok(self.lookup(a).map_or(String::new(), crate::ether_dashes))
+                }
+                _ => Err(HandlerError::NoSuchHandler(name.into())),
+            },
+        }
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        match name {
+            "add" => {
+                let mut parsed = ArpResponder::default();
+                parsed.configure(&mut Args::new(value))?;
+                self.entries.extend(parsed.entries);
+                Ok(())
+            }
+            "remove" => {
+                let p: Ipv4Prefix = value.trim().parse().map_err(|_| HandlerError::Failed("expected IP/MASK".into()))?;
+                let masked = |q: &Ipv4Prefix| (u32::from(q.addr) & u32::from(q.mask), q.mask);
+                let p = Ipv4Prefix { addr: Ipv4Addr::from(masked(&p).0), mask: p.mask };
+                match self.entries.iter().position(|(q, _)| masked(q) == masked(&p)) {
+                    Some(i) => {
+                        self.entries.remove(i);
+                        Ok(())
+                    }
+                    None => Err(HandlerError::Failed(format!("{p} not found"))),
+                }
+            }
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }

@@ -18,6 +18,7 @@ click_core::documented! {
     /// - `SRC`, `DST` (Ethernet addresses, or AddressInfo names).
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `src`, `dst`, `ethertype` (read/write).
     ///
     /// # Example
@@ -66,12 +67,7 @@ impl Element for EtherEncap {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[
-            HandlerInfo::read_write("src"),
-            HandlerInfo::read_write("dst"),
-            HandlerInfo::read_write("ethertype"),
-            HandlerInfo::read_write("etht"),
-        ];
+        const H: &[HandlerInfo] = &[HandlerInfo::read_write("config").calm(), HandlerInfo::read_write("src"), HandlerInfo::read_write("dst"), HandlerInfo::read_write("ethertype"), HandlerInfo::read_write("etht").with(HandlerInfo::DEPRECATED)];
         H
     }
 
