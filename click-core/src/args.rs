@@ -178,7 +178,7 @@ fn skip_hex(b: &[u8], pos: usize) -> usize {
 
 /// Click's keyword rule: a word (letters, digits, `_ : . ? !`, starting with a letter or
 /// `_`) followed by white space and more text. Returns the keyword's length, 0 if none.
-fn keyword_length(arg: &str) -> usize {
+pub(crate) fn keyword_length(arg: &str) -> usize {
     let b = arg.as_bytes();
     if b.is_empty() || !(b[0].is_ascii_alphabetic() || b[0] == b'_') {
         return 0;

@@ -50,6 +50,9 @@ pub struct HandlerInfo {
     pub write: bool,
     /// The informational flags ([`HandlerInfo::PARAM`] and the others).
     pub flags: u8,
+    /// For Click's keyword handlers (see [`HandlerInfo::reconfigures`]): the argument a
+    /// write sets, `"N KEYWORD"` or `"KEYWORD"`.
+    pub keyword: Option<&'static str>,
 }
 
 impl HandlerInfo {
@@ -72,17 +75,17 @@ impl HandlerInfo {
 
     /// A read-only handler.
     pub const fn read(name: &'static str) -> HandlerInfo {
-        HandlerInfo { name, read: true, write: false, flags: 0 }
+        HandlerInfo { name, read: true, write: false, flags: 0, keyword: None }
     }
 
     /// A write-only handler.
     pub const fn write(name: &'static str) -> HandlerInfo {
-        HandlerInfo { name, read: false, write: true, flags: 0 }
+        HandlerInfo { name, read: false, write: true, flags: 0, keyword: None }
     }
 
     /// A read-write handler.
     pub const fn read_write(name: &'static str) -> HandlerInfo {
-        HandlerInfo { name, read: true, write: true, flags: 0 }
+        HandlerInfo { name, read: true, write: true, flags: 0, keyword: None }
     }
 
     /// The same handler with `flags` added.
@@ -113,6 +116,16 @@ impl HandlerInfo {
     /// The same handler, a checkbox (`c`).
     pub const fn checkbox(self) -> HandlerInfo {
         self.with(Self::CHECKBOX)
+    }
+
+    /// The same handler, written as Click's `reconfigure_keyword_handler` does: the runtime
+    /// sets one argument in the element's configuration string and configures the element
+    /// again with it (see `Element::handlers` on writable `config`). `spec` is `"N KEYWORD"`
+    /// (positional argument N if it is there and is not a keyword argument, else the
+    /// keyword) or `"KEYWORD"`; a keyword not yet present is appended. The element's
+    /// `write_handler` is not called for it.
+    pub const fn reconfigures(self, spec: &'static str) -> HandlerInfo {
+        HandlerInfo { keyword: Some(spec), ..self }
     }
 
     /// True if the value is printed as is (no newline added).
@@ -315,8 +328,10 @@ pub trait Element: Send + 'static {
     /// The element's own handlers, in the order Click's element adds them (its `handlers`
     /// handler lists them newest first, as Click does). The runtime adds `name`, `class`,
     /// `config`, `ports` and `handlers` to every element before these; an entry named like one
-    /// of them changes that handler's flags in place (a writable `config`), as re-adding a
-    /// handler does in Click.
+    /// of them replaces it in place, as re-adding a handler does in Click. A writable `config`
+    /// makes the runtime configure the element again on writes (live reconfiguration); a
+    /// readable `config` without [`HandlerInfo::CALM`] is answered by the element's
+    /// `read_handler` instead of the configuration string.
     fn handlers(&self) -> &'static [HandlerInfo] {
         &[]
     }

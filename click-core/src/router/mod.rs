@@ -231,7 +231,11 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<Str
     Some(match handler {
         "name" => s.names[i].clone(),
         "class" => s.classes[i].to_string(),
-        "config" => config_of(s, i),
+        // An element that declares a readable `config` handler without CALM answers it itself
+        // (as Click elements that add their own `config` read handler do).
+        "config" if !s.handler_infos[i].iter().any(|h| h.name == "config" && h.read && h.flags & HandlerInfo::CALM == 0) => {
+            config_of(s, i)
+        }
         "ports" => ports_text(s, i),
         // Click's format: one handler a line, its name, a tab and its flags, newest first.
         "handlers" => {
@@ -248,16 +252,18 @@ fn config_of(s: &Shared, i: usize) -> String {
 }
 
 /// Live reconfiguration (Click's `config` write handler), for elements that declare `config`
-/// writable: configures element `i` again from `value`; if that fails, configures it again
+/// writable: configures the element again from `value`; if that fails, configures it again
 /// from its previous string, so that it keeps working as before, and reports the error.
+/// Afterwards its task and the tasks waiting on it are woken, in case the new settings let
+/// them work again (a higher LIMIT, a larger queue); those with nothing to do sleep again.
 pub(crate) fn write_config(
-    s: &Shared,
     el: &mut dyn crate::element::Element,
-    i: usize,
     value: &str,
+    cx: &mut crate::runtime::Context<'_>,
 ) -> Result<(), HandlerError> {
+    let (s, i) = (cx.shared, cx.me as usize);
     let old = config_of(s, i);
-    match el.configure(&mut crate::args::Args::new(value).with_addresses(&s.addresses)) {
+    let result = match el.configure(&mut crate::args::Args::new(value).with_addresses(&s.addresses)) {
         Ok(()) => {
             *s.configs[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = value.to_string();
             Ok(())
@@ -266,7 +272,47 @@ pub(crate) fn write_config(
             let _ = el.configure(&mut crate::args::Args::new(&old).with_addresses(&s.addresses));
             Err(HandlerError::Failed(e.to_string()))
         }
+    };
+    cx.reschedule();
+    cx.wake_listeners();
+    cx.wake_pushers();
+    result
+}
+
+/// Writes handler `handler` of the element `cx` runs as: a `config` write reconfigures it
+/// (if it declares `config` writable), a keyword handler rewrites one argument of its
+/// configuration (see [`HandlerInfo::reconfigures`]), anything else goes to the element.
+pub(crate) fn write_element(
+    el: &mut dyn crate::element::Element,
+    handler: &str,
+    value: &str,
+    cx: &mut crate::runtime::Context<'_>,
+) -> Result<(), HandlerError> {
+    let (s, i) = (cx.shared, cx.me as usize);
+    if handler == "config" && config_writable(s, i) {
+        return write_config(el, value, cx);
     }
+    let Some(spec) = s.handler_infos[i].iter().find(|h| h.name == handler && h.write).and_then(|h| h.keyword) else {
+        return el.write_handler(handler, value, cx);
+    };
+    if !config_writable(s, i) {
+        return Err(HandlerError::Failed(format!("cannot reconfigure {} :: {} live", s.names[i], s.classes[i])));
+    }
+    let (argno, keyword) = match spec.split_once(' ') {
+        Some((n, k)) => (n.parse::<usize>().ok(), k),
+        None => (None, spec),
+    };
+    let mut conf = crate::args::split_args(&config_of(s, i));
+    let is_keyword = |a: &str, k: &str| {
+        let l = crate::args::keyword_length(a);
+        l > 0 && &a[..l] == k
+    };
+    let found = conf.iter().any(|a| is_keyword(a, keyword));
+    match argno {
+        Some(n) if !found && n < conf.len() && crate::args::keyword_length(&conf[n]) == 0 => conf[n] = value.to_string(),
+        _ => conf.push(format!("{keyword} {value}")),
+    }
+    write_config(el, &conf.join(", "), cx)
 }
 
 /// True if element `i` declares a writable `config` handler.

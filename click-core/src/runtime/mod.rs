@@ -602,6 +602,9 @@ impl<'a> Context<'a> {
         if let Some(v) = crate::router::element_builtin(self.shared, i, handler) {
             return Ok(v);
         }
+        if let Some(v) = self.st.read_task_handler(i, handler) {
+            return Ok(v);
+        }
         if i == self.me as usize {
             return Err(HandlerError::Failed("an element cannot call its own handlers this way".into()));
         }
@@ -630,8 +633,11 @@ impl<'a> Context<'a> {
         let cell = &self.arena[i];
         let mut guard = cell.try_borrow_mut().map_err(|_| HandlerError::Failed(format!("'{elem}' is busy")))?;
         let el = guard.as_mut().ok_or_else(|| HandlerError::Failed(format!("'{elem}' runs on another thread")))?;
+        if let Some(r) = self.st.write_task_handler(i, handler, value) {
+            return r;
+        }
         let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: i as u32 };
-        el.write_handler(handler, value, &mut sub)
+        crate::router::write_element(el.as_mut(), handler, value, &mut sub)
     }
 
     /// True once a stop was requested.

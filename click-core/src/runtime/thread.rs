@@ -48,12 +48,8 @@ pub(crate) fn write_handler(
     let result = {
         let mut guard = arena[elem].try_borrow_mut().map_err(|_| HandlerError::Failed("element busy".into()))?;
         let el = guard.as_mut().ok_or(HandlerError::NotRunning)?;
-        if handler == "config" && crate::router::config_writable(shared, elem) {
-            crate::router::write_config(shared, el.as_mut(), elem, value)
-        } else {
-            let mut cx = Context { shared, arena, st: &mut *st, me: elem as u32 };
-            el.write_handler(handler, value, &mut cx)
-        }
+        let mut cx = Context { shared, arena, st: &mut *st, me: elem as u32 };
+        crate::router::write_element(el.as_mut(), handler, value, &mut cx)
     };
     flush(shared, arena, st);
     result

@@ -289,6 +289,9 @@ impl Element for ArpQuerier {
         };
         self.ip = prefix.addr;
         self.eth = eth;
+        // Configured again by a `config` write: what is not given takes its default again.
+        let d = ArpQuerier::default();
+        (self.broadcast, self.timeout, self.poll_timeout) = (d.broadcast, d.timeout, d.poll_timeout);
         if prefix.prefix_len().is_some_and(|l| l < 31) {
             self.broadcast = Some(Ipv4Addr::from(u32::from(prefix.addr) | !u32::from(prefix.mask)));
         }
@@ -321,6 +324,7 @@ impl Element for ArpQuerier {
 
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("config").calm(),
             HandlerInfo::read("table"),
             HandlerInfo::read("stats"),
             HandlerInfo::read("count"),

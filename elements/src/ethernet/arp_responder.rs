@@ -80,6 +80,7 @@ impl Element for ArpResponder {
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         let cx = args.context();
+        self.entries.clear();
         for arg in args.take_rest() {
             let words: Vec<&str> = arg.split_whitespace().collect();
             // One word: an AddressInfo name holding both addresses.
@@ -134,7 +135,9 @@ impl Element for ArpResponder {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("table"), HandlerInfo::read("lookup").param(), HandlerInfo::write("add"), HandlerInfo::write("remove")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read_write("config").calm(),
+            HandlerInfo::read("table"),
+            HandlerInfo::read("lookup").param(), HandlerInfo::write("add"), HandlerInfo::write("remove")];
         H
     }
 

@@ -47,7 +47,7 @@ impl Element for EtherRewrite {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("config").calm(), click_core::element::HandlerInfo::read_write("src"), click_core::element::HandlerInfo::read_write("dst")];
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("config").calm(), click_core::element::HandlerInfo::read_write("src").reconfigures("1 SRC"), click_core::element::HandlerInfo::read_write("dst").reconfigures("2 DST")];
         H
     }
 
@@ -57,21 +57,5 @@ impl Element for EtherRewrite {
             "dst" => Ok(crate::ether_dashes(self.dst)),
             _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
-    }
-
-    fn write_handler(
-        &mut self,
-        name: &str,
-        value: &str,
-        _cx: &mut Context<'_>,
-    ) -> Result<(), click_core::HandlerError> {
-        let mut args = Args::new(value);
-        match name {
-            "src" => self.src = args.read_mp("SRC")?,
-            "dst" => self.dst = args.read_mp("DST")?,
-            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
-        }
-        args.complete()?;
-        Ok(())
     }
 }

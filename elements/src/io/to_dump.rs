@@ -38,6 +38,7 @@ click_core::documented! {
     /// # Handlers
     /// - `count` (read): packets written.
     /// - `filename` (read).
+    /// - `reset_counts` (write): zero the count.
     ///
     /// # Example
     /// ```click
@@ -191,7 +192,7 @@ impl Element for ToDump {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("count"), HandlerInfo::read("filename")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read("filename"), HandlerInfo::read("count"), HandlerInfo::write("reset_counts").button()];
         H
     }
 
@@ -201,6 +202,14 @@ impl Element for ToDump {
             "filename" => Ok(self.filename.clone()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
+    }
+
+    fn write_handler(&mut self, name: &str, _value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        match name {
+            "reset_counts" => self.count = 0,
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
     }
 
     fn cleanup(&mut self) {

@@ -127,7 +127,7 @@ impl Element for IpEncap {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("config").calm(), click_core::element::HandlerInfo::read_write("src").calm(), click_core::element::HandlerInfo::read_write("dst").calm()];
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("config").calm(), click_core::element::HandlerInfo::read_write("src").calm().reconfigures("1 SRC"), click_core::element::HandlerInfo::read_write("dst").calm().reconfigures("2 DST")];
         H
     }
 
@@ -137,22 +137,5 @@ impl Element for IpEncap {
             "dst" => self.repr.dst.to_string(),
             _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
         })
-    }
-
-    fn write_handler(
-        &mut self,
-        name: &str,
-        value: &str,
-        _cx: &mut Context<'_>,
-    ) -> Result<(), click_core::HandlerError> {
-        match name {
-            "src" => self.repr.src = Args::new(value).read_mp("SRC")?,
-            "dst" => {
-                self.repr.dst = Args::new(value).read_mp("DST")?;
-                self.dst_anno = false;
-            }
-            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
-        }
-        Ok(())
     }
 }

@@ -123,9 +123,7 @@ impl Element for InfiniteSource {
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
-        if let Some(Data(d)) = args.read_p("DATA")? {
-            self.data = d;
-        }
+        self.data = args.read_p("DATA")?.map_or_else(|| DEFAULT_DATA.to_vec(), |Data(d)| d);
         self.limit = args.read_p_or("LIMIT", -1i64)?;
         self.burst = args.read_p_or("BURST", 1usize)?;
         self.active = args.read_p_or("ACTIVE", true)?;
@@ -214,6 +212,7 @@ impl Element for InfiniteSource {
 
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("config").calm(),
             HandlerInfo::read_write("data").raw().calm(),
             HandlerInfo::read_write("limit").calm(),
             HandlerInfo::read_write("burst").calm(),
