@@ -536,6 +536,31 @@ impl Bandwidth {
     pub fn bytes_per_sec(self) -> f64 {
         self.0
     }
+
+    /// The rate as Click prints a bandwidth (whole bytes per second, in `kbps`, `Mbps` or
+    /// `Gbps`, or `MBps` for the largest): `8kbps` for 1000 bytes a second.
+    pub fn unparse(self) -> String {
+        // A number of 10^-frac units, without trailing zeros (Click's cp_unparse_real10).
+        fn real10(v: u64, frac: u32) -> String {
+            let d = 10u64.pow(frac);
+            let (int, rem) = (v / d, v % d);
+            if rem == 0 {
+                return int.to_string();
+            }
+            let digits = format!("{rem:0width$}", width = frac as usize);
+            format!("{int}.{}", digits.trim_end_matches('0'))
+        }
+        let x = self.0.clamp(0.0, f64::from(u32::MAX)) as u64;
+        if x >= 0x2000_0000 {
+            real10(x, 6) + "MBps"
+        } else if x >= 125_000_000 {
+            real10(x * 8, 9) + "Gbps"
+        } else if x >= 125_000 {
+            real10(x * 8, 6) + "Mbps"
+        } else {
+            real10(x * 8, 3) + "kbps"
+        }
+    }
 }
 
 impl FromArg for Bandwidth {
