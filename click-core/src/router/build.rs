@@ -716,6 +716,10 @@ impl Checked {
             }
             return Err(RouterErrors(errors));
         }
+        // Handler lists are taken once initialized: some depend on the element's ports and
+        // context (Click adds an element's handlers after initializing it).
+        let mut shared = shared;
+        shared.handler_infos = instances.iter().map(|e| e.handlers()).collect();
 
         let mut arenas: Vec<Arena> = (0..nthreads).map(|_| (0..n).map(|_| RefCell::new(None)).collect()).collect();
         for (i, inst) in instances.into_iter().enumerate() {
