@@ -18,9 +18,29 @@ use crate::runtime::{Arena, Control, Shared, ThreadState, run_thread};
 /// The version string of the `version` handler.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Router-wide handlers (addressed without an element name).
-pub const ROUTER_HANDLERS: &[&str] =
-    &["list", "classes", "config", "flatconfig", "requirements", "version", "drops", "handlers"];
+/// Router-wide handlers (addressed without an element name), in the order Click's user-level
+/// driver adds them (its `handlers` handler lists them in this order), then `drops`, which is
+/// vrouter's own (packets lost on unconnected outputs and full cross-thread queues).
+/// `timewarp` is read-only: vrouter's clock cannot be warped.
+pub const ROUTER_HANDLERS: &[HandlerInfo] = &[
+    HandlerInfo::read("version"),
+    HandlerInfo::read("driver"),
+    HandlerInfo::read("config"),
+    HandlerInfo::read("flatconfig"),
+    HandlerInfo::read("requirements"),
+    HandlerInfo::read("handlers"),
+    HandlerInfo::read("list"),
+    HandlerInfo::write("stop"),
+    HandlerInfo::read("classes"),
+    HandlerInfo::read("packages"),
+    HandlerInfo::read("timewarp"),
+    HandlerInfo::read("drops"),
+];
+
+/// Router handler `name`, if there is one.
+fn router_handler_info(name: &str) -> Option<HandlerInfo> {
+    ROUTER_HANDLERS.iter().find(|h| h.name == name).copied()
+}
 /// Handlers every element has.
 pub const ELEMENT_HANDLERS: &[&str] = &["name", "class", "config", "ports", "handlers"];
 
@@ -199,7 +219,7 @@ impl Router {
         let (elem, handler) = Self::split_handler(full_name);
         let handler = handler.split_whitespace().next().unwrap_or("");
         let Some(elem) = elem else {
-            return ROUTER_HANDLERS.contains(&handler).then(|| HandlerInfo::read(""));
+            return router_handler_info(handler);
         };
         handler_info(&self.shared, self.find(elem)?, handler)
     }
@@ -207,7 +227,14 @@ impl Router {
     /// Writes a handler of a stopped router.
     pub fn write_handler(&mut self, full_name: &str, value: &str) -> Result<(), HandlerError> {
         let (elem, handler) = Self::split_handler(full_name);
-        let elem = elem.ok_or_else(|| HandlerError::NotWritable(handler.to_string()))?;
+        let Some(elem) = elem else {
+            // `stop` of a stopped router does nothing.
+            return match router_handler_info(handler) {
+                Some(h) if h.write => Ok(()),
+                Some(_) => Err(HandlerError::NotWritable(handler.to_string())),
+                None => Err(HandlerError::NoSuchHandler(handler.to_string())),
+            };
+        };
         let i = self.find(elem).ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
         let t = self.shared.thread_of[i];
         crate::runtime::write_handler_in(&self.shared, &self.arenas[t], &mut self.states[t], i, handler, value)
@@ -427,10 +454,11 @@ impl RouterHandle {
     pub fn check(&self, full_name: &str, write: bool) -> Result<(), HandlerError> {
         let name = full_name.trim();
         if let (None, h) = Router::split_handler(name) {
-            return match (ROUTER_HANDLERS.contains(&h), write) {
-                (true, false) => Ok(()),
-                (true, true) => Err(HandlerError::NotWritable(h.to_string())),
-                (false, _) => Err(HandlerError::NoSuchHandler(h.to_string())),
+            return match router_handler_info(h) {
+                None => Err(HandlerError::NoSuchHandler(h.to_string())),
+                Some(info) if write && !info.write => Err(HandlerError::NotWritable(h.to_string())),
+                Some(info) if !write && !info.read => Err(HandlerError::NotReadable(h.to_string())),
+                Some(_) => Ok(()),
             };
         }
         let (i, handler) = self.locate(name)?;
@@ -481,6 +509,16 @@ impl RouterHandle {
 
     /// Writes `element.handler` on the element's own thread.
     pub fn write(&self, full_name: &str, value: &str) -> Result<(), HandlerError> {
+        if let (None, h) = Router::split_handler(full_name) {
+            return match router_handler_info(h) {
+                Some(info) if info.write => {
+                    self.stop();
+                    Ok(())
+                }
+                Some(_) => Err(HandlerError::NotWritable(h.to_string())),
+                None => Err(HandlerError::NoSuchHandler(h.to_string())),
+            };
+        }
         let (i, handler) = self.locate(full_name)?;
         if let Some((_, false)) = handler_flags(&self.shared, i, &handler) {
             return Err(HandlerError::NotWritable(full_name.trim().to_string()));
@@ -519,7 +557,11 @@ pub(crate) fn router_handler(s: &Shared, handler: &str) -> Result<String, Handle
         "requirements" => s.requirements.iter().map(|r| format!("{r}\n")).collect(),
         "version" => VERSION.to_string(),
         "drops" => (s.unconnected_drops.load(Ordering::Relaxed) + s.crossing_drops.load(Ordering::Relaxed)).to_string(),
-        "handlers" => ROUTER_HANDLERS.iter().map(|h| format!("{h}\n")).collect(),
+        "handlers" => ROUTER_HANDLERS.iter().map(|h| format!("{}\t{}\n", h.name, h.flags_text())).collect(),
+        "driver" => "userlevel".to_string(),
+        "packages" => String::new(),
+        "timewarp" => "1".to_string(),
+        "stop" => return Err(HandlerError::NotReadable(handler.to_string())),
         other => return Err(HandlerError::NoSuchHandler(other.to_string())),
     })
 }

@@ -215,9 +215,6 @@ impl<C: TableClass> IpRouteTable<C> {
         }
         match self.table.add(r, replace) {
             Ok(old) => {
-                if let Some(o) = old {
-                    self.order.remove(o.addr, o.len);
-                }
                 self.order.add(C::ORDER, r);
                 Ok(old)
             }
