@@ -134,6 +134,8 @@ impl Element for InfiniteSource {
         if self.burst < 1 {
             return Err(ArgError::new(Some("BURST"), "burst size must be >= 1"));
         }
+        // As Click: configuring again (a `config` write) starts counting from zero.
+        self.count = 0;
         self.setup_packet();
         Ok(())
     }

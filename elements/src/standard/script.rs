@@ -120,6 +120,26 @@ impl Script {
 
     /// Expands `$VAR`, `${VAR}` and `$(...)` in `text`.
     fn expand(&self, cx: &Context<'_>, text: &str) -> String {
+        self.expand_with(cx, text, false)
+    }
+
+    /// Expands `text`; with `quote`, each expansion is put in double quotes (Click's
+    /// `cp_expand(..., true)`), so that unquoting the result afterwards leaves it as it was.
+    fn expand_with(&self, cx: &Context<'_>, text: &str, quote: bool) -> String {
+        let push = |out: &mut String, v: &str| {
+            if quote {
+                out.push('"');
+                for c in v.chars() {
+                    if matches!(c, '"' | '\\') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push('"');
+            } else {
+                out.push_str(v);
+            }
+        };
         let b: Vec<char> = text.chars().collect();
         let mut out = String::new();
         let mut i = 0;
@@ -148,12 +168,12 @@ impl Script {
                 }
                 let inner: String = b[i + 2..j.min(b.len())].iter().collect();
                 let inner = self.expand(cx, &inner);
-                out.push_str(&self.evaluate(cx, &inner));
+                push(&mut out, &self.evaluate(cx, &inner));
                 i = j + 1;
             } else if b[i + 1] == '{' {
                 let end = b[i + 2..].iter().position(|&c| c == '}').map_or(b.len(), |p| i + 2 + p);
                 let name: String = b[i + 2..end].iter().collect();
-                out.push_str(self.vars.get(&name).map_or("", String::as_str));
+                push(&mut out, self.vars.get(&name).map_or("", String::as_str));
                 i = end + 1;
             } else {
                 let mut j = i + 1;
@@ -162,7 +182,7 @@ impl Script {
                 }
                 let name: String = b[i + 1..j].iter().collect();
                 match self.vars.get(&name) {
-                    Some(v) => out.push_str(v),
+                    Some(v) => push(&mut out, v),
                     None => out.push_str(&format!("${name}")),
                 }
                 i = j;
@@ -226,8 +246,9 @@ impl Script {
             }
             "sprintf" if !args.is_empty() => sprintf(&unquote(args[0]), &args[1..]),
             "now" => click_core::Timestamp::now().to_string(),
-            handler if handler.contains('.') || args.is_empty() => {
-                cx.call_read(handler).map(|v| v.trim_end().to_string()).unwrap_or_default()
+            _ if f.contains('.') || args.is_empty() => {
+                // The handler with its parameters, if any (`$(rt.lookup 10.0.0.1)`).
+                cx.call_read(inner.trim()).map(|v| v.trim_end().to_string()).unwrap_or_default()
             }
             _ => String::new(),
         }
@@ -475,19 +496,22 @@ impl Element for Script {
                     return true;
                 }
                 Instr::Print(text, newline) => {
-                    let mut line = self.expand(cx, &text);
-                    // `print ELEMENT.HANDLER [PARAM]` prints what the handler reads, as Click does.
+                    // As Click: text that starts like a name is a handler to read (`print
+                    // ELEMENT.HANDLER [PARAM]`); other text is expanded with its expansions
+                    // quoted, then unquoted (`print "done"` prints done, `print $(x.y) "/"`
+                    // prints x.y's value as it is).
+                    let as_name = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '@' || c == '_');
+                    let mut line = self.expand_with(cx, &text, !as_name);
                     let first = line.split_whitespace().next().unwrap_or("");
-                    if first.contains('.')
-                        && first.parse::<f64>().is_err()
-                        && let Ok(v) = cx.call_read(&line)
-                    {
-                        line = v.trim_end().to_string();
-                    } else if !line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '@' || c == '_') {
-                        // Other text is unquoted (Click's cp_unquote): `print "done"` prints done.
-                        if let Ok(b) = click_core::args::unquote_bytes(&line) {
-                            line = String::from_utf8_lossy(&b).into_owned();
+                    if as_name {
+                        if first.contains('.')
+                            && first.parse::<f64>().is_err()
+                            && let Ok(v) = cx.call_read(&line)
+                        {
+                            line = v.trim_end().to_string();
                         }
+                    } else if let Ok(b) = click_core::args::unquote_bytes(&line) {
+                        line = String::from_utf8_lossy(&b).into_owned();
                     }
                     if newline {
                         println!("{line}");
