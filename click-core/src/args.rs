@@ -210,6 +210,7 @@ pub struct Args<'a> {
     args: Vec<String>,
     slots: Vec<Slot>,
     addresses: Option<&'a AddressTable>,
+    warnings: Vec<String>,
 }
 
 /// Context for [`FromArg`] parsers.
@@ -240,13 +241,25 @@ impl<'a> Args<'a> {
                 n => Slot::Keyword(n),
             })
             .collect();
-        Args { args, slots, addresses: None }
+        Args { args, slots, addresses: None, warnings: Vec::new() }
     }
 
     /// Lets readers resolve `AddressInfo` names.
     pub fn with_addresses(mut self, table: &'a AddressTable) -> Args<'a> {
         self.addresses = Some(table);
         self
+    }
+
+    /// Records a configure-time warning (Click's `errh->warning`): the router builder prints
+    /// it as Click does, `FILE:LINE: While configuring 'NAME :: CLASS':` then
+    /// `  warning: MESSAGE`, and the configuration goes on.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(message.into());
+    }
+
+    /// Takes the warnings recorded so far.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// The context handed to [`FromArg`] parsers.

@@ -543,7 +543,18 @@ impl<'r> RouterBuilder<'r> {
             let inst = instances[i].as_mut().expect("filtered");
             if needs_configure[i] {
                 let mut args = Args::new(&elements[i].config).with_addresses(&addresses);
-                if let Err(e) = inst.configure(&mut args) {
+                let result = inst.configure(&mut args);
+                let warnings = args.take_warnings();
+                if !warnings.is_empty() {
+                    // Click's form: the element's landmark, then each warning indented.
+                    let landmark = elements[i].location.as_ref().map_or(String::new(), |l| format!("{}:{}: ", l.file, l.line));
+                    let mut text = format!("{landmark}While configuring '{} :: {}':", elements[i].name, elements[i].class);
+                    for w in warnings {
+                        text += &format!("\n  warning: {w}");
+                    }
+                    crate::chatter::chatter(&text);
+                }
+                if let Err(e) = result {
                     let mut err = BuildError::new(
                         format!("while configuring '{} :: {}': {e}", elements[i].name, elements[i].class),
                         this.loc(i),

@@ -18,7 +18,9 @@ click_core::documented! {
     /// One agnostic input taking Ethernet frames; output 0 carries ARP replies; an optional
     /// output 1 gets every frame that is not an ARP request this element answers (otherwise
     /// they are dropped). Each argument lists addresses or prefixes and the
-    /// Ethernet address to answer with; the most specific prefix wins.
+    /// Ethernet address to answer with; as in Click, entries are ordered with a prefix inside
+    /// another first (the most specific wins for nested prefixes), the last entry given for a
+    /// prefix replaces earlier ones, and a lookup takes the first entry that matches.
     ///
     /// # Handlers
     /// - `table` (read): one `IP/MASK ETH` line per entry.
@@ -39,8 +41,51 @@ click_core::documented! {
 }
 
 impl ArpResponder {
+    /// Orders the entries as Click's ARPResponder does (a prefix inside another comes before
+    /// it, others keep their order), and keeps only the last entry given for a prefix; returns
+    /// the prefixes given more than once. The sort is the insertion sort Click's `qsort` uses
+    /// for small tables, with Click's comparison.
+    fn normalize(&mut self) -> Vec<Ipv4Prefix> {
+        let key = |p: &Ipv4Prefix| (u32::from(p.addr) & u32::from(p.mask), u32::from(p.mask));
+        let keys: Vec<(u32, u32)> = self.entries.iter().map(|(p, _)| key(p)).collect();
+        let cmp = |a: usize, b: usize| -> isize {
+            let ((ad, am), (bd, bm)) = (keys[a], keys[b]);
+            if (ad, am) == (bd, bm) {
+                b as isize - a as isize
+            } else if ad & bm == bd {
+                -1
+            } else if bd & am == ad {
+                1
+            } else {
+                a as isize - b as isize
+            }
+        };
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        for m in 1..order.len() {
+            let mut l = m;
+            while l > 0 && cmp(order[l - 1], order[l]) > 0 {
+                order.swap(l - 1, l);
+                l -= 1;
+            }
+        }
+        let mut kept: Vec<(Ipv4Prefix, EtherAddress)> = Vec::new();
+        let mut duplicates = Vec::new();
+        for i in order {
+            let (p, e) = self.entries[i];
+            if kept.last().is_some_and(|(q, _)| key(q) == key(&p)) {
+                duplicates.push(Ipv4Prefix { addr: Ipv4Addr::from(key(&p).0), mask: p.mask });
+            } else {
+                kept.push((p, e));
+            }
+        }
+        self.entries = kept;
+        duplicates
+    }
+
     fn lookup(&self, a: Ipv4Addr) -> Option<EtherAddress> {
-        self.entries.iter().filter(|(p, _)| p.contains(a)).max_by_key(|(p, _)| u32::from(p.mask)).map(|&(_, e)| e)
+        // As Click: the first entry that matches, in the order `normalize` gave them (most
+        // specific first, for nested prefixes).
+        self.entries.iter().find(|(p, _)| p.contains(a)).map(|&(_, e)| e)
     }
 
     /// The reply to `p` if it is an ARP request for one of our addresses.
@@ -117,6 +162,9 @@ impl Element for ArpResponder {
                 self.entries.push((prefix, eth));
             }
         }
+        for d in self.normalize() {
+            args.warn(format!("multiple entries for {d}"));
+        }
         Ok(())
     }
 
@@ -161,6 +209,7 @@ impl Element for ArpResponder {
                 let mut parsed = ArpResponder::default();
                 parsed.configure(&mut Args::new(value))?;
                 self.entries.extend(parsed.entries);
+                self.normalize();
                 Ok(())
             }
             "remove" => {

@@ -301,11 +301,22 @@ impl<C: TableClass> Element for IpRouteTable<C> {
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        // As Click: a later route for a prefix already given is ignored, with a warning (whose
+        // words, Click's, say the opposite).
+        let mut exist = 0;
         for arg in args.take_rest() {
             if arg.trim().is_empty() {
                 continue;
             }
-            self.add_route(&arg, false).map_err(|m| ArgError::new(None, m))?;
+            let r = Route::parse(&arg).map_err(|m| ArgError::new(None, m))?;
+            match self.insert_route(r, false) {
+                Ok(_) => {}
+                Err(_) if self.table.routes().iter().any(|o| o.addr == r.addr && o.len == r.len) => exist += 1,
+                Err(m) => return Err(ArgError::new(None, m)),
+            }
+        }
+        if exist > 0 {
+            args.warn(format!("{exist} {} replaced by later versions", if exist > 1 { "routes" } else { "route" }));
         }
         Ok(())
     }

@@ -58,7 +58,7 @@ impl Element for StrideSched {
                 .parse()
                 .map_err(|_| ArgError::new(None, format!("argument {i} should be number of tickets (integer)")))?;
             if t > MAX_TICKETS {
-                click_core::chatter::chatter(&format!("StrideSched: input {i}'s tickets reduced to {MAX_TICKETS}"));
+                args.warn(format!("input {i}'s tickets reduced to {MAX_TICKETS}"));
             }
             self.tickets.push(t.min(MAX_TICKETS));
         }
