@@ -118,8 +118,7 @@ fn check(case: &Case) -> Vec<String> {
     let (mut want_out, mut got_out) = (read("stdout"), String::from_utf8_lossy(&out.stdout).into_owned());
     // Messages name the case file by its path; the expected output keeps only its name.
     let cases_dir = format!("{}/", root().join("cases").display());
-    let (mut want_err, mut got_err) =
-        (read("stderr"), String::from_utf8_lossy(&out.stderr).replace(&cases_dir, ""));
+    let (mut want_err, mut got_err) = (read("stderr"), String::from_utf8_lossy(&out.stderr).replace(&cases_dir, ""));
     if case.mask_ages {
         (want_out, got_out) = (mask_ages(&want_out), mask_ages(&got_out));
         (want_err, got_err) = (mask_ages(&want_err), mask_ages(&got_err));

@@ -55,7 +55,7 @@ pub(crate) fn numbered_handlers(
     static NAMES: OnceLock<Mutex<HashMap<(&'static str, usize), &'static str>>> = OnceLock::new();
     let key = (before.as_ptr() as usize, after.as_ptr() as usize, prefix, n, numbered as usize);
     let mut lists = LISTS.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    *lists.entry(key).or_insert_with(|| {
+    lists.entry(key).or_insert_with(|| {
         let mut names = NAMES.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut v: Vec<HandlerInfo> = before.to_vec();
         for i in 0..n {

@@ -547,8 +547,10 @@ impl<'r> RouterBuilder<'r> {
                 let warnings = args.take_warnings();
                 if !warnings.is_empty() {
                     // Click's form: the element's landmark, then each warning indented.
-                    let landmark = elements[i].location.as_ref().map_or(String::new(), |l| format!("{}:{}: ", l.file, l.line));
-                    let mut text = format!("{landmark}While configuring '{} :: {}':", elements[i].name, elements[i].class);
+                    let landmark =
+                        elements[i].location.as_ref().map_or(String::new(), |l| format!("{}:{}: ", l.file, l.line));
+                    let mut text =
+                        format!("{landmark}While configuring '{} :: {}':", elements[i].name, elements[i].class);
                     for w in warnings {
                         text += &format!("\n  warning: {w}");
                     }

@@ -260,7 +260,9 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<Str
         "class" => s.classes[i].to_string(),
         // An element that declares a readable `config` handler without CALM answers it itself
         // (as Click elements that add their own `config` read handler do).
-        "config" if !s.handler_infos[i].iter().any(|h| h.name == "config" && h.read && h.flags & HandlerInfo::CALM == 0) => {
+        "config"
+            if !s.handler_infos[i].iter().any(|h| h.name == "config" && h.read && h.flags & HandlerInfo::CALM == 0) =>
+        {
             config_of(s, i)
         }
         "ports" => ports_text(s, i),
@@ -336,7 +338,9 @@ pub(crate) fn write_element(
     };
     let found = conf.iter().any(|a| is_keyword(a, keyword));
     match argno {
-        Some(n) if !found && n < conf.len() && crate::args::keyword_length(&conf[n]) == 0 => conf[n] = value.to_string(),
+        Some(n) if !found && n < conf.len() && crate::args::keyword_length(&conf[n]) == 0 => {
+            conf[n] = value.to_string()
+        }
         _ => conf.push(format!("{keyword} {value}")),
     }
     write_config(el, &conf.join(", "), cx)

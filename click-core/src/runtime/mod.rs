@@ -267,7 +267,13 @@ impl ThreadState {
     pub fn add_task(&mut self, elem: u32, tickets: u32) {
         let tickets = tickets.clamp(1, MAX_TICKETS);
         let idx = self.tasks.len();
-        self.tasks.push(Task { elem, stride: STRIDE1 / tickets as u64, pass: self.global_pass, scheduled: true, tickets });
+        self.tasks.push(Task {
+            elem,
+            stride: STRIDE1 / tickets as u64,
+            pass: self.global_pass,
+            scheduled: true,
+            tickets,
+        });
         self.task_of[elem as usize] = Some(idx);
     }
 
@@ -284,7 +290,12 @@ impl ThreadState {
 
     /// Writes element `elem`'s task's `tickets` (Click pins the value between 1 and
     /// [`MAX_TICKETS`]); `None` if it has no task or `handler` is not `tickets`.
-    pub fn write_task_handler(&mut self, elem: usize, handler: &str, value: &str) -> Option<Result<(), crate::element::HandlerError>> {
+    pub fn write_task_handler(
+        &mut self,
+        elem: usize,
+        handler: &str,
+        value: &str,
+    ) -> Option<Result<(), crate::element::HandlerError>> {
         let i = (*self.task_of.get(elem)?)?;
         if handler != "tickets" {
             return None;

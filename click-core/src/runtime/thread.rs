@@ -24,7 +24,12 @@ pub(crate) enum Control {
 }
 
 /// Reads a handler of an element in `arena`.
-pub(crate) fn read_handler(arena: &Arena, st: &ThreadState, elem: usize, handler: &str) -> Result<String, HandlerError> {
+pub(crate) fn read_handler(
+    arena: &Arena,
+    st: &ThreadState,
+    elem: usize,
+    handler: &str,
+) -> Result<String, HandlerError> {
     if let Some(v) = st.read_task_handler(elem, handler) {
         return Ok(v);
     }

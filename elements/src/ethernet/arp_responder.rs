@@ -183,9 +183,13 @@ impl Element for ArpResponder {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read_write("config").calm(),
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("config").calm(),
             HandlerInfo::read("table"),
-            HandlerInfo::read("lookup").param(), HandlerInfo::write("add"), HandlerInfo::write("remove")];
+            HandlerInfo::read("lookup").param(),
+            HandlerInfo::write("add"),
+            HandlerInfo::write("remove"),
+        ];
         H
     }
 
@@ -213,7 +217,8 @@ impl Element for ArpResponder {
                 Ok(())
             }
             "remove" => {
-                let p: Ipv4Prefix = value.trim().parse().map_err(|_| HandlerError::Failed("expected IP/MASK".into()))?;
+                let p: Ipv4Prefix =
+                    value.trim().parse().map_err(|_| HandlerError::Failed("expected IP/MASK".into()))?;
                 let masked = |q: &Ipv4Prefix| (u32::from(q.addr) & u32::from(q.mask), q.mask);
                 let p = Ipv4Prefix { addr: Ipv4Addr::from(masked(&p).0), mask: p.mask };
                 match self.entries.iter().position(|(q, _)| masked(q) == masked(&p)) {

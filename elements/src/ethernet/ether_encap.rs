@@ -67,7 +67,9 @@ impl Element for EtherEncap {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read_write("config").calm(), HandlerInfo::read_write("src").reconfigures("1 SRC"),
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("config").calm(),
+            HandlerInfo::read_write("src").reconfigures("1 SRC"),
             HandlerInfo::read_write("dst").reconfigures("2 DST"),
             HandlerInfo::read_write("ethertype").reconfigures("0 ETHERTYPE"),
             HandlerInfo::read_write("etht").with(HandlerInfo::DEPRECATED).reconfigures("0 ETHERTYPE"),

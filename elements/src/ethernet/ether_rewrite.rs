@@ -47,7 +47,11 @@ impl Element for EtherRewrite {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("config").calm(), click_core::element::HandlerInfo::read_write("src").reconfigures("1 SRC"), click_core::element::HandlerInfo::read_write("dst").reconfigures("2 DST")];
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("src").reconfigures("1 SRC"),
+            click_core::element::HandlerInfo::read_write("dst").reconfigures("2 DST"),
+        ];
         H
     }
 

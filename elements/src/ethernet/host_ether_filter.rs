@@ -62,9 +62,7 @@ impl Element for HostEtherFilter {
     }
 
     fn simple_action(&mut self, cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
-        let Some(h) = p.data().get(self.offset..self.offset + 14) else {
-            return None;
-        };
+        let h = p.data().get(self.offset..self.offset + 14)?;
         let dst = EtherAddress(h[0..6].try_into().expect("6 bytes"));
         let src = EtherAddress(h[6..12].try_into().expect("6 bytes"));
         let reject_own = self.drop_own && src == self.eth;
@@ -88,7 +86,10 @@ impl Element for HostEtherFilter {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("config").calm(), click_core::element::HandlerInfo::read_write("ether")];
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("ether"),
+        ];
         H
     }
 

@@ -232,20 +232,17 @@ impl FromDump {
                     if let Some(pos) = self.file_pos {
                         self.packet_filepos = pos;
                     }
-                    match r.next_packet() {
-                        Some(Ok(pkt)) => {
-                            if let Some(pos) = self.file_pos.as_mut() {
-                                *pos += 16 + pkt.data.len() as u64;
-                            }
-                            let mut p = make_packet(&pkt.data, pkt.timestamp, link);
-                            // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
-                            let short = pkt.orig_len.saturating_sub(pkt.data.len() as u32);
-                            if short > 0 {
-                                crate::set_extra_length(&mut p, short);
-                            }
-                            return Some((p, link));
+                    if let Some(Ok(pkt)) = r.next_packet() {
+                        if let Some(pos) = self.file_pos.as_mut() {
+                            *pos += 16 + pkt.data.len() as u64;
                         }
-                        Some(Err(_)) | None => {}
+                        let mut p = make_packet(&pkt.data, pkt.timestamp, link);
+                        // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
+                        let short = pkt.orig_len.saturating_sub(pkt.data.len() as u32);
+                        if short > 0 {
+                            crate::set_extra_length(&mut p, short);
+                        }
+                        return Some((p, link));
                     }
                 }
                 Source::PcapNg(r) => {
@@ -462,10 +459,8 @@ impl Element for FromDump {
             "reset_counts" => self.count = 0,
             "reset_timing" => self.epoch = None,
             "filepos" => {
-                let offset: u64 = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| HandlerError::Failed("argument must be file offset".into()))?;
+                let offset: u64 =
+                    value.trim().parse().map_err(|_| HandlerError::Failed("argument must be file offset".into()))?;
                 self.seek(offset).map_err(HandlerError::Failed)?;
                 cx.reschedule();
             }

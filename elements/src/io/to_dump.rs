@@ -192,7 +192,8 @@ impl Element for ToDump {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("filename"), HandlerInfo::read("count"), HandlerInfo::write("reset_counts").button()];
+        const H: &[HandlerInfo] =
+            &[HandlerInfo::read("filename"), HandlerInfo::read("count"), HandlerInfo::write("reset_counts").button()];
         H
     }
 

@@ -39,9 +39,7 @@ impl Element for GetIpAddress {
                 p.set_dst_ip_anno(a);
                 Some(p)
             }
-            None => {
-                None
-            }
+            None => None,
         }
     }
 }

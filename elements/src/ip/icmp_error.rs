@@ -277,7 +277,12 @@ impl Element for IcmpError {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read_write("config").calm(), HandlerInfo::read_write("src"), HandlerInfo::read_write("mtu"), HandlerInfo::read_write("pmtu")];
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("config").calm(),
+            HandlerInfo::read_write("src"),
+            HandlerInfo::read_write("mtu"),
+            HandlerInfo::read_write("pmtu"),
+        ];
         H
     }
 

@@ -127,7 +127,11 @@ impl Element for IpEncap {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("config").calm(), click_core::element::HandlerInfo::read_write("src").calm().reconfigures("1 SRC"), click_core::element::HandlerInfo::read_write("dst").calm().reconfigures("2 DST")];
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("src").calm().reconfigures("1 SRC"),
+            click_core::element::HandlerInfo::read_write("dst").calm().reconfigures("2 DST"),
+        ];
         H
     }
 

@@ -46,7 +46,10 @@ impl Element for SetIpAddress {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("config").calm(), click_core::element::HandlerInfo::read_write("addr")];
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("addr"),
+        ];
         H
     }
 

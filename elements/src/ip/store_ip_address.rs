@@ -87,10 +87,6 @@ impl Element for StoreIpAddress {
                 _ => false,
             },
         };
-        if ok {
-            Some(p)
-        } else {
-            None
-        }
+        if ok { Some(p) } else { None }
     }
 }

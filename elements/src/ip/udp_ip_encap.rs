@@ -98,7 +98,13 @@ impl Element for UdpIpEncap {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("config").calm(), click_core::element::HandlerInfo::read_write("src"), click_core::element::HandlerInfo::read_write("sport"), click_core::element::HandlerInfo::read_write("dst"), click_core::element::HandlerInfo::read_write("dport")];
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("src"),
+            click_core::element::HandlerInfo::read_write("sport"),
+            click_core::element::HandlerInfo::read_write("dst"),
+            click_core::element::HandlerInfo::read_write("dport"),
+        ];
         H
     }
 

@@ -144,7 +144,9 @@ impl Element for RatedUnqueue {
                 self.runs, self.empty_runs, self.pushes, self.failed_pulls
             )),
             // Click's `config` is the rate alone.
-            "rate" | "config" => Ok(super::shaper::rate_text(self.bytes, click_token_rate(self.bucket.rate(), self.bytes))),
+            "rate" | "config" => {
+                Ok(super::shaper::rate_text(self.bytes, click_token_rate(self.bucket.rate(), self.bytes)))
+            }
             "active" => Ok(self.active.to_string()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }

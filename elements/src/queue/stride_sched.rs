@@ -66,7 +66,10 @@ impl Element for StrideSched {
         if !self.pass.is_empty() && self.tickets.len() != self.pass.len() {
             let n = self.tickets.len();
             self.tickets = configured;
-            return Err(ArgError::new(None, format!("need {} arguments, one per input port (got {n})", self.pass.len())));
+            return Err(ArgError::new(
+                None,
+                format!("need {} arguments, one per input port (got {n})", self.pass.len()),
+            ));
         }
         Ok(())
     }
@@ -109,7 +112,8 @@ impl Element for StrideSched {
     }
 
     fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
-        let Some(i) = name.strip_prefix("tickets").and_then(|i| i.parse::<usize>().ok()).filter(|&i| i < self.tickets.len())
+        let Some(i) =
+            name.strip_prefix("tickets").and_then(|i| i.parse::<usize>().ok()).filter(|&i| i < self.tickets.len())
         else {
             return Err(HandlerError::NoSuchHandler(name.into()));
         };

@@ -167,7 +167,8 @@ impl Element for Print {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read_write("config").calm(), HandlerInfo::read_write("active").calm().checkbox()];
+        const H: &[HandlerInfo] =
+            &[HandlerInfo::read_write("config").calm(), HandlerInfo::read_write("active").calm().checkbox()];
         H
     }
 

@@ -161,14 +161,14 @@ impl Element for TimedSource {
 fn unparse_interval(d: Duration) -> String {
     let nanos = d.subsec_nanos();
     if d.as_secs() == 0 {
-        if nanos % 1_000_000 == 0 {
+        if nanos.is_multiple_of(1_000_000) {
             format!("{}ms", nanos / 1_000_000)
-        } else if nanos % 1000 == 0 {
+        } else if nanos.is_multiple_of(1000) {
             format!("{}us", nanos / 1000)
         } else {
             format!("{nanos}ns")
         }
-    } else if nanos % 1000 == 0 {
+    } else if nanos.is_multiple_of(1000) {
         format!("{}.{:06}s", d.as_secs(), nanos / 1000)
     } else {
         format!("{}.{nanos:09}s", d.as_secs())
