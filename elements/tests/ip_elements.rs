@@ -147,7 +147,6 @@ fn ping_responder_answers_what_icmp_error_does_not() {
     run(&mut r);
     assert_eq!(out[0].lock().unwrap().len(), 1);
     assert_eq!(out[1].lock().unwrap().len(), 1);
-    assert_eq!(r.read_handler("ping.replies").unwrap(), "1");
 }
 
 #[test]

@@ -39,6 +39,7 @@ click_core::documented! {
     /// - `count` (read): packets written.
     /// - `filename` (read).
     /// - `reset_counts` (write): zero the count.
+    /// - `scheduled` (read), `tickets` (read/write): its task's, when it pulls as a sink.
     ///
     /// # Example
     /// ```click
@@ -53,6 +54,8 @@ click_core::documented! {
         count: u64,
         writer: Option<BufWriter<Box<dyn Write + Send>>>,
         batch: Batch,
+        /// Pulling as a sink: a task of its own.
+        has_task: bool,
     }
 }
 
@@ -67,6 +70,7 @@ impl Default for ToDump {
             count: 0,
             writer: None,
             batch: Batch::new(),
+            has_task: false,
         }
     }
 }
@@ -153,6 +157,7 @@ impl Element for ToDump {
         self.flush();
         if cx.input_processing(0) == Processing::Pull && cx.noutputs() == 0 {
             cx.add_task(click_core::runtime::DEFAULT_TICKETS);
+            self.has_task = true;
         }
         Ok(())
     }
@@ -194,7 +199,15 @@ impl Element for ToDump {
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] =
             &[HandlerInfo::read("filename"), HandlerInfo::read("count"), HandlerInfo::write("reset_counts").button()];
-        H
+        // With a task (pulling, as a sink), Click adds its task handlers.
+        const T: &[HandlerInfo] = &[
+            HandlerInfo::read("filename"),
+            HandlerInfo::read("count"),
+            HandlerInfo::write("reset_counts").button(),
+            HandlerInfo::read("scheduled"),
+            HandlerInfo::read_write("tickets"),
+        ];
+        if self.has_task { T } else { H }
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
