@@ -122,7 +122,8 @@ impl HandlerInfo {
     /// sets one argument in the element's configuration string and configures the element
     /// again with it (see `Element::handlers` on writable `config`). `spec` is `"N KEYWORD"`
     /// (positional argument N if it is there and is not a keyword argument, else the
-    /// keyword) or `"KEYWORD"`; a keyword not yet present is appended. The element's
+    /// keyword), `"KEYWORD"` (a keyword not yet present is appended) or `"N "` (positional
+    /// argument N only, Click's reconfigure_positional_handler). The element's
     /// `write_handler` is not called for it.
     pub const fn reconfigures(self, spec: &'static str) -> HandlerInfo {
         HandlerInfo { keyword: Some(spec), ..self }

@@ -37,14 +37,15 @@ pub(crate) fn set_extra_length(p: &mut Packet, n: u32) {
 
 /// A registry with every standard element class.
 /// A handler list with numbered handlers, as Click elements add per port (`tickets0`,
-/// `tickets1`...): `before`, then `numbered(name)` for `prefix` followed by 0 to `n - 1`, then
-/// `after`. Handler lists are `'static`, so each distinct list is made once and kept for the
+/// `tickets1`...): `before`, then `numbered(name, position)` for `prefix` followed by 0 to
+/// `n - 1` (`position` is `"I "`, the spec of `HandlerInfo::reconfigures` for positional
+/// argument I), then `after`. Handler lists are `'static`, so each distinct list is made once and kept for the
 /// life of the program (one per element class and port count in practice).
 pub(crate) fn numbered_handlers(
     before: &'static [click_core::element::HandlerInfo],
     prefix: &'static str,
     n: usize,
-    numbered: fn(&'static str) -> click_core::element::HandlerInfo,
+    numbered: fn(&'static str, &'static str) -> click_core::element::HandlerInfo,
     after: &'static [click_core::element::HandlerInfo],
 ) -> &'static [click_core::element::HandlerInfo] {
     use click_core::element::HandlerInfo;
@@ -61,7 +62,9 @@ pub(crate) fn numbered_handlers(
         for i in 0..n {
             let name: &'static str =
                 names.entry((prefix, i)).or_insert_with(|| Box::leak(format!("{prefix}{i}").into_boxed_str()));
-            v.push(numbered(name));
+            let position: &'static str =
+                names.entry(("", i)).or_insert_with(|| Box::leak(format!("{i} ").into_boxed_str()));
+            v.push(numbered(name, position));
         }
         v.extend_from_slice(after);
         Box::leak(v.into_boxed_slice())

@@ -336,6 +336,14 @@ pub(crate) fn write_element(
         let l = crate::args::keyword_length(a);
         l > 0 && &a[..l] == k
     };
+    if keyword.is_empty() {
+        // Positional only (Click's reconfigure_positional_handler).
+        match argno.filter(|&n| n < conf.len()) {
+            Some(n) => conf[n] = value.to_string(),
+            None => return Err(HandlerError::Failed("missing mandatory arguments".into())),
+        }
+        return write_config(el, &conf.join(", "), cx);
+    }
     let found = conf.iter().any(|a| is_keyword(a, keyword));
     match argno {
         Some(n) if !found && n < conf.len() && crate::args::keyword_length(&conf[n]) == 0 => {

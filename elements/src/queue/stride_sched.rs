@@ -98,7 +98,7 @@ impl Element for StrideSched {
     fn handlers(&self) -> &'static [HandlerInfo] {
         // Click's: `tickets0`... per input, then `config` (the ticket list, answered here).
         const CONFIG: &[HandlerInfo] = &[HandlerInfo::read_write("config")];
-        crate::numbered_handlers(&[], "tickets", self.tickets.len(), HandlerInfo::read_write, CONFIG)
+        crate::numbered_handlers(&[], "tickets", self.tickets.len(), |n, _| HandlerInfo::read_write(n), CONFIG)
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {

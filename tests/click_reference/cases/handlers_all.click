@@ -1,13 +1,13 @@
 // Every element class's `handlers` handler (names, flags, order), set up without running (-q).
-// Not read here (they differ from Click's): Classifier, IPClassifier, IPFilter, and the
-// router's own `handlers`.
+// Not read here: the router's own `handlers` (vrouter adds `drops`, and `timewarp` is
+// read-only).
 // args: -q -h arpq.handlers -h arpr.handlers -h ai.handlers -h bru.handlers -h bs.handlers -h cip.handlers -h ctcp.handlers -h cudp.handlers -h cnt.handlers -h dec.handlers
 // args: -h dil.handlers -h dis.handlers -h db.handlers -h ee.handlers -h er.handlers -h fix.handlers -h fd.handlers -h fdq.handlers -h gip.handlers -h hs.handlers
 // args: -h hef.handlers -h icmpe.handlers -h ping.handlers -h ipe.handlers -h frag.handlers -h gw.handlers -h ipp.handlers -h idle.handlers
 // args: -h is.handlers -h lil.handlers -h mark.handlers -h null.handlers -h pad.handlers -h paint.handlers -h psw.handlers -h ptee.handlers -h pr.handlers -h prio.handlers -h q.handlers
 // args: -h ril.handlers -h rs.handlers -h ru.handlers -h rrs.handlers -h rrsw.handlers -h sip.handlers -h sipc.handlers -h stcp.handlers -h sts.handlers -h sudp.handlers
 // args: -h sh.handlers -h sq.handlers -h sil.handlers -h ssw.handlers -h sts2.handlers -h store.handlers -h stride.handlers -h strip.handlers -h stnh.handlers -h sw.handlers -h tee.handlers
-// args: -h tsq.handlers -h ts.handlers -h td.handlers -h tr.handlers -h ue.handlers -h uq.handlers -h us.handlers -h vd.handlers -h ve.handlers -h dm.handlers -h scr.handlers -h reass.handlers
+// args: -h tsq.handlers -h ts.handlers -h td.handlers -h tr.handlers -h ue.handlers -h uq.handlers -h us.handlers -h vd.handlers -h ve.handlers -h dm.handlers -h scr.handlers -h reass.handlers -h cl.handlers -h ipc.handlers -h ipf.handlers
 ai :: AddressInfo(x 1.2.3.4);
 dm :: DriverManager(wait 1s);
 scr :: Script(wait 1s);
