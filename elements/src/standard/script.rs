@@ -51,6 +51,8 @@ click_core::documented! {
         instructions: Vec<Instr>,
         pc: usize,
         stops_seen: u64,
+        /// Stop requests made before the current timed wait began (see `run_timer`).
+        stops_at_wait: Option<u64>,
         vars: RefCell<HashMap<String, String>>,
         /// State of the `random` function.
         rng: Cell<u64>,
@@ -84,6 +86,7 @@ impl Script {
             instructions: Vec::new(),
             pc: 0,
             stops_seen: 0,
+            stops_at_wait: None,
             vars: RefCell::new(HashMap::new()),
             rng: Cell::new(0),
             router: None,
@@ -566,6 +569,7 @@ impl Element for Script {
                 }
                 Instr::Wait(d) => {
                     self.waiting_timer = true;
+                    self.stops_at_wait = Some(cx.stop_requests());
                     cx.unschedule();
                     cx.schedule_timer(0, d);
                     return true;
@@ -579,11 +583,14 @@ impl Element for Script {
                     let mut line = self.expand_with(cx, &text, !as_name);
                     let first = line.split_whitespace().next().unwrap_or("");
                     if as_name {
-                        if first.contains('.')
-                            && first.parse::<f64>().is_err()
-                            && let Ok(v) = cx.call_read(&line)
-                        {
-                            line = v.trim_end().to_string();
+                        // Click reads the handler the text names; a name that is not a
+                        // handler is an error and nothing is printed.
+                        match cx.call_read(&line) {
+                            Ok(v) => line = v.trim_end().to_string(),
+                            Err(_) => {
+                                eprintln!("no '{first}' read handler");
+                                continue;
+                            }
                         }
                     } else if let Ok(b) = click_core::args::unquote_bytes(&line) {
                         line = String::from_utf8_lossy(&b).into_owned();
@@ -623,7 +630,19 @@ impl Element for Script {
                     self.finish(cx);
                     return true;
                 }
-                Instr::Stop => cx.stop_now(),
+                // As Click: the script stays at `stop`, and asks the router to stop (a
+                // DriverManager's own `stop` stops it; another script's is a stop request,
+                // which a DriverManager takes).
+                Instr::Stop => {
+                    self.done = true;
+                    cx.unschedule();
+                    if self.driver {
+                        cx.stop_now();
+                    } else {
+                        cx.stop_router();
+                    }
+                    return true;
+                }
             }
         }
         true
@@ -631,6 +650,11 @@ impl Element for Script {
 
     fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
         self.waiting_timer = false;
+        // As Click's DriverManager: a stop request that comes while it waits for time is
+        // spent then (the router goes on), not kept for a later `wait_stop`.
+        if let Some(before) = self.stops_at_wait.take() {
+            self.stops_seen += cx.stop_requests().saturating_sub(before);
+        }
         cx.reschedule();
     }
 
