@@ -715,8 +715,19 @@ impl Checked {
         // 8. Initialize, in element order.
         let mut instances = instances;
         for (i, inst) in instances.iter_mut().enumerate() {
-            let mut cx = InitContext { shared: &shared, st: &mut states[thread_of[i]], me: i as u32 };
-            if let Err(msg) = inst.initialize(&mut cx) {
+            let mut cx =
+                InitContext { shared: &shared, st: &mut states[thread_of[i]], me: i as u32, warnings: Vec::new() };
+            let result = inst.initialize(&mut cx);
+            if !cx.warnings.is_empty() {
+                let landmark =
+                    elements[i].location.as_ref().map_or(String::new(), |l| format!("{}:{}: ", l.file, l.line));
+                let mut text = format!("{landmark}While initializing '{} :: {}':", elements[i].name, elements[i].class);
+                for w in &cx.warnings {
+                    text += &format!("\n  warning: {w}");
+                }
+                crate::chatter::chatter(&text);
+            }
+            if let Err(msg) = result {
                 errors.push(BuildError::new(
                     format!("while initializing '{} :: {}': {msg}", elements[i].name, elements[i].class),
                     elements[i].location.clone(),

@@ -745,9 +745,17 @@ pub struct InitContext<'a> {
     pub(crate) shared: &'a Shared,
     pub(crate) st: &'a mut ThreadState,
     pub(crate) me: u32,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl<'a> InitContext<'a> {
+    /// Records an initialize-time warning (Click's `errh->warning` in `initialize`): the
+    /// router builder prints it as Click does, `FILE:LINE: While initializing 'NAME ::
+    /// CLASS':` then `  warning: MESSAGE`.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(message.into());
+    }
+
     /// The element's name.
     pub fn name(&self) -> &str {
         &self.shared.names[self.me as usize]
