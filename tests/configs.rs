@@ -242,7 +242,7 @@ fn route_table_handlers_behave_like_clicks() {
         ("set", "18.26.0/12 7.0.0.7 0", "0 7.0.0.7"),
         ("remove", "18.26.0/12 7.0.0.7 0", "-1"),
     ];
-    for table in ["RadixIPLookup", "DirectIPLookup", "LinearIPLookup", "StaticIPLookup"] {
+    for table in ["RadixIPLookup", "DirectIPLookup", "LinearIPLookup"] {
         let config = format!("i :: Idle -> r :: {table} -> i; r[1] -> i; r[2] -> i;");
         let mut r = build(&config, "lookups.click", &[]).unwrap();
         for (op, arg, want) in steps {
@@ -251,6 +251,10 @@ fn route_table_handlers_behave_like_clicks() {
             assert_eq!(r.read_handler("r.lookup 18.26.4.9").unwrap(), want, "{table} after {op} {arg}");
         }
     }
+    // StaticIPLookup's routes are fixed: as in Click, it has only `table` and `lookup`.
+    let mut r = build("i :: Idle -> r :: StaticIPLookup(18.26/16 1.0.0.1 0) -> i;", "lookups.click", &[]).unwrap();
+    assert!(r.write_handler("r.add", "18.26.4.9/32 5.0.0.5 0").is_err());
+    assert_eq!(r.read_handler("r.lookup 18.26.4.9").unwrap(), "0 1.0.0.1");
 }
 
 #[test]

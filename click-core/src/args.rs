@@ -178,7 +178,7 @@ fn skip_hex(b: &[u8], pos: usize) -> usize {
 
 /// Click's keyword rule: a word (letters, digits, `_ : . ? !`, starting with a letter or
 /// `_`) followed by white space and more text. Returns the keyword's length, 0 if none.
-fn keyword_length(arg: &str) -> usize {
+pub(crate) fn keyword_length(arg: &str) -> usize {
     let b = arg.as_bytes();
     if b.is_empty() || !(b[0].is_ascii_alphabetic() || b[0] == b'_') {
         return 0;
@@ -210,6 +210,7 @@ pub struct Args<'a> {
     args: Vec<String>,
     slots: Vec<Slot>,
     addresses: Option<&'a AddressTable>,
+    warnings: Vec<String>,
 }
 
 /// Context for [`FromArg`] parsers.
@@ -240,13 +241,25 @@ impl<'a> Args<'a> {
                 n => Slot::Keyword(n),
             })
             .collect();
-        Args { args, slots, addresses: None }
+        Args { args, slots, addresses: None, warnings: Vec::new() }
     }
 
     /// Lets readers resolve `AddressInfo` names.
     pub fn with_addresses(mut self, table: &'a AddressTable) -> Args<'a> {
         self.addresses = Some(table);
         self
+    }
+
+    /// Records a configure-time warning (Click's `errh->warning`): the router builder prints
+    /// it as Click does, `FILE:LINE: While configuring 'NAME :: CLASS':` then
+    /// `  warning: MESSAGE`, and the configuration goes on.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(message.into());
+    }
+
+    /// Takes the warnings recorded so far.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// The context handed to [`FromArg`] parsers.
@@ -535,6 +548,31 @@ impl Bandwidth {
     /// Bytes per second.
     pub fn bytes_per_sec(self) -> f64 {
         self.0
+    }
+
+    /// The rate as Click prints a bandwidth (whole bytes per second, in `kbps`, `Mbps` or
+    /// `Gbps`, or `MBps` for the largest): `8kbps` for 1000 bytes a second.
+    pub fn unparse(self) -> String {
+        // A number of 10^-frac units, without trailing zeros (Click's cp_unparse_real10).
+        fn real10(v: u64, frac: u32) -> String {
+            let d = 10u64.pow(frac);
+            let (int, rem) = (v / d, v % d);
+            if rem == 0 {
+                return int.to_string();
+            }
+            let digits = format!("{rem:0width$}", width = frac as usize);
+            format!("{int}.{}", digits.trim_end_matches('0'))
+        }
+        let x = self.0.clamp(0.0, f64::from(u32::MAX)) as u64;
+        if x >= 0x2000_0000 {
+            real10(x, 6) + "MBps"
+        } else if x >= 125_000_000 {
+            real10(x * 8, 9) + "Gbps"
+        } else if x >= 125_000 {
+            real10(x * 8, 6) + "Mbps"
+        } else {
+            real10(x * 8, 3) + "kbps"
+        }
     }
 }
 

@@ -34,6 +34,12 @@ pub mod configure_phase {
 }
 
 /// Describes one handler of an element.
+///
+/// Besides whether it reads and writes, a handler carries Click's informational flags, which
+/// the `handlers` handler prints after `r`/`w` (in this order): `+` the read takes a
+/// parameter, `%` raw (its value is printed without an added newline), `.` calm (the value
+/// rarely changes), `$` expensive to read, `U` uncommon, `D` deprecated, `b` a button (the
+/// write ignores its value), `c` a checkbox (a boolean).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HandlerInfo {
     /// Handler name, e.g. `count`.
@@ -42,22 +48,116 @@ pub struct HandlerInfo {
     pub read: bool,
     /// Writable.
     pub write: bool,
+    /// The informational flags ([`HandlerInfo::PARAM`] and the others).
+    pub flags: u8,
+    /// For Click's keyword handlers (see [`HandlerInfo::reconfigures`]): the argument a
+    /// write sets, `"N KEYWORD"` or `"KEYWORD"`.
+    pub keyword: Option<&'static str>,
 }
 
 impl HandlerInfo {
+    /// The read takes a parameter (`+`).
+    pub const PARAM: u8 = 1;
+    /// The value is raw: printed as is, without an added newline (`%`).
+    pub const RAW: u8 = 2;
+    /// The value rarely changes (`.`).
+    pub const CALM: u8 = 4;
+    /// Reading is expensive (`$`).
+    pub const EXPENSIVE: u8 = 8;
+    /// Uncommon: user interfaces need not show it (`U`).
+    pub const UNCOMMON: u8 = 16;
+    /// Deprecated (`D`).
+    pub const DEPRECATED: u8 = 32;
+    /// A button: the write ignores its value (`b`).
+    pub const BUTTON: u8 = 64;
+    /// A checkbox: a boolean value (`c`).
+    pub const CHECKBOX: u8 = 128;
+
     /// A read-only handler.
     pub const fn read(name: &'static str) -> HandlerInfo {
-        HandlerInfo { name, read: true, write: false }
+        HandlerInfo { name, read: true, write: false, flags: 0, keyword: None }
     }
 
     /// A write-only handler.
     pub const fn write(name: &'static str) -> HandlerInfo {
-        HandlerInfo { name, read: false, write: true }
+        HandlerInfo { name, read: false, write: true, flags: 0, keyword: None }
     }
 
     /// A read-write handler.
     pub const fn read_write(name: &'static str) -> HandlerInfo {
-        HandlerInfo { name, read: true, write: true }
+        HandlerInfo { name, read: true, write: true, flags: 0, keyword: None }
+    }
+
+    /// The same handler with `flags` added.
+    pub const fn with(self, flags: u8) -> HandlerInfo {
+        HandlerInfo { flags: self.flags | flags, ..self }
+    }
+
+    /// The same handler, its read taking a parameter (`+`).
+    pub const fn param(self) -> HandlerInfo {
+        self.with(Self::PARAM)
+    }
+
+    /// The same handler, raw (`%`).
+    pub const fn raw(self) -> HandlerInfo {
+        self.with(Self::RAW)
+    }
+
+    /// The same handler, calm (`.`).
+    pub const fn calm(self) -> HandlerInfo {
+        self.with(Self::CALM)
+    }
+
+    /// The same handler, a button (`b`).
+    pub const fn button(self) -> HandlerInfo {
+        self.with(Self::BUTTON)
+    }
+
+    /// The same handler, a checkbox (`c`).
+    pub const fn checkbox(self) -> HandlerInfo {
+        self.with(Self::CHECKBOX)
+    }
+
+    /// The same handler, written as Click's `reconfigure_keyword_handler` does: the runtime
+    /// sets one argument in the element's configuration string and configures the element
+    /// again with it (see `Element::handlers` on writable `config`). `spec` is `"N KEYWORD"`
+    /// (positional argument N if it is there and is not a keyword argument, else the
+    /// keyword), `"KEYWORD"` (a keyword not yet present is appended) or `"N "` (positional
+    /// argument N only, Click's reconfigure_positional_handler). The element's
+    /// `write_handler` is not called for it.
+    pub const fn reconfigures(self, spec: &'static str) -> HandlerInfo {
+        HandlerInfo { keyword: Some(spec), ..self }
+    }
+
+    /// True if the value is printed as is (no newline added).
+    pub const fn is_raw(&self) -> bool {
+        self.flags & Self::RAW != 0
+    }
+
+    /// The flags as Click's `handlers` handler prints them: `r`, `w`, then `+%.$UDbc`.
+    pub fn flags_text(&self) -> String {
+        let mut s = String::new();
+        if self.read {
+            s.push('r');
+        }
+        if self.write {
+            s.push('w');
+        }
+        for (bit, c) in [
+            (Self::PARAM, '+'),
+            (Self::RAW, '%'),
+            (Self::CALM, '.'),
+            (Self::EXPENSIVE, '$'),
+            (Self::UNCOMMON, 'U'),
+            (Self::DEPRECATED, 'D'),
+            (Self::BUTTON, 'b'),
+            (Self::CHECKBOX, 'c'),
+        ] {
+            if self.flags & bit != 0 {
+                s.push(c);
+            }
+        }
+        s
     }
 }
 
@@ -233,8 +333,13 @@ pub trait Element: Send + 'static {
         let _ = router;
     }
 
-    /// The element's own handlers (the runtime adds `name`, `class`, `config`, `ports`,
-    /// `handlers` to every element).
+    /// The element's own handlers, in the order Click's element adds them (its `handlers`
+    /// handler lists them newest first, as Click does). The runtime adds `name`, `class`,
+    /// `config`, `ports` and `handlers` to every element before these; an entry named like one
+    /// of them replaces it in place, as re-adding a handler does in Click. A writable `config`
+    /// makes the runtime configure the element again on writes (live reconfiguration); a
+    /// readable `config` without [`HandlerInfo::CALM`] is answered by the element's
+    /// `read_handler` instead of the configuration string.
     fn handlers(&self) -> &'static [HandlerInfo] {
         &[]
     }

@@ -147,7 +147,6 @@ fn ping_responder_answers_what_icmp_error_does_not() {
     run(&mut r);
     assert_eq!(out[0].lock().unwrap().len(), 1);
     assert_eq!(out[1].lock().unwrap().len(), 1);
-    assert_eq!(r.read_handler("ping.replies").unwrap(), "1");
 }
 
 #[test]
@@ -186,7 +185,8 @@ fn fragmenter_then_reassembler_restores_the_packet() {
     );
     run(&mut r);
     assert_eq!(r.read_handler("frag.fragments").unwrap(), "12");
-    assert_eq!(r.read_handler("reas.reassembled").unwrap(), "3");
+    let dump = r.read_handler("reas.dump").unwrap();
+    assert!(dump.starts_with("frags seen total:    12\ngood reassemblies:   3\n"), "{dump}");
     assert_eq!(r.read_handler("bad.count").unwrap(), "0", "UDP checksums verify after reassembly");
     let got = out[0].lock().unwrap();
     assert_eq!(got.len(), 3);

@@ -118,14 +118,21 @@ fn route_table_handlers() {
     // Click's layout and order: routes as configured, a second tab after short columns.
     assert!(table.starts_with("10.0.1.0/24\t\t-\t\t0\n"), "{table}");
     assert!(table.ends_with("1.2.3.4/32\t\t-\t\t2\n0.0.0.0/0\t\t18.26.4.1\t1\n"), "{table}");
-    r.write_handler("rt.lookup", "10.0.1.77").unwrap();
-    assert_eq!(r.read_handler("rt.lookup").unwrap(), "0 0.0.0.0");
+    assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "0");
     r.write_handler("rt.add", "10.0.1.77/32 10.0.0.9 2").unwrap();
+    assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "2 10.0.0.9");
     assert!(r.write_handler("rt.add", "10.0.1.77/32 1").is_err(), "exists");
     r.write_handler("rt.set", "10.0.1.77/32 1").unwrap();
-    r.write_handler("rt.lookup", "10.0.1.77").unwrap();
-    assert_eq!(r.read_handler("rt.lookup").unwrap(), "1 0.0.0.0");
-    assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "1 0.0.0.0");
+    assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "1");
+    // ctrl: all or nothing.
+    assert!(r.write_handler("rt.ctrl", "add 44.0.9.0/24 0\nremove 10.0.1.77/32\nbogus").is_err());
+    assert_eq!(r.read_handler("rt.lookup 44.0.9.1").unwrap(), "1 18.26.4.1");
+    assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "1");
+    r.write_handler("rt.ctrl", "add 44.0.9.0/24 0\nset 10.0.1.77/32 2").unwrap();
+    assert_eq!(r.read_handler("rt.lookup 44.0.9.1").unwrap(), "0");
+    assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "2");
+    r.write_handler("rt.remove", "44.0.9.0/24").unwrap();
+    r.write_handler("rt.set", "10.0.1.77/32 1").unwrap();
     assert!(r.write_handler("rt.add", "10.0.3.0/24 7").is_err(), "no output 7");
     r.write_handler("rt.remove", "10.0.1.77/32").unwrap();
     assert!(r.write_handler("rt.remove", "10.0.1.77/32").is_err());

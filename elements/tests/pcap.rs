@@ -41,7 +41,6 @@ fn reads_pcapng() {
     let n: usize = r.read_handler("src.count").unwrap().parse().unwrap();
     assert!(n > 100, "{n} packets");
     assert_eq!(got[0].lock().unwrap().len(), n);
-    assert_eq!(r.read_handler("src.errors").unwrap(), "0");
 }
 
 #[test]
@@ -54,7 +53,7 @@ fn missing_file_is_a_clear_error() {
 }
 
 #[test]
-fn corrupt_file_ends_early_and_counts() {
+fn corrupt_file_ends_early() {
     let path = std::env::temp_dir().join(format!("vrouter-corrupt-{}.pcap", std::process::id()));
     let mut bytes = std::fs::read(shared("corpus/pcap/ntp.pcap")).unwrap();
     // Claim a huge length for the third record.
@@ -69,6 +68,5 @@ fn corrupt_file_ends_early_and_counts() {
         router(&[("src", "FromDump", &format!("{}, STOP true", path.display()))], &[("src", 0, "sink", 0)], &["sink"]);
     run(&mut r);
     assert_eq!(r.read_handler("src.count").unwrap(), "2");
-    assert_eq!(r.read_handler("src.errors").unwrap(), "1");
     let _ = std::fs::remove_file(path);
 }

@@ -320,10 +320,10 @@ fn handlers_while_running_and_router_handlers() {
     assert_eq!(r.read_handler("classes").unwrap(), "Counter\nDiscard\nInfiniteSource\n");
     assert_eq!(r.read_handler("c.class").unwrap(), "Counter");
     assert_eq!(r.read_handler("src.config").unwrap(), "LENGTH 64, BURST 4");
-    // Click's format: name, tab, r/w/rw.
+    // Click's format: name, tab, r/w and the other flags; newest first.
     let handlers = r.read_handler("c.handlers").unwrap();
-    assert!(handlers.contains("byte_count\tr\n") && handlers.contains("reset\tw\n"), "{handlers}");
-    assert!(handlers.starts_with("name\tr.\nclass\tr.\n"), "{handlers}");
+    assert!(handlers.contains("byte_count\tr\n") && handlers.contains("reset\twb\n"), "{handlers}");
+    assert!(handlers.ends_with("class\tr.\nname\tr.\n"), "{handlers}");
     assert_eq!(r.read_handler("c.ports").unwrap(), "1 input\npush~\t-\tsrc [0]\n1 output\npush~\t-\t[0] d\n");
     assert!(r.read_handler("flatconfig").unwrap().contains("src [0] -> [0] c;"));
     assert!(r.read_handler("c.nosuch").is_err());

@@ -62,21 +62,23 @@ fn glob(pattern: &str, name: &str) -> bool {
 }
 
 /// Reads the requested handlers and prints them as `click -h` does; false on any error.
+/// Errors go to standard error without a prefix, as Click's driver prints them, in the order
+/// the handlers were asked for.
 fn print_handlers(router: &Router, wanted: &[String]) -> bool {
     let mut ok = true;
-    let mut calls: Vec<(String, bool)> = Vec::new();
     let many = wanted.len() > 1;
     for w in wanted {
-        let Some((elem, handler)) = w.rsplit_once('.') else {
-            calls.push((w.clone(), many));
+        let Some((elem, handler)) = w.split_once('.') else {
+            ok &= print_handler(router, w, many);
             continue;
         };
         if router.find(elem).is_some() {
-            calls.push((w.clone(), many));
+            ok &= print_handler(router, w, many);
             continue;
         }
+        // A pattern or a class name: every matching element whose handler is readable.
         let is_pattern = elem.contains(['*', '?', '[']);
-        let matched: Vec<String> = router
+        let matched: Vec<&String> = router
             .element_names()
             .iter()
             .filter(|n| {
@@ -86,44 +88,62 @@ fn print_handlers(router: &Router, wanted: &[String]) -> bool {
                     router.read_handler(&format!("{n}.class")).is_ok_and(|c| c == elem)
                 }
             })
-            .map(|n| format!("{n}.{handler}"))
             .collect();
         if matched.is_empty() {
             eprintln!(
-                "vrouter: {}",
+                "{}",
                 if is_pattern { format!("no element matching '{elem}'") } else { format!("no element '{elem}'") }
             );
             ok = false;
         }
-        for m in matched {
-            calls.push((m, true));
-        }
-    }
-    for (name, print_name) in calls {
-        match router.read_handler(&name) {
-            Ok(mut v) => {
-                if print_name {
-                    println!("{name}:");
-                }
-                if !v.is_empty() && !v.ends_with('\n') {
-                    v.push('\n');
-                }
-                print!("{v}");
-                if print_name {
-                    println!();
-                }
-            }
-            Err(HandlerError::NoSuchHandler(_)) => {
-                eprintln!("vrouter: no '{name}' handler");
-                ok = false;
-            }
-            Err(e) => {
-                eprintln!("vrouter: {name}: {e}");
-                ok = false;
+        for n in matched {
+            let name = format!("{n}.{handler}");
+            if router.handler_info(&name).is_some_and(|h| h.read) {
+                ok &= print_handler(router, &name, true);
             }
         }
     }
     ok
+}
+
+/// Prints one handler's value (after its name if `print_name`); a raw handler's value is
+/// printed as it is, any other's with a newline added if it lacks one.
+fn print_handler(router: &Router, name: &str, print_name: bool) -> bool {
+    let info = router.handler_info(name);
+    match info {
+        None => {
+            eprintln!("no '{name}' handler");
+            return false;
+        }
+        Some(h) if !h.read => {
+            eprintln!("'{name}' is a write handler");
+            return false;
+        }
+        Some(_) => {}
+    }
+    match router.read_handler(name) {
+        Ok(mut v) => {
+            if print_name {
+                println!("{name}:");
+            }
+            if !info.is_some_and(|h| h.is_raw()) && !v.is_empty() && !v.ends_with('\n') {
+                v.push('\n');
+            }
+            print!("{v}");
+            if print_name {
+                println!();
+            }
+            true
+        }
+        Err(HandlerError::NoSuchHandler(_)) => {
+            eprintln!("no '{name}' handler");
+            false
+        }
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            false
+        }
+    }
 }
 
 pub(crate) fn run(args: RunArgs) -> i32 {

@@ -543,7 +543,20 @@ impl<'r> RouterBuilder<'r> {
             let inst = instances[i].as_mut().expect("filtered");
             if needs_configure[i] {
                 let mut args = Args::new(&elements[i].config).with_addresses(&addresses);
-                if let Err(e) = inst.configure(&mut args) {
+                let result = inst.configure(&mut args);
+                let warnings = args.take_warnings();
+                if !warnings.is_empty() {
+                    // Click's form: the element's landmark, then each warning indented.
+                    let landmark =
+                        elements[i].location.as_ref().map_or(String::new(), |l| format!("{}:{}: ", l.file, l.line));
+                    let mut text =
+                        format!("{landmark}While configuring '{} :: {}':", elements[i].name, elements[i].class);
+                    for w in warnings {
+                        text += &format!("\n  warning: {w}");
+                    }
+                    crate::chatter::chatter(&text);
+                }
+                if let Err(e) = result {
                     let mut err = BuildError::new(
                         format!("while configuring '{} :: {}': {e}", elements[i].name, elements[i].class),
                         this.loc(i),
@@ -573,6 +586,7 @@ impl<'r> RouterBuilder<'r> {
             config_text,
             flat_text,
             requirements,
+            addresses,
         })
     }
 }
@@ -590,6 +604,7 @@ pub struct Checked {
     config_text: String,
     flat_text: Option<String>,
     requirements: Vec<String>,
+    addresses: AddressTable,
 }
 
 impl Checked {
@@ -619,6 +634,7 @@ impl Checked {
             config_text,
             flat_text,
             requirements,
+            addresses,
         } = self;
         let n = elements.len();
         let mut errors = Vec::new();
@@ -665,7 +681,8 @@ impl Checked {
             handler_infos: instances.iter().map(|e| e.handlers()).collect(),
             declared_processing: instances.iter().map(|e| e.processing()).collect(),
             connections: conns.iter().map(|c| [c.from, c.from_port, c.to, c.to_port].map(|x| x as u32)).collect(),
-            configs: elements.iter().map(|e| e.config.clone()).collect(),
+            configs: elements.iter().map(|e| std::sync::Mutex::new(e.config.clone())).collect(),
+            addresses,
             ninputs: nin,
             noutputs: nout,
             in_proc,
@@ -698,8 +715,19 @@ impl Checked {
         // 8. Initialize, in element order.
         let mut instances = instances;
         for (i, inst) in instances.iter_mut().enumerate() {
-            let mut cx = InitContext { shared: &shared, st: &mut states[thread_of[i]], me: i as u32 };
-            if let Err(msg) = inst.initialize(&mut cx) {
+            let mut cx =
+                InitContext { shared: &shared, st: &mut states[thread_of[i]], me: i as u32, warnings: Vec::new() };
+            let result = inst.initialize(&mut cx);
+            if !cx.warnings.is_empty() {
+                let landmark =
+                    elements[i].location.as_ref().map_or(String::new(), |l| format!("{}:{}: ", l.file, l.line));
+                let mut text = format!("{landmark}While initializing '{} :: {}':", elements[i].name, elements[i].class);
+                for w in &cx.warnings {
+                    text += &format!("\n  warning: {w}");
+                }
+                crate::chatter::chatter(&text);
+            }
+            if let Err(msg) = result {
                 errors.push(BuildError::new(
                     format!("while initializing '{} :: {}': {msg}", elements[i].name, elements[i].class),
                     elements[i].location.clone(),
@@ -712,6 +740,10 @@ impl Checked {
             }
             return Err(RouterErrors(errors));
         }
+        // Handler lists are taken once initialized: some depend on the element's ports and
+        // context (Click adds an element's handlers after initializing it).
+        let mut shared = shared;
+        shared.handler_infos = instances.iter().map(|e| e.handlers()).collect();
 
         let mut arenas: Vec<Arena> = (0..nthreads).map(|_| (0..n).map(|_| RefCell::new(None)).collect()).collect();
         for (i, inst) in instances.into_iter().enumerate() {

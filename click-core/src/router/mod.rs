@@ -11,16 +11,36 @@ use std::time::{Duration, Instant};
 use config_lang::{FlatGraph, Location};
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::element::HandlerError;
+use crate::element::{HandlerError, HandlerInfo};
 use crate::registry::Registry;
 use crate::runtime::{Arena, Control, Shared, ThreadState, run_thread};
 
 /// The version string of the `version` handler.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Router-wide handlers (addressed without an element name).
-pub const ROUTER_HANDLERS: &[&str] =
-    &["list", "classes", "config", "flatconfig", "requirements", "version", "drops", "handlers"];
+/// Router-wide handlers (addressed without an element name), in the order Click's user-level
+/// driver adds them (its `handlers` handler lists them in this order), then `drops`, which is
+/// vrouter's own (packets lost on unconnected outputs and full cross-thread queues).
+/// `timewarp` is read-only: vrouter's clock cannot be warped.
+pub const ROUTER_HANDLERS: &[HandlerInfo] = &[
+    HandlerInfo::read("version"),
+    HandlerInfo::read("driver"),
+    HandlerInfo::read("config"),
+    HandlerInfo::read("flatconfig"),
+    HandlerInfo::read("requirements"),
+    HandlerInfo::read("handlers"),
+    HandlerInfo::read("list"),
+    HandlerInfo::write("stop"),
+    HandlerInfo::read("classes"),
+    HandlerInfo::read("packages"),
+    HandlerInfo::read("timewarp"),
+    HandlerInfo::read("drops"),
+];
+
+/// Router handler `name`, if there is one.
+fn router_handler_info(name: &str) -> Option<HandlerInfo> {
+    ROUTER_HANDLERS.iter().find(|h| h.name == name).copied()
+}
 /// Handlers every element has.
 pub const ELEMENT_HANDLERS: &[&str] = &["name", "class", "config", "ports", "handlers"];
 
@@ -190,14 +210,32 @@ impl Router {
         if let Some(v) = element_builtin(&self.shared, i, handler) {
             return Ok(v);
         }
-        let arena = &self.arenas[self.shared.thread_of[i]];
-        crate::runtime::read_handler_in(arena, i, handler)
+        let t = self.shared.thread_of[i];
+        crate::runtime::read_handler_in(&self.arenas[t], &self.states[t], i, handler)
+    }
+
+    /// What handler `full_name` (`element.handler`, or a router handler) is: readable,
+    /// writable, raw...; `None` if there is no such handler.
+    pub fn handler_info(&self, full_name: &str) -> Option<HandlerInfo> {
+        let (elem, handler) = Self::split_handler(full_name);
+        let handler = handler.split_whitespace().next().unwrap_or("");
+        let Some(elem) = elem else {
+            return router_handler_info(handler);
+        };
+        handler_info(&self.shared, self.find(elem)?, handler)
     }
 
     /// Writes a handler of a stopped router.
     pub fn write_handler(&mut self, full_name: &str, value: &str) -> Result<(), HandlerError> {
         let (elem, handler) = Self::split_handler(full_name);
-        let elem = elem.ok_or_else(|| HandlerError::NotWritable(handler.to_string()))?;
+        let Some(elem) = elem else {
+            // `stop` of a stopped router does nothing.
+            return match router_handler_info(handler) {
+                Some(h) if h.write => Ok(()),
+                Some(_) => Err(HandlerError::NotWritable(handler.to_string())),
+                None => Err(HandlerError::NoSuchHandler(handler.to_string())),
+            };
+        };
         let i = self.find(elem).ok_or_else(|| HandlerError::NoSuchElement(elem.to_string()))?;
         let t = self.shared.thread_of[i];
         crate::runtime::write_handler_in(&self.shared, &self.arenas[t], &mut self.states[t], i, handler, value)
@@ -221,26 +259,127 @@ pub(crate) fn element_builtin(s: &Shared, i: usize, handler: &str) -> Option<Str
     Some(match handler {
         "name" => s.names[i].clone(),
         "class" => s.classes[i].to_string(),
-        "config" => s.configs[i].clone(),
+        // An element that declares a readable `config` handler without CALM answers it itself
+        // (as Click elements that add their own `config` read handler do).
+        "config"
+            if !s.handler_infos[i].iter().any(|h| h.name == "config" && h.read && h.flags & HandlerInfo::CALM == 0) =>
+        {
+            config_of(s, i)
+        }
         "ports" => ports_text(s, i),
-        // Click's format: one handler a line, its name, a tab, and `r`, `w` or `rw` (`.` marks
-        // the builtin ones, which Click flags as calm).
+        // Click's format: one handler a line, its name, a tab and its flags, newest first.
         "handlers" => {
-            let builtin = ELEMENT_HANDLERS.iter().map(|&n| (n, "r."));
-            let own = s.handler_infos[i].iter().map(|h| {
-                (
-                    h.name,
-                    match (h.read, h.write) {
-                        (true, true) => "rw",
-                        (true, false) => "r",
-                        _ => "w",
-                    },
-                )
-            });
-            builtin.chain(own).map(|(n, flags)| format!("{n}\t{flags}\n")).collect()
+            let all = element_handler_infos(s, i);
+            all.iter().rev().map(|h| format!("{}\t{}\n", h.name, h.flags_text())).collect()
         }
         _ => return None,
     })
+}
+
+/// Element `i`'s configuration string.
+fn config_of(s: &Shared, i: usize) -> String {
+    s.configs[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+}
+
+/// Live reconfiguration (Click's `config` write handler), for elements that declare `config`
+/// writable: configures the element again from `value`; if that fails, configures it again
+/// from its previous string, so that it keeps working as before, and reports the error.
+/// Afterwards its task and the tasks waiting on it are woken, in case the new settings let
+/// them work again (a higher LIMIT, a larger queue); those with nothing to do sleep again.
+pub(crate) fn write_config(
+    el: &mut dyn crate::element::Element,
+    value: &str,
+    cx: &mut crate::runtime::Context<'_>,
+) -> Result<(), HandlerError> {
+    let (s, i) = (cx.shared, cx.me as usize);
+    let old = config_of(s, i);
+    let result = match el.configure(&mut crate::args::Args::new(value).with_addresses(&s.addresses)) {
+        Ok(()) => {
+            *s.configs[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = value.to_string();
+            Ok(())
+        }
+        Err(e) => {
+            let _ = el.configure(&mut crate::args::Args::new(&old).with_addresses(&s.addresses));
+            Err(HandlerError::Failed(e.to_string()))
+        }
+    };
+    cx.reschedule();
+    cx.wake_listeners();
+    cx.wake_pushers();
+    result
+}
+
+/// Writes handler `handler` of the element `cx` runs as: a `config` write reconfigures it
+/// (if it declares `config` writable), a keyword handler rewrites one argument of its
+/// configuration (see [`HandlerInfo::reconfigures`]), anything else goes to the element.
+pub(crate) fn write_element(
+    el: &mut dyn crate::element::Element,
+    handler: &str,
+    value: &str,
+    cx: &mut crate::runtime::Context<'_>,
+) -> Result<(), HandlerError> {
+    let (s, i) = (cx.shared, cx.me as usize);
+    if handler == "config" && config_writable(s, i) {
+        return write_config(el, value, cx);
+    }
+    let Some(spec) = s.handler_infos[i].iter().find(|h| h.name == handler && h.write).and_then(|h| h.keyword) else {
+        return el.write_handler(handler, value, cx);
+    };
+    if !config_writable(s, i) {
+        return Err(HandlerError::Failed(format!("cannot reconfigure {} :: {} live", s.names[i], s.classes[i])));
+    }
+    let (argno, keyword) = match spec.split_once(' ') {
+        Some((n, k)) => (n.parse::<usize>().ok(), k),
+        None => (None, spec),
+    };
+    let mut conf = crate::args::split_args(&config_of(s, i));
+    let is_keyword = |a: &str, k: &str| {
+        let l = crate::args::keyword_length(a);
+        l > 0 && &a[..l] == k
+    };
+    if keyword.is_empty() {
+        // Positional only (Click's reconfigure_positional_handler).
+        match argno.filter(|&n| n < conf.len()) {
+            Some(n) => conf[n] = value.to_string(),
+            None => return Err(HandlerError::Failed("missing mandatory arguments".into())),
+        }
+        return write_config(el, &conf.join(", "), cx);
+    }
+    let found = conf.iter().any(|a| is_keyword(a, keyword));
+    match argno {
+        Some(n) if !found && n < conf.len() && crate::args::keyword_length(&conf[n]) == 0 => {
+            conf[n] = value.to_string()
+        }
+        _ => conf.push(format!("{keyword} {value}")),
+    }
+    write_config(el, &conf.join(", "), cx)
+}
+
+/// True if element `i` declares a writable `config` handler.
+pub(crate) fn config_writable(s: &Shared, i: usize) -> bool {
+    s.handler_infos[i].iter().any(|h| h.name == "config" && h.write)
+}
+
+/// Element `i`'s handlers in the order Click adds them: the builtin ones (calm, read-only),
+/// then the element's own; an own handler named like a builtin one replaces it in place.
+pub(crate) fn element_handler_infos(s: &Shared, i: usize) -> Vec<HandlerInfo> {
+    let mut all: Vec<HandlerInfo> = ELEMENT_HANDLERS.iter().map(|&n| HandlerInfo::read(n).calm()).collect();
+    for h in s.handler_infos[i] {
+        match all.iter_mut().find(|b| b.name == h.name) {
+            Some(b) => *b = *h,
+            None => all.push(*h),
+        }
+    }
+    all
+}
+
+/// Element `i`'s handler `handler` (without parameters), if it has one.
+fn handler_info(s: &Shared, i: usize, handler: &str) -> Option<HandlerInfo> {
+    s.handler_infos[i]
+        .iter()
+        .find(|h| h.name == handler)
+        .copied()
+        .or_else(|| ELEMENT_HANDLERS.contains(&handler).then(|| HandlerInfo::read("").calm()))
 }
 
 /// Element `i`'s `ports` handler, as Click prints it: per port, its processing (`~` when the
@@ -285,10 +424,7 @@ fn ports_text(s: &Shared, i: usize) -> String {
 /// Whether handler `handler` (without parameters) of element `i` is readable and writable;
 /// `None` if there is no such handler.
 fn handler_flags(s: &Shared, i: usize, handler: &str) -> Option<(bool, bool)> {
-    if ELEMENT_HANDLERS.contains(&handler) {
-        return Some((true, false));
-    }
-    s.handler_infos[i].iter().find(|h| h.name == handler).map(|h| (h.read, h.write))
+    handler_info(s, i, handler).map(|h| (h.read, h.write))
 }
 
 /// Calls handlers of a running router from any thread, and stops it.
@@ -331,10 +467,11 @@ impl RouterHandle {
     pub fn check(&self, full_name: &str, write: bool) -> Result<(), HandlerError> {
         let name = full_name.trim();
         if let (None, h) = Router::split_handler(name) {
-            return match (ROUTER_HANDLERS.contains(&h), write) {
-                (true, false) => Ok(()),
-                (true, true) => Err(HandlerError::NotWritable(h.to_string())),
-                (false, _) => Err(HandlerError::NoSuchHandler(h.to_string())),
+            return match router_handler_info(h) {
+                None => Err(HandlerError::NoSuchHandler(h.to_string())),
+                Some(info) if write && !info.write => Err(HandlerError::NotWritable(h.to_string())),
+                Some(info) if !write && !info.read => Err(HandlerError::NotReadable(h.to_string())),
+                Some(_) => Ok(()),
             };
         }
         let (i, handler) = self.locate(name)?;
@@ -385,6 +522,16 @@ impl RouterHandle {
 
     /// Writes `element.handler` on the element's own thread.
     pub fn write(&self, full_name: &str, value: &str) -> Result<(), HandlerError> {
+        if let (None, h) = Router::split_handler(full_name) {
+            return match router_handler_info(h) {
+                Some(info) if info.write => {
+                    self.stop();
+                    Ok(())
+                }
+                Some(_) => Err(HandlerError::NotWritable(h.to_string())),
+                None => Err(HandlerError::NoSuchHandler(h.to_string())),
+            };
+        }
         let (i, handler) = self.locate(full_name)?;
         if let Some((_, false)) = handler_flags(&self.shared, i, &handler) {
             return Err(HandlerError::NotWritable(full_name.trim().to_string()));
@@ -423,7 +570,11 @@ pub(crate) fn router_handler(s: &Shared, handler: &str) -> Result<String, Handle
         "requirements" => s.requirements.iter().map(|r| format!("{r}\n")).collect(),
         "version" => VERSION.to_string(),
         "drops" => (s.unconnected_drops.load(Ordering::Relaxed) + s.crossing_drops.load(Ordering::Relaxed)).to_string(),
-        "handlers" => ROUTER_HANDLERS.iter().map(|h| format!("{h}\n")).collect(),
+        "handlers" => ROUTER_HANDLERS.iter().map(|h| format!("{}\t{}\n", h.name, h.flags_text())).collect(),
+        "driver" => "userlevel".to_string(),
+        "packages" => String::new(),
+        "timewarp" => "1".to_string(),
+        "stop" => return Err(HandlerError::NotReadable(handler.to_string())),
         other => return Err(HandlerError::NoSuchHandler(other.to_string())),
     })
 }
@@ -432,7 +583,7 @@ pub(crate) fn router_handler(s: &Shared, handler: &str) -> Result<String, Handle
 fn simple_flat(s: &Shared) -> String {
     let mut out = String::new();
     for i in 0..s.names.len() {
-        out.push_str(&format!("{} :: {}({});\n", s.names[i], s.classes[i], s.configs[i]));
+        out.push_str(&format!("{} :: {}({});\n", s.names[i], s.classes[i], config_of(s, i)));
     }
     for i in 0..s.names.len() {
         for p in 0..s.noutputs[i] {

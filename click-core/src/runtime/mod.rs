@@ -62,7 +62,10 @@ pub(crate) struct Shared {
     pub declared_processing: Vec<&'static str>,
     /// Every connection, `[from, from port, to, to port]`, in configuration order.
     pub connections: Vec<[u32; 4]>,
-    pub configs: Vec<String>,
+    /// Each element's configuration string (a `config` write changes it).
+    pub configs: Vec<std::sync::Mutex<String>>,
+    /// The names AddressInfo elements defined, for arguments given to `config` writes.
+    pub addresses: crate::args::AddressTable,
     pub ninputs: Vec<usize>,
     pub noutputs: Vec<usize>,
     pub in_proc: Vec<Vec<Processing>>,
@@ -156,6 +159,8 @@ pub(crate) struct Task {
     pub stride: u64,
     pub pass: u64,
     pub scheduled: bool,
+    /// The tickets the stride came from (Click's `tickets` handler).
+    pub tickets: u32,
 }
 
 /// Most nested direct `push` calls; deeper hand-offs are queued (see [`Context::output_batch`]).
@@ -276,8 +281,48 @@ impl ThreadState {
     pub fn add_task(&mut self, elem: u32, tickets: u32) {
         let tickets = tickets.clamp(1, MAX_TICKETS);
         let idx = self.tasks.len();
-        self.tasks.push(Task { elem, stride: STRIDE1 / tickets as u64, pass: self.global_pass, scheduled: true });
+        self.tasks.push(Task {
+            elem,
+            stride: STRIDE1 / tickets as u64,
+            pass: self.global_pass,
+            scheduled: true,
+            tickets,
+        });
         self.task_of[elem as usize] = Some(idx);
+    }
+
+    /// Reads Click's task handlers of element `elem`'s task (`scheduled`, `tickets`); `None`
+    /// if it has no task or `handler` is neither.
+    pub fn read_task_handler(&self, elem: usize, handler: &str) -> Option<String> {
+        let t = &self.tasks[(*self.task_of.get(elem)?)?];
+        match handler {
+            "scheduled" => Some(t.scheduled.to_string()),
+            "tickets" => Some(t.tickets.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Writes element `elem`'s task's `tickets` (Click pins the value between 1 and
+    /// [`MAX_TICKETS`]); `None` if it has no task or `handler` is not `tickets`.
+    pub fn write_task_handler(
+        &mut self,
+        elem: usize,
+        handler: &str,
+        value: &str,
+    ) -> Option<Result<(), crate::element::HandlerError>> {
+        let i = (*self.task_of.get(elem)?)?;
+        if handler != "tickets" {
+            return None;
+        }
+        let v = value.trim();
+        let Ok(n) = v.parse::<i64>() else {
+            return Some(Err(crate::element::HandlerError::Failed("syntax error".into())));
+        };
+        let tickets = n.clamp(1, MAX_TICKETS as i64) as u32;
+        let t = &mut self.tasks[i];
+        t.tickets = tickets;
+        t.stride = STRIDE1 / tickets as u64;
+        Some(Ok(()))
     }
 
     pub fn set_scheduled(&mut self, elem: u32, on: bool) {
@@ -582,6 +627,9 @@ impl<'a> Context<'a> {
         if let Some(v) = crate::router::element_builtin(self.shared, i, handler) {
             return Ok(v);
         }
+        if let Some(v) = self.st.read_task_handler(i, handler) {
+            return Ok(v);
+        }
         if i == self.me as usize {
             return Err(HandlerError::Failed("an element cannot call its own handlers this way".into()));
         }
@@ -610,8 +658,11 @@ impl<'a> Context<'a> {
         let cell = &self.arena[i];
         let mut guard = cell.try_borrow_mut().map_err(|_| HandlerError::Failed(format!("'{elem}' is busy")))?;
         let el = guard.as_mut().ok_or_else(|| HandlerError::Failed(format!("'{elem}' runs on another thread")))?;
+        if let Some(r) = self.st.write_task_handler(i, handler, value) {
+            return r;
+        }
         let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: i as u32 };
-        el.write_handler(handler, value, &mut sub)
+        crate::router::write_element(el.as_mut(), handler, value, &mut sub)
     }
 
     /// True once a stop was requested.
@@ -718,9 +769,17 @@ pub struct InitContext<'a> {
     pub(crate) shared: &'a Shared,
     pub(crate) st: &'a mut ThreadState,
     pub(crate) me: u32,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl<'a> InitContext<'a> {
+    /// Records an initialize-time warning (Click's `errh->warning` in `initialize`): the
+    /// router builder prints it as Click does, `FILE:LINE: While initializing 'NAME ::
+    /// CLASS':` then `  warning: MESSAGE`.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(message.into());
+    }
+
     /// The element's name.
     pub fn name(&self) -> &str {
         &self.shared.names[self.me as usize]

@@ -24,7 +24,15 @@ pub(crate) enum Control {
 }
 
 /// Reads a handler of an element in `arena`.
-pub(crate) fn read_handler(arena: &Arena, elem: usize, handler: &str) -> Result<String, HandlerError> {
+pub(crate) fn read_handler(
+    arena: &Arena,
+    st: &ThreadState,
+    elem: usize,
+    handler: &str,
+) -> Result<String, HandlerError> {
+    if let Some(v) = st.read_task_handler(elem, handler) {
+        return Ok(v);
+    }
     let guard = arena[elem].try_borrow().map_err(|_| HandlerError::Failed("element busy".into()))?;
     let el = guard.as_ref().ok_or(HandlerError::NotRunning)?;
     el.read_handler(handler)
@@ -39,11 +47,14 @@ pub(crate) fn write_handler(
     handler: &str,
     value: &str,
 ) -> Result<(), HandlerError> {
+    if let Some(r) = st.write_task_handler(elem, handler, value) {
+        return r;
+    }
     let result = {
         let mut guard = arena[elem].try_borrow_mut().map_err(|_| HandlerError::Failed("element busy".into()))?;
         let el = guard.as_mut().ok_or(HandlerError::NotRunning)?;
         let mut cx = Context { shared, arena, st: &mut *st, me: elem as u32 };
-        el.write_handler(handler, value, &mut cx)
+        crate::router::write_element(el.as_mut(), handler, value, &mut cx)
     };
     flush(shared, arena, st);
     result
@@ -52,7 +63,7 @@ pub(crate) fn write_handler(
 fn handle_control(shared: &Shared, arena: &Arena, st: &mut ThreadState, msg: Control) {
     match msg {
         Control::Read { elem, handler, reply } => {
-            let _ = reply.send(read_handler(arena, elem, &handler));
+            let _ = reply.send(read_handler(arena, st, elem, &handler));
         }
         Control::Write { elem, handler, value, reply } => {
             let _ = reply.send(write_handler(shared, arena, st, elem, &handler, &value));

@@ -22,7 +22,8 @@ click_core::documented! {
     ///
     /// # Handlers
     /// - `program` (read): the compiled tests, one pattern per line.
-    /// - `drops` (read): packets that matched no pattern.
+    /// - `config` (read/write): writing it configures the element again (as many patterns as
+    ///   outputs).
     ///
     /// # Example
     /// ```click
@@ -34,7 +35,8 @@ click_core::documented! {
     #[derive(Default)]
     pub struct Classifier {
         patterns: Vec<Pattern>,
-        drops: u64,
+        /// Outputs, once initialized (a `config` write cannot change their number).
+        noutputs: Option<usize>,
     }
 }
 
@@ -64,7 +66,16 @@ impl Element for Classifier {
         if rest.is_empty() {
             return Err(ArgError::new(None, "expected at least one pattern"));
         }
-        self.patterns = parse_all(&rest).map_err(|e| ArgError::new(None, e.to_string()))?;
+        let patterns = parse_all(&rest).map_err(|e| ArgError::new(None, e.to_string()))?;
+        if let Some(n) = self.noutputs.filter(|&n| n != patterns.len()) {
+            return Err(ArgError::new(None, format!("need {n} arguments, one per output port")));
+        }
+        if self.noutputs.is_none() {
+            for i in unreachable_outputs(&patterns) {
+                args.warn(format!("output {i} matches no packets"));
+            }
+        }
+        self.patterns = patterns;
         Ok(())
     }
 
@@ -76,23 +87,22 @@ impl Element for Classifier {
                 cx.noutputs()
             ));
         }
+        self.noutputs = Some(cx.noutputs());
         Ok(())
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let patterns = &self.patterns;
-        let dropped = cx.output_classified(batch, |p| patterns.iter().position(|pat| pat.matches(p.data())));
-        self.drops += dropped as u64;
+        cx.output_classified(batch, |p| patterns.iter().position(|pat| pat.matches(p.data())));
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("program"), HandlerInfo::read("drops")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read_write("config").calm(), HandlerInfo::read("program").calm()];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
-            "drops" => Ok(self.drops.to_string()),
             "program" => Ok(self
                 .patterns
                 .iter()
@@ -113,4 +123,32 @@ impl Element for Classifier {
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }
+}
+
+/// Outputs whose pattern can match no packet because earlier patterns match every packet it
+/// matches (an earlier `-`, an earlier pattern whose tests are all among its own, or two
+/// earlier one-test patterns `X` and `!X`), as Click warns at configuration. Click's
+/// optimizer may find more.
+fn unreachable_outputs(patterns: &[Pattern]) -> Vec<usize> {
+    let text = |p: &Pattern| -> Vec<String> {
+        p.clauses
+            .iter()
+            .map(|c| {
+                let t: Vec<String> = c.tests.iter().map(|t| t.to_string()).collect();
+                format!("{}{}", if c.negated { "!" } else { "" }, t.join("&"))
+            })
+            .collect()
+    };
+    let texts: Vec<Vec<String>> = patterns.iter().map(text).collect();
+    // Two earlier one-test patterns that are each other's negation match every packet.
+    let complements = |j: usize, k: usize| match (texts[j].as_slice(), texts[k].as_slice()) {
+        ([a], [b]) => a.strip_prefix('!') == Some(b.as_str()),
+        _ => false,
+    };
+    (0..patterns.len())
+        .filter(|&i| {
+            (0..i).any(|j| patterns[j].matches_all() || texts[j].iter().all(|c| texts[i].contains(c)))
+                || (0..i).any(|j| (0..i).any(|k| complements(j, k)))
+        })
+        .collect()
 }

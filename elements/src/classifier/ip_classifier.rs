@@ -38,7 +38,9 @@ click_core::documented! {
     ///
     /// # Handlers
     /// - `program` (read): the compiled decision graph.
-    /// - `drops` (read): packets dropped.
+    /// - `config` (read/write): writing it configures the element again.
+    /// - `pattern0`, `pattern1`... (read/write, IPClassifier): each pattern; writing one
+    ///   configures the element again with it.
     ///
     /// # Example
     /// ```click
@@ -52,7 +54,10 @@ click_core::documented! {
         filter: bool,
         program: Option<Program>,
         max_output: Option<usize>,
-        drops: u64,
+        /// The patterns as given (IPClassifier's `patternN` handlers).
+        patterns: Vec<String>,
+        /// Outputs, once initialized (a `config` write cannot use more).
+        noutputs: Option<usize>,
     }
 }
 
@@ -78,7 +83,7 @@ impl NameResolver for Names<'_> {
 impl IpClassifier {
     /// An IPClassifier (`filter == false`) or IPFilter.
     pub fn new(filter: bool) -> IpClassifier {
-        IpClassifier { filter, program: None, max_output: None, drops: 0 }
+        IpClassifier { filter, program: None, max_output: None, patterns: Vec::new(), noutputs: None }
     }
 }
 
@@ -100,7 +105,8 @@ impl Element for IpClassifier {
         let names = Names(cx.addresses);
         let mut rules = Vec::new();
         let mut max_output = None;
-        for (i, arg) in args.take_rest().into_iter().enumerate() {
+        let rest = args.take_rest();
+        for (i, arg) in rest.iter().enumerate() {
             let (target, pattern) = if self.filter {
                 let (action, rest) = arg.trim().split_once(char::is_whitespace).unwrap_or((arg.trim(), ""));
                 let target = match action {
@@ -128,8 +134,27 @@ impl Element for IpClassifier {
         if rules.is_empty() && !self.filter {
             return Err(ArgError::new(None, "expected at least one pattern"));
         }
+        if let (Some(m), Some(n)) = (max_output, self.noutputs)
+            && m >= n
+        {
+            return Err(ArgError::new(
+                None,
+                format!("a pattern sends packets to output {m}, but there are {n} outputs"),
+            ));
+        }
+        let program = Program::compile(&rules);
+        // As Click's IPClassifier, at the first configuration: outputs no packet can reach.
+        if !self.filter
+            && self.noutputs.is_none()
+            && let Some(used) = program.reachable_outputs()
+        {
+            for i in (0..rules.len() as u32).filter(|i| !used.contains(i)) {
+                args.warn(format!("output {i} matches no packets"));
+            }
+        }
         self.max_output = max_output;
-        self.program = Some(Program::compile(&rules));
+        self.patterns = rest;
+        self.program = Some(program);
         Ok(())
     }
 
@@ -139,27 +164,42 @@ impl Element for IpClassifier {
         {
             return Err(format!("a pattern sends packets to output {m}, but there are {} outputs", cx.noutputs()));
         }
+        self.noutputs = Some(cx.noutputs());
         Ok(())
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let program = self.program.as_ref().expect("configured");
-        let dropped = cx.output_classified(batch, |p| {
+        cx.output_classified(batch, |p| {
             let fields = p.network_header().and_then(|ip| PacketFields::new(ip, p.mac_header()));
             program.run(fields.as_ref())
         });
-        self.drops += dropped as u64;
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("program"), HandlerInfo::read("drops")];
-        H
+        const FILTER: &[HandlerInfo] = &[HandlerInfo::read_write("config").calm(), HandlerInfo::read("program")];
+        if self.filter {
+            FILTER
+        } else {
+            let n = self.noutputs.unwrap_or(self.patterns.len());
+            crate::numbered_handlers(
+                FILTER,
+                "pattern",
+                n,
+                |name, position| HandlerInfo::read_write(name).reconfigures(position),
+                &[],
+            )
+        }
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
             "program" => Ok(self.program.as_ref().map(|p| p.to_string()).unwrap_or_default()),
-            "drops" => Ok(self.drops.to_string()),
+            _ if !self.filter && name.starts_with("pattern") => name["pattern".len()..]
+                .parse::<usize>()
+                .ok()
+                .map(|i| self.patterns.get(i).cloned().unwrap_or_default())
+                .ok_or_else(|| HandlerError::NoSuchHandler(name.into())),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }

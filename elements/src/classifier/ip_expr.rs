@@ -208,6 +208,69 @@ impl Program {
         p
     }
 
+    /// The outputs some packet can reach, following the steps with what earlier tests on the
+    /// path tell about a field (a field equal to one value is not equal to another); `None`
+    /// if the search grows too large to finish (at configuration time, for Click's "output N
+    /// matches no packets" warning).
+    pub(crate) fn reachable_outputs(&self) -> Option<std::collections::BTreeSet<u32>> {
+        // A test's outcome given facts already on the path: Eq and Ne on the same field, mask
+        // and requirements decide each other.
+        fn implied(facts: &[(Test, bool)], t: &Test) -> Option<bool> {
+            let eq = |t: &Test| match t.op {
+                Op::Eq => Some((t.value, true)),
+                Op::Ne => Some((t.value, false)),
+                _ => None,
+            };
+            for (f, held) in facts {
+                if f == t {
+                    return Some(*held);
+                }
+                if (f.field, f.needs, f.mask) != (t.field, t.needs, t.mask) {
+                    continue;
+                }
+                if let (Some((fv, fe)), Some((tv, te))) = (eq(f), eq(t)) {
+                    // The fact says whether the field equals fv.
+                    let field_eq_fv = fe == *held;
+                    if field_eq_fv {
+                        return Some((fv == tv) == te);
+                    }
+                    if fv == tv {
+                        return Some(!te);
+                    }
+                }
+            }
+            None
+        }
+        let mut out = std::collections::BTreeSet::new();
+        let mut budget = 200_000u32;
+        let mut stack: Vec<(Target, Vec<(Test, bool)>)> = vec![(self.start, Vec::new())];
+        while let Some((at, facts)) = stack.pop() {
+            budget = budget.checked_sub(1)?;
+            match at {
+                Target::Output(o) => {
+                    out.insert(o);
+                }
+                Target::Drop => {}
+                Target::Step(i) => {
+                    let (test, yes, no) = &self.steps[i as usize];
+                    match implied(&facts, test) {
+                        Some(true) => stack.push((*yes, facts)),
+                        Some(false) => stack.push((*no, facts)),
+                        None => {
+                            let mut f_yes = facts.clone();
+                            f_yes.push((*test, true));
+                            let mut f_no = facts;
+                            f_no.push((*test, false));
+                            stack.push((*yes, f_yes));
+                            stack.push((*no, f_no));
+                        }
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// Emits steps for `e` that go to `yes` when it holds and `no` otherwise; returns the
     /// entry point.
     fn emit(&mut self, e: &Expr, yes: Target, no: Target) -> Target {

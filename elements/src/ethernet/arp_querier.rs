@@ -33,9 +33,13 @@ click_core::documented! {
     ///
     /// # Keywords
     /// - `IP`, `ETH`: this interface's addresses (IP may carry a prefix, giving BROADCAST).
-    /// - `CAPACITY` (unsigned): waiting packets in all, default 2048.
-    /// - `ENTRY_CAPACITY` (unsigned): entries, default 0 (unlimited).
-    /// - `ENTRY_PACKET_CAPACITY` (unsigned): waiting packets per entry, default 0 (unlimited).
+    /// - `CAPACITY` (unsigned): waiting packets in all, default 2048 (0: unlimited). A packet
+    ///   beyond it is kept and the oldest entries' waiting packets are dropped until half of
+    ///   CAPACITY is left (Click's).
+    /// - `ENTRY_CAPACITY` (unsigned): entries, default 0 (unlimited); a new entry beyond it
+    ///   removes the oldest ones, with their waiting packets.
+    /// - `ENTRY_PACKET_CAPACITY` (unsigned): waiting packets per entry, default 0 (unlimited);
+    ///   a packet beyond it is dropped.
     /// - `TIMEOUT` (time): entry lifetime, default 5 minutes.
     /// - `POLL_TIMEOUT` (time): age after which entries are refreshed, default 1 minute.
     /// - `BROADCAST` (address): local broadcast address.
@@ -46,7 +50,7 @@ click_core::documented! {
     /// - `count` (read): entries, answered or not.
     /// - `length`, `queries`, `responses`, `drops` (read); `stats` (read: packets killed,
     ///   ARP queries sent).
-    /// - `ipaddr` (read/write), `broadcast` (read).
+    /// - `ipaddr` (read/write), `broadcast` (read/write).
     /// - `insert` (write `IP ETH`), `delete` (write `IP`), `clear` (write).
     ///
     /// # Example
@@ -168,19 +172,20 @@ impl ArpQuerier {
             cx.output(0, q);
             return;
         }
-        // Unknown: wait for a reply.
-        if self.waiting >= self.capacity
-            || (self.entry_capacity > 0 && !self.table.contains_key(&dst) && self.table.len() >= self.entry_capacity)
-        {
-            self.drops += 1;
-            return;
+        // Unknown: wait for a reply, with Click's limits: a new entry beyond ENTRY_CAPACITY
+        // pushes out the oldest ones, a packet beyond ENTRY_PACKET_CAPACITY is dropped, and
+        // one beyond CAPACITY makes room by dropping the oldest entries' waiting packets.
+        if self.entry_capacity > 0 && !self.table.contains_key(&dst) && self.table.len() >= self.entry_capacity {
+            self.slim(now, 1, 0, Some(dst));
         }
         let per_entry = self.entry_packet_capacity;
         let entry = self.entry(dst, now);
         if per_entry > 0 && entry.queue.len() >= per_entry {
-            entry.queue.pop_front();
             self.drops += 1;
-            self.waiting -= 1;
+            return;
+        }
+        if self.capacity > 0 && self.waiting >= self.capacity {
+            self.slim(now, 0, 1, Some(dst));
         }
         let send_query = self.may_query(dst, now);
         if send_query {
@@ -188,6 +193,42 @@ impl ArpQuerier {
         }
         self.table.entry(dst).or_default().queue.push_back(p);
         self.waiting += 1;
+    }
+
+    /// Click's ARPTable `slim`, with `new_entries` entries and `new_packets` packets about to
+    /// be added: removes, oldest first, entries that expired (except `keep`, which is about to
+    /// be used) and entries beyond ENTRY_CAPACITY, with their packets; then, beyond CAPACITY,
+    /// drops the oldest entries' waiting packets until half of CAPACITY is left.
+    fn slim(&mut self, now: Instant, new_entries: usize, new_packets: usize, keep: Option<Ipv4Addr>) {
+        let mut by_age: Vec<(u64, Ipv4Addr)> = self.table.iter().map(|(ip, e)| (e.seq, *ip)).collect();
+        by_age.sort_unstable();
+        let mut order = by_age.into_iter().map(|(_, ip)| ip).peekable();
+        while let Some(&ip) = order.peek() {
+            let e = &self.table[&ip];
+            let since = e.live_at.or(e.created).unwrap_or(now);
+            let expired = !self.timeout.is_zero() && now.saturating_duration_since(since) > self.timeout;
+            let over = self.entry_capacity > 0 && self.table.len() + new_entries > self.entry_capacity;
+            if !(over || (expired && Some(ip) != keep)) {
+                break;
+            }
+            let e = self.table.remove(&ip).expect("listed");
+            self.waiting -= e.queue.len();
+            self.drops += e.queue.len() as u64;
+            order.next();
+        }
+        if self.capacity > 0 && self.waiting + new_packets > self.capacity {
+            let slim_capacity = (self.capacity - self.capacity / 2).max(1);
+            for ip in order {
+                let Some(e) = self.table.get_mut(&ip) else { continue };
+                while self.waiting + new_packets > slim_capacity && e.queue.pop_front().is_some() {
+                    self.waiting -= 1;
+                    self.drops += 1;
+                }
+                if self.waiting + new_packets <= slim_capacity {
+                    break;
+                }
+            }
+        }
     }
 
     /// The entry for `ip`, made (at the back of Click's age list) if missing.
@@ -228,7 +269,7 @@ impl ArpQuerier {
 
     fn learn(&mut self, cx: &mut Context<'_>, ip: Ipv4Addr, eth: EtherAddress, now: Instant) {
         if self.entry_capacity > 0 && !self.table.contains_key(&ip) && self.table.len() >= self.entry_capacity {
-            return;
+            self.slim(now, 1, 0, Some(ip));
         }
         self.next_seq += 1;
         let seq = self.next_seq;
@@ -289,6 +330,9 @@ impl Element for ArpQuerier {
         };
         self.ip = prefix.addr;
         self.eth = eth;
+        // Configured again by a `config` write: what is not given takes its default again.
+        let d = ArpQuerier::default();
+        (self.broadcast, self.timeout, self.poll_timeout) = (d.broadcast, d.timeout, d.poll_timeout);
         if prefix.prefix_len().is_some_and(|l| l < 31) {
             self.broadcast = Some(Ipv4Addr::from(u32::from(prefix.addr) | !u32::from(prefix.mask)));
         }
@@ -321,15 +365,16 @@ impl Element for ArpQuerier {
 
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("config").calm(),
             HandlerInfo::read("table"),
             HandlerInfo::read("stats"),
+            HandlerInfo::read("count"),
+            HandlerInfo::read("length"),
             HandlerInfo::read("queries"),
             HandlerInfo::read("responses"),
             HandlerInfo::read("drops"),
-            HandlerInfo::read("count"),
-            HandlerInfo::read("length"),
+            HandlerInfo::read_write("broadcast"),
             HandlerInfo::read_write("ipaddr"),
-            HandlerInfo::read("broadcast"),
             HandlerInfo::write("insert"),
             HandlerInfo::write("delete"),
             HandlerInfo::write("clear"),
@@ -397,6 +442,7 @@ impl Element for ArpQuerier {
                 self.table.clear();
             }
             "ipaddr" => self.ip = Args::new(value).read_mp("IP")?,
+            "broadcast" => self.broadcast = Some(Args::new(value).read_mp("BROADCAST")?),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         Ok(())

@@ -17,12 +17,17 @@ click_core::documented! {
     /// # Ports and processing
     /// One agnostic input taking Ethernet frames; output 0 carries ARP replies; an optional
     /// output 1 gets every frame that is not an ARP request this element answers (otherwise
-    /// they are dropped and counted). Each argument lists addresses or prefixes and the
-    /// Ethernet address to answer with; the most specific prefix wins.
+    /// they are dropped). Each argument lists addresses or prefixes and the
+    /// Ethernet address to answer with; as in Click, entries are ordered with a prefix inside
+    /// another first (the most specific wins for nested prefixes), the last entry given for a
+    /// prefix replaces earlier ones, and a lookup takes the first entry that matches.
     ///
     /// # Handlers
     /// - `table` (read): one `IP/MASK ETH` line per entry.
-    /// - `drops` (read): frames not answered.
+    /// - `lookup` (read with an address parameter): the Ethernet address answered for it,
+    ///   empty if none.
+    /// - `add` (write `IP/MASK... ETH`): adds entries.
+    /// - `remove` (write `IP/MASK`): removes the entry for exactly that prefix.
     ///
     /// # Example
     /// ```click
@@ -32,13 +37,55 @@ click_core::documented! {
     #[derive(Default)]
     pub struct ArpResponder {
         entries: Vec<(Ipv4Prefix, EtherAddress)>,
-        drops: u64,
     }
 }
 
 impl ArpResponder {
+    /// Orders the entries as Click's ARPResponder does (a prefix inside another comes before
+    /// it, others keep their order), and keeps only the last entry given for a prefix; returns
+    /// the prefixes given more than once. The sort is the insertion sort Click's `qsort` uses
+    /// for small tables, with Click's comparison.
+    fn normalize(&mut self) -> Vec<Ipv4Prefix> {
+        let key = |p: &Ipv4Prefix| (u32::from(p.addr) & u32::from(p.mask), u32::from(p.mask));
+        let keys: Vec<(u32, u32)> = self.entries.iter().map(|(p, _)| key(p)).collect();
+        let cmp = |a: usize, b: usize| -> isize {
+            let ((ad, am), (bd, bm)) = (keys[a], keys[b]);
+            if (ad, am) == (bd, bm) {
+                b as isize - a as isize
+            } else if ad & bm == bd {
+                -1
+            } else if bd & am == ad {
+                1
+            } else {
+                a as isize - b as isize
+            }
+        };
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        for m in 1..order.len() {
+            let mut l = m;
+            while l > 0 && cmp(order[l - 1], order[l]) > 0 {
+                order.swap(l - 1, l);
+                l -= 1;
+            }
+        }
+        let mut kept: Vec<(Ipv4Prefix, EtherAddress)> = Vec::new();
+        let mut duplicates = Vec::new();
+        for i in order {
+            let (p, e) = self.entries[i];
+            if kept.last().is_some_and(|(q, _)| key(q) == key(&p)) {
+                duplicates.push(Ipv4Prefix { addr: Ipv4Addr::from(key(&p).0), mask: p.mask });
+            } else {
+                kept.push((p, e));
+            }
+        }
+        self.entries = kept;
+        duplicates
+    }
+
     fn lookup(&self, a: Ipv4Addr) -> Option<EtherAddress> {
-        self.entries.iter().filter(|(p, _)| p.contains(a)).max_by_key(|(p, _)| u32::from(p.mask)).map(|&(_, e)| e)
+        // As Click: the first entry that matches, in the order `normalize` gave them (most
+        // specific first, for nested prefixes).
+        self.entries.iter().find(|(p, _)| p.contains(a)).map(|&(_, e)| e)
     }
 
     /// The reply to `p` if it is an ARP request for one of our addresses.
@@ -78,6 +125,7 @@ impl Element for ArpResponder {
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         let cx = args.context();
+        self.entries.clear();
         for arg in args.take_rest() {
             let words: Vec<&str> = arg.split_whitespace().collect();
             // One word: an AddressInfo name holding both addresses.
@@ -114,6 +162,9 @@ impl Element for ArpResponder {
                 self.entries.push((prefix, eth));
             }
         }
+        for d in self.normalize() {
+            args.warn(format!("multiple entries for {d}"));
+        }
         Ok(())
     }
 
@@ -122,28 +173,62 @@ impl Element for ArpResponder {
             match self.reply(&p) {
                 Some(q) => cx.output(0, q),
                 None if cx.noutputs() > 1 => cx.output(1, p),
-                None => self.drops += 1,
+                None => {}
             }
         }
     }
 
     fn simple_action(&mut self, _cx: &mut Context<'_>, p: Packet) -> Option<Packet> {
-        let r = self.reply(&p);
-        if r.is_none() {
-            self.drops += 1;
-        }
-        r
+        self.reply(&p)
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("table"), HandlerInfo::read("drops")];
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("config").calm(),
+            HandlerInfo::read("table"),
+            HandlerInfo::read("lookup").param(),
+            HandlerInfo::write("add"),
+            HandlerInfo::write("remove"),
+        ];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
             "table" => Ok(self.entries.iter().map(|(p, e)| format!("{p} {}\n", crate::ether_dashes(*e))).collect()),
-            "drops" => Ok(self.drops.to_string()),
+            _ => match name.split_once(' ') {
+                Some(("lookup", a)) => {
+                    let a: Ipv4Addr =
+                        a.trim().parse().map_err(|_| HandlerError::Failed("expected IP address".into()))?;
+                    Ok(self.lookup(a).map_or(String::new(), crate::ether_dashes))
+                }
+                _ => Err(HandlerError::NoSuchHandler(name.into())),
+            },
+        }
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        match name {
+            "add" => {
+                let mut parsed = ArpResponder::default();
+                parsed.configure(&mut Args::new(value))?;
+                self.entries.extend(parsed.entries);
+                self.normalize();
+                Ok(())
+            }
+            "remove" => {
+                let p: Ipv4Prefix =
+                    value.trim().parse().map_err(|_| HandlerError::Failed("expected IP/MASK".into()))?;
+                let masked = |q: &Ipv4Prefix| (u32::from(q.addr) & u32::from(q.mask), q.mask);
+                let p = Ipv4Prefix { addr: Ipv4Addr::from(masked(&p).0), mask: p.mask };
+                match self.entries.iter().position(|(q, _)| masked(q) == masked(&p)) {
+                    Some(i) => {
+                        self.entries.remove(i);
+                        Ok(())
+                    }
+                    None => Err(HandlerError::Failed(format!("{p} not found"))),
+                }
+            }
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }

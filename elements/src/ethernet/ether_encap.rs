@@ -18,6 +18,7 @@ click_core::documented! {
     /// - `SRC`, `DST` (Ethernet addresses, or AddressInfo names).
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `src`, `dst`, `ethertype` (read/write).
     ///
     /// # Example
@@ -67,10 +68,11 @@ impl Element for EtherEncap {
 
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
-            HandlerInfo::read_write("src"),
-            HandlerInfo::read_write("dst"),
-            HandlerInfo::read_write("ethertype"),
-            HandlerInfo::read_write("etht"),
+            HandlerInfo::read_write("config").calm(),
+            HandlerInfo::read_write("src").reconfigures("1 SRC"),
+            HandlerInfo::read_write("dst").reconfigures("2 DST"),
+            HandlerInfo::read_write("ethertype").reconfigures("0 ETHERTYPE"),
+            HandlerInfo::read_write("etht").with(HandlerInfo::DEPRECATED).reconfigures("0 ETHERTYPE"),
         ];
         H
     }
@@ -84,18 +86,5 @@ impl Element for EtherEncap {
             "ethertype" | "etht" => r.ethertype.to_string(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
-    }
-
-    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
-        let mut r = self.repr.ok_or_else(|| HandlerError::Failed("not configured".into()))?;
-        let mut args = Args::new(value);
-        match name {
-            "src" => r.src = args.read_mp("SRC")?,
-            "dst" => r.dst = args.read_mp("DST")?,
-            "ethertype" | "etht" => r.ethertype = args.read_mp("ETHERTYPE")?,
-            _ => return Err(HandlerError::NoSuchHandler(name.into())),
-        }
-        self.set(r);
-        Ok(())
     }
 }

@@ -11,8 +11,8 @@ click_core::documented! {
     /// shorter ones are dropped and counted. A shared buffer is copied first.
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `src`, `dst` (read and write): the addresses written (read in Click's dashed form).
-    /// - `drops` (read): packets dropped.
     ///
     /// # Example
     /// ```click
@@ -22,7 +22,6 @@ click_core::documented! {
     pub struct EtherRewrite {
         src: EtherAddress,
         dst: EtherAddress,
-        drops: u64,
     }
 }
 
@@ -39,7 +38,6 @@ impl Element for EtherRewrite {
 
     fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
         if p.len() < 14 {
-            self.drops += 1;
             return None;
         }
         let d = p.data_mut();
@@ -49,9 +47,11 @@ impl Element for EtherRewrite {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        use click_core::element::HandlerInfo;
-        const H: &[HandlerInfo] =
-            &[HandlerInfo::read_write("src"), HandlerInfo::read_write("dst"), HandlerInfo::read("drops")];
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("src").reconfigures("1 SRC"),
+            click_core::element::HandlerInfo::read_write("dst").reconfigures("2 DST"),
+        ];
         H
     }
 
@@ -59,24 +59,7 @@ impl Element for EtherRewrite {
         match name {
             "src" => Ok(crate::ether_dashes(self.src)),
             "dst" => Ok(crate::ether_dashes(self.dst)),
-            "drops" => Ok(self.drops.to_string()),
             _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
-    }
-
-    fn write_handler(
-        &mut self,
-        name: &str,
-        value: &str,
-        _cx: &mut Context<'_>,
-    ) -> Result<(), click_core::HandlerError> {
-        let mut args = Args::new(value);
-        match name {
-            "src" => self.src = args.read_mp("SRC")?,
-            "dst" => self.dst = args.read_mp("DST")?,
-            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
-        }
-        args.complete()?;
-        Ok(())
     }
 }

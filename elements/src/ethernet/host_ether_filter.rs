@@ -19,8 +19,8 @@ click_core::documented! {
     /// - `OFFSET` (unsigned): where the Ethernet header starts, default 0.
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `ether` (read): the address, dashed as Click prints it.
-    /// - `drops` (read): packets dropped.
     ///
     /// # Example
     /// ```click
@@ -31,13 +31,12 @@ click_core::documented! {
         drop_own: bool,
         drop_other: bool,
         offset: usize,
-        drops: u64,
     }
 }
 
 impl Default for HostEtherFilter {
     fn default() -> Self {
-        HostEtherFilter { eth: EtherAddress::default(), drop_own: false, drop_other: true, offset: 0, drops: 0 }
+        HostEtherFilter { eth: EtherAddress::default(), drop_own: false, drop_other: true, offset: 0 }
     }
 }
 
@@ -63,10 +62,7 @@ impl Element for HostEtherFilter {
     }
 
     fn simple_action(&mut self, cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
-        let Some(h) = p.data().get(self.offset..self.offset + 14) else {
-            self.drops += 1;
-            return None;
-        };
+        let h = p.data().get(self.offset..self.offset + 14)?;
         let dst = EtherAddress(h[0..6].try_into().expect("6 bytes"));
         let src = EtherAddress(h[6..12].try_into().expect("6 bytes"));
         let reject_own = self.drop_own && src == self.eth;
@@ -81,7 +77,6 @@ impl Element for HostEtherFilter {
         };
         p.set_packet_type(kind);
         if reject_own || (self.drop_other && kind == PacketType::OtherHost) {
-            self.drops += 1;
             if cx.noutputs() > 1 {
                 cx.output(1, p);
             }
@@ -91,16 +86,30 @@ impl Element for HostEtherFilter {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] =
-            &[click_core::element::HandlerInfo::read("drops"), click_core::element::HandlerInfo::read("ether")];
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("ether"),
+        ];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
         match name {
-            "drops" => Ok(self.drops.to_string()),
             "ether" => Ok(crate::ether_dashes(self.eth)),
             _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _cx: &mut Context<'_>,
+    ) -> Result<(), click_core::HandlerError> {
+        match name {
+            "ether" => self.eth = Args::new(value).read_mp("ETH")?,
+            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
     }
 }

@@ -14,12 +14,17 @@ click_core::documented! {
     ///
     /// # Keywords
     /// - `VLAN_TCI` (integer or `ANNO`), or `VLAN_ID` (0-4095) and `VLAN_PCP` (0-7).
-    /// - `NATIVE_VLAN` (integer): packets of this VLAN ID are sent untagged. Default -1 (none).
+    /// - `NATIVE_VLAN` (integer): packets of this VLAN ID are sent untagged. Default 0 (as in
+    ///   Click: VLAN 0 is not tagged); -1 for none.
     /// - `ETHERTYPE` (integer): the tag protocol identifier, default 0x8100.
     ///
     /// # Handlers
-    /// - `vlan_tci`, `vlan_id`, `vlan_pcp` (read): the tag written.
-    /// - `drops` (read): packets dropped.
+    /// - `config` (read): the tag as Click prints it, `VLAN_ID N, VLAN_PCP N` or `ANNO`, then
+    ///   `NATIVE_VLAN N` unless it is 0.
+    /// - `vlan_tci` (read): the tag, or `ANNO`.
+    /// - `vlan_id`, `vlan_pcp`, `native_vlan`, `ethertype` (read): Click's keyword handlers,
+    ///   read from the `config` text (empty when it does not show them). Like `vlan_tci`, Click
+    ///   lists them as writable, but a write fails: the element cannot be reconfigured live.
     ///
     /// # Example
     /// ```click
@@ -29,13 +34,27 @@ click_core::documented! {
         tci: Option<u16>,
         native: i32,
         tpid: u16,
-        drops: u64,
     }
 }
 
 impl Default for VlanEncap {
     fn default() -> Self {
-        VlanEncap { tci: Some(0), native: -1, tpid: 0x8100, drops: 0 }
+        VlanEncap { tci: Some(0), native: 0, tpid: 0x8100 }
+    }
+}
+
+impl VlanEncap {
+    /// The configuration as Click's `config` handler prints it (and as the keyword handlers
+    /// read and rewrite it).
+    fn config_text(&self) -> String {
+        let mut s = match self.tci {
+            None => "ANNO".to_string(),
+            Some(t) => format!("VLAN_ID {}, VLAN_PCP {}", t & 0xfff, (t >> 13) & 7),
+        };
+        if self.native != 0 {
+            s += &format!(", NATIVE_VLAN {}", self.native as u16);
+        }
+        s
     }
 }
 
@@ -46,33 +65,36 @@ impl Element for VlanEncap {
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         let tci: Option<Raw> = args.read_p("VLAN_TCI")?;
-        let pcp: Option<u16> = args.read_p("VLAN_PCP")?;
-        let id: Option<u16> = args.read("VLAN_ID")?;
-        self.native = args.read_or("NATIVE_VLAN", -1)?;
-        self.tpid = args.read_or("ETHERTYPE", 0x8100u16)?;
+        let pcp: u16 = args.read_p_or("VLAN_PCP", 0)?;
+        let id: u16 = args.read_or("VLAN_ID", 0)?;
+        let native: i32 = args.read_or("NATIVE_VLAN", 0)?;
+        let tpid = args.read_or("ETHERTYPE", 0x8100u16)?;
         args.complete()?;
-        self.tci = match (tci, id) {
-            (Some(Raw(t)), _) if t.eq_ignore_ascii_case("anno") => None,
-            (Some(Raw(t)), _) => Some(
-                <u16 as click_core::args::FromArg>::from_arg(&t, &Default::default())
-                    .map_err(|m| ArgError::new(Some("VLAN_TCI"), m))?,
-            ),
-            (None, Some(id)) if id > 4095 => return Err(ArgError::new(Some("VLAN_ID"), "must be at most 4095")),
-            (None, Some(id)) => Some(id),
-            (None, None) => return Err(ArgError::new(Some("VLAN_TCI"), "required argument missing")),
-        };
-        if let (Some(t), Some(pcp)) = (self.tci.as_mut(), pcp) {
-            if pcp > 7 {
-                return Err(ArgError::new(Some("VLAN_PCP"), "must be at most 7"));
-            }
-            *t = (*t & 0x0fff) | (pcp << 13);
+        if pcp > 7 {
+            return Err(ArgError::new(Some("VLAN_PCP"), "must be at most 7"));
         }
+        if id > 0xfff {
+            return Err(ArgError::new(Some("VLAN_ID"), "must be at most 4095"));
+        }
+        if !(-1..=0xfff).contains(&native) {
+            return Err(ArgError::new(Some("NATIVE_VLAN"), "must be between -1 and 4095"));
+        }
+        // As Click: a VLAN_TCI, else VLAN_ID, with VLAN_PCP or-ed into the top bits.
+        self.tci = match tci {
+            Some(Raw(t)) if t == "ANNO" => None,
+            Some(Raw(t)) => Some(
+                <u16 as click_core::args::FromArg>::from_arg(&t, &Default::default())
+                    .map_err(|m| ArgError::new(Some("VLAN_TCI"), m))?
+                    | (pcp << 13),
+            ),
+            None => Some(id | (pcp << 13)),
+        };
+        (self.native, self.tpid) = (native, tpid);
         Ok(())
     }
 
     fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
         if p.len() < 14 {
-            self.drops += 1;
             return None;
         }
         let tci = self.tci.unwrap_or_else(|| p.anno().vlan_tci());
@@ -92,21 +114,34 @@ impl Element for VlanEncap {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[
-            click_core::element::HandlerInfo::read("drops"),
-            click_core::element::HandlerInfo::read("vlan_tci"),
-            click_core::element::HandlerInfo::read("vlan_id"),
-            click_core::element::HandlerInfo::read("vlan_pcp"),
+        use click_core::element::HandlerInfo;
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read("config"),
+            HandlerInfo::read_write("vlan_tci").reconfigures("0 VLAN_TCI"),
+            HandlerInfo::read_write("vlan_id").reconfigures("VLAN_ID"),
+            HandlerInfo::read_write("vlan_pcp").reconfigures("VLAN_PCP"),
+            HandlerInfo::read_write("native_vlan").reconfigures("NATIVE_VLAN"),
+            HandlerInfo::read_write("ethertype").reconfigures("ETHERTYPE"),
         ];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
+        // Click reads the keyword handlers from the `config` text, so that a keyword it does
+        // not print (ETHERTYPE, VLAN_ID under ANNO) reads as empty.
+        let keyword = |k: &str| {
+            self.config_text()
+                .split(", ")
+                .find_map(|a| a.strip_prefix(k).and_then(|v| v.strip_prefix(' ')).map(str::to_string))
+                .unwrap_or_default()
+        };
         match name {
-            "drops" => Ok(self.drops.to_string()),
-            "vlan_tci" => Ok(self.tci.map_or(String::new(), |t| t.to_string())),
-            "vlan_id" => Ok(self.tci.map_or(String::new(), |t| (t & 0xfff).to_string())),
-            "vlan_pcp" => Ok(self.tci.map_or(String::new(), |t| (t >> 13).to_string())),
+            "config" => Ok(self.config_text()),
+            "vlan_tci" => Ok(self.tci.map_or("ANNO".to_string(), |t| t.to_string())),
+            "vlan_id" => Ok(keyword("VLAN_ID")),
+            "vlan_pcp" => Ok(keyword("VLAN_PCP")),
+            "native_vlan" => Ok(keyword("NATIVE_VLAN")),
+            "ethertype" => Ok(keyword("ETHERTYPE")),
             _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
     }

@@ -26,7 +26,7 @@ click_core::documented! {
     /// packets come out of output 0, with the network header (after an Ethernet header or an
     /// 802.1Q tag) and the destination address annotation set, as Click's FromDump does. Both pcap (micro- or nanosecond, either byte order) and
     /// pcapng (enhanced and simple packet blocks) are read; a corrupt record ends the file
-    /// and is counted.
+    /// (Click reads pcap only).
     ///
     /// # Keywords
     /// - `FILENAME` (string): the file.
@@ -38,10 +38,21 @@ click_core::documented! {
     ///   false.
     ///
     /// # Handlers
-    /// - `count` (read): packets emitted.
+    /// - `count` (read): packets emitted; `reset_counts` (write) zeroes it.
     /// - `filename` (read): the file name.
-    /// - `errors` (read): corrupt records met.
+    /// - `filesize` (read): the file's size in bytes, `-` if it is not a regular file.
+    /// - `filepos` (read/write): the byte offset of the next record; a write seeks there (to
+    ///   the first record starting at or after it). `packet_filepos` (read): the offset of the
+    ///   last record read. For pcapng files both read `-` and seeking fails.
+    /// - `encap` (read): the link type, as Click names it (`ETHER`, `IP`, or `#N`).
+    /// - `sampling_prob` (read): always 1 (Click's SAMPLE is not supported).
     /// - `active` (read/write).
+    /// - `stop` (write): deactivates the element and stops the router.
+    /// - `extend_interval` (write): accepted (a time) and ignored: there is no END_AFTER or
+    ///   INTERVAL to extend.
+    /// - `reset_timing` (write): with TIMING, the next packet starts the clock again.
+    /// - `scheduled` (read), `tickets` (read/write): its task's state and tickets (push
+    ///   context).
     ///
     /// # Example
     /// ```click
@@ -54,14 +65,20 @@ click_core::documented! {
         active: bool,
         burst: usize,
         count: u64,
-        errors: u64,
         source: Option<Source>,
+        /// For pcap files: the offset of the next record and of the last one read.
+        file_pos: Option<u64>,
+        packet_filepos: u64,
+        file_size: Option<u64>,
+        link: u32,
         batch: Batch,
         /// With TIMING: wall time and capture time of the first packet.
         epoch: Option<(Instant, Duration)>,
         /// A packet read ahead, waiting for its time.
         held: Option<Packet>,
         force_ip: bool,
+        /// Output 0 is pulled (no task).
+        pull_context: bool,
         /// Packets FORCE_IP found not to be IP, for output 1.
         not_ip: Vec<Packet>,
     }
@@ -82,12 +99,16 @@ impl Default for FromDump {
             active: true,
             burst: 1,
             count: 0,
-            errors: 0,
             source: None,
+            file_pos: None,
+            packet_filepos: 0,
+            file_size: None,
+            link: linktype::ETHERNET,
             batch: Batch::new(),
             epoch: None,
             held: None,
             force_ip: false,
+            pull_context: false,
             not_ip: Vec::new(),
         }
     }
@@ -151,6 +172,7 @@ fn apply_link(p: &mut Packet, link: u32) {
 impl FromDump {
     fn open(&mut self) -> Result<(), String> {
         let file = File::open(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
+        self.file_size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let mut magic = [0u8; 4];
         reader.read_exact(&mut magic).map_err(|e| format!("{}: {e}", self.filename))?;
@@ -158,10 +180,15 @@ impl FromDump {
         let file = File::open(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
         let reader = BufReader::with_capacity(1 << 20, file);
         self.source = Some(if magic == [0x0a, 0x0d, 0x0d, 0x0a] {
-            Source::PcapNg(PcapNgReader::new(reader).map_err(|e| format!("{}: not a pcapng file: {e}", self.filename))?)
+            let r = PcapNgReader::new(reader).map_err(|e| format!("{}: not a pcapng file: {e}", self.filename))?;
+            self.file_pos = None;
+            self.link = r.interfaces().first().map_or(linktype::ETHERNET, |i| u32::from(i.linktype));
+            Source::PcapNg(r)
         } else {
             let r = PcapReader::new(reader).map_err(|e| format!("{}: not a pcap file: {e}", self.filename))?;
             let link = u32::from(r.header().datalink);
+            self.file_pos = Some(24);
+            self.link = link;
             Source::Pcap(r, link)
         });
         Ok(())
@@ -200,18 +227,22 @@ impl FromDump {
                 Source::Done => return None,
                 Source::Pcap(r, link) => {
                     let link = *link;
-                    match r.next_packet() {
-                        Some(Ok(pkt)) => {
-                            let mut p = make_packet(&pkt.data, pkt.timestamp, link);
-                            // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
-                            let short = pkt.orig_len.saturating_sub(pkt.data.len() as u32);
-                            if short > 0 {
-                                crate::set_extra_length(&mut p, short);
-                            }
-                            return Some((p, link));
+                    // As Click, the position of the record about to be read (the file's end
+                    // once it is reached).
+                    if let Some(pos) = self.file_pos {
+                        self.packet_filepos = pos;
+                    }
+                    if let Some(Ok(pkt)) = r.next_packet() {
+                        if let Some(pos) = self.file_pos.as_mut() {
+                            *pos += 16 + pkt.data.len() as u64;
                         }
-                        Some(Err(_)) => self.errors += 1,
-                        None => {}
+                        let mut p = make_packet(&pkt.data, pkt.timestamp, link);
+                        // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
+                        let short = pkt.orig_len.saturating_sub(pkt.data.len() as u32);
+                        if short > 0 {
+                            crate::set_extra_length(&mut p, short);
+                        }
+                        return Some((p, link));
                     }
                 }
                 Source::PcapNg(r) => {
@@ -222,12 +253,7 @@ impl FromDump {
                         }
                         Some(Ok(Block::SimplePacket(spb))) => (make_packet(&spb.data, Duration::ZERO, 0), 0),
                         Some(Ok(_)) => continue,
-                        Some(Err(_)) => {
-                            self.errors += 1;
-                            self.source = Some(Source::Done);
-                            return None;
-                        }
-                        None => {
+                        Some(Err(_)) | None => {
                             self.source = Some(Source::Done);
                             return None;
                         }
@@ -241,6 +267,30 @@ impl FromDump {
             self.source = Some(Source::Done);
             return None;
         }
+    }
+
+    /// Moves to the first record of a pcap file that starts at `offset` or after it.
+    fn seek(&mut self, offset: u64) -> Result<(), String> {
+        if self.file_pos.is_none() {
+            return Err("cannot seek in a pcapng file".into());
+        }
+        self.open()?;
+        self.held = None;
+        while self.file_pos.is_some_and(|pos| pos < offset) {
+            let Some(Source::Pcap(r, _)) = self.source.as_mut() else { break };
+            match r.next_packet() {
+                Some(Ok(pkt)) => {
+                    if let Some(pos) = self.file_pos.as_mut() {
+                        *pos += 16 + pkt.data.len() as u64;
+                    }
+                }
+                _ => {
+                    self.source = Some(Source::Done);
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// With TIMING, true when `p` may leave now.
@@ -280,6 +330,7 @@ impl Element for FromDump {
 
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
         self.open()?;
+        self.pull_context = cx.output_processing(0) != Processing::Push;
         self.batch = Batch::with_capacity(self.burst);
         if cx.output_processing(0) == Processing::Push {
             cx.add_task(click_core::runtime::DEFAULT_TICKETS);
@@ -317,6 +368,8 @@ impl Element for FromDump {
         self.batch = batch;
         if at_end {
             if self.stop {
+                // Click's end handler `NAME.stop`: inactive, and the router stops.
+                self.active = false;
                 cx.stop_router();
             }
             cx.unschedule();
@@ -341,6 +394,7 @@ impl Element for FromDump {
             }
             None => {
                 if self.stop {
+                    self.active = false;
                     cx.stop_router();
                 }
                 None
@@ -349,20 +403,39 @@ impl Element for FromDump {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
+        // Click's, in its order; the task handlers only in push context.
         const H: &[HandlerInfo] = &[
-            HandlerInfo::read("count"),
             HandlerInfo::read("filename"),
-            HandlerInfo::read("errors"),
-            HandlerInfo::read_write("active"),
+            HandlerInfo::read("filesize"),
+            HandlerInfo::read_write("filepos"),
+            HandlerInfo::read("sampling_prob"),
+            HandlerInfo::read_write("active").checkbox(),
+            HandlerInfo::read("encap"),
+            HandlerInfo::write("stop").button(),
+            HandlerInfo::read("packet_filepos"),
+            HandlerInfo::write("extend_interval"),
+            HandlerInfo::read("count"),
+            HandlerInfo::write("reset_counts").button(),
+            HandlerInfo::write("reset_timing").button(),
+            HandlerInfo::read("scheduled"),
+            HandlerInfo::read_write("tickets"),
         ];
-        H
+        if self.pull_context { &H[..H.len() - 2] } else { H }
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         Ok(match name {
             "count" => self.count.to_string(),
             "filename" => self.filename.clone(),
-            "errors" => self.errors.to_string(),
+            "filesize" => self.file_size.map_or("-".to_string(), |n| n.to_string()),
+            "filepos" => self.file_pos.map_or("-".to_string(), |n| n.to_string()),
+            "packet_filepos" => self.file_pos.map_or("-".to_string(), |_| self.packet_filepos.to_string()),
+            "sampling_prob" => "1".to_string(),
+            "encap" => match self.link {
+                linktype::ETHERNET => "ETHER".to_string(),
+                linktype::RAW | linktype::RAW_ALT => "IP".to_string(),
+                n => format!("#{n}"),
+            },
             "active" => self.active.to_string(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
@@ -373,9 +446,26 @@ impl Element for FromDump {
             "active" => {
                 self.active = Args::new(value).read_mp("ACTIVE")?;
                 cx.reschedule();
-                Ok(())
             }
-            _ => Err(HandlerError::NoSuchHandler(name.into())),
+            "stop" => {
+                self.active = false;
+                cx.stop_router();
+            }
+            "extend_interval" => {
+                let _: click_core::args::Seconds = Args::new(value)
+                    .read_mp("INTERVAL")
+                    .map_err(|_| HandlerError::Failed("'extend_interval' takes a time interval".into()))?;
+            }
+            "reset_counts" => self.count = 0,
+            "reset_timing" => self.epoch = None,
+            "filepos" => {
+                let offset: u64 =
+                    value.trim().parse().map_err(|_| HandlerError::Failed("argument must be file offset".into()))?;
+                self.seek(offset).map_err(HandlerError::Failed)?;
+                cx.reschedule();
+            }
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
+        Ok(())
     }
 }

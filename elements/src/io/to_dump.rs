@@ -38,6 +38,8 @@ click_core::documented! {
     /// # Handlers
     /// - `count` (read): packets written.
     /// - `filename` (read).
+    /// - `reset_counts` (write): zero the count.
+    /// - `scheduled` (read), `tickets` (read/write): its task's, when it pulls as a sink.
     ///
     /// # Example
     /// ```click
@@ -52,6 +54,8 @@ click_core::documented! {
         count: u64,
         writer: Option<BufWriter<Box<dyn Write + Send>>>,
         batch: Batch,
+        /// Pulling as a sink: a task of its own.
+        has_task: bool,
     }
 }
 
@@ -66,6 +70,7 @@ impl Default for ToDump {
             count: 0,
             writer: None,
             batch: Batch::new(),
+            has_task: false,
         }
     }
 }
@@ -152,6 +157,7 @@ impl Element for ToDump {
         self.flush();
         if cx.input_processing(0) == Processing::Pull && cx.noutputs() == 0 {
             cx.add_task(click_core::runtime::DEFAULT_TICKETS);
+            self.has_task = true;
         }
         Ok(())
     }
@@ -191,8 +197,17 @@ impl Element for ToDump {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("count"), HandlerInfo::read("filename")];
-        H
+        const H: &[HandlerInfo] =
+            &[HandlerInfo::read("filename"), HandlerInfo::read("count"), HandlerInfo::write("reset_counts").button()];
+        // With a task (pulling, as a sink), Click adds its task handlers.
+        const T: &[HandlerInfo] = &[
+            HandlerInfo::read("filename"),
+            HandlerInfo::read("count"),
+            HandlerInfo::write("reset_counts").button(),
+            HandlerInfo::read("scheduled"),
+            HandlerInfo::read_write("tickets"),
+        ];
+        if self.has_task { T } else { H }
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
@@ -201,6 +216,14 @@ impl Element for ToDump {
             "filename" => Ok(self.filename.clone()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
+    }
+
+    fn write_handler(&mut self, name: &str, _value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        match name {
+            "reset_counts" => self.count = 0,
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
     }
 
     fn cleanup(&mut self) {

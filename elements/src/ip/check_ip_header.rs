@@ -176,8 +176,9 @@ impl Element for CheckIpHeader {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("drops"), HandlerInfo::read("drop_details")];
-        H
+        const H: &[HandlerInfo] = &[HandlerInfo::read("drops")];
+        const D: &[HandlerInfo] = &[HandlerInfo::read("drops"), HandlerInfo::read("drop_details")];
+        if self.details { D } else { H }
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {

@@ -24,7 +24,7 @@ click_core::documented! {
     ///   Default true.
     ///
     /// # Handlers
-    /// - `active` (read): ACTIVE.
+    /// - `active` (read/write): ACTIVE.
     /// - `drops` (read): expired or unusable packets.
     ///
     /// # Example
@@ -115,7 +115,7 @@ impl Element for DecIpTtl {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("drops"), HandlerInfo::read("active")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read("drops"), HandlerInfo::read_write("active").checkbox()];
         H
     }
 
@@ -125,6 +125,14 @@ impl Element for DecIpTtl {
             "active" => Ok(self.active.to_string()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        match name {
+            "active" => self.active = click_core::Args::new(value).read_mp("ACTIVE")?,
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
     }
 }
 

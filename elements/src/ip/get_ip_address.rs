@@ -12,9 +12,6 @@ click_core::documented! {
     /// One agnostic input, one agnostic output. Copies the 4 bytes at OFFSET into the
     /// destination IP address annotation; packets too short are dropped and counted.
     ///
-    /// # Handlers
-    /// - `drops` (read): packets dropped.
-    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LENGTH 40, LIMIT 1, STOP true) -> GetIPAddress(16) -> Discard;
@@ -22,7 +19,6 @@ click_core::documented! {
     #[derive(Default)]
     pub struct GetIpAddress {
         offset: usize,
-        drops: u64,
     }
 }
 
@@ -43,22 +39,7 @@ impl Element for GetIpAddress {
                 p.set_dst_ip_anno(a);
                 Some(p)
             }
-            None => {
-                self.drops += 1;
-                None
-            }
-        }
-    }
-
-    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
-        H
-    }
-
-    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
-        match name {
-            "drops" => Ok(self.drops.to_string()),
-            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
+            None => None,
         }
     }
 }

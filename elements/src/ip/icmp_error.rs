@@ -44,8 +44,8 @@ click_core::documented! {
     /// - `SET_FIX_ANNO` (bool): set the fix-IP-source annotation, default true.
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `src`, `mtu`, `pmtu` (read).
-    /// - `drops` (read): packets no error was made for.
     ///
     /// # Example
     /// ```click
@@ -60,7 +60,6 @@ click_core::documented! {
         mtu: u16,
         pmtu: u16,
         set_fix_anno: bool,
-        drops: u64,
     }
 }
 
@@ -74,7 +73,6 @@ impl Default for IcmpError {
             mtu: 576,
             pmtu: 0,
             set_fix_anno: true,
-            drops: 0,
         }
     }
 }
@@ -246,6 +244,7 @@ impl Element for IcmpError {
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.src = args.read_mp("SRC")?;
+        self.bad_addrs = Vec::new();
         let Raw(t) = args.read_mp("TYPE")?;
         let code: Option<Raw> = args.read_p("CODE")?;
         if let Some(Raw(b)) = args.read_p("BADADDRS")? {
@@ -274,31 +273,37 @@ impl Element for IcmpError {
     }
 
     fn simple_action(&mut self, _cx: &mut Context<'_>, p: Packet) -> Option<Packet> {
-        let q = self.make(&p);
-        if q.is_none() {
-            self.drops += 1;
-        }
-        q
+        self.make(&p)
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
-            HandlerInfo::read("drops"),
-            HandlerInfo::read("src"),
-            HandlerInfo::read("mtu"),
-            HandlerInfo::read("pmtu"),
+            HandlerInfo::read_write("config").calm(),
+            HandlerInfo::read_write("src"),
+            HandlerInfo::read_write("mtu"),
+            HandlerInfo::read_write("pmtu"),
         ];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
-            "drops" => Ok(self.drops.to_string()),
             "src" => Ok(self.src.to_string()),
             "mtu" => Ok(self.mtu.to_string()),
             "pmtu" => Ok(self.pmtu.to_string()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        let mut args = Args::new(value);
+        match name {
+            "src" => self.src = args.read_mp("SRC")?,
+            "mtu" => self.mtu = args.read_mp("MTU")?,
+            "pmtu" => self.pmtu = args.read_mp("PMTU")?,
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,5 @@
-use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
-use click_core::{Context, Element, HandlerError, Packet};
+use click_core::{Context, Element, Packet};
 
 use crate::wire::checksum;
 use crate::wire::icmp::{IcmpPacket, kind};
@@ -19,17 +18,12 @@ click_core::documented! {
     /// optional push output 1, or are dropped and counted. The reply's destination annotation
     /// is the requester.
     ///
-    /// # Handlers
-    /// - `replies` (read), `drops` (read).
-    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> CheckIPHeader -> ICMPPingResponder -> Discard;
     /// ```
     #[derive(Default)]
     pub struct IcmpPingResponder {
-        replies: u64,
-        drops: u64,
     }
 }
 
@@ -86,28 +80,12 @@ impl Element for IcmpPingResponder {
         if Self::reply(&mut p) {
             // Click stamps the reply with the time it was made.
             p.set_timestamp(click_core::Timestamp::now());
-            self.replies += 1;
             return Some(p);
         }
         if cx.noutputs() > 1 {
             cx.output(1, p);
-        } else {
-            self.drops += 1;
         }
         None
-    }
-
-    fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("replies"), HandlerInfo::read("drops")];
-        H
-    }
-
-    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
-        match name {
-            "replies" => Ok(self.replies.to_string()),
-            "drops" => Ok(self.drops.to_string()),
-            _ => Err(HandlerError::NoSuchHandler(name.into())),
-        }
     }
 }
 

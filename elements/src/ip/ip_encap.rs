@@ -24,6 +24,7 @@ click_core::documented! {
     /// - `DF` (boolean): set don't-fragment, default false.
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `src`, `dst` (read): the addresses.
     ///
     /// # Example
@@ -80,6 +81,7 @@ impl Element for IpEncap {
             .ok_or_else(|| ArgError::new(Some("PROTO"), format!("unknown protocol '{proto}'")))?;
         self.repr.src = args.read_mp("SRC")?;
         let Raw(dst) = args.read_mp("DST")?;
+        self.dst_anno = false;
         if dst == "DST_ANNO" {
             self.dst_anno = true;
         } else {
@@ -125,8 +127,11 @@ impl Element for IpEncap {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] =
-            &[click_core::element::HandlerInfo::read("src"), click_core::element::HandlerInfo::read("dst")];
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("src").calm().reconfigures("1 SRC"),
+            click_core::element::HandlerInfo::read_write("dst").calm().reconfigures("2 DST"),
+        ];
         H
     }
 

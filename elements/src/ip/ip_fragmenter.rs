@@ -227,7 +227,7 @@ impl Element for IpFragmenter {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("fragments"), HandlerInfo::read("drops")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read("drops"), HandlerInfo::read("fragments")];
         H
     }
 

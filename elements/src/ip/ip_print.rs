@@ -375,7 +375,7 @@ impl Element for IpPrint {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read_write("active")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read_write("active").calm().checkbox()];
         H
     }
 

@@ -30,7 +30,8 @@ click_core::documented! {
     /// - `TIMEOUT` (time): default 30 seconds.
     ///
     /// # Handlers
-    /// - `reassembled` (read), `waiting` (read), `drops` (read).
+    /// - `dump` (read): Click's statistics (fragments seen, good and failed reassemblies, bad
+    ///   fragments) and the reassemblies waiting, with the byte ranges they have.
     ///
     /// # Example
     /// ```click
@@ -44,8 +45,11 @@ click_core::documented! {
         flows: HashMap<Key, Flow>,
         held_bytes: usize,
         timer_set: bool,
+        /// Click's statistics: fragments seen, reassemblies done and abandoned, bad fragments.
+        frags_seen: u64,
         reassembled: u64,
-        drops: u64,
+        failed: u64,
+        bad: u64,
     }
 }
 
@@ -71,8 +75,10 @@ impl Default for IpReassembler {
             flows: HashMap::new(),
             held_bytes: 0,
             timer_set: false,
+            frags_seen: 0,
             reassembled: 0,
-            drops: 0,
+            failed: 0,
+            bad: 0,
         }
     }
 }
@@ -165,6 +171,47 @@ impl IpReassembler {
         Ok(Some(out))
     }
 
+    /// Click's `dump` handler: the statistics, then one line per reassembly waiting: its flow
+    /// (ports from the first fragment, if it came), IP ID and the byte ranges received.
+    /// Waiting reassemblies are listed by Click's hash bucket (IP ID modulo 256).
+    fn dump(&self) -> String {
+        let mut out = format!(
+            "frags seen total:    {}\ngood reassemblies:   {}\nfailed reassemblies: {}\nbad fragments seen:  {}\ncached chunk data:\n",
+            self.frags_seen, self.reassembled, self.failed, self.bad
+        );
+        let mut flows: Vec<(&Key, &Flow)> = self.flows.iter().collect();
+        flows.sort_by_key(|(k, f)| (k.3 % 256, std::cmp::Reverse(f.started), k.0, k.1, k.2));
+        for ((src, dst, proto, id), f) in flows {
+            let ports = f
+                .first
+                .as_ref()
+                .and_then(|p| p.network_header())
+                .filter(|_| matches!(*proto, 6 | 17))
+                .and_then(|h| {
+                    let hl = usize::from(h.first()? & 0xf) * 4;
+                    let t = h.get(hl..hl + 4)?;
+                    Some((u16::from_be_bytes([t[0], t[1]]), u16::from_be_bytes([t[2], t[3]])))
+                })
+                .unwrap_or((0, 0));
+            let (s, d) = (std::net::Ipv4Addr::from(*src), std::net::Ipv4Addr::from(*dst));
+            out += &format!(" ({s}, {}, {d}, {}) {id}", ports.0, ports.1);
+            let mut spans: Vec<(usize, usize)> = f.pieces.iter().map(|(o, d)| (*o, *o + d.len())).collect();
+            spans.sort_unstable();
+            let mut merged: Vec<(usize, usize)> = Vec::new();
+            for (a, b) in spans {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            for (a, b) in merged {
+                out += &format!(" ({a},{b})");
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// Abandons expired reassemblies and, over the memory limit, the oldest ones.
     fn expire(&mut self, cx: &mut Context<'_>, now: Instant) {
         let mut victims: Vec<(Instant, Key)> = self
@@ -190,7 +237,7 @@ impl IpReassembler {
         for (_, k) in victims {
             if let Some(f) = self.flows.remove(&k) {
                 self.held_bytes -= f.bytes;
-                self.drops += f.pieces.len() as u64;
+                self.failed += 1;
                 if let Some(first) = f.first
                     && cx.noutputs() > 1
                 {
@@ -229,15 +276,18 @@ impl Element for IpReassembler {
                 p.network_header().and_then(|h| Ipv4Packet::new_checked(h).ok()).map(|ip| ip.is_fragment());
             match is_fragment {
                 Some(false) => cx.output(0, p),
-                Some(true) => match self.accept(p, now) {
-                    Ok(Some(whole)) => {
-                        self.reassembled += 1;
-                        cx.output(0, whole);
+                Some(true) => {
+                    self.frags_seen += 1;
+                    match self.accept(p, now) {
+                        Ok(Some(whole)) => {
+                            self.reassembled += 1;
+                            cx.output(0, whole);
+                        }
+                        Ok(None) => {}
+                        Err(()) => self.bad += 1,
                     }
-                    Ok(None) => {}
-                    Err(()) => self.drops += 1,
-                },
-                None => self.drops += 1,
+                }
+                None => {}
             }
         }
         if self.held_bytes > self.max_mem {
@@ -260,16 +310,13 @@ impl Element for IpReassembler {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] =
-            &[HandlerInfo::read("reassembled"), HandlerInfo::read("waiting"), HandlerInfo::read("drops")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read("dump")];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
-            "reassembled" => Ok(self.reassembled.to_string()),
-            "waiting" => Ok(self.flows.len().to_string()),
-            "drops" => Ok(self.drops.to_string()),
+            "dump" => Ok(self.dump()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }

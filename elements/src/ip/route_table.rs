@@ -162,13 +162,15 @@ click_core::documented! {
     /// # Handlers
     /// - `table` (read): routes, `ADDR/LEN<tab>GATEWAY<tab>OUTPUT` lines (a second tab after
     ///   short columns) in the order Click's own structure for the class lists them.
-    /// - `lookup` (read with an address parameter, e.g. `rt.lookup 18.26.4.9`; or write an
-    ///   address, then read): `OUTPUT GATEWAY` for it, `-1` when no route matches.
+    /// - `lookup` (read with an address parameter, e.g. `rt.lookup 18.26.4.9`): `OUTPUT` for
+    ///   it, followed by the gateway if the route has one; `-1` when no route matches.
     /// - `add` (write `ADDR/MASK [GATEWAY] OUTPUT`): adds a route; fails if one exists.
     /// - `set` (write): adds or replaces a route.
     /// - `remove` (write `ADDR/MASK`): removes a route.
-    /// - `flush` (write): removes every route.
-    /// - `drops` (read): packets with no route.
+    /// - `ctrl` (write): lines `add ROUTE`, `set ROUTE` or `remove ROUTE`, all or none applied.
+    /// - `flush` (write; RadixIPLookup and DirectIPLookup): removes every route.
+    ///
+    /// StaticIPLookup has only `table` and `lookup`: its routes are fixed.
     ///
     /// # Example
     /// ```click
@@ -179,8 +181,6 @@ click_core::documented! {
     pub struct IpRouteTable<C: TableClass> {
         table: C::Table,
         order: ClickOrder,
-        drops: u64,
-        last_lookup: String,
         noutputs: usize,
         class: PhantomData<C>,
     }
@@ -191,8 +191,6 @@ impl<C: TableClass> Default for IpRouteTable<C> {
         IpRouteTable {
             table: C::Table::default(),
             order: ClickOrder::default(),
-            drops: 0,
-            last_lookup: String::new(),
             noutputs: usize::MAX,
             class: PhantomData,
         }
@@ -205,15 +203,20 @@ impl<C: TableClass> IpRouteTable<C> {
         &self.table
     }
 
-    fn add_route(&mut self, text: &str, replace: bool) -> Result<(), String> {
+    fn add_route(&mut self, text: &str, replace: bool) -> Result<Option<Route>, String> {
         let r = Route::parse(text)?;
+        self.insert_route(r, replace)
+    }
+
+    /// Adds `r` (replacing a route of the same prefix if `replace`); returns the replaced one.
+    fn insert_route(&mut self, r: Route, replace: bool) -> Result<Option<Route>, String> {
         if usize::from(r.port) >= self.noutputs {
             return Err(format!("output {} out of range (the element has {} outputs)", r.port, self.noutputs));
         }
         match self.table.add(r, replace) {
-            Ok(_) => {
+            Ok(old) => {
                 self.order.add(C::ORDER, r);
-                Ok(())
+                Ok(old)
             }
             Err(AddError::Exists(old)) => Err(format!("a route for {}/{} exists: {old}", old.addr, old.len)),
             Err(AddError::Full(why)) => Err(why),
@@ -224,9 +227,63 @@ impl<C: TableClass> IpRouteTable<C> {
         let a: Ipv4Addr = addr.trim().parse().map_err(|_| HandlerError::Failed(format!("bad address '{addr}'")))?;
         // Click's form: the output port and the gateway, or -1 when no route matches.
         Ok(match self.table.lookup(a) {
+            Some((gw, port)) if gw.is_unspecified() => port.to_string(),
             Some((gw, port)) => format!("{port} {gw}"),
             None => "-1".to_string(),
         })
+    }
+}
+
+impl<C: TableClass> IpRouteTable<C> {
+    /// Removes the route for the prefix that starts `line`; returns it.
+    fn remove_route(&mut self, line: &str) -> Result<Route, String> {
+        let prefix = line.split_whitespace().next().unwrap_or("");
+        let p: click_core::Ipv4Prefix = prefix.parse().map_err(|_| format!("bad prefix '{prefix}'"))?;
+        let len = p.prefix_len().ok_or_else(|| format!("non-contiguous mask '{prefix}'"))?;
+        let old = self.table.remove(p.addr, len).ok_or_else(|| format!("no route for '{prefix}'"))?;
+        let addr = Ipv4Addr::from(u32::from(p.addr) & super::lookup::mask(len));
+        self.order.remove(addr, len);
+        Ok(old)
+    }
+
+    /// Click's `ctrl` handler: `add`, `set` and `remove` commands, one a line; if one fails,
+    /// those already done are undone.
+    fn ctrl(&mut self, text: &str) -> Result<(), HandlerError> {
+        // What to undo: a route added (remove it), or one removed or replaced (put it back).
+        let mut undo: Vec<(Option<Route>, Option<Route>)> = Vec::new();
+        let mut result = Ok(());
+        for line in text.lines() {
+            let line = line.trim();
+            let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            let step = match cmd {
+                "" => continue,
+                "add" | "set" => Route::parse(rest).and_then(|r| {
+                    let old = self.insert_route(r, cmd == "set")?;
+                    Ok((Some(r), old))
+                }),
+                "remove" => self.remove_route(rest).map(|old| (None, Some(old))),
+                other => Err(format!("bad command '{other}'")),
+            };
+            match step {
+                Ok(u) => undo.push(u),
+                Err(e) => {
+                    result = Err(HandlerError::Failed(e));
+                    break;
+                }
+            }
+        }
+        if result.is_err() {
+            for (added, old) in undo.into_iter().rev() {
+                if let Some(r) = added {
+                    self.table.remove(r.addr, r.len);
+                    self.order.remove(r.addr, r.len);
+                }
+                if let Some(o) = old {
+                    let _ = self.insert_route(o, true);
+                }
+            }
+        }
+        result
     }
 }
 
@@ -244,11 +301,22 @@ impl<C: TableClass> Element for IpRouteTable<C> {
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        // As Click: a later route for a prefix already given is ignored, with a warning (whose
+        // words, Click's, say the opposite).
+        let mut exist = 0;
         for arg in args.take_rest() {
             if arg.trim().is_empty() {
                 continue;
             }
-            self.add_route(&arg, false).map_err(|m| ArgError::new(None, m))?;
+            let r = Route::parse(&arg).map_err(|m| ArgError::new(None, m))?;
+            match self.insert_route(r, false) {
+                Ok(_) => {}
+                Err(_) if self.table.routes().iter().any(|o| o.addr == r.addr && o.len == r.len) => exist += 1,
+                Err(m) => return Err(ArgError::new(None, m)),
+            }
+        }
+        if exist > 0 {
+            args.warn(format!("{exist} {} replaced by later versions", if exist > 1 { "routes" } else { "route" }));
         }
         Ok(())
     }
@@ -263,27 +331,39 @@ impl<C: TableClass> Element for IpRouteTable<C> {
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let table = &self.table;
-        let dropped = cx.output_classified(batch, |p| {
+        cx.output_classified(batch, |p| {
             let (gw, port) = table.lookup(p.dst_ip_anno())?;
             if !gw.is_unspecified() {
                 p.set_dst_ip_anno(gw);
             }
             Some(usize::from(port))
         });
-        self.drops += dropped as u64;
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[
-            HandlerInfo::read("table"),
-            HandlerInfo::read_write("lookup"),
+        const LINEAR: &[HandlerInfo] = &[
             HandlerInfo::write("add"),
             HandlerInfo::write("set"),
             HandlerInfo::write("remove"),
-            HandlerInfo::write("flush"),
-            HandlerInfo::read("drops"),
+            HandlerInfo::write("ctrl"),
+            HandlerInfo::read("table").with(HandlerInfo::EXPENSIVE),
+            HandlerInfo::read("lookup").param(),
         ];
-        H
+        const FLUSHABLE: &[HandlerInfo] = &[
+            HandlerInfo::write("add"),
+            HandlerInfo::write("set"),
+            HandlerInfo::write("remove"),
+            HandlerInfo::write("ctrl"),
+            HandlerInfo::read("table").with(HandlerInfo::EXPENSIVE),
+            HandlerInfo::read("lookup").param(),
+            HandlerInfo::write("flush").button(),
+        ];
+        const STATIC: &[HandlerInfo] = &[HandlerInfo::read("table"), HandlerInfo::read("lookup").param()];
+        match C::NAME {
+            "StaticIPLookup" => STATIC,
+            "LinearIPLookup" => LINEAR,
+            _ => FLUSHABLE,
+        }
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
@@ -291,8 +371,6 @@ impl<C: TableClass> Element for IpRouteTable<C> {
             Some(("lookup", addr)) => self.lookup_text(addr),
             _ => match name {
                 "table" => Ok(self.order.routes(C::ORDER).iter().map(|r| format!("{r}\n")).collect()),
-                "lookup" => Ok(self.last_lookup.clone()),
-                "drops" => Ok(self.drops.to_string()),
                 _ => Err(HandlerError::NoSuchHandler(name.into())),
             },
         }
@@ -300,6 +378,9 @@ impl<C: TableClass> Element for IpRouteTable<C> {
 
     fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
         let fail = HandlerError::Failed;
+        if !self.handlers().iter().any(|h| h.write && h.name == name) {
+            return Err(HandlerError::NoSuchHandler(name.into()));
+        }
         match name {
             "add" | "set" => {
                 for line in value.lines().flat_map(|l| l.split(',')).filter(|l| !l.trim().is_empty()) {
@@ -308,20 +389,14 @@ impl<C: TableClass> Element for IpRouteTable<C> {
             }
             "remove" => {
                 for line in value.lines().flat_map(|l| l.split(',')).filter(|l| !l.trim().is_empty()) {
-                    let prefix = line.split_whitespace().next().unwrap_or("");
-                    let p: click_core::Ipv4Prefix =
-                        prefix.parse().map_err(|_| fail(format!("bad prefix '{prefix}'")))?;
-                    let len = p.prefix_len().ok_or_else(|| fail(format!("non-contiguous mask '{prefix}'")))?;
-                    self.table.remove(p.addr, len).ok_or_else(|| fail(format!("no route for '{prefix}'")))?;
-                    let addr = Ipv4Addr::from(u32::from(p.addr) & super::lookup::mask(len));
-                    self.order.remove(addr, len);
+                    self.remove_route(line).map_err(fail)?;
                 }
             }
             "flush" => {
                 self.table.clear();
                 self.order = ClickOrder::default();
             }
-            "lookup" => self.last_lookup = self.lookup_text(value)?,
+            "ctrl" => self.ctrl(value)?,
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         Ok(())

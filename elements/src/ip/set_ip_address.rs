@@ -12,6 +12,7 @@ click_core::documented! {
     /// One agnostic input, one agnostic output.
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `addr` (read): ADDR.
     ///
     /// # Example
@@ -45,7 +46,10 @@ impl Element for SetIpAddress {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("addr")];
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("addr"),
+        ];
         H
     }
 
@@ -54,5 +58,18 @@ impl Element for SetIpAddress {
             "addr" => self.addr.to_string(),
             _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
         })
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _cx: &mut Context<'_>,
+    ) -> Result<(), click_core::HandlerError> {
+        match name {
+            "addr" => self.addr = Args::new(value).read_mp("IPADDR")?,
+            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
     }
 }

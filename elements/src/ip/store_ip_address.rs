@@ -17,9 +17,6 @@ click_core::documented! {
     /// source or destination (network header annotation needed), with the checksum updated.
     /// Packets too short are dropped and counted.
     ///
-    /// # Handlers
-    /// - `drops` (read): packets dropped.
-    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> CheckIPHeader -> StoreIPAddress(10.0.0.9, dst) -> Discard;
@@ -28,7 +25,6 @@ click_core::documented! {
     pub struct StoreIpAddress {
         addr: Option<Ipv4Addr>,
         target: Target,
-        drops: u64,
     }
 }
 
@@ -91,23 +87,6 @@ impl Element for StoreIpAddress {
                 _ => false,
             },
         };
-        if ok {
-            Some(p)
-        } else {
-            self.drops += 1;
-            None
-        }
-    }
-
-    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
-        H
-    }
-
-    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
-        match name {
-            "drops" => Ok(self.drops.to_string()),
-            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
-        }
+        if ok { Some(p) } else { None }
     }
 }

@@ -31,7 +31,7 @@ click_core::documented! {
     /// first repairs an impossible TCP header length.
     ///
     /// # Handlers
-    /// - `drops` (read).
+    /// - `drops` (read, Check elements).
     /// - `drop_details` (read, Check elements with `DETAILS true`): drops by reason.
     ///
     /// # Example
@@ -223,12 +223,18 @@ impl Element for TransportChecksum {
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[HandlerInfo::read("drops")];
         const D: &[HandlerInfo] = &[HandlerInfo::read("drops"), HandlerInfo::read("drop_details")];
-        if self.details { D } else { H }
+        if self.set {
+            &[]
+        } else if self.details {
+            D
+        } else {
+            H
+        }
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
-            "drops" => Ok(self.drops.to_string()),
+            "drops" if !self.set => Ok(self.drops.to_string()),
             "drop_details" if self.details => {
                 let reasons = if self.tcp { TCP_REASONS } else { UDP_REASONS };
                 Ok(reasons.iter().zip(self.reason_drops).map(|(r, n)| format!("{n}\t{r}\n")).collect())

@@ -17,6 +17,7 @@ click_core::documented! {
     /// true (the default). Network header and destination annotations are set.
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `src`, `sport`, `dst`, `dport` (read).
     ///
     /// # Example
@@ -98,10 +99,11 @@ impl Element for UdpIpEncap {
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
         const H: &[click_core::element::HandlerInfo] = &[
-            click_core::element::HandlerInfo::read("src"),
-            click_core::element::HandlerInfo::read("sport"),
-            click_core::element::HandlerInfo::read("dst"),
-            click_core::element::HandlerInfo::read("dport"),
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("src"),
+            click_core::element::HandlerInfo::read_write("sport"),
+            click_core::element::HandlerInfo::read_write("dst"),
+            click_core::element::HandlerInfo::read_write("dport"),
         ];
         H
     }
@@ -114,5 +116,22 @@ impl Element for UdpIpEncap {
             "dport" => self.dport.to_string(),
             _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
         })
+    }
+
+    fn write_handler(
+        &mut self,
+        name: &str,
+        value: &str,
+        _cx: &mut Context<'_>,
+    ) -> Result<(), click_core::HandlerError> {
+        let mut args = Args::new(value);
+        match name {
+            "src" => self.src = args.read_mp("SRC")?,
+            "sport" => self.sport = args.read_mp("SPORT")?,
+            "dst" => self.dst = args.read_mp("DST")?,
+            "dport" => self.dport = args.read_mp("DPORT")?,
+            _ => return Err(click_core::HandlerError::NoSuchHandler(name.into())),
+        }
+        Ok(())
     }
 }

@@ -120,10 +120,14 @@ impl Element for Queue {
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
-        self.capacity = args.read_p_or("CAPACITY", DEFAULT_CAPACITY)?;
+        let capacity = args.read_p_or("CAPACITY", DEFAULT_CAPACITY)?;
         args.complete()?;
+        self.capacity = capacity;
+        // Configured again (a `config` write): packets beyond the new capacity are dropped,
+        // as Click does, the others kept in order.
+        self.packets.truncate(capacity);
         // Reserve now so that steady-state pushes never allocate.
-        self.packets = VecDeque::with_capacity(self.capacity);
+        self.packets.reserve(capacity - self.packets.len());
         Ok(())
     }
 
@@ -195,12 +199,13 @@ impl Element for Queue {
 
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("config").calm(),
             HandlerInfo::read("length"),
             HandlerInfo::read("highwater_length"),
+            HandlerInfo::read_write("capacity").calm().reconfigures("0 CAPACITY"),
             HandlerInfo::read("drops"),
-            HandlerInfo::read_write("capacity"),
-            HandlerInfo::write("reset_counts"),
-            HandlerInfo::write("reset"),
+            HandlerInfo::write("reset_counts").button(),
+            HandlerInfo::write("reset").button(),
         ];
         H
     }
@@ -215,7 +220,7 @@ impl Element for Queue {
         })
     }
 
-    fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
+    fn write_handler(&mut self, name: &str, _value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
             "reset_counts" => {
                 self.drops = 0;
@@ -228,16 +233,6 @@ impl Element for Queue {
                 } else {
                     self.packets.clear();
                 }
-                cx.wake_pushers();
-            }
-            "capacity" => {
-                let cap: usize = Args::new(value).read_mp("CAPACITY")?;
-                self.capacity = cap;
-                while self.packets.len() > cap {
-                    self.packets.pop_back();
-                    self.drops += 1;
-                }
-                self.packets.reserve(cap.saturating_sub(self.packets.len()));
                 cx.wake_pushers();
             }
             _ => return Err(HandlerError::NoSuchHandler(name.into())),

@@ -18,7 +18,9 @@ click_core::documented! {
     /// returns nothing and the packet stays upstream. Put a queue before it.
     ///
     /// # Handlers
-    /// - `rate` (read).
+    /// - `rate` (read/write): RATE, as Click prints it (`8kbps` for 1000 bytes a second); a
+    ///   write configures the element again with it. `config` reads the same.
+    /// - `reset` (write): fills the bucket again.
     ///
     /// # Example
     /// ```click
@@ -69,14 +71,34 @@ impl Element for Shaper {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("rate")];
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("rate").reconfigures("0 RATE"),
+            HandlerInfo::read_write("config"),
+            HandlerInfo::write("reset"),
+        ];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
-            "rate" => Ok(format!("{}", self.bucket.rate())),
+            // Click's `config` is the rate alone.
+            "rate" | "config" => Ok(rate_text(self.bytes, self.bucket.rate())),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }
+
+    fn write_handler(&mut self, name: &str, _value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        match name {
+            "reset" => {
+                self.bucket = TokenBucket::new(self.bucket.rate(), if self.bytes { 1500.0 } else { 1.0 });
+                Ok(())
+            }
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+}
+
+/// A rate as Click prints it: a whole number of packets per second, or a bandwidth.
+pub(crate) fn rate_text(bytes: bool, rate: f64) -> String {
+    if bytes { Bandwidth(rate).unparse() } else { (rate as u64).to_string() }
 }

@@ -20,7 +20,8 @@ click_core::documented! {
     /// 32768 are reduced to it with a warning, as in Click.
     ///
     /// # Handlers
-    /// - `tickets0`... as `tickets` (read): the ticket list.
+    /// - `tickets0`, `tickets1`... (read/write): each input's tickets.
+    /// - `config` (read/write): the ticket list; a write sets every input's tickets.
     ///
     /// # Example
     /// ```click
@@ -49,6 +50,7 @@ impl Element for StrideSched {
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
+        let configured = std::mem::take(&mut self.tickets);
         for a in args.take_rest() {
             let i = self.tickets.len();
             let t: u64 = a
@@ -56,9 +58,18 @@ impl Element for StrideSched {
                 .parse()
                 .map_err(|_| ArgError::new(None, format!("argument {i} should be number of tickets (integer)")))?;
             if t > MAX_TICKETS {
-                click_core::chatter::chatter(&format!("StrideSched: input {i}'s tickets reduced to {MAX_TICKETS}"));
+                args.warn(format!("input {i}'s tickets reduced to {MAX_TICKETS}"));
             }
             self.tickets.push(t.min(MAX_TICKETS));
+        }
+        // Configured again (a `config` write): the number of inputs cannot change.
+        if !self.pass.is_empty() && self.tickets.len() != self.pass.len() {
+            let n = self.tickets.len();
+            self.tickets = configured;
+            return Err(ArgError::new(
+                None,
+                format!("need {} arguments, one per input port (got {n})", self.pass.len()),
+            ));
         }
         Ok(())
     }
@@ -85,14 +96,32 @@ impl Element for StrideSched {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("tickets")];
-        H
+        // Click's: `tickets0`... per input, then `config` (the ticket list, answered here).
+        const CONFIG: &[HandlerInfo] = &[HandlerInfo::read_write("config")];
+        crate::numbered_handlers(&[], "tickets", self.tickets.len(), |n, _| HandlerInfo::read_write(n), CONFIG)
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
-        match name {
-            "tickets" => Ok(self.tickets.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")),
-            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        if name == "config" {
+            return Ok(self.tickets.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "));
         }
+        match name.strip_prefix("tickets").and_then(|i| i.parse::<usize>().ok()).and_then(|i| self.tickets.get(i)) {
+            Some(t) => Ok(t.to_string()),
+            None => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        let Some(i) =
+            name.strip_prefix("tickets").and_then(|i| i.parse::<usize>().ok()).filter(|&i| i < self.tickets.len())
+        else {
+            return Err(HandlerError::NoSuchHandler(name.into()));
+        };
+        let t: i64 = value.trim().parse().map_err(|_| HandlerError::Failed("tickets value must be integer".into()))?;
+        if t < 0 {
+            return Err(HandlerError::Failed(format!("input {i}: number of tickets must be >= 0")));
+        }
+        self.tickets[i] = (t as u64).min(MAX_TICKETS);
+        Ok(())
     }
 }

@@ -14,15 +14,16 @@ click_core::documented! {
     /// fills again, the task sleeps instead of polling.
     ///
     /// # Keywords
-    /// - `BURST` (unsigned): packets per task run, default 1; 0 or less means unlimited
-    ///   (up to 256 at a time).
+    /// - `BURST` (integer): packets per task run, default 1; negative means unlimited (up to
+    ///   256 at a time); 0 pulls nothing (with Click's warning).
     /// - `ACTIVE` (boolean): run at all, default true.
+    /// - `LIMIT` (integer): stop after moving this many packets, default -1 (no limit).
     ///
     /// # Handlers
-    /// - `limit` (read): always -1 (no LIMIT), as Click prints it.
     /// - `count` (read): packets moved.
-    /// - `reset` (write): zero the count.
-    /// - `active`, `burst` (read/write).
+    /// - `reset`, `reset_counts` (write): zero the count.
+    /// - `active`, `burst`, `limit` (read/write).
+    /// - `scheduled` (read), `tickets` (read/write): its task's state and tickets.
     ///
     /// # Example
     /// ```click
@@ -30,8 +31,12 @@ click_core::documented! {
     /// ```
     pub struct Unqueue {
         burst: usize,
+        /// BURST as Click reads it back (2147483647 for a negative BURST).
+        burst_value: i64,
         active: bool,
         count: u64,
+        /// LIMIT: stop after this many packets; -1 for no limit.
+        limit: i64,
         batch: Batch,
     }
 }
@@ -41,14 +46,27 @@ const MAX_BURST: usize = 256;
 
 impl Default for Unqueue {
     fn default() -> Self {
-        Unqueue { burst: 1, active: true, count: 0, batch: Batch::new() }
+        Unqueue { burst: 1, burst_value: 1, active: true, count: 0, limit: -1, batch: Batch::new() }
     }
 }
 
 impl Unqueue {
+    /// BURST as Click takes it: negative for no limit (up to MAX_BURST a run here), 0 for
+    /// none at all.
+    fn set_burst(&mut self, burst: i64) {
+        self.burst = if burst < 0 { MAX_BURST } else { (burst as usize).min(MAX_BURST) };
+        self.burst_value = if burst < 0 { 0x7fff_ffff } else { burst };
+        self.batch = Batch::with_capacity(self.burst);
+    }
+
     /// An Unqueue moving up to `burst` packets per run.
     pub fn with_burst(burst: usize) -> Unqueue {
-        Unqueue { burst: burst.clamp(1, MAX_BURST), batch: Batch::with_capacity(burst), ..Default::default() }
+        Unqueue {
+            burst: burst.clamp(1, MAX_BURST),
+            burst_value: burst as i64,
+            batch: Batch::with_capacity(burst),
+            ..Default::default()
+        }
     }
 }
 
@@ -64,13 +82,16 @@ impl Element for Unqueue {
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         let burst: i64 = args.read_p_or("BURST", 1)?;
         self.active = args.read_or("ACTIVE", true)?;
+        self.limit = args.read_or("LIMIT", -1i64)?;
         args.complete()?;
-        self.burst = if burst <= 0 { MAX_BURST } else { (burst as usize).min(MAX_BURST) };
-        self.batch = Batch::with_capacity(self.burst);
+        self.set_burst(burst);
         Ok(())
     }
 
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
+        if self.burst == 0 {
+            cx.warn("BURST size 0, no packets will be pulled");
+        }
         cx.add_task(click_core::runtime::DEFAULT_TICKETS);
         if !self.active {
             cx.unschedule();
@@ -83,7 +104,20 @@ impl Element for Unqueue {
             cx.unschedule();
             return false;
         }
-        let n = cx.pull_batch(0, self.burst, &mut self.batch);
+        if self.burst == 0 {
+            cx.unschedule();
+            return false;
+        }
+        let mut max = self.burst;
+        if self.limit >= 0 {
+            let left = (self.limit as u64).saturating_sub(self.count);
+            if left == 0 {
+                cx.unschedule();
+                return false;
+            }
+            max = max.min(left as usize);
+        }
+        let n = cx.pull_batch(0, max, &mut self.batch);
         if n == 0 {
             if cx.input_idle(0) {
                 cx.unschedule();
@@ -97,11 +131,14 @@ impl Element for Unqueue {
 
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("active").checkbox(),
             HandlerInfo::read("count"),
-            HandlerInfo::write("reset"),
-            HandlerInfo::read_write("active"),
             HandlerInfo::read_write("burst"),
-            HandlerInfo::read("limit"),
+            HandlerInfo::read_write("limit"),
+            HandlerInfo::write("reset").button(),
+            HandlerInfo::write("reset_counts").button().with(HandlerInfo::UNCOMMON),
+            HandlerInfo::read("scheduled"),
+            HandlerInfo::read_write("tickets"),
         ];
         H
     }
@@ -110,19 +147,20 @@ impl Element for Unqueue {
         Ok(match name {
             "count" => self.count.to_string(),
             "active" => self.active.to_string(),
-            "burst" => self.burst.to_string(),
-            "limit" => "-1".to_string(),
+            "burst" => self.burst_value.to_string(),
+            "limit" => self.limit.to_string(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }
 
     fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
-            "reset" => self.count = 0,
+            "reset" | "reset_counts" => self.count = 0,
             "active" => self.active = Args::new(value).read_mp("ACTIVE")?,
+            "limit" => self.limit = Args::new(value).read_mp("LIMIT")?,
             "burst" => {
-                let b: usize = Args::new(value).read_mp("BURST")?;
-                self.burst = b.clamp(1, MAX_BURST);
+                let b: i64 = Args::new(value).read_mp("BURST")?;
+                self.set_burst(b);
             }
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }

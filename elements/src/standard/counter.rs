@@ -24,7 +24,9 @@ click_core::documented! {
     /// - `BYTE_COUNT_CALL` (`N HANDLER [VALUE]`): the same when the byte count reaches N.
     ///
     /// # Handlers
-    /// - `count_call` (read): the COUNT_CALL trigger count, empty when unset.
+    /// - `count_call` (read/write): the COUNT_CALL trigger count, empty when unset; a write
+    ///   (`N HANDLER [VALUE]`) sets the trigger, armed again.
+    /// - `byte_count_call` (write): sets the BYTE_COUNT_CALL trigger.
     /// - `count` (read): packets seen.
     /// - `byte_count` (read): bytes seen.
     /// - `rate` (read): recent packet rate per second (moving average over one-second epochs).
@@ -196,11 +198,12 @@ impl Element for Counter {
             HandlerInfo::read("count"),
             HandlerInfo::read("byte_count"),
             HandlerInfo::read("rate"),
-            HandlerInfo::read("byte_rate"),
             HandlerInfo::read("bit_rate"),
-            HandlerInfo::write("reset"),
-            HandlerInfo::write("reset_counts"),
-            HandlerInfo::read("count_call"),
+            HandlerInfo::read("byte_rate"),
+            HandlerInfo::write("reset").button(),
+            HandlerInfo::write("reset_counts").button().with(HandlerInfo::UNCOMMON),
+            HandlerInfo::read_write("count_call"),
+            HandlerInfo::write("byte_count_call"),
         ];
         H
     }
@@ -217,8 +220,18 @@ impl Element for Counter {
         })
     }
 
-    fn write_handler(&mut self, name: &str, _value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
+    fn write_handler(&mut self, name: &str, value: &str, _cx: &mut Context<'_>) -> Result<(), HandlerError> {
         match name {
+            "count_call" | "byte_count_call" => {
+                let t = Trigger::parse(value, "COUNT_CALL")
+                    .map_err(|_| HandlerError::Failed(format!("'{name}' first word should be unsigned (count)")))?;
+                if name == "count_call" {
+                    self.count_call = Some(t);
+                } else {
+                    self.byte_count_call = Some(t);
+                }
+                Ok(())
+            }
             "reset" | "reset_counts" => {
                 let (count_call, byte_count_call) = (self.count_call.take(), self.byte_count_call.take());
                 *self = Counter::default();

@@ -13,9 +13,6 @@ click_core::documented! {
     /// `d % N` otherwise), so packets with equal bytes take the same output as under Click.
     /// Packets too short go to output 0.
     ///
-    /// # Handlers
-    /// - `drops` (read): always 0 (kept for compatibility with earlier versions).
-    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 4, STOP true) -> h :: HashSwitch(0, 4);
@@ -25,7 +22,6 @@ click_core::documented! {
     pub struct HashSwitch {
         offset: usize,
         length: usize,
-        drops: u64,
     }
 }
 
@@ -63,18 +59,6 @@ impl Element for HashSwitch {
         for p in batch.drain() {
             let out = p.data().get(self.offset..self.offset + self.length).map_or(0, |b| click_hash_output(b, n));
             cx.output(out, p);
-        }
-    }
-
-    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
-        H
-    }
-
-    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
-        match name {
-            "drops" => Ok(self.drops.to_string()),
-            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
         }
     }
 }

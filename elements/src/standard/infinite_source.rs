@@ -28,7 +28,9 @@ click_core::documented! {
     ///   clock read per burst).
     ///
     /// # Handlers
-    /// - `length`, `datasize` (read): LENGTH, -1 when unset; `burstsize` (read): BURST (Click's names).
+    /// - `length`, `datasize` (read/write): LENGTH, -1 when unset; `burstsize` (read/write): BURST
+    ///   (Click's names).
+    /// - `scheduled` (read), `tickets` (read/write): its task's state and tickets.
     /// - `count` (read): packets emitted so far.
     /// - `reset` (write): sets the count to zero.
     /// - `data`, `limit`, `burst`, `active` (read/write).
@@ -121,9 +123,7 @@ impl Element for InfiniteSource {
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
-        if let Some(Data(d)) = args.read_p("DATA")? {
-            self.data = d;
-        }
+        self.data = args.read_p("DATA")?.map_or_else(|| DEFAULT_DATA.to_vec(), |Data(d)| d);
         self.limit = args.read_p_or("LIMIT", -1i64)?;
         self.burst = args.read_p_or("BURST", 1usize)?;
         self.active = args.read_p_or("ACTIVE", true)?;
@@ -134,6 +134,8 @@ impl Element for InfiniteSource {
         if self.burst < 1 {
             return Err(ArgError::new(Some("BURST"), "burst size must be >= 1"));
         }
+        // As Click: configuring again (a `config` write) starts counting from zero.
+        self.count = 0;
         self.setup_packet();
         Ok(())
     }
@@ -212,15 +214,18 @@ impl Element for InfiniteSource {
 
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("config").calm(),
+            HandlerInfo::read_write("data").raw().calm(),
+            HandlerInfo::read_write("limit").calm(),
+            HandlerInfo::read_write("burst").calm(),
+            HandlerInfo::read_write("active").checkbox(),
             HandlerInfo::read("count"),
-            HandlerInfo::write("reset"),
-            HandlerInfo::read_write("data"),
-            HandlerInfo::read_write("limit"),
-            HandlerInfo::read_write("burst"),
-            HandlerInfo::read_write("active"),
-            HandlerInfo::read("length"),
-            HandlerInfo::read("datasize"),
-            HandlerInfo::read("burstsize"),
+            HandlerInfo::write("reset").button(),
+            HandlerInfo::read_write("length").calm(),
+            HandlerInfo::read_write("burstsize").calm().with(HandlerInfo::DEPRECATED),
+            HandlerInfo::read_write("datasize").calm().with(HandlerInfo::DEPRECATED),
+            HandlerInfo::read("scheduled"),
+            HandlerInfo::read_write("tickets"),
         ];
         H
     }
@@ -248,7 +253,12 @@ impl Element for InfiniteSource {
                 self.setup_packet();
             }
             "limit" => self.limit = args.read_mp("LIMIT")?,
-            "burst" => {
+            "length" | "datasize" => {
+                let l: i64 = args.read_mp("LENGTH")?;
+                self.length = usize::try_from(l).ok();
+                self.setup_packet();
+            }
+            "burst" | "burstsize" => {
                 self.burst = args.read_mp::<usize>("BURST")?.max(1);
                 self.batch = Batch::with_capacity(self.burst);
             }

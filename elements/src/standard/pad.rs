@@ -15,6 +15,9 @@ click_core::documented! {
     /// - `LENGTH` (unsigned): the least length; 0 (the default) means use EXTRA_LENGTH.
     /// - `ZERO` (bool): fill with zero bytes, default true (we always do).
     ///
+    /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
+    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LENGTH 20, LIMIT 1, STOP true) -> Pad(60) -> Discard;
@@ -43,5 +46,10 @@ impl Element for Pad {
         }
         crate::set_extra_length(&mut p, 0);
         Some(p)
+    }
+
+    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
+        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read_write("config").calm()];
+        H
     }
 }

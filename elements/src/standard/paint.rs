@@ -15,6 +15,7 @@ click_core::documented! {
     /// - `ANNO` (offset): annotation byte to set, default the paint annotation (16).
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `color` (read and write): COLOR.
     ///
     /// # Example
@@ -50,7 +51,11 @@ impl Element for Paint {
     }
 
     fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        COLOR_HANDLERS
+        const H: &[click_core::element::HandlerInfo] = &[
+            click_core::element::HandlerInfo::read_write("config").calm(),
+            click_core::element::HandlerInfo::read_write("color"),
+        ];
+        H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {

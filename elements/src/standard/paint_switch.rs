@@ -15,9 +15,6 @@ click_core::documented! {
     /// # Keywords
     /// - `ANNO` (offset): the annotation byte to read, default the paint annotation.
     ///
-    /// # Handlers
-    /// - `drops` (read): packets dropped.
-    ///
     /// # Example
     /// ```click
     /// InfiniteSource(LIMIT 1, STOP true) -> Paint(1) -> ps :: PaintSwitch;
@@ -26,7 +23,6 @@ click_core::documented! {
     #[derive(Default)]
     pub struct PaintSwitch {
         anno: usize,
-        drops: u64,
     }
 }
 
@@ -54,19 +50,6 @@ impl Element for PaintSwitch {
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let (anno, n) = (self.anno, cx.noutputs());
-        let dropped = cx.output_classified(batch, |p| Some(usize::from(p.anno().bytes[anno])).filter(|&o| o < n));
-        self.drops += dropped as u64;
-    }
-
-    fn handlers(&self) -> &'static [click_core::element::HandlerInfo] {
-        const H: &[click_core::element::HandlerInfo] = &[click_core::element::HandlerInfo::read("drops")];
-        H
-    }
-
-    fn read_handler(&self, name: &str) -> Result<String, click_core::HandlerError> {
-        match name {
-            "drops" => Ok(self.drops.to_string()),
-            _ => Err(click_core::HandlerError::NoSuchHandler(name.into())),
-        }
+        cx.output_classified(batch, |p| Some(usize::from(p.anno().bytes[anno])).filter(|&o| o < n));
     }
 }

@@ -26,6 +26,7 @@ click_core::documented! {
     /// - `ACTIVE` (boolean): print at all, default true.
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `active` (read/write).
     ///
     /// # Example
@@ -166,7 +167,8 @@ impl Element for Print {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read_write("active")];
+        const H: &[HandlerInfo] =
+            &[HandlerInfo::read_write("config").calm(), HandlerInfo::read_write("active").calm().checkbox()];
         H
     }
 

@@ -26,7 +26,8 @@ click_core::documented! {
     /// - `ACTIVE` (boolean), `STOP` (boolean): as for InfiniteSource.
     ///
     /// # Handlers
-    /// - `limit`, `length`, `datasize`, `data` (read), as Click.
+    /// - `limit`, `length`, `datasize`, `data` (read/write), as Click.
+    /// - `scheduled` (read), `tickets` (read/write): its task's state and tickets.
     /// - `count` (read), `rate` (read/write), `active` (read/write), `reset` (write).
     ///
     /// # Example
@@ -158,14 +159,16 @@ impl Element for RatedSource {
 
     fn handlers(&self) -> &'static [HandlerInfo] {
         const H: &[HandlerInfo] = &[
-            HandlerInfo::read("count"),
+            HandlerInfo::read_write("data").raw().calm(),
             HandlerInfo::read_write("rate"),
-            HandlerInfo::read_write("active"),
-            HandlerInfo::write("reset"),
-            HandlerInfo::read("limit"),
-            HandlerInfo::read("length"),
-            HandlerInfo::read("datasize"),
-            HandlerInfo::read("data"),
+            HandlerInfo::read_write("limit").calm(),
+            HandlerInfo::read_write("active").checkbox(),
+            HandlerInfo::read("count"),
+            HandlerInfo::write("reset").button(),
+            HandlerInfo::read_write("length"),
+            HandlerInfo::read_write("datasize").with(HandlerInfo::DEPRECATED),
+            HandlerInfo::read("scheduled"),
+            HandlerInfo::read_write("tickets"),
         ];
         H
     }
@@ -191,6 +194,19 @@ impl Element for RatedSource {
                 self.start = None;
             }
             "active" => self.active = Args::new(value).read_mp("ACTIVE")?,
+            "data" => {
+                self.data = Args::new(value).read_mp::<Data>("DATA")?.0;
+                self.setup();
+            }
+            "limit" => {
+                self.limit = Args::new(value).read_mp("LIMIT")?;
+                self.start = None;
+            }
+            "length" | "datasize" => {
+                let l: i64 = Args::new(value).read_mp("LENGTH")?;
+                self.length = usize::try_from(l).ok();
+                self.setup();
+            }
             "reset" => {
                 self.count = 0;
                 self.start = None;

@@ -1,3 +1,4 @@
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -28,7 +29,16 @@ click_core::documented! {
     /// `le`, `ge`, `not`, `if`. Handlers are called on elements of the script's own thread.
     ///
     /// # Handlers
-    /// - `step` (read): the next instruction's index.
+    /// - The functions, read with parameters (`s.add 1 2`): `add`, `sub`, `min`, `max`,
+    ///   `mul`, `div`, `idiv`, `mod`, `rem`, `neg`, `abs`, `eq`, `ne`, `gt`, `ge`, `lt`, `le`,
+    ///   `not`, `sprintf`, `first`, `random` (`[N]` or `[LO HI]`), `and`, `or`, `nand`,
+    ///   `nor`, `if`, `in`, `readable`/`writable` (whether every handler named is), `length`,
+    ///   `unquote`, `htons`, `htonl`, `ntohs`, `ntohl`; `now` (read).
+    /// - `get VAR` (read), `set VAR VALUE` (write), `shift VAR` (read: removes and returns
+    ///   the variable's first word).
+    /// - `goto LABEL` (write): continues from the label; `run` (write): starts again from the
+    ///   first instruction; `step` (write): ends a wait now. Reading `run` (Click runs the
+    ///   script as a function and returns its value) is not supported.
     ///
     /// # Example
     /// ```click
@@ -41,7 +51,13 @@ click_core::documented! {
         instructions: Vec<Instr>,
         pc: usize,
         stops_seen: u64,
-        vars: HashMap<String, String>,
+        /// Stop requests made before the current timed wait began (see `run_timer`).
+        stops_at_wait: Option<u64>,
+        vars: RefCell<HashMap<String, String>>,
+        /// State of the `random` function.
+        rng: Cell<u64>,
+        /// For the `readable` and `writable` functions.
+        router: Option<click_core::RouterHandle>,
         waiting_timer: bool,
         done: bool,
     }
@@ -70,7 +86,10 @@ impl Script {
             instructions: Vec::new(),
             pc: 0,
             stops_seen: 0,
-            vars: HashMap::new(),
+            stops_at_wait: None,
+            vars: RefCell::new(HashMap::new()),
+            rng: Cell::new(0),
+            router: None,
             waiting_timer: false,
             done: false,
         }
@@ -120,6 +139,26 @@ impl Script {
 
     /// Expands `$VAR`, `${VAR}` and `$(...)` in `text`.
     fn expand(&self, cx: &Context<'_>, text: &str) -> String {
+        self.expand_with(cx, text, false)
+    }
+
+    /// Expands `text`; with `quote`, each expansion is put in double quotes (Click's
+    /// `cp_expand(..., true)`), so that unquoting the result afterwards leaves it as it was.
+    fn expand_with(&self, cx: &Context<'_>, text: &str, quote: bool) -> String {
+        let push = |out: &mut String, v: &str| {
+            if quote {
+                out.push('"');
+                for c in v.chars() {
+                    if matches!(c, '"' | '\\') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push('"');
+            } else {
+                out.push_str(v);
+            }
+        };
         let b: Vec<char> = text.chars().collect();
         let mut out = String::new();
         let mut i = 0;
@@ -148,12 +187,12 @@ impl Script {
                 }
                 let inner: String = b[i + 2..j.min(b.len())].iter().collect();
                 let inner = self.expand(cx, &inner);
-                out.push_str(&self.evaluate(cx, &inner));
+                push(&mut out, &self.evaluate(cx, &inner));
                 i = j + 1;
             } else if b[i + 1] == '{' {
                 let end = b[i + 2..].iter().position(|&c| c == '}').map_or(b.len(), |p| i + 2 + p);
                 let name: String = b[i + 2..end].iter().collect();
-                out.push_str(self.vars.get(&name).map_or("", String::as_str));
+                push(&mut out, self.vars.borrow().get(&name).map_or("", String::as_str));
                 i = end + 1;
             } else {
                 let mut j = i + 1;
@@ -161,8 +200,8 @@ impl Script {
                     j += 1;
                 }
                 let name: String = b[i + 1..j].iter().collect();
-                match self.vars.get(&name) {
-                    Some(v) => out.push_str(v),
+                match self.vars.borrow().get(&name) {
+                    Some(v) => push(&mut out, v),
                     None => out.push_str(&format!("${name}")),
                 }
                 i = j;
@@ -173,13 +212,30 @@ impl Script {
 
     /// `$(...)`: a handler read or a function.
     fn evaluate(&self, cx: &Context<'_>, inner: &str) -> String {
+        if let Some(v) = self.function(inner) {
+            return v;
+        }
+        let f = inner.split_whitespace().next().unwrap_or("");
+        if f.contains('.') || !inner.trim().contains(char::is_whitespace) {
+            // The handler with its parameters, if any (`$(rt.lookup 10.0.0.1)`).
+            return cx.call_read(inner.trim()).map(|v| v.trim_end().to_string()).unwrap_or_default();
+        }
+        String::new()
+    }
+
+    /// One of Click's Script functions (`add 1 2`, `get VAR`...), also readable as the
+    /// element's handlers with parameters; `None` if `inner` does not start with one.
+    fn function(&self, inner: &str) -> Option<String> {
         let owned = space_words(inner);
         let words: Vec<&str> = owned.iter().map(String::as_str).collect();
-        let Some((&f, args)) = words.split_first() else { return String::new() };
+        let (&f, args) = words.split_first()?;
+        if !FUNCTIONS.contains(&f) {
+            return None;
+        }
         let nums: Vec<f64> = args.iter().filter_map(|a| a.parse::<f64>().ok()).collect();
         let num = |v: f64| if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") };
         let boolean = |b: bool| b.to_string();
-        match f {
+        Some(match f {
             "add" => num(nums.iter().sum()),
             "sub" => num(nums.first().copied().unwrap_or(0.0) - nums.iter().skip(1).sum::<f64>()),
             "mul" => num(nums.iter().product()),
@@ -226,11 +282,47 @@ impl Script {
             }
             "sprintf" if !args.is_empty() => sprintf(&unquote(args[0]), &args[1..]),
             "now" => click_core::Timestamp::now().to_string(),
-            handler if handler.contains('.') || args.is_empty() => {
-                cx.call_read(handler).map(|v| v.trim_end().to_string()).unwrap_or_default()
+            "random" => {
+                let r = self.random();
+                match nums.as_slice() {
+                    [] => (r as u32).to_string(),
+                    [n] if *n >= 1.0 => (r % (*n as u64)).to_string(),
+                    [lo, hi] if hi >= lo => (*lo as u64 + r % (*hi as u64 - *lo as u64 + 1)).to_string(),
+                    _ => String::new(),
+                }
+            }
+            "get" if args.len() == 1 => self.vars.borrow().get(args[0]).cloned().unwrap_or_default(),
+            "shift" if args.len() <= 1 => {
+                // Removes the variable's first word and returns it.
+                let name = args.first().copied().unwrap_or("args");
+                let mut vars = self.vars.borrow_mut();
+                let v = vars.entry(name.to_string()).or_default();
+                let words = space_words(v);
+                let first = words.first().cloned().unwrap_or_default();
+                *v = words.get(1..).map_or(String::new(), |w| w.join(" "));
+                first
+            }
+            "readable" | "writable" => {
+                let write = f == "writable";
+                let handle = self.router.as_ref();
+                boolean(!args.is_empty() && args.iter().all(|h| handle.is_some_and(|r| r.check(h, write).is_ok())))
             }
             _ => String::new(),
+        })
+    }
+
+    /// A pseudo-random number (xorshift, seeded from the clock).
+    fn random(&self) -> u64 {
+        let mut x = self.rng.get();
+        if x == 0 {
+            x = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+                | 1;
         }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng.set(x);
+        x
     }
 
     fn jump(&mut self, label: &str) -> bool {
@@ -251,6 +343,13 @@ impl Script {
         }
     }
 }
+
+/// Click's Script functions (see `Script::function`).
+const FUNCTIONS: &[&str] = &[
+    "add", "sub", "min", "max", "mul", "div", "idiv", "mod", "rem", "neg", "abs", "eq", "ne", "gt", "ge", "lt", "le",
+    "not", "sprintf", "first", "random", "and", "or", "nand", "nor", "if", "in", "now", "readable", "writable",
+    "length", "unquote", "htons", "htonl", "ntohs", "ntohl", "get", "shift",
+];
 
 /// Splits like Click's `cp_shift_spacevec`: on spaces, keeping double-quoted text together.
 fn space_words(text: &str) -> Vec<String> {
@@ -470,24 +569,31 @@ impl Element for Script {
                 }
                 Instr::Wait(d) => {
                     self.waiting_timer = true;
+                    self.stops_at_wait = Some(cx.stop_requests());
                     cx.unschedule();
                     cx.schedule_timer(0, d);
                     return true;
                 }
                 Instr::Print(text, newline) => {
-                    let mut line = self.expand(cx, &text);
-                    // `print ELEMENT.HANDLER [PARAM]` prints what the handler reads, as Click does.
+                    // As Click: text that starts like a name is a handler to read (`print
+                    // ELEMENT.HANDLER [PARAM]`); other text is expanded with its expansions
+                    // quoted, then unquoted (`print "done"` prints done, `print $(x.y) "/"`
+                    // prints x.y's value as it is).
+                    let as_name = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '@' || c == '_');
+                    let mut line = self.expand_with(cx, &text, !as_name);
                     let first = line.split_whitespace().next().unwrap_or("");
-                    if first.contains('.')
-                        && first.parse::<f64>().is_err()
-                        && let Ok(v) = cx.call_read(&line)
-                    {
-                        line = v.trim_end().to_string();
-                    } else if !line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '@' || c == '_') {
-                        // Other text is unquoted (Click's cp_unquote): `print "done"` prints done.
-                        if let Ok(b) = click_core::args::unquote_bytes(&line) {
-                            line = String::from_utf8_lossy(&b).into_owned();
+                    if as_name {
+                        // Click reads the handler the text names; a name that is not a
+                        // handler is an error and nothing is printed.
+                        match cx.call_read(&line) {
+                            Ok(v) => line = v.trim_end().to_string(),
+                            Err(_) => {
+                                eprintln!("no '{first}' read handler");
+                                continue;
+                            }
                         }
+                    } else if let Ok(b) = click_core::args::unquote_bytes(&line) {
+                        line = String::from_utf8_lossy(&b).into_owned();
                     }
                     if newline {
                         println!("{line}");
@@ -510,7 +616,7 @@ impl Element for Script {
                 }
                 Instr::Set(var, e) => {
                     let v = self.expand(cx, &e);
-                    self.vars.insert(var, v);
+                    self.vars.borrow_mut().insert(var, v);
                 }
                 Instr::Label(_) => {}
                 Instr::Goto(l, cond) => {
@@ -524,7 +630,19 @@ impl Element for Script {
                     self.finish(cx);
                     return true;
                 }
-                Instr::Stop => cx.stop_now(),
+                // As Click: the script stays at `stop`, and asks the router to stop (a
+                // DriverManager's own `stop` stops it; another script's is a stop request,
+                // which a DriverManager takes).
+                Instr::Stop => {
+                    self.done = true;
+                    cx.unschedule();
+                    if self.driver {
+                        cx.stop_now();
+                    } else {
+                        cx.stop_router();
+                    }
+                    return true;
+                }
             }
         }
         true
@@ -532,18 +650,101 @@ impl Element for Script {
 
     fn run_timer(&mut self, cx: &mut Context<'_>, _timer: usize) {
         self.waiting_timer = false;
+        // As Click's DriverManager: a stop request that comes while it waits for time is
+        // spent then (the router goes on), not kept for a later `wait_stop`.
+        if let Some(before) = self.stops_at_wait.take() {
+            self.stops_seen += cx.stop_requests().saturating_sub(before);
+        }
         cx.reschedule();
     }
 
+    fn attach(&mut self, router: &click_core::RouterHandle) {
+        self.router = Some(router.clone());
+    }
+
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read("step")];
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::write("step"),
+            HandlerInfo::write("goto"),
+            HandlerInfo::read_write("run").param(),
+            HandlerInfo::read("add").param(),
+            HandlerInfo::read("sub").param(),
+            HandlerInfo::read("min").param(),
+            HandlerInfo::read("max").param(),
+            HandlerInfo::read("mul").param(),
+            HandlerInfo::read("div").param(),
+            HandlerInfo::read("idiv").param(),
+            HandlerInfo::read("mod").param(),
+            HandlerInfo::read("rem").param(),
+            HandlerInfo::read("neg").param(),
+            HandlerInfo::read("abs").param(),
+            HandlerInfo::read("eq").param(),
+            HandlerInfo::read("ne").param(),
+            HandlerInfo::read("gt").param(),
+            HandlerInfo::read("ge").param(),
+            HandlerInfo::read("lt").param(),
+            HandlerInfo::read("le").param(),
+            HandlerInfo::read("not").param(),
+            HandlerInfo::read("sprintf").param(),
+            HandlerInfo::read("first").param(),
+            HandlerInfo::read("random").param(),
+            HandlerInfo::read("and").param(),
+            HandlerInfo::read("or").param(),
+            HandlerInfo::read("nand").param(),
+            HandlerInfo::read("nor").param(),
+            HandlerInfo::read("if").param(),
+            HandlerInfo::read("in").param(),
+            HandlerInfo::read("now"),
+            HandlerInfo::read("readable").param(),
+            HandlerInfo::read("writable").param(),
+            HandlerInfo::read("length").param(),
+            HandlerInfo::read("unquote").param(),
+            HandlerInfo::read("htons").param(),
+            HandlerInfo::read("htonl").param(),
+            HandlerInfo::read("ntohs").param(),
+            HandlerInfo::read("ntohl").param(),
+            HandlerInfo::read("get").param(),
+            HandlerInfo::write("set"),
+            HandlerInfo::read("shift").param(),
+        ];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
-        match name {
-            "step" => Ok(self.pc.to_string()),
-            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        if name == "run" || name.starts_with("run ") {
+            return Err(HandlerError::Failed(
+                "reading 'run' (running the script as a function) is not supported".into(),
+            ));
         }
+        self.function(name).ok_or_else(|| HandlerError::NoSuchHandler(name.into()))
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str, cx: &mut Context<'_>) -> Result<(), HandlerError> {
+        match name {
+            "set" => {
+                let (var, v) = value.trim().split_once(char::is_whitespace).unwrap_or((value.trim(), ""));
+                if var.is_empty() {
+                    return Err(HandlerError::Failed("no variable".into()));
+                }
+                self.vars.borrow_mut().insert(var.to_string(), v.trim().to_string());
+                return Ok(());
+            }
+            "goto" => {
+                let label = value.trim();
+                self.pc = self
+                    .instructions
+                    .iter()
+                    .position(|i| *i == Instr::Label(label.to_string()))
+                    .ok_or_else(|| HandlerError::Failed("jump to nonexistent label".into()))?;
+            }
+            "run" => self.pc = 0,
+            // Resumes a waiting script now.
+            "step" => {}
+            _ => return Err(HandlerError::NoSuchHandler(name.into())),
+        }
+        self.done = false;
+        self.waiting_timer = false;
+        cx.reschedule();
+        Ok(())
     }
 }

@@ -10,11 +10,11 @@ click_core::documented! {
     ///
     /// # Ports and processing
     /// One push input, any number of push outputs. Packets go to output OUTPUT (default 0);
-    /// -1, or an output that does not exist, drops them (counted).
+    /// -1, or an output that does not exist, drops them.
     ///
     /// # Handlers
     /// - `switch` (read/write, Switch only): the output.
-    /// - `drops` (read).
+    /// - `config` (read/write, Switch only): writing it configures the element again.
     ///
     /// # Example
     /// ```click
@@ -24,14 +24,13 @@ click_core::documented! {
     pub struct Switch {
         output: i64,
         writable: bool,
-        drops: u64,
     }
 }
 
 impl Switch {
     /// A `Switch` (writable) or `StaticSwitch`.
     pub fn new(writable: bool) -> Switch {
-        Switch { output: 0, writable, drops: 0 }
+        Switch { output: 0, writable }
     }
 }
 
@@ -57,21 +56,19 @@ impl Element for Switch {
         if self.output >= 0 && (self.output as usize) < cx.noutputs() {
             cx.output_batch(self.output as usize, batch);
         } else {
-            self.drops += batch.len() as u64;
             batch.drain();
         }
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const W: &[HandlerInfo] = &[HandlerInfo::read_write("switch"), HandlerInfo::read("drops")];
-        const R: &[HandlerInfo] = &[HandlerInfo::read("switch"), HandlerInfo::read("drops")];
+        const W: &[HandlerInfo] = &[HandlerInfo::read_write("config"), HandlerInfo::read_write("switch")];
+        const R: &[HandlerInfo] = &[];
         if self.writable { W } else { R }
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
-            "switch" => Ok(self.output.to_string()),
-            "drops" => Ok(self.drops.to_string()),
+            "switch" if self.writable => Ok(self.output.to_string()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }

@@ -21,9 +21,12 @@ click_core::documented! {
     /// - `LIMIT` (integer): -1 (default) for no limit.
     /// - `STOP` (boolean): stop the router after LIMIT packets.
     /// - `ACTIVE` (boolean): default true.
+    /// - `HEADROOM` (unsigned): Click's packet headroom, default 28; only reported (vrouter's
+    ///   packets always have room for encapsulations).
     ///
     /// # Handlers
-    /// - `count` (read), `interval` (read/write), `active` (read/write).
+    /// - `count` (read); `data`, `limit`, `interval`, `active`, `headroom` (read/write);
+    ///   `reset` (write): zero the count and start again.
     ///
     /// # Example
     /// ```click
@@ -36,6 +39,8 @@ click_core::documented! {
         stop: bool,
         active: bool,
         count: u64,
+        /// HEADROOM: reported only (packets always get vrouter's own headroom).
+        headroom: u32,
     }
 }
 
@@ -48,6 +53,7 @@ impl Default for TimedSource {
             stop: false,
             active: true,
             count: 0,
+            headroom: 28,
         }
     }
 }
@@ -75,6 +81,7 @@ impl Element for TimedSource {
         self.limit = args.read_or("LIMIT", -1i64)?;
         self.stop = args.read_or("STOP", false)?;
         self.active = args.read_or("ACTIVE", true)?;
+        self.headroom = args.read_or("HEADROOM", 28u32)?;
         args.complete()
     }
 
@@ -100,16 +107,26 @@ impl Element for TimedSource {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] =
-            &[HandlerInfo::read("count"), HandlerInfo::read_write("interval"), HandlerInfo::read_write("active")];
+        const H: &[HandlerInfo] = &[
+            HandlerInfo::read_write("data").raw().calm(),
+            HandlerInfo::read_write("limit").calm(),
+            HandlerInfo::read_write("interval").calm(),
+            HandlerInfo::read_write("active").calm().checkbox(),
+            HandlerInfo::read("count"),
+            HandlerInfo::read_write("headroom").calm(),
+            HandlerInfo::write("reset").button(),
+        ];
         H
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         Ok(match name {
             "count" => self.count.to_string(),
-            "interval" => format!("{}", self.interval.as_secs_f64()),
+            "interval" => unparse_interval(self.interval),
             "active" => self.active.to_string(),
+            "data" => String::from_utf8_lossy(&self.data).into_owned(),
+            "limit" => self.limit.to_string(),
+            "headroom" => self.headroom.to_string(),
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         })
     }
@@ -122,8 +139,38 @@ impl Element for TimedSource {
                 cx.schedule_timer(0, i);
             }
             "active" => self.active = Args::new(value).read_mp("ACTIVE")?,
+            "data" => self.data = value.as_bytes().to_vec(),
+            "limit" => self.limit = Args::new(value).read_mp("LIMIT")?,
+            "headroom" => self.headroom = Args::new(value).read_mp("HEADROOM")?,
+            "reset" => {
+                // The timer stops once LIMIT packets went out; a reset starts it again.
+                let stopped = self.limit >= 0 && self.count >= self.limit as u64;
+                self.count = 0;
+                if stopped {
+                    cx.schedule_timer(0, Duration::ZERO);
+                }
+            }
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         Ok(())
+    }
+}
+
+/// A time interval as Click prints one: `250ms`, `500us`, `500ns` under a second, else
+/// seconds with six decimals (nine when the nanoseconds need them) and `s`.
+fn unparse_interval(d: Duration) -> String {
+    let nanos = d.subsec_nanos();
+    if d.as_secs() == 0 {
+        if nanos.is_multiple_of(1_000_000) {
+            format!("{}ms", nanos / 1_000_000)
+        } else if nanos.is_multiple_of(1000) {
+            format!("{}us", nanos / 1000)
+        } else {
+            format!("{nanos}ns")
+        }
+    } else if nanos.is_multiple_of(1000) {
+        format!("{}.{:06}s", d.as_secs(), nanos / 1000)
+    } else {
+        format!("{}.{nanos:09}s", d.as_secs())
     }
 }

@@ -13,6 +13,7 @@ click_core::documented! {
     /// annotation, so ToDump records the original length.
     ///
     /// # Handlers
+    /// - `config` (read/write): writing it configures the element again.
     /// - `nbytes` (read and write): LENGTH.
     ///
     /// # Example
@@ -50,7 +51,7 @@ impl Element for Truncate {
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
-        const H: &[HandlerInfo] = &[HandlerInfo::read_write("nbytes")];
+        const H: &[HandlerInfo] = &[HandlerInfo::read_write("config").calm(), HandlerInfo::read_write("nbytes")];
         H
     }
 
