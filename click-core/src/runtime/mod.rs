@@ -44,6 +44,44 @@ pub(crate) struct Dest {
     pub thread: u32,
 }
 
+/// One output port as the push path uses it: where a batch sent there goes, and where the
+/// receiving element's own outputs start and end in [`Shared::hops`], so that a hop needs
+/// no lookup by element index.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hop {
+    pub elem: u32,
+    pub port: u32,
+    pub slot: u32,
+    /// The receiving element's thread; [`NOWHERE`] for an output that is not a connected
+    /// push output (never equal to a thread's id, so the fast path's one comparison rules out
+    /// both crossings and unconnected outputs).
+    pub thread: u32,
+    pub outs_start: u32,
+    pub outs_end: u32,
+}
+
+/// [`Hop::thread`] of an output that leads nowhere.
+pub(crate) const NOWHERE: u32 = u32::MAX;
+const NOWHERE_HOP: Hop = Hop { elem: 0, port: 0, slot: 0, thread: NOWHERE, outs_start: 0, outs_end: 0 };
+
+impl Hop {
+    /// The hop table entry of each output port, in `out_dest` order, and each element's
+    /// range in it.
+    pub(crate) fn table(out_base: &[usize], noutputs: &[usize], out_dest: &[Option<Dest>]) -> Vec<Hop> {
+        let range = |e: usize| (out_base[e] as u32, (out_base[e] + noutputs[e]) as u32);
+        out_dest
+            .iter()
+            .map(|d| match d {
+                Some(d) => {
+                    let (outs_start, outs_end) = range(d.elem as usize);
+                    Hop { elem: d.elem, port: d.port, slot: d.slot, thread: d.thread, outs_start, outs_end }
+                }
+                None => NOWHERE_HOP,
+            })
+            .collect()
+    }
+}
+
 /// Where a pull input comes from.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Source {
@@ -68,6 +106,11 @@ pub(crate) struct Shared {
     pub out_proc: Vec<Vec<Processing>>,
     pub out_base: Vec<usize>,
     pub out_dest: Vec<Option<Dest>>,
+    /// `out_dest` resolved for the push path (see [`Hop`]); element `e`'s outputs are
+    /// `hops[out_base[e]..out_base[e] + noutputs[e]]`.
+    pub hops: Vec<Hop>,
+    /// Each element's outputs in `hops`, `[start, end)`.
+    pub out_range: Vec<[u32; 2]>,
     pub in_base: Vec<usize>,
     pub in_src: Vec<Option<Source>>,
     /// (element, input port) of each input slot.
@@ -237,7 +280,8 @@ impl ThreadState {
         self.mark_ready(slot);
     }
 
-    #[inline]
+    #[cold]
+    #[inline(never)]
     fn enqueue_batch(&mut self, slot: u32, b: &mut Batch) {
         if b.is_empty() {
             return;
@@ -277,9 +321,15 @@ impl ThreadState {
     }
 
     /// The scheduled task with the least pass.
+    #[inline]
     pub fn pick_task(&self) -> Option<usize> {
+        let tasks = match self.tasks.as_slice() {
+            // One task (a single source): nothing to compare.
+            [t] => return t.scheduled.then_some(0),
+            tasks => tasks,
+        };
         let mut best: Option<(u64, usize)> = None;
-        for (i, t) in self.tasks.iter().enumerate() {
+        for (i, t) in tasks.iter().enumerate() {
             if t.scheduled && best.is_none_or(|(p, _)| t.pass < p) {
                 best = Some((t.pass, i));
             }
@@ -337,9 +387,24 @@ pub struct Context<'a> {
     pub(crate) arena: &'a [RefCell<Option<Box<dyn Element>>>],
     pub(crate) st: &'a mut ThreadState,
     pub(crate) me: u32,
+    /// The running element's outputs (its part of [`Shared::hops`]).
+    outs: &'a [Hop],
 }
 
 impl<'a> Context<'a> {
+    /// The context of element `me`.
+    #[inline]
+    pub(crate) fn new(
+        shared: &'a Shared,
+        arena: &'a [RefCell<Option<Box<dyn Element>>>],
+        st: &'a mut ThreadState,
+        me: u32,
+    ) -> Context<'a> {
+        let [start, end] = shared.out_range[me as usize];
+        let outs = &shared.hops[start as usize..end as usize];
+        Context { shared, arena, st, me, outs }
+    }
+
     /// The running element's router-wide index.
     pub fn element_index(&self) -> usize {
         self.me as usize
@@ -356,8 +421,9 @@ impl<'a> Context<'a> {
     }
 
     /// Number of output ports.
+    #[inline]
     pub fn noutputs(&self) -> usize {
-        self.shared.noutputs[self.me as usize]
+        self.outs.len()
     }
 
     /// Processing of input `port` after resolution (push or pull).
@@ -375,25 +441,14 @@ impl<'a> Context<'a> {
         self.st.id
     }
 
-    #[inline]
-    fn dest(&self, port: usize) -> Option<Dest> {
-        let me = self.me as usize;
-        if port >= self.shared.noutputs[me] {
-            return None;
-        }
-        self.shared.out_dest[self.shared.out_base[me] + port]
-    }
-
     /// Emits a packet on push output `port`. A packet sent to a port that does not exist or
     /// is not connected is dropped and counted.
     #[inline]
     pub fn output(&mut self, port: usize, p: Packet) {
-        match self.dest(port) {
-            Some(d) if d.thread as usize == self.st.id => self.st.enqueue(d.slot, p),
-            Some(d) => self.cross(d, p),
-            None => {
-                self.shared.unconnected_drops.fetch_add(1, Ordering::Relaxed);
-            }
+        match self.outs.get(port) {
+            Some(h) if h.thread as usize == self.st.id => self.st.enqueue(h.slot, p),
+            Some(&h) if h.thread != NOWHERE => self.cross(h, p),
+            _ => self.unconnected(1),
         }
     }
 
@@ -405,38 +460,60 @@ impl<'a> Context<'a> {
     /// running element returns.
     #[inline]
     pub fn output_batch(&mut self, port: usize, batch: &mut Batch) {
-        match self.dest(port) {
-            Some(d) if d.thread as usize == self.st.id => {
-                if batch.is_empty() {
-                    return;
-                }
-                if self.st.pending[d.slot as usize].is_empty()
-                    && self.st.depth < MAX_DIRECT_DEPTH
-                    && let Ok(mut guard) = self.arena[d.elem as usize].try_borrow_mut()
-                    && let Some(el) = guard.as_mut()
-                {
-                    self.st.depth += 1;
-                    let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: d.elem };
-                    el.push(&mut sub, d.port as usize, batch);
-                    self.st.depth -= 1;
-                    if !batch.is_empty() {
-                        // An element that keeps packets in its input batch drops them.
-                        batch.clear();
-                    }
-                    return;
-                }
-                self.st.enqueue_batch(d.slot, batch)
-            }
-            Some(d) => {
-                for p in batch.drain() {
-                    self.cross(d, p);
-                }
-            }
-            None => {
-                self.shared.unconnected_drops.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                batch.clear();
+        let outs = self.outs;
+        let Some(h) = outs.get(port) else {
+            return self.output_batch_elsewhere(NOWHERE, 0, batch);
+        };
+        if h.thread as usize != self.st.id || batch.is_empty() {
+            return self.output_batch_elsewhere(h.thread, h.slot, batch);
+        }
+        let st = &mut *self.st;
+        // Nothing is queued anywhere when `ready` is empty (a slot with packets is always
+        // in `ready`), which spares looking at the slot itself.
+        if !(st.ready.is_empty() || st.pending[h.slot as usize].is_empty()) || st.depth >= MAX_DIRECT_DEPTH {
+            return st.enqueue_batch(h.slot, batch);
+        }
+        let Ok(mut guard) = self.arena[h.elem as usize].try_borrow_mut() else {
+            return self.st.enqueue_batch(h.slot, batch);
+        };
+        let Some(el) = guard.as_mut() else {
+            return self.st.enqueue_batch(h.slot, batch);
+        };
+        self.st.depth += 1;
+        let outs = &self.shared.hops[h.outs_start as usize..h.outs_end as usize];
+        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: h.elem, outs };
+        el.push(&mut sub, h.port as usize, batch);
+        self.st.depth -= 1;
+        if !batch.is_empty() {
+            // An element that keeps packets in its input batch drops them.
+            drop_kept(batch);
+        }
+    }
+
+    /// `output_batch` to another thread (`thread`), to an output that leads nowhere, or of
+    /// an empty batch.
+    #[cold]
+    #[inline(never)]
+    fn output_batch_elsewhere(&mut self, thread: u32, slot: u32, batch: &mut Batch) {
+        if batch.is_empty() {
+            return;
+        }
+        if thread == NOWHERE {
+            self.unconnected(batch.len());
+            batch.clear();
+        } else if thread as usize == self.st.id {
+            self.st.enqueue_batch(slot, batch);
+        } else {
+            let h = Hop { elem: 0, port: 0, slot, thread, outs_start: 0, outs_end: 0 };
+            for p in batch.drain() {
+                self.cross(h, p);
             }
         }
+    }
+
+    #[cold]
+    fn unconnected(&self, n: usize) {
+        self.shared.unconnected_drops.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// Sends each packet of `batch` to the output `classify` picks for it (`None`: the packet
@@ -483,11 +560,12 @@ impl<'a> Context<'a> {
 
     /// True when output `port` exists and is connected.
     pub fn output_connected(&self, port: usize) -> bool {
-        self.dest(port).is_some() || (port < self.noutputs() && self.output_processing(port) == Processing::Pull)
+        self.outs.get(port).is_some_and(|h| h.thread != NOWHERE)
+            || (port < self.noutputs() && self.output_processing(port) == Processing::Pull)
     }
 
     #[cold]
-    fn cross(&mut self, d: Dest, p: Packet) {
+    fn cross(&mut self, d: Hop, p: Packet) {
         let q = &self.shared.crossings[d.thread as usize];
         if q.push((d.slot, p)).is_err() {
             self.shared.crossing_drops.fetch_add(1, Ordering::Relaxed);
@@ -510,7 +588,7 @@ impl<'a> Context<'a> {
             return None;
         };
         let el = guard.as_mut()?;
-        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: src.elem };
+        let mut sub = Context::new(self.shared, self.arena, &mut *self.st, src.elem);
         el.pull(&mut sub, src.port as usize)
     }
 
@@ -529,7 +607,7 @@ impl<'a> Context<'a> {
             return 0;
         };
         let Some(el) = guard.as_mut() else { return 0 };
-        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: src.elem };
+        let mut sub = Context::new(self.shared, self.arena, &mut *self.st, src.elem);
         el.pull_batch(&mut sub, src.port as usize, max, out)
     }
 
@@ -596,7 +674,7 @@ impl<'a> Context<'a> {
         let cell = &self.arena[i];
         let mut guard = cell.try_borrow_mut().map_err(|_| HandlerError::Failed(format!("'{elem}' is busy")))?;
         let el = guard.as_mut().ok_or_else(|| HandlerError::Failed(format!("'{elem}' runs on another thread")))?;
-        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: i as u32 };
+        let mut sub = Context::new(self.shared, self.arena, &mut *self.st, i as u32);
         el.write_handler(handler, value, &mut sub)
     }
 
@@ -754,6 +832,13 @@ impl<'a> InitContext<'a> {
     }
 }
 
+/// Drops the packets an element left in its input batch.
+#[cold]
+#[inline(never)]
+fn drop_kept(batch: &mut Batch) {
+    batch.clear();
+}
+
 /// Delivers pending batches until none is left (see the module documentation).
 pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>], st: &mut ThreadState) {
     while let Some(slot) = st.ready.pop() {
@@ -768,7 +853,7 @@ pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>]
         match arena[elem as usize].try_borrow_mut() {
             Ok(mut guard) => {
                 if let Some(el) = guard.as_mut() {
-                    let mut cx = Context { shared, arena, st: &mut *st, me: elem };
+                    let mut cx = Context::new(shared, arena, &mut *st, elem);
                     el.push(&mut cx, port as usize, &mut batch);
                 }
             }
@@ -785,21 +870,26 @@ pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>]
 }
 
 /// Runs one task and delivers what it pushed.
+#[inline]
 pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, task: usize) -> bool {
-    let elem = st.tasks[task].elem;
-    st.global_pass = st.tasks[task].pass;
-    st.tasks[task].pass += st.tasks[task].stride;
+    let t = &mut st.tasks[task];
+    let elem = t.elem;
+    st.global_pass = t.pass;
+    t.pass += t.stride;
     let worked = match arena[elem as usize].try_borrow_mut() {
         Ok(mut guard) => match guard.as_mut() {
             Some(el) => {
-                let mut cx = Context { shared, arena, st: &mut *st, me: elem };
+                let mut cx = Context::new(shared, arena, &mut *st, elem);
                 el.run_task(&mut cx)
             }
             None => false,
         },
         Err(_) => false,
     };
-    flush(shared, arena, st);
+    // Most runs push depth-first and leave nothing queued.
+    if !st.ready.is_empty() {
+        flush(shared, arena, st);
+    }
     worked
 }
 
@@ -808,7 +898,7 @@ pub(crate) fn run_timer(shared: &Shared, arena: &Arena, st: &mut ThreadState, t:
     if let Ok(mut guard) = arena[t.elem as usize].try_borrow_mut()
         && let Some(el) = guard.as_mut()
     {
-        let mut cx = Context { shared, arena, st: &mut *st, me: t.elem };
+        let mut cx = Context::new(shared, arena, &mut *st, t.elem);
         el.run_timer(&mut cx, t.id);
     }
     flush(shared, arena, st);

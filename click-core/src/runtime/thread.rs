@@ -42,7 +42,7 @@ pub(crate) fn write_handler(
     let result = {
         let mut guard = arena[elem].try_borrow_mut().map_err(|_| HandlerError::Failed("element busy".into()))?;
         let el = guard.as_mut().ok_or(HandlerError::NotRunning)?;
-        let mut cx = Context { shared, arena, st: &mut *st, me: elem as u32 };
+        let mut cx = Context::new(shared, arena, &mut *st, elem as u32);
         el.write_handler(handler, value, &mut cx)
     };
     flush(shared, arena, st);

@@ -170,18 +170,17 @@ impl Element for InfiniteSource {
             cx.unschedule();
             return false;
         }
-        let mut batch = std::mem::take(&mut self.batch);
-        self.template.as_ref().expect("initialized").clone_into(n, &mut batch);
+        let Some(template) = &self.template else { return false };
+        template.clone_into(n, &mut self.batch);
         if self.timestamp {
             // One clock read per burst.
             let now = cx.now();
-            for p in batch.iter_mut() {
+            for p in self.batch.iter_mut() {
                 p.set_timestamp(now);
             }
         }
         self.count += n as u64;
-        cx.output_batch(0, &mut batch);
-        self.batch = batch;
+        cx.output_batch(0, &mut self.batch);
         true
     }
 
