@@ -528,6 +528,19 @@ impl<'a> Context<'a> {
         mut classify: impl FnMut(&mut Packet) -> Option<usize>,
     ) -> usize {
         const DROP: u32 = u32::MAX;
+        if let [p] = batch.as_mut_slice() {
+            // One packet (BURST 1 sources): no list of ports to keep.
+            return match classify(p) {
+                Some(port) => {
+                    self.output_batch(port, batch);
+                    0
+                }
+                None => {
+                    batch.clear();
+                    1
+                }
+            };
+        }
         let mut ports = std::mem::take(&mut self.st.classified);
         ports.clear();
         let mut same = true;

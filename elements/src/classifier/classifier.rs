@@ -34,7 +34,57 @@ click_core::documented! {
     #[derive(Default)]
     pub struct Classifier {
         patterns: Vec<Pattern>,
+        flat: Flat,
         drops: u64,
+    }
+}
+
+/// The patterns as one list of word tests, for the common case: no negated clause, so a
+/// pattern matches when all its tests hold. Used for packets long enough for every test.
+#[derive(Default)]
+struct Flat {
+    /// False when some clause is negated: then only `Pattern::matches` applies.
+    usable: bool,
+    /// Packets at least this long have every word a test reads.
+    min_len: usize,
+    /// `[offset, mask, value]` of every test, pattern after pattern.
+    tests: Vec<[u32; 3]>,
+    /// Where each pattern's tests end in `tests`.
+    ends: Vec<u32>,
+}
+
+impl Flat {
+    fn new(patterns: &[Pattern]) -> Flat {
+        let mut f = Flat { usable: true, ..Flat::default() };
+        for p in patterns {
+            for c in &p.clauses {
+                f.usable &= !c.negated;
+                for t in &c.tests {
+                    f.tests.push([t.offset as u32, t.mask, t.value]);
+                    f.min_len = f.min_len.max(t.offset + 4);
+                }
+            }
+            f.ends.push(f.tests.len() as u32);
+        }
+        f
+    }
+
+    /// The first pattern all of whose tests hold (`data` has at least `min_len` bytes).
+    #[inline]
+    fn classify(&self, data: &[u8]) -> Option<usize> {
+        let mut start = 0;
+        for (i, &end) in self.ends.iter().enumerate() {
+            let tests = self.tests.get(start..end as usize)?;
+            let holds = |&[off, mask, value]: &[u32; 3]| {
+                let off = off as usize;
+                data.get(off..off + 4).is_some_and(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]) & mask == value)
+            };
+            if tests.iter().all(holds) {
+                return Some(i);
+            }
+            start = end as usize;
+        }
+        None
     }
 }
 
@@ -42,6 +92,9 @@ impl Classifier {
     /// The output for packet bytes `data`, if any pattern matches.
     #[inline]
     pub fn classify(&self, data: &[u8]) -> Option<usize> {
+        if self.flat.usable && data.len() >= self.flat.min_len {
+            return self.flat.classify(data);
+        }
         self.patterns.iter().position(|p| p.matches(data))
     }
 }
@@ -65,6 +118,7 @@ impl Element for Classifier {
             return Err(ArgError::new(None, "expected at least one pattern"));
         }
         self.patterns = parse_all(&rest).map_err(|e| ArgError::new(None, e.to_string()))?;
+        self.flat = Flat::new(&self.patterns);
         Ok(())
     }
 
@@ -80,8 +134,8 @@ impl Element for Classifier {
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
-        let patterns = &self.patterns;
-        let dropped = cx.output_classified(batch, |p| patterns.iter().position(|pat| pat.matches(p.data())));
+        let this = &*self;
+        let dropped = cx.output_classified(batch, |p| this.classify(p.data()));
         self.drops += dropped as u64;
     }
 
