@@ -659,7 +659,7 @@ impl Checked {
         let (listeners, input_notifiers) = notifiers(&instances, &in_proc, &in_base, &in_src);
         let (pushers, output_notifiers) = full_notifiers(&instances, &out_proc, &out_base, &out_dest, &thread_of);
 
-        let hops = Hop::table(&out_base, &nout, &out_dest);
+        let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of);
         let out_range = (0..n).map(|i| [out_base[i] as u32, (out_base[i] + nout[i]) as u32]).collect();
         let shared = Shared {
             hops,

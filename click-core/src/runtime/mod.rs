@@ -56,29 +56,37 @@ pub(crate) struct Hop {
     /// push output (never equal to a thread's id, so the fast path's one comparison rules out
     /// both crossings and unconnected outputs).
     pub thread: u32,
+    /// True when `elem` runs on the sending element's thread (the push path's fast case).
+    pub local: bool,
     pub outs_start: u32,
     pub outs_end: u32,
 }
 
 /// [`Hop::thread`] of an output that leads nowhere.
 pub(crate) const NOWHERE: u32 = u32::MAX;
-const NOWHERE_HOP: Hop = Hop { elem: 0, port: 0, slot: 0, thread: NOWHERE, outs_start: 0, outs_end: 0 };
+const NOWHERE_HOP: Hop = Hop { elem: 0, port: 0, slot: 0, thread: NOWHERE, local: false, outs_start: 0, outs_end: 0 };
 
 impl Hop {
     /// The hop table entry of each output port, in `out_dest` order, and each element's
     /// range in it.
-    pub(crate) fn table(out_base: &[usize], noutputs: &[usize], out_dest: &[Option<Dest>]) -> Vec<Hop> {
+    pub(crate) fn table(
+        out_base: &[usize],
+        noutputs: &[usize],
+        out_dest: &[Option<Dest>],
+        thread_of: &[usize],
+    ) -> Vec<Hop> {
         let range = |e: usize| (out_base[e] as u32, (out_base[e] + noutputs[e]) as u32);
-        out_dest
-            .iter()
-            .map(|d| match d {
-                Some(d) => {
+        let mut hops = vec![NOWHERE_HOP; out_dest.len()];
+        for (from, &base) in out_base.iter().enumerate() {
+            for (i, d) in out_dest.iter().enumerate().skip(base).take(noutputs[from]) {
+                if let Some(d) = d {
                     let (outs_start, outs_end) = range(d.elem as usize);
-                    Hop { elem: d.elem, port: d.port, slot: d.slot, thread: d.thread, outs_start, outs_end }
+                    let local = thread_of[d.elem as usize] == thread_of[from];
+                    hops[i] = Hop { elem: d.elem, port: d.port, slot: d.slot, thread: d.thread, local, outs_start, outs_end };
                 }
-                None => NOWHERE_HOP,
-            })
-            .collect()
+            }
+        }
+        hops
     }
 }
 
@@ -387,8 +395,8 @@ pub struct Context<'a> {
     pub(crate) arena: &'a [RefCell<Option<Box<dyn Element>>>],
     pub(crate) st: &'a mut ThreadState,
     pub(crate) me: u32,
-    /// The running element's outputs (its part of [`Shared::hops`]).
-    outs: &'a [Hop],
+    /// Where the running element's outputs are in [`Shared::hops`], `[start, end)`.
+    outs: [u32; 2],
 }
 
 impl<'a> Context<'a> {
@@ -400,9 +408,18 @@ impl<'a> Context<'a> {
         st: &'a mut ThreadState,
         me: u32,
     ) -> Context<'a> {
-        let [start, end] = shared.out_range[me as usize];
-        let outs = &shared.hops[start as usize..end as usize];
+        let outs = shared.out_range[me as usize];
         Context { shared, arena, st, me, outs }
+    }
+
+    /// Where output `port` leads, if it exists.
+    #[inline]
+    fn hop(&self, port: usize) -> Option<&'a Hop> {
+        let [start, end] = self.outs;
+        if port >= (end - start) as usize {
+            return None;
+        }
+        self.shared.hops.get(start as usize + port)
     }
 
     /// The running element's router-wide index.
@@ -423,7 +440,7 @@ impl<'a> Context<'a> {
     /// Number of output ports.
     #[inline]
     pub fn noutputs(&self) -> usize {
-        self.outs.len()
+        (self.outs[1] - self.outs[0]) as usize
     }
 
     /// Processing of input `port` after resolution (push or pull).
@@ -445,8 +462,8 @@ impl<'a> Context<'a> {
     /// is not connected is dropped and counted.
     #[inline]
     pub fn output(&mut self, port: usize, p: Packet) {
-        match self.outs.get(port) {
-            Some(h) if h.thread as usize == self.st.id => self.st.enqueue(h.slot, p),
+        match self.hop(port) {
+            Some(h) if h.local => self.st.enqueue(h.slot, p),
             Some(&h) if h.thread != NOWHERE => self.cross(h, p),
             _ => self.unconnected(1),
         }
@@ -460,11 +477,10 @@ impl<'a> Context<'a> {
     /// running element returns.
     #[inline]
     pub fn output_batch(&mut self, port: usize, batch: &mut Batch) {
-        let outs = self.outs;
-        let Some(h) = outs.get(port) else {
+        let Some(h) = self.hop(port) else {
             return self.output_batch_elsewhere(NOWHERE, 0, batch);
         };
-        if h.thread as usize != self.st.id || batch.is_empty() {
+        if !h.local || batch.is_empty() {
             return self.output_batch_elsewhere(h.thread, h.slot, batch);
         }
         let st = &mut *self.st;
@@ -480,7 +496,7 @@ impl<'a> Context<'a> {
             return self.st.enqueue_batch(h.slot, batch);
         };
         self.st.depth += 1;
-        let outs = &self.shared.hops[h.outs_start as usize..h.outs_end as usize];
+        let outs = [h.outs_start, h.outs_end];
         let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: h.elem, outs };
         el.push(&mut sub, h.port as usize, batch);
         self.st.depth -= 1;
@@ -504,7 +520,7 @@ impl<'a> Context<'a> {
         } else if thread as usize == self.st.id {
             self.st.enqueue_batch(slot, batch);
         } else {
-            let h = Hop { elem: 0, port: 0, slot, thread, outs_start: 0, outs_end: 0 };
+            let h = Hop { slot, thread, ..NOWHERE_HOP };
             for p in batch.drain() {
                 self.cross(h, p);
             }
@@ -573,7 +589,7 @@ impl<'a> Context<'a> {
 
     /// True when output `port` exists and is connected.
     pub fn output_connected(&self, port: usize) -> bool {
-        self.outs.get(port).is_some_and(|h| h.thread != NOWHERE)
+        self.hop(port).is_some_and(|h| h.thread != NOWHERE)
             || (port < self.noutputs() && self.output_processing(port) == Processing::Pull)
     }
 
