@@ -336,13 +336,14 @@ impl ThreadState {
             [t] => return t.scheduled.then_some(0),
             tasks => tasks,
         };
-        let mut best: Option<(u64, usize)> = None;
+        // The first scheduled task of least pass.
+        let (mut best, mut best_pass) = (usize::MAX, 0);
         for (i, t) in tasks.iter().enumerate() {
-            if t.scheduled && best.is_none_or(|(p, _)| t.pass < p) {
-                best = Some((t.pass, i));
+            if t.scheduled && (best == usize::MAX || t.pass < best_pass) {
+                (best, best_pass) = (i, t.pass);
             }
         }
-        best.map(|(_, i)| i)
+        (best != usize::MAX).then_some(best)
     }
 
     pub fn any_task_scheduled(&self) -> bool {
