@@ -216,6 +216,9 @@ impl Packet {
         }
         let old_buf = std::mem::replace(self.d.buf_mut(), buf);
         pool::recycle_buffer(old_buf);
+        if extra_headroom == 0 {
+            return;
+        }
         let shift = extra_headroom as u32;
         self.d.data += shift;
         self.d.end += shift;

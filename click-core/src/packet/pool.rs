@@ -147,6 +147,7 @@ pub(super) fn take_descriptor(capacity: usize) -> Box<Descriptor> {
 }
 
 /// A unique buffer of at least `capacity` bytes.
+#[inline]
 pub(super) fn take_buffer(capacity: usize) -> Buffer {
     POOL.try_with(|p| {
         let mut p = p.borrow_mut();
@@ -156,6 +157,7 @@ pub(super) fn take_buffer(capacity: usize) -> Buffer {
 }
 
 /// Takes back a buffer that a packet stopped using.
+#[inline]
 pub(super) fn recycle_buffer(buf: Buffer) {
     if buf.capacity() == STANDARD_CAPACITY && buf.is_unique() {
         let _ = POOL.try_with(|p| {
