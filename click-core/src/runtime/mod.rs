@@ -82,7 +82,8 @@ impl Hop {
                 if let Some(d) = d {
                     let (outs_start, outs_end) = range(d.elem as usize);
                     let local = thread_of[d.elem as usize] == thread_of[from];
-                    hops[i] = Hop { elem: d.elem, port: d.port, slot: d.slot, thread: d.thread, local, outs_start, outs_end };
+                    hops[i] =
+                        Hop { elem: d.elem, port: d.port, slot: d.slot, thread: d.thread, local, outs_start, outs_end };
                 }
             }
         }

@@ -39,32 +39,34 @@ click_core::documented! {
     }
 }
 
-/// The patterns as one list of word tests, for the common case: no negated clause, so a
-/// pattern matches when all its tests hold. Used for packets long enough for every test.
+/// The patterns as one straight program for the common case (no negated clause): a list of
+/// steps, each a word test that goes on to the next step when it holds and jumps to the
+/// next pattern's first step when it does not, or the acceptance of a pattern. Used for
+/// packets long enough for every test.
 #[derive(Default)]
 struct Flat {
     /// False when some clause is negated: then only `Pattern::matches` applies.
     usable: bool,
     /// Packets at least this long have every word a test reads.
     min_len: usize,
-    /// `[offset, mask, value]` of every test, pattern after pattern.
-    tests: Vec<[u32; 3]>,
-    /// Where each pattern's tests end in `tests`.
-    ends: Vec<u32>,
+    /// `[offset, mask, value, next pattern's step]`, or `[ACCEPT, 0, pattern, 0]`.
+    steps: Vec<[u32; 4]>,
 }
+
+const ACCEPT: u32 = u32::MAX;
 
 impl Flat {
     fn new(patterns: &[Pattern]) -> Flat {
         let mut f = Flat { usable: true, ..Flat::default() };
-        for p in patterns {
-            for c in &p.clauses {
-                f.usable &= !c.negated;
-                for t in &c.tests {
-                    f.tests.push([t.offset as u32, t.mask, t.value]);
-                    f.min_len = f.min_len.max(t.offset + 4);
-                }
+        for (i, p) in patterns.iter().enumerate() {
+            let tests: Vec<_> = p.clauses.iter().flat_map(|c| &c.tests).collect();
+            f.usable &= p.clauses.iter().all(|c| !c.negated);
+            let next = (f.steps.len() + tests.len() + 1) as u32;
+            for t in tests {
+                f.steps.push([t.offset as u32, t.mask, t.value, next]);
+                f.min_len = f.min_len.max(t.offset + 4);
             }
-            f.ends.push(f.tests.len() as u32);
+            f.steps.push([ACCEPT, 0, i as u32, 0]);
         }
         f
     }
@@ -72,17 +74,14 @@ impl Flat {
     /// The first pattern all of whose tests hold (`data` has at least `min_len` bytes).
     #[inline]
     fn classify(&self, data: &[u8]) -> Option<usize> {
-        let mut start = 0;
-        for (i, &end) in self.ends.iter().enumerate() {
-            let tests = self.tests.get(start..end as usize)?;
-            let holds = |&[off, mask, value]: &[u32; 3]| {
-                let off = off as usize;
-                data.get(off..off + 4).is_some_and(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]) & mask == value)
-            };
-            if tests.iter().all(holds) {
-                return Some(i);
+        let mut pc = 0;
+        while let Some(&[off, mask, value, next]) = self.steps.get(pc) {
+            if off == ACCEPT {
+                return Some(value as usize);
             }
-            start = end as usize;
+            let off = off as usize;
+            let w = data.get(off..off + 4)?;
+            pc = if u32::from_be_bytes([w[0], w[1], w[2], w[3]]) & mask == value { pc + 1 } else { next as usize };
         }
         None
     }
@@ -165,6 +164,48 @@ impl Element for Classifier {
                 })
                 .collect()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn clause() -> impl Strategy<Value = String> {
+        (any::<bool>(), 0usize..28, proptest::collection::vec(0u8..17, 1..4), proptest::option::of(any::<u32>()))
+            .prop_map(|(neg, off, nibbles, mask)| {
+                let hex = |v: u8| if v == 16 { '?' } else { char::from_digit(u32::from(v), 16).unwrap() };
+                let val: String = nibbles.iter().flat_map(|&n| [hex(n), hex(n.wrapping_mul(7) % 17)]).collect();
+                let mut s = format!("{}{off}/{val}", if neg { "!" } else { "" });
+                if let Some(m) = mask {
+                    s.push('%');
+                    s.extend((0..val.len()).map(|i| char::from_digit((m >> (i % 8 * 4)) & 0xf, 16).unwrap()));
+                }
+                s
+            })
+    }
+
+    fn pattern() -> impl Strategy<Value = String> {
+        proptest::collection::vec(clause(), 0..3).prop_map(|c| if c.is_empty() { "-".into() } else { c.join(" ") })
+    }
+
+    proptest! {
+        #[test]
+        fn flat_program_agrees_with_the_patterns(
+            texts in proptest::collection::vec(pattern(), 1..5),
+            data in proptest::collection::vec(0u8..4, 0..40),
+            negations in any::<bool>(),
+        ) {
+            // Small byte values so that tests match often; drop negations in half the cases so
+            // that the flat program is used.
+            let texts: Vec<String> =
+                texts.into_iter().map(|t| if negations { t } else { t.replace('!', "") }).collect();
+            let patterns = parse_all(&texts).unwrap();
+            let c = Classifier { flat: Flat::new(&patterns), patterns, drops: 0 };
+            let want = c.patterns.iter().position(|p| p.matches(&data));
+            prop_assert_eq!(c.classify(&data), want, "patterns {:?}", texts);
         }
     }
 }
