@@ -158,7 +158,11 @@ impl Batch {
     }
 
     /// Total bytes of data.
+    #[inline]
     pub fn byte_len(&self) -> usize {
+        if let [p] = self.packets.as_slice() {
+            return p.len();
+        }
         self.packets.iter().map(Packet::len).sum()
     }
 }

@@ -48,6 +48,7 @@ pub(crate) struct Dest {
 /// receiving element's own outputs start and end in [`Shared::hops`], so that a hop needs
 /// no lookup by element index.
 #[derive(Clone, Copy, Debug)]
+#[repr(align(32))] // a power of two: indexing is a shift
 pub(crate) struct Hop {
     pub elem: u32,
     pub port: u32,

@@ -43,6 +43,8 @@ click_core::documented! {
         rate: Rate,
         count_call: Option<Trigger>,
         byte_count_call: Option<Trigger>,
+        /// Whether COUNT_CALL or BYTE_COUNT_CALL is set (one test per batch).
+        has_triggers: bool,
     }
 }
 
@@ -167,6 +169,7 @@ impl Element for Counter {
         if let Some(Raw(t)) = args.read("BYTE_COUNT_CALL")? {
             self.byte_count_call = Some(Trigger::parse(&t, "BYTE_COUNT_CALL")?);
         }
+        self.has_triggers = self.count_call.is_some() || self.byte_count_call.is_some();
         args.complete()
     }
 
@@ -175,7 +178,7 @@ impl Element for Counter {
         self.count += batch.len() as u64;
         self.byte_count += bytes;
         self.rate.update(cx.coarse_now(), batch.len() as u64, bytes);
-        if self.count_call.is_some() || self.byte_count_call.is_some() {
+        if self.has_triggers {
             self.fire_triggers(cx);
         }
         cx.output_batch(0, batch);
@@ -185,7 +188,7 @@ impl Element for Counter {
         self.count += 1;
         self.byte_count += p.len() as u64;
         self.rate.update(cx.coarse_now(), 1, p.len() as u64);
-        if self.count_call.is_some() || self.byte_count_call.is_some() {
+        if self.has_triggers {
             self.fire_triggers(cx);
         }
         Some(p)
