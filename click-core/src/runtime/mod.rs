@@ -478,7 +478,7 @@ impl<'a> Context<'a> {
     /// right away (depth-first, Click's order, no queueing); otherwise (a push cycle, or
     /// packets already waiting for it) the batch joins its queue and is delivered after the
     /// running element returns.
-    #[inline]
+    #[inline(never)]
     pub fn output_batch(&mut self, port: usize, batch: &mut Batch) {
         let Some(h) = self.hop(port) else {
             return self.output_batch_elsewhere(NOWHERE, 0, batch);
