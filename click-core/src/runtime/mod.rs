@@ -338,14 +338,8 @@ impl ThreadState {
             [t] => return t.scheduled.then_some(0),
             tasks => tasks,
         };
-        // The first scheduled task of least pass.
-        let (mut best, mut best_pass) = (usize::MAX, 0);
-        for (i, t) in tasks.iter().enumerate() {
-            if t.scheduled && (best == usize::MAX || t.pass < best_pass) {
-                (best, best_pass) = (i, t.pass);
-            }
-        }
-        (best != usize::MAX).then_some(best)
+        // The first scheduled task of least pass (`min_by_key` keeps the first of equals).
+        tasks.iter().enumerate().filter(|(_, t)| t.scheduled).min_by_key(|(_, t)| t.pass).map(|(i, _)| i)
     }
 
     pub fn any_task_scheduled(&self) -> bool {
