@@ -228,6 +228,7 @@ impl Element for Counter {
                 // Click keeps the triggers across a reset, armed again.
                 let rearm = |t: Option<Trigger>| t.map(|t| Trigger { fired: false, ..t });
                 (self.count_call, self.byte_count_call) = (rearm(count_call), rearm(byte_count_call));
+                self.has_triggers = self.count_call.is_some() || self.byte_count_call.is_some();
                 Ok(())
             }
             _ => Err(HandlerError::NoSuchHandler(name.into())),
