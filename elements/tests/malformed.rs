@@ -146,3 +146,36 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// A classified batch keeps each output's packets in arrival order, whether the batch
+    /// moves on whole (every packet to one output) or is split, and counts what no pattern
+    /// takes.
+    #[test]
+    fn classified_batches_keep_order_per_output(kinds in proptest::collection::vec(0u8..4, 0..20)) {
+        let registry = elements::standard_registry();
+        let mut b = RouterBuilder::new(&registry);
+        let packets = kinds.iter().enumerate().map(|(i, &k)| Packet::from_slice(&[k, i as u8])).collect();
+        b.add("feed", Feed(packets)).element("e", "Classifier", "0/00, 0/01, 0/02").connect("feed", 0, "e", 0);
+        let mut sinks: Vec<Collected> = Vec::new();
+        for o in 0..3 {
+            let c: Collected = Default::default();
+            b.add(&format!("out{o}"), Collect(c.clone())).connect("e", o, &format!("out{o}"), 0);
+            sinks.push(c);
+        }
+        let mut r = b.build().unwrap();
+        r.run_with(RunOptions { stop_when_idle: true });
+        for (o, sink) in sinks.iter().enumerate() {
+            let got: Vec<Vec<u8>> = sink.lock().unwrap().iter().map(|p| p.data().to_vec()).collect();
+            let want: Vec<Vec<u8>> = kinds
+                .iter()
+                .enumerate()
+                .filter(|&(_, &k)| usize::from(k) == o)
+                .map(|(i, &k)| vec![k, i as u8])
+                .collect();
+            prop_assert_eq!(got, want, "output {}", o);
+        }
+        let drops: usize = r.read_handler("e.drops").unwrap().parse().unwrap();
+        prop_assert_eq!(drops, kinds.iter().filter(|&&k| k == 3).count());
+    }
+}

@@ -541,34 +541,41 @@ impl<'a> Context<'a> {
         mut classify: impl FnMut(&mut Packet) -> Option<usize>,
     ) -> usize {
         const DROP: u32 = u32::MAX;
-        if let [p] = batch.as_mut_slice() {
-            // One packet (BURST 1 sources): no list of ports to keep.
-            return match classify(p) {
+        let code = |o: Option<usize>| o.map_or(DROP, |o| o as u32);
+        let Some((head, rest)) = batch.as_mut_slice().split_first_mut() else {
+            return 0;
+        };
+        // While every packet takes the first one's output, no list of ports is kept.
+        let first = classify(head);
+        let mut same = 1;
+        let mut other = None;
+        for p in rest {
+            let port = classify(p);
+            if port != first {
+                other = Some(port);
+                break;
+            }
+            same += 1;
+        }
+        let Some(other) = other else {
+            return match first {
                 Some(port) => {
                     self.output_batch(port, batch);
                     0
                 }
                 None => {
+                    let n = batch.len();
                     batch.clear();
-                    1
+                    n
                 }
             };
-        }
+        };
         let mut ports = std::mem::take(&mut self.st.classified);
         ports.clear();
-        let mut same = true;
-        for p in batch.iter_mut() {
-            let port = classify(p).map_or(DROP, |o| o as u32);
-            same &= ports.first().is_none_or(|&f| f == port);
-            ports.push(port);
-        }
-        let single = ports.first().copied().filter(|&p| same && p != DROP);
-        if let Some(port) = single {
-            // Give the scratch back before the batch moves on: the elements downstream may
-            // classify too.
-            self.st.classified = ports;
-            self.output_batch(port as usize, batch);
-            return 0;
+        ports.extend(std::iter::repeat_n(code(first), same));
+        ports.push(code(other));
+        for p in &mut batch.as_mut_slice()[same + 1..] {
+            ports.push(code(classify(p)));
         }
         let mut dropped = 0;
         for (p, &port) in batch.drain().zip(ports.iter()) {
