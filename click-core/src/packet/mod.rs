@@ -216,6 +216,9 @@ impl Packet {
         }
         let old_buf = std::mem::replace(self.d.buf_mut(), buf);
         pool::recycle_buffer(old_buf);
+        if extra_headroom == 0 {
+            return;
+        }
         let shift = extra_headroom as u32;
         self.d.data += shift;
         self.d.end += shift;
@@ -332,9 +335,26 @@ impl Packet {
 
     /// Marks the MAC header at `offset` from the data start, `len` bytes long; the network
     /// header follows it.
+    #[inline]
     pub fn set_mac_header(&mut self, offset: isize, len: usize) {
+        if let Some((mac, net)) = self.within_data(offset, len) {
+            (self.d.mac, self.d.net) = (mac, net);
+            return;
+        }
         self.d.mac = self.abs(offset);
         self.d.net = self.abs(offset + len as isize);
+    }
+
+    /// Absolute offsets of `offset` and `offset + len` when both lie within the data (the
+    /// common case, which needs no check against the buffer's capacity).
+    #[inline]
+    fn within_data(&self, offset: isize, len: usize) -> Option<(u32, u32)> {
+        let off = usize::try_from(offset).ok()?;
+        if off.checked_add(len)? > self.len() {
+            return None;
+        }
+        let start = self.d.data + off as u32;
+        Some((start, start + len as u32))
     }
 
     /// Marks the MAC header at `offset` from the data start and nothing else (Click's
@@ -345,7 +365,12 @@ impl Packet {
 
     /// Marks the network header at `offset` from the data start, `len` bytes long; the
     /// transport header follows it.
+    #[inline]
     pub fn set_network_header(&mut self, offset: isize, len: usize) {
+        if let Some((net, transport)) = self.within_data(offset, len) {
+            (self.d.net, self.d.transport) = (net, transport);
+            return;
+        }
         self.d.net = self.abs(offset);
         self.d.transport = self.abs(offset + len as isize);
     }

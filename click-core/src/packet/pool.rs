@@ -61,11 +61,13 @@ pub fn pool_stats() -> PoolStats {
 }
 
 impl Pool {
+    #[cold]
     fn new_buffer(&mut self, capacity: usize) -> Buffer {
         self.stats.buffers_allocated += 1;
         Buffer::new(capacity.max(STANDARD_CAPACITY))
     }
 
+    #[inline]
     fn standard_buffer(&mut self) -> Buffer {
         match self.spare.pop() {
             Some(b) => b,
@@ -86,6 +88,7 @@ impl Pool {
         }
     }
 
+    #[inline]
     fn take(&mut self, capacity: usize) -> Box<Descriptor> {
         if capacity <= STANDARD_CAPACITY {
             if let Some(d) = self.shells.pop() {
@@ -99,6 +102,7 @@ impl Pool {
         }
     }
 
+    #[inline(always)]
     fn for_clone(&mut self, shared: &Buffer) -> Box<Descriptor> {
         if let Some(mut d) = self.bare.pop() {
             d.buf = Some(shared.clone());
@@ -117,6 +121,7 @@ impl Pool {
         Box::new(Descriptor::new(Some(shared.clone())))
     }
 
+    #[inline(always)]
     fn recycle(&mut self, mut d: Box<Descriptor>) {
         let keep_buffer = d.buf.as_ref().is_some_and(|b| b.capacity() == STANDARD_CAPACITY && b.is_unique());
         if keep_buffer {
@@ -142,6 +147,7 @@ pub(super) fn take_descriptor(capacity: usize) -> Box<Descriptor> {
 }
 
 /// A unique buffer of at least `capacity` bytes.
+#[inline]
 pub(super) fn take_buffer(capacity: usize) -> Buffer {
     POOL.try_with(|p| {
         let mut p = p.borrow_mut();
@@ -151,6 +157,7 @@ pub(super) fn take_buffer(capacity: usize) -> Buffer {
 }
 
 /// Takes back a buffer that a packet stopped using.
+#[inline]
 pub(super) fn recycle_buffer(buf: Buffer) {
     if buf.capacity() == STANDARD_CAPACITY && buf.is_unique() {
         let _ = POOL.try_with(|p| {
@@ -183,6 +190,7 @@ pub(super) fn clone_many(shared: &Buffer, n: usize, mut f: impl FnMut(Box<Descri
 }
 
 /// Takes back a dropped packet's descriptor.
+#[inline]
 pub(super) fn recycle_descriptor(d: Box<Descriptor>) {
     let _ = POOL.try_with(|p| p.borrow_mut().recycle(d));
 }

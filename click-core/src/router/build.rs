@@ -18,7 +18,7 @@ use super::Router;
 use crate::args::{AddressTable, Args};
 use crate::element::Element;
 use crate::registry::Registry;
-use crate::runtime::{Arena, Dest, InitContext, Shared, Source, ThreadState, Waker};
+use crate::runtime::{Arena, Dest, Hop, InitContext, Shared, Source, ThreadState, Waker};
 use crate::spec::{FlowCode, PortCount, Processing, ProcessingCode};
 
 /// Capacity of each thread's inbound queue for packets pushed from other threads.
@@ -675,7 +675,11 @@ impl Checked {
         let (listeners, input_notifiers) = notifiers(&instances, &in_proc, &in_base, &in_src);
         let (pushers, output_notifiers) = full_notifiers(&instances, &out_proc, &out_base, &out_dest, &thread_of);
 
+        let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of);
+        let out_range = (0..n).map(|i| [out_base[i] as u32, (out_base[i] + nout[i]) as u32]).collect();
         let shared = Shared {
+            hops,
+            out_range,
             names: elements.iter().map(|e| e.name.clone()).collect(),
             classes: instances.iter().map(|e| e.class_name()).collect(),
             handler_infos: instances.iter().map(|e| e.handlers()).collect(),
@@ -703,6 +707,7 @@ impl Checked {
             crossings: (0..nthreads).map(|_| ArrayQueue::new(CROSSING_CAPACITY)).collect(),
             crossing_drops: AtomicU64::new(0),
             unconnected_drops: AtomicU64::new(0),
+            unmatched_drops: AtomicU64::new(0),
             wakers: (0..nthreads).map(|_| Waker::default()).collect(),
             config_text,
             flat_text,

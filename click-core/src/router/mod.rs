@@ -569,7 +569,10 @@ pub(crate) fn router_handler(s: &Shared, handler: &str) -> Result<String, Handle
         "flatconfig" => s.flat_text.clone().unwrap_or_else(|| simple_flat(s)),
         "requirements" => s.requirements.iter().map(|r| format!("{r}\n")).collect(),
         "version" => VERSION.to_string(),
-        "drops" => (s.unconnected_drops.load(Ordering::Relaxed) + s.crossing_drops.load(Ordering::Relaxed)).to_string(),
+        "drops" => (s.unconnected_drops.load(Ordering::Relaxed)
+            + s.crossing_drops.load(Ordering::Relaxed)
+            + s.unmatched_drops.load(Ordering::Relaxed))
+        .to_string(),
         "handlers" => ROUTER_HANDLERS.iter().map(|h| format!("{}\t{}\n", h.name, h.flags_text())).collect(),
         "driver" => "userlevel".to_string(),
         "packages" => String::new(),

@@ -45,6 +45,54 @@ pub(crate) struct Dest {
     pub thread: u32,
 }
 
+/// One output port as the push path uses it: where a batch sent there goes, and where the
+/// receiving element's own outputs start and end in [`Shared::hops`], so that a hop needs
+/// no lookup by element index.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(32))] // a power of two: indexing is a shift
+pub(crate) struct Hop {
+    pub elem: u32,
+    pub port: u32,
+    pub slot: u32,
+    /// The receiving element's thread; [`NOWHERE`] for an output that is not a connected
+    /// push output (never equal to a thread's id, so the fast path's one comparison rules out
+    /// both crossings and unconnected outputs).
+    pub thread: u32,
+    /// True when `elem` runs on the sending element's thread (the push path's fast case).
+    pub local: bool,
+    pub outs_start: u32,
+    pub outs_end: u32,
+}
+
+/// [`Hop::thread`] of an output that leads nowhere.
+pub(crate) const NOWHERE: u32 = u32::MAX;
+const NOWHERE_HOP: Hop = Hop { elem: 0, port: 0, slot: 0, thread: NOWHERE, local: false, outs_start: 0, outs_end: 0 };
+
+impl Hop {
+    /// The hop table entry of each output port, in `out_dest` order, and each element's
+    /// range in it.
+    pub(crate) fn table(
+        out_base: &[usize],
+        noutputs: &[usize],
+        out_dest: &[Option<Dest>],
+        thread_of: &[usize],
+    ) -> Vec<Hop> {
+        let range = |e: usize| (out_base[e] as u32, (out_base[e] + noutputs[e]) as u32);
+        let mut hops = vec![NOWHERE_HOP; out_dest.len()];
+        for (from, &base) in out_base.iter().enumerate() {
+            for (i, d) in out_dest.iter().enumerate().skip(base).take(noutputs[from]) {
+                if let Some(d) = d {
+                    let (outs_start, outs_end) = range(d.elem as usize);
+                    let local = thread_of[d.elem as usize] == thread_of[from];
+                    hops[i] =
+                        Hop { elem: d.elem, port: d.port, slot: d.slot, thread: d.thread, local, outs_start, outs_end };
+                }
+            }
+        }
+        hops
+    }
+}
+
 /// Where a pull input comes from.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Source {
@@ -72,6 +120,11 @@ pub(crate) struct Shared {
     pub out_proc: Vec<Vec<Processing>>,
     pub out_base: Vec<usize>,
     pub out_dest: Vec<Option<Dest>>,
+    /// `out_dest` resolved for the push path (see [`Hop`]); element `e`'s outputs are
+    /// `hops[out_base[e]..out_base[e] + noutputs[e]]`.
+    pub hops: Vec<Hop>,
+    /// Each element's outputs in `hops`, `[start, end)`.
+    pub out_range: Vec<[u32; 2]>,
     pub in_base: Vec<usize>,
     pub in_src: Vec<Option<Source>>,
     /// (element, input port) of each input slot.
@@ -97,6 +150,8 @@ pub(crate) struct Shared {
     pub crossing_drops: AtomicU64,
     /// Packets sent to output ports that lead nowhere (unconnected optional outputs).
     pub unconnected_drops: AtomicU64,
+    /// Packets a classifier or route table matched to no output.
+    pub unmatched_drops: AtomicU64,
     pub wakers: Vec<Waker>,
     /// The configuration text, for the `config` handler.
     pub config_text: String,
@@ -256,7 +311,8 @@ impl ThreadState {
         self.mark_ready(slot);
     }
 
-    #[inline]
+    #[cold]
+    #[inline(never)]
     fn enqueue_batch(&mut self, slot: u32, b: &mut Batch) {
         if b.is_empty() {
             return;
@@ -336,14 +392,15 @@ impl ThreadState {
     }
 
     /// The scheduled task with the least pass.
+    #[inline]
     pub fn pick_task(&self) -> Option<usize> {
-        let mut best: Option<(u64, usize)> = None;
-        for (i, t) in self.tasks.iter().enumerate() {
-            if t.scheduled && best.is_none_or(|(p, _)| t.pass < p) {
-                best = Some((t.pass, i));
-            }
-        }
-        best.map(|(_, i)| i)
+        let tasks = match self.tasks.as_slice() {
+            // One task (a single source): nothing to compare.
+            [t] => return t.scheduled.then_some(0),
+            tasks => tasks,
+        };
+        // The first scheduled task of least pass (`min_by_key` keeps the first of equals).
+        tasks.iter().enumerate().filter(|(_, t)| t.scheduled).min_by_key(|(_, t)| t.pass).map(|(i, _)| i)
     }
 
     pub fn any_task_scheduled(&self) -> bool {
@@ -396,9 +453,33 @@ pub struct Context<'a> {
     pub(crate) arena: &'a [RefCell<Option<Box<dyn Element>>>],
     pub(crate) st: &'a mut ThreadState,
     pub(crate) me: u32,
+    /// Where the running element's outputs are in [`Shared::hops`], `[start, end)`.
+    outs: [u32; 2],
 }
 
 impl<'a> Context<'a> {
+    /// The context of element `me`.
+    #[inline]
+    pub(crate) fn new(
+        shared: &'a Shared,
+        arena: &'a [RefCell<Option<Box<dyn Element>>>],
+        st: &'a mut ThreadState,
+        me: u32,
+    ) -> Context<'a> {
+        let outs = shared.out_range[me as usize];
+        Context { shared, arena, st, me, outs }
+    }
+
+    /// Where output `port` leads, if it exists.
+    #[inline]
+    fn hop(&self, port: usize) -> Option<&'a Hop> {
+        let [start, end] = self.outs;
+        if port >= (end - start) as usize {
+            return None;
+        }
+        self.shared.hops.get(start as usize + port)
+    }
+
     /// The running element's router-wide index.
     pub fn element_index(&self) -> usize {
         self.me as usize
@@ -415,8 +496,9 @@ impl<'a> Context<'a> {
     }
 
     /// Number of output ports.
+    #[inline]
     pub fn noutputs(&self) -> usize {
-        self.shared.noutputs[self.me as usize]
+        (self.outs[1] - self.outs[0]) as usize
     }
 
     /// Processing of input `port` after resolution (push or pull).
@@ -434,25 +516,14 @@ impl<'a> Context<'a> {
         self.st.id
     }
 
-    #[inline]
-    fn dest(&self, port: usize) -> Option<Dest> {
-        let me = self.me as usize;
-        if port >= self.shared.noutputs[me] {
-            return None;
-        }
-        self.shared.out_dest[self.shared.out_base[me] + port]
-    }
-
     /// Emits a packet on push output `port`. A packet sent to a port that does not exist or
     /// is not connected is dropped and counted.
     #[inline]
     pub fn output(&mut self, port: usize, p: Packet) {
-        match self.dest(port) {
-            Some(d) if d.thread as usize == self.st.id => self.st.enqueue(d.slot, p),
-            Some(d) => self.cross(d, p),
-            None => {
-                self.shared.unconnected_drops.fetch_add(1, Ordering::Relaxed);
-            }
+        match self.hop(port) {
+            Some(h) if h.local => self.st.enqueue(h.slot, p),
+            Some(&h) if h.thread != NOWHERE => self.cross(h, p),
+            _ => self.unconnected(1),
         }
     }
 
@@ -462,40 +533,61 @@ impl<'a> Context<'a> {
     /// right away (depth-first, Click's order, no queueing); otherwise (a push cycle, or
     /// packets already waiting for it) the batch joins its queue and is delivered after the
     /// running element returns.
-    #[inline]
+    #[inline(never)]
     pub fn output_batch(&mut self, port: usize, batch: &mut Batch) {
-        match self.dest(port) {
-            Some(d) if d.thread as usize == self.st.id => {
-                if batch.is_empty() {
-                    return;
-                }
-                if self.st.pending[d.slot as usize].is_empty()
-                    && self.st.depth < MAX_DIRECT_DEPTH
-                    && let Ok(mut guard) = self.arena[d.elem as usize].try_borrow_mut()
-                    && let Some(el) = guard.as_mut()
-                {
-                    self.st.depth += 1;
-                    let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: d.elem };
-                    el.push(&mut sub, d.port as usize, batch);
-                    self.st.depth -= 1;
-                    if !batch.is_empty() {
-                        // An element that keeps packets in its input batch drops them.
-                        batch.clear();
-                    }
-                    return;
-                }
-                self.st.enqueue_batch(d.slot, batch)
-            }
-            Some(d) => {
-                for p in batch.drain() {
-                    self.cross(d, p);
-                }
-            }
-            None => {
-                self.shared.unconnected_drops.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                batch.clear();
+        let Some(h) = self.hop(port) else {
+            return self.output_batch_elsewhere(NOWHERE, 0, batch);
+        };
+        if !h.local || batch.is_empty() {
+            return self.output_batch_elsewhere(h.thread, h.slot, batch);
+        }
+        let st = &mut *self.st;
+        // Nothing is queued anywhere when `ready` is empty (a slot with packets is always
+        // in `ready`), which spares looking at the slot itself.
+        if !(st.ready.is_empty() || st.pending[h.slot as usize].is_empty()) || st.depth >= MAX_DIRECT_DEPTH {
+            return st.enqueue_batch(h.slot, batch);
+        }
+        let Ok(mut guard) = self.arena[h.elem as usize].try_borrow_mut() else {
+            return self.st.enqueue_batch(h.slot, batch);
+        };
+        let Some(el) = guard.as_mut() else {
+            return self.st.enqueue_batch(h.slot, batch);
+        };
+        self.st.depth += 1;
+        let outs = [h.outs_start, h.outs_end];
+        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: h.elem, outs };
+        el.push(&mut sub, h.port as usize, batch);
+        self.st.depth -= 1;
+        if !batch.is_empty() {
+            // An element that keeps packets in its input batch drops them.
+            drop_kept(batch);
+        }
+    }
+
+    /// `output_batch` to another thread (`thread`), to an output that leads nowhere, or of
+    /// an empty batch.
+    #[cold]
+    #[inline(never)]
+    fn output_batch_elsewhere(&mut self, thread: u32, slot: u32, batch: &mut Batch) {
+        if batch.is_empty() {
+            return;
+        }
+        if thread == NOWHERE {
+            self.unconnected(batch.len());
+            batch.clear();
+        } else if thread as usize == self.st.id {
+            self.st.enqueue_batch(slot, batch);
+        } else {
+            let h = Hop { slot, thread, ..NOWHERE_HOP };
+            for p in batch.drain() {
+                self.cross(h, p);
             }
         }
+    }
+
+    #[cold]
+    fn unconnected(&self, n: usize) {
+        self.shared.unconnected_drops.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// Sends each packet of `batch` to the output `classify` picks for it (`None`: the packet
@@ -510,21 +602,42 @@ impl<'a> Context<'a> {
         mut classify: impl FnMut(&mut Packet) -> Option<usize>,
     ) -> usize {
         const DROP: u32 = u32::MAX;
+        let code = |o: Option<usize>| o.map_or(DROP, |o| o as u32);
+        let Some((head, rest)) = batch.as_mut_slice().split_first_mut() else {
+            return 0;
+        };
+        // While every packet takes the first one's output, no list of ports is kept.
+        let first = classify(head);
+        let mut same = 1;
+        let mut other = None;
+        for p in rest {
+            let port = classify(p);
+            if port != first {
+                other = Some(port);
+                break;
+            }
+            same += 1;
+        }
+        let Some(other) = other else {
+            return match first {
+                Some(port) => {
+                    self.output_batch(port, batch);
+                    0
+                }
+                None => {
+                    let n = batch.len();
+                    batch.clear();
+                    self.unmatched(n);
+                    n
+                }
+            };
+        };
         let mut ports = std::mem::take(&mut self.st.classified);
         ports.clear();
-        let mut same = true;
-        for p in batch.iter_mut() {
-            let port = classify(p).map_or(DROP, |o| o as u32);
-            same &= ports.first().is_none_or(|&f| f == port);
-            ports.push(port);
-        }
-        let single = ports.first().copied().filter(|&p| same && p != DROP);
-        if let Some(port) = single {
-            // Give the scratch back before the batch moves on: the elements downstream may
-            // classify too.
-            self.st.classified = ports;
-            self.output_batch(port as usize, batch);
-            return 0;
+        ports.extend(std::iter::repeat_n(code(first), same));
+        ports.push(code(other));
+        for p in &mut batch.as_mut_slice()[same + 1..] {
+            ports.push(code(classify(p)));
         }
         let mut dropped = 0;
         for (p, &port) in batch.drain().zip(ports.iter()) {
@@ -537,16 +650,27 @@ impl<'a> Context<'a> {
             }
         }
         self.st.classified = ports;
+        if dropped > 0 {
+            self.unmatched(dropped);
+        }
         dropped
+    }
+
+    /// Counts packets a classifier matched to no output (Click's classifiers keep no count;
+    /// the router's `drops` handler includes them).
+    #[cold]
+    fn unmatched(&self, n: usize) {
+        self.shared.unmatched_drops.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// True when output `port` exists and is connected.
     pub fn output_connected(&self, port: usize) -> bool {
-        self.dest(port).is_some() || (port < self.noutputs() && self.output_processing(port) == Processing::Pull)
+        self.hop(port).is_some_and(|h| h.thread != NOWHERE)
+            || (port < self.noutputs() && self.output_processing(port) == Processing::Pull)
     }
 
     #[cold]
-    fn cross(&mut self, d: Dest, p: Packet) {
+    fn cross(&mut self, d: Hop, p: Packet) {
         let q = &self.shared.crossings[d.thread as usize];
         if q.push((d.slot, p)).is_err() {
             self.shared.crossing_drops.fetch_add(1, Ordering::Relaxed);
@@ -569,7 +693,7 @@ impl<'a> Context<'a> {
             return None;
         };
         let el = guard.as_mut()?;
-        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: src.elem };
+        let mut sub = Context::new(self.shared, self.arena, &mut *self.st, src.elem);
         el.pull(&mut sub, src.port as usize)
     }
 
@@ -588,7 +712,7 @@ impl<'a> Context<'a> {
             return 0;
         };
         let Some(el) = guard.as_mut() else { return 0 };
-        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: src.elem };
+        let mut sub = Context::new(self.shared, self.arena, &mut *self.st, src.elem);
         el.pull_batch(&mut sub, src.port as usize, max, out)
     }
 
@@ -661,7 +785,7 @@ impl<'a> Context<'a> {
         if let Some(r) = self.st.write_task_handler(i, handler, value) {
             return r;
         }
-        let mut sub = Context { shared: self.shared, arena: self.arena, st: &mut *self.st, me: i as u32 };
+        let mut sub = Context::new(self.shared, self.arena, &mut *self.st, i as u32);
         crate::router::write_element(el.as_mut(), handler, value, &mut sub)
     }
 
@@ -846,6 +970,13 @@ impl<'a> InitContext<'a> {
     }
 }
 
+/// Drops the packets an element left in its input batch.
+#[cold]
+#[inline(never)]
+fn drop_kept(batch: &mut Batch) {
+    batch.clear();
+}
+
 /// Delivers pending batches until none is left (see the module documentation).
 pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>], st: &mut ThreadState) {
     while let Some(slot) = st.ready.pop() {
@@ -860,7 +991,7 @@ pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>]
         match arena[elem as usize].try_borrow_mut() {
             Ok(mut guard) => {
                 if let Some(el) = guard.as_mut() {
-                    let mut cx = Context { shared, arena, st: &mut *st, me: elem };
+                    let mut cx = Context::new(shared, arena, &mut *st, elem);
                     el.push(&mut cx, port as usize, &mut batch);
                 }
             }
@@ -877,21 +1008,26 @@ pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>]
 }
 
 /// Runs one task and delivers what it pushed.
+#[inline]
 pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, task: usize) -> bool {
-    let elem = st.tasks[task].elem;
-    st.global_pass = st.tasks[task].pass;
-    st.tasks[task].pass += st.tasks[task].stride;
+    let t = &mut st.tasks[task];
+    let elem = t.elem;
+    st.global_pass = t.pass;
+    t.pass += t.stride;
     let worked = match arena[elem as usize].try_borrow_mut() {
         Ok(mut guard) => match guard.as_mut() {
             Some(el) => {
-                let mut cx = Context { shared, arena, st: &mut *st, me: elem };
+                let mut cx = Context::new(shared, arena, &mut *st, elem);
                 el.run_task(&mut cx)
             }
             None => false,
         },
         Err(_) => false,
     };
-    flush(shared, arena, st);
+    // Most runs push depth-first and leave nothing queued.
+    if !st.ready.is_empty() {
+        flush(shared, arena, st);
+    }
     worked
 }
 
@@ -900,7 +1036,7 @@ pub(crate) fn run_timer(shared: &Shared, arena: &Arena, st: &mut ThreadState, t:
     if let Ok(mut guard) = arena[t.elem as usize].try_borrow_mut()
         && let Some(el) = guard.as_mut()
     {
-        let mut cx = Context { shared, arena, st: &mut *st, me: t.elem };
+        let mut cx = Context::new(shared, arena, &mut *st, t.elem);
         el.run_timer(&mut cx, t.id);
     }
     flush(shared, arena, st);

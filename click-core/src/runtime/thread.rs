@@ -53,7 +53,7 @@ pub(crate) fn write_handler(
     let result = {
         let mut guard = arena[elem].try_borrow_mut().map_err(|_| HandlerError::Failed("element busy".into()))?;
         let el = guard.as_mut().ok_or(HandlerError::NotRunning)?;
-        let mut cx = Context { shared, arena, st: &mut *st, me: elem as u32 };
+        let mut cx = Context::new(shared, arena, &mut *st, elem as u32);
         crate::router::write_element(el.as_mut(), handler, value, &mut cx)
     };
     flush(shared, arena, st);
@@ -205,7 +205,7 @@ fn run_selected(shared: &Shared, arena: &Arena, st: &mut ThreadState) {
         if let Ok(mut guard) = arena[elem as usize].try_borrow_mut()
             && let Some(el) = guard.as_mut()
         {
-            let mut cx = Context { shared, arena, st: &mut *st, me: elem };
+            let mut cx = Context::new(shared, arena, &mut *st, elem);
             el.selected(&mut cx, fd);
         }
         flush(shared, arena, st);

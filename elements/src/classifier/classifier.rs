@@ -37,6 +37,55 @@ click_core::documented! {
         patterns: Vec<Pattern>,
         /// Outputs, once initialized (a `config` write cannot change their number).
         noutputs: Option<usize>,
+        flat: Flat,
+    }
+}
+
+/// The patterns as one straight program for the common case (no negated clause): a list of
+/// steps, each a word test that goes on to the next step when it holds and jumps to the
+/// next pattern's first step when it does not, or the acceptance of a pattern. Used for
+/// packets long enough for every test.
+#[derive(Default)]
+struct Flat {
+    /// False when some clause is negated: then only `Pattern::matches` applies.
+    usable: bool,
+    /// Packets at least this long have every word a test reads.
+    min_len: usize,
+    /// `[offset, mask, value, next pattern's step]`, or `[ACCEPT, 0, pattern, 0]`.
+    steps: Vec<[u32; 4]>,
+}
+
+const ACCEPT: u32 = u32::MAX;
+
+impl Flat {
+    fn new(patterns: &[Pattern]) -> Flat {
+        let mut f = Flat { usable: true, ..Flat::default() };
+        for (i, p) in patterns.iter().enumerate() {
+            let tests: Vec<_> = p.clauses.iter().flat_map(|c| &c.tests).collect();
+            f.usable &= p.clauses.iter().all(|c| !c.negated);
+            let next = (f.steps.len() + tests.len() + 1) as u32;
+            for t in tests {
+                f.steps.push([t.offset as u32, t.mask, t.value, next]);
+                f.min_len = f.min_len.max(t.offset + 4);
+            }
+            f.steps.push([ACCEPT, 0, i as u32, 0]);
+        }
+        f
+    }
+
+    /// The first pattern all of whose tests hold (`data` has at least `min_len` bytes).
+    #[inline]
+    fn classify(&self, data: &[u8]) -> Option<usize> {
+        let mut pc = 0;
+        while let Some(&[off, mask, value, next]) = self.steps.get(pc) {
+            if off == ACCEPT {
+                return Some(value as usize);
+            }
+            let off = off as usize;
+            let w = data.get(off..off + 4)?;
+            pc = if u32::from_be_bytes([w[0], w[1], w[2], w[3]]) & mask == value { pc + 1 } else { next as usize };
+        }
+        None
     }
 }
 
@@ -44,6 +93,9 @@ impl Classifier {
     /// The output for packet bytes `data`, if any pattern matches.
     #[inline]
     pub fn classify(&self, data: &[u8]) -> Option<usize> {
+        if self.flat.usable && data.len() >= self.flat.min_len {
+            return self.flat.classify(data);
+        }
         self.patterns.iter().position(|p| p.matches(data))
     }
 }
@@ -75,6 +127,7 @@ impl Element for Classifier {
                 args.warn(format!("output {i} matches no packets"));
             }
         }
+        self.flat = Flat::new(&patterns);
         self.patterns = patterns;
         Ok(())
     }
@@ -92,8 +145,8 @@ impl Element for Classifier {
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
-        let patterns = &self.patterns;
-        cx.output_classified(batch, |p| patterns.iter().position(|pat| pat.matches(p.data())));
+        let this = &*self;
+        cx.output_classified(batch, |p| this.classify(p.data()));
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
@@ -151,4 +204,46 @@ fn unreachable_outputs(patterns: &[Pattern]) -> Vec<usize> {
                 || (0..i).any(|j| (0..i).any(|k| complements(j, k)))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn clause() -> impl Strategy<Value = String> {
+        (any::<bool>(), 0usize..28, proptest::collection::vec(0u8..17, 1..4), proptest::option::of(any::<u32>()))
+            .prop_map(|(neg, off, nibbles, mask)| {
+                let hex = |v: u8| if v == 16 { '?' } else { char::from_digit(u32::from(v), 16).unwrap() };
+                let val: String = nibbles.iter().flat_map(|&n| [hex(n), hex(n.wrapping_mul(7) % 17)]).collect();
+                let mut s = format!("{}{off}/{val}", if neg { "!" } else { "" });
+                if let Some(m) = mask {
+                    s.push('%');
+                    s.extend((0..val.len()).map(|i| char::from_digit((m >> (i % 8 * 4)) & 0xf, 16).unwrap()));
+                }
+                s
+            })
+    }
+
+    fn pattern() -> impl Strategy<Value = String> {
+        proptest::collection::vec(clause(), 0..3).prop_map(|c| if c.is_empty() { "-".into() } else { c.join(" ") })
+    }
+
+    proptest! {
+        #[test]
+        fn flat_program_agrees_with_the_patterns(
+            texts in proptest::collection::vec(pattern(), 1..5),
+            data in proptest::collection::vec(0u8..4, 0..40),
+            negations in any::<bool>(),
+        ) {
+            // Small byte values so that tests match often; drop negations in half the cases so
+            // that the flat program is used.
+            let texts: Vec<String> =
+                texts.into_iter().map(|t| if negations { t } else { t.replace('!', "") }).collect();
+            let patterns = parse_all(&texts).unwrap();
+            let c = Classifier { flat: Flat::new(&patterns), patterns, noutputs: None };
+            let want = c.patterns.iter().position(|p| p.matches(&data));
+            prop_assert_eq!(c.classify(&data), want, "patterns {:?}", texts);
+        }
+    }
 }

@@ -180,6 +180,16 @@ impl Element for IpFragmenter {
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        let mtu = self.mtu;
+        let fits = |p: &Packet| {
+            p.network_header_offset().is_some_and(|o| o >= 0 && p.len() - (o as usize).min(p.len()) <= mtu)
+        };
+        if batch.iter().all(fits) {
+            // Nothing to fragment or drop: the batch moves on whole, as a classifier's does
+            // when every packet takes one output.
+            cx.output_batch(0, batch);
+            return;
+        }
         let mut frags = Vec::new();
         for p in batch.drain() {
             let Some(off) = p.network_header_offset().filter(|&o| o >= 0).map(|o| o as usize) else {

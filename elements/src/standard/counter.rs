@@ -45,6 +45,8 @@ click_core::documented! {
         rate: Rate,
         count_call: Option<Trigger>,
         byte_count_call: Option<Trigger>,
+        /// Whether COUNT_CALL or BYTE_COUNT_CALL is set (one test per batch).
+        has_triggers: bool,
     }
 }
 
@@ -169,6 +171,7 @@ impl Element for Counter {
         if let Some(Raw(t)) = args.read("BYTE_COUNT_CALL")? {
             self.byte_count_call = Some(Trigger::parse(&t, "BYTE_COUNT_CALL")?);
         }
+        self.has_triggers = self.count_call.is_some() || self.byte_count_call.is_some();
         args.complete()
     }
 
@@ -177,7 +180,7 @@ impl Element for Counter {
         self.count += batch.len() as u64;
         self.byte_count += bytes;
         self.rate.update(cx.coarse_now(), batch.len() as u64, bytes);
-        if self.count_call.is_some() || self.byte_count_call.is_some() {
+        if self.has_triggers {
             self.fire_triggers(cx);
         }
         cx.output_batch(0, batch);
@@ -187,7 +190,7 @@ impl Element for Counter {
         self.count += 1;
         self.byte_count += p.len() as u64;
         self.rate.update(cx.coarse_now(), 1, p.len() as u64);
-        if self.count_call.is_some() || self.byte_count_call.is_some() {
+        if self.has_triggers {
             self.fire_triggers(cx);
         }
         Some(p)
@@ -230,6 +233,7 @@ impl Element for Counter {
                 } else {
                     self.byte_count_call = Some(t);
                 }
+                self.has_triggers = true;
                 Ok(())
             }
             "reset" | "reset_counts" => {
@@ -238,6 +242,7 @@ impl Element for Counter {
                 // Click keeps the triggers across a reset, armed again.
                 let rearm = |t: Option<Trigger>| t.map(|t| Trigger { fired: false, ..t });
                 (self.count_call, self.byte_count_call) = (rearm(count_call), rearm(byte_count_call));
+                self.has_triggers = self.count_call.is_some() || self.byte_count_call.is_some();
                 Ok(())
             }
             _ => Err(HandlerError::NoSuchHandler(name.into())),

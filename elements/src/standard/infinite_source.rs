@@ -172,18 +172,15 @@ impl Element for InfiniteSource {
             cx.unschedule();
             return false;
         }
-        let mut batch = std::mem::take(&mut self.batch);
-        self.template.as_ref().expect("initialized").clone_into(n, &mut batch);
+        let Some(template) = &mut self.template else { return false };
         if self.timestamp {
-            // One clock read per burst.
-            let now = cx.now();
-            for p in batch.iter_mut() {
-                p.set_timestamp(now);
-            }
+            // One clock read per burst, stamped on the template so that the clones copy it
+            // with the other annotations. (Without TIMESTAMP the template's stays zero.)
+            template.set_timestamp(cx.now());
         }
+        template.clone_into(n, &mut self.batch);
         self.count += n as u64;
-        cx.output_batch(0, &mut batch);
-        self.batch = batch;
+        cx.output_batch(0, &mut self.batch);
         true
     }
 

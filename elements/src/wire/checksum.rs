@@ -35,14 +35,19 @@ fn sum_any(data: &[u8]) -> u16 {
 }
 
 /// Folds a wide one's-complement sum to 16 bits.
-pub fn fold(mut acc: u64) -> u16 {
-    while acc >> 16 != 0 {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
+#[inline]
+pub fn fold(acc: u64) -> u16 {
+    // Four end-around-carry steps bring any 64-bit sum to 16 bits (below 2^33, 2^18,
+    // 0x10002, then 0x10000), with the value that folding until nothing carries gives.
+    let acc = (acc & 0xffff_ffff) + (acc >> 32);
+    let acc = (acc & 0xffff) + (acc >> 16);
+    let acc = (acc & 0xffff) + (acc >> 16);
+    let acc = (acc & 0xffff) + (acc >> 16);
     acc as u16
 }
 
 /// Adds 16-bit one's-complement sums.
+#[inline]
 pub fn combine(sums: &[u16]) -> u16 {
     fold(sums.iter().map(|&s| u64::from(s)).sum())
 }
@@ -54,6 +59,7 @@ pub fn checksum(data: &[u8]) -> u16 {
 
 /// The new checksum after a 16-bit word of the covered data changed from `old` to `new`
 /// (RFC 1624, equation 3: HC' = ~(~HC + ~m + m')).
+#[inline]
 pub fn update(check: u16, old: u16, new: u16) -> u16 {
     !combine(&[!check, !old, new])
 }
@@ -94,7 +100,28 @@ mod tests {
         assert_eq!(checksum(&h), 0xae0d);
     }
 
+    /// Folding 16 bits at a time until nothing carries.
+    fn fold_loop(mut acc: u64) -> u16 {
+        while acc >> 16 != 0 {
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+        acc as u16
+    }
+
+    #[test]
+    fn fold_edges() {
+        for acc in [0, 1, 0xffff, 0x1_0000, 0x1_fffe, 0x1_ffff, 0xffff_ffff, 0x1_0000_0000, u64::MAX, u64::MAX - 1] {
+            assert_eq!(fold(acc), fold_loop(acc), "{acc:#x}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn fold_matches_loop(acc in any::<u64>(), small in 0u64..(1 << 36)) {
+            prop_assert_eq!(fold(acc), fold_loop(acc));
+            prop_assert_eq!(fold(small), fold_loop(small));
+        }
+
         #[test]
         fn matches_reference(data in proptest::collection::vec(any::<u8>(), 0..200)) {
             prop_assert_eq!(checksum(&data), reference(&data));

@@ -9,6 +9,8 @@ use super::{AddError, LookupTable, Route, mask, sort_routes};
 #[derive(Default)]
 pub struct LinearTable {
     routes: Vec<Route>,
+    /// `[mask, address]` of each route, in `routes` order: what a lookup compares.
+    keys: Vec<[u32; 2]>,
 }
 
 impl LookupTable for LinearTable {
@@ -21,19 +23,22 @@ impl LookupTable for LinearTable {
         }
         let at = self.routes.partition_point(|x| x.len > r.len);
         self.routes.insert(at, r);
+        self.keys.insert(at, [mask(r.len), u32::from(r.addr)]);
         Ok(None)
     }
 
     fn remove(&mut self, addr: Ipv4Addr, len: u8) -> Option<Route> {
         let addr = Ipv4Addr::from(u32::from(addr) & mask(len));
         let i = self.routes.iter().position(|x| (x.addr, x.len) == (addr, len))?;
+        self.keys.remove(i);
         Some(self.routes.remove(i))
     }
 
     #[inline]
     fn lookup(&self, a: Ipv4Addr) -> Option<(Ipv4Addr, u16)> {
         let a = u32::from(a);
-        self.routes.iter().find(|r| a & mask(r.len) == u32::from(r.addr)).map(|r| (r.gateway, r.port))
+        let i = self.keys.iter().position(|&[m, k]| a & m == k)?;
+        self.routes.get(i).map(|r| (r.gateway, r.port))
     }
 
     fn routes(&self) -> Vec<Route> {
@@ -43,6 +48,6 @@ impl LookupTable for LinearTable {
     }
 
     fn memory(&self) -> usize {
-        self.routes.capacity() * std::mem::size_of::<Route>()
+        self.routes.capacity() * std::mem::size_of::<Route>() + self.keys.capacity() * 8
     }
 }
