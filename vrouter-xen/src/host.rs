@@ -402,8 +402,7 @@ struct Driver {
 /// host process that merely shared the CPU with its domains as a peer would get 1/(N+1) of it
 /// once N domains are busy, and starve them all. Domains therefore run at a lower priority
 /// than the host, and all at the same one, as Xen's credit scheduler gives every domain
-/// (the driver domain too) the same weight by default. They also run under `SCHED_BATCH`,
-/// so that a domain woken by the host's notification does not preempt the host.
+/// (the driver domain too) the same weight by default.
 pub const DOMAIN_NICE: i32 = 10;
 
 fn lower_priority(p: &mut DomainProcess, nice: i32) {
@@ -412,7 +411,6 @@ fn lower_priority(p: &mut DomainProcess, nice: i32) {
     {
         // Best effort: a domain at the host's priority still works, only slower at scale.
         let _ = crate::sys::set_nice(c.id(), nice);
-        let _ = crate::sys::set_batch(c.id());
     }
 }
 

@@ -241,12 +241,3 @@ pub fn set_nice(pid: u32, nice: i32) -> io::Result<()> {
     // SAFETY: setpriority takes plain integers and touches no memory of ours.
     cvt(unsafe { libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, nice) }).map(drop)
 }
-
-/// Puts process `pid` (its main thread) under `SCHED_BATCH`: a batch task never preempts the
-/// running one when it wakes, as a guest woken by an event channel does not preempt the
-/// hypervisor that signalled it. Its nice value is kept.
-pub fn set_batch(pid: u32) -> io::Result<()> {
-    let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: sched_setscheduler reads one sched_param from a live local.
-    cvt(unsafe { libc::sched_setscheduler(pid as libc::pid_t, libc::SCHED_BATCH, &raw const param) }).map(drop)
-}
