@@ -541,7 +541,11 @@ impl Element for Script {
     }
 
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
+        // As Click: the first steps run from a timer due at once, so after the first round
+        // of tasks (sources may already have pushed packets) and before later rounds.
         cx.add_task(click_core::runtime::DEFAULT_TICKETS);
+        cx.unschedule();
+        cx.schedule_timer(0, Duration::ZERO);
         Ok(())
     }
 
@@ -655,7 +659,9 @@ impl Element for Script {
         if let Some(before) = self.stops_at_wait.take() {
             self.stops_seen += cx.stop_requests().saturating_sub(before);
         }
+        // Steps run here, in the timer, as Click's do; the task continues a long run.
         cx.reschedule();
+        self.run_task(cx);
     }
 
     fn attach(&mut self, router: &click_core::RouterHandle) {
