@@ -644,3 +644,65 @@ fn permission_error_is_reported() {
     assert!(err.contains("lo: permission denied") && err.contains("CAP_NET_RAW"), "{err}");
     assert!(err.contains("new TUN device: permission denied"), "{err}");
 }
+
+/// A ring the kernel refuses: FromDevice and ToDevice with `BUFFER` 2^43 bytes ask for
+/// receive and transmit rings of 2^32 frames (2^26 blocks of 128 KB, 2^23 of 1 MB), which
+/// `packet_set_ring` rejects with EINVAL at `setsockopt(PACKET_RX_RING / PACKET_TX_RING)`
+/// (frames per block times blocks must fit its 32-bit frame count; checked with strace on
+/// Linux 6.18), before anything is allocated. Both elements
+/// must say so, fall back to recvmmsg/sendmmsg (their `method` handlers), and still carry
+/// frames: ToDevice sends on one end of a veth pair, FromDevice reads them at the other.
+#[test]
+fn ring_setup_failure_falls_back_to_system_calls() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(why) = cannot_run() {
+        println!("SKIPPED ring_setup_failure_falls_back_to_system_calls: {why}");
+        eprintln!("SKIPPED ring_setup_failure_falls_back_to_system_calls: {why}");
+        return;
+    }
+    let mut ns = match Namespace::new("f") {
+        Ok(ns) => ns,
+        Err(e) => {
+            println!("SKIPPED ring_setup_failure_falls_back_to_system_calls: cannot create a network namespace: {e}");
+            return;
+        }
+    };
+    let name = ns.name.clone();
+    ok(&["ip", "-n", &name, "link", "add", "fb0", "type", "veth", "peer", "name", "fb1"]).unwrap();
+    let _ = run(
+        &["ip", "netns", "exec", &name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"],
+        Duration::from_secs(5),
+    );
+    ok(&["ip", "-n", &name, "link", "set", "fb0", "up"]).unwrap();
+    ok(&["ip", "-n", &name, "link", "set", "fb1", "up"]).unwrap();
+    // 60-byte broadcast frames of the local experimental ethertype 0x88b5.
+    let frame = format!("\\<ffffffffffff020000000001 88b5 {}>", "00".repeat(46));
+    let huge = 1u64 << 43;
+    let config = format!(
+        "fd :: FromDevice(fb0, BUFFER {huge}) -> c :: Classifier(12/88b5, -); c[0] -> got :: Counter -> Discard; \
+         c[1] -> Discard;
+         RatedSource(DATA {frame}, RATE 1000, LIMIT 300) -> td :: ToDevice(fb1, BUFFER {huge});"
+    );
+    let i = spawn_vrouter(&mut ns, &config, &["fd.method", "td.method", "got.count", "td.count", "td.drops"])
+        .expect("start vrouter");
+    // 300 frames at 1,000 a second, and time to read them.
+    std::thread::sleep(Duration::from_millis(1500));
+    let (out, err) = stop_vrouter(&mut ns, i);
+    let value = |h: &str| {
+        let mut lines = out.lines();
+        lines.find(|l| l.trim() == format!("{h}:")).and_then(|_| lines.next()).unwrap_or("").trim().to_string()
+    };
+    assert!(
+        err.contains("fd: fb0: cannot set up the receive ring") && err.contains("reading with recvmmsg"),
+        "FromDevice did not report the refused ring:\n{err}"
+    );
+    assert!(
+        err.contains("td: fb1: cannot set up the transmit ring") && err.contains("sending with sendmmsg"),
+        "ToDevice did not report the refused ring:\n{err}"
+    );
+    // The kernel's refusal, not one of ours.
+    assert!(err.contains("Invalid argument"), "{err}");
+    assert_eq!((value("fd.method").as_str(), value("td.method").as_str()), ("recvmmsg", "sendmmsg"), "{out}\n{err}");
+    assert_eq!(handler(&out, "td.count"), Some(300), "ToDevice did not send every frame:\n{out}\n{err}");
+    assert_eq!(handler(&out, "got.count"), Some(300), "FromDevice did not read every frame:\n{out}\n{err}");
+}

@@ -127,6 +127,14 @@ impl Packet {
         p
     }
 
+    /// Like [`Packet::make`] without zeroing the data: it holds whatever bytes the recycled
+    /// buffer held (an earlier packet's, or zeroes; never uninitialized memory). For callers
+    /// that overwrite all of it at once, such as a device element building a segment from
+    /// its headers and a slice of payload.
+    pub fn make_unzeroed(headroom: usize, len: usize, tailroom: usize) -> Packet {
+        Self::make_uninit(headroom, len, tailroom)
+    }
+
     /// Like [`Packet::make`] but the data bytes hold whatever the recycled buffer held.
     pub(crate) fn make_uninit(headroom: usize, len: usize, tailroom: usize) -> Packet {
         let need = headroom + len + tailroom;

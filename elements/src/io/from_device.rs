@@ -224,11 +224,8 @@ fn take_frame(raw: &[u8], truncated: bool, pkttype: u8, cfg: &FrameCfg, c: &mut 
     };
     let frame = &raw[sys::VNET_HDR_LEN..];
     let before = batch.len();
-    let (headroom, snaplen) = (cfg.headroom, cfg.snaplen);
-    let mut make = |b: &[u8]| {
-        let b = if snaplen > 0 && b.len() > snaplen { &b[..snaplen] } else { b };
-        Packet::from_slice_with_headroom(headroom, b)
-    };
+    let headroom = cfg.headroom;
+    let mut make = |len: usize| Packet::make_unzeroed(headroom, len, 0);
     match offload::finish_with(&hdr, frame, cfg.gso, batch, &mut make) {
         Ok(k) => {
             if cfg.gso && k == 1 && offload::gso_anno(&batch.as_slice()[before]).is_some() {
@@ -239,6 +236,10 @@ fn take_frame(raw: &[u8], truncated: bool, pkttype: u8, cfg: &FrameCfg, c: &mut 
                 c.csum_completed += 1;
             }
             for p in batch.as_mut_slice()[before..before + k].iter_mut() {
+                // SNAPLEN cuts finished packets (checksums computed over all their bytes).
+                if cfg.snaplen > 0 {
+                    p.truncate(cfg.snaplen);
+                }
                 annotate(p, pkttype, cfg.ts);
             }
         }
