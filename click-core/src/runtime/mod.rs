@@ -404,6 +404,15 @@ impl ThreadState {
         let tasks = match self.tasks.as_slice() {
             // One task (a single source): nothing to compare.
             [t] => return t.scheduled.then_some(0),
+            // Two tasks (a source and an unqueue): one comparison, the first of equals wins.
+            [a, b] => {
+                return match (a.scheduled, b.scheduled) {
+                    (true, true) => Some(usize::from(b.pass < a.pass)),
+                    (true, false) => Some(0),
+                    (false, true) => Some(1),
+                    (false, false) => None,
+                };
+            }
             tasks => tasks,
         };
         // The first scheduled task of least pass (`min_by_key` keeps the first of equals).
@@ -1099,6 +1108,22 @@ mod tests {
                 (0..n).map(|i| [out_base[i] as u32, (out_base[i] + nout[i]) as u32]).collect();
             proptest::prop_assert_eq!(hops.len(), total);
             proptest::prop_assert!(Hop::ranges_within(&hops, &out_range));
+        }
+
+        /// `pick_task`'s special cases (one task, two tasks) agree with the general rule: the
+        /// first scheduled task of least pass.
+        #[test]
+        fn pick_task_takes_the_first_scheduled_task_of_least_pass(
+            tasks in proptest::collection::vec((0u64..4, proptest::bool::ANY), 0..5),
+        ) {
+            let mut st = ThreadState::new(0, 0, tasks.len());
+            for (i, &(pass, scheduled)) in tasks.iter().enumerate() {
+                st.add_task(i as u32, DEFAULT_TICKETS);
+                st.tasks[i].pass = pass;
+                st.tasks[i].scheduled = scheduled;
+            }
+            let want = tasks.iter().enumerate().filter(|(_, t)| t.1).min_by_key(|(_, t)| t.0).map(|(i, _)| i);
+            proptest::prop_assert_eq!(st.pick_task(), want);
         }
     }
 }
