@@ -676,7 +676,9 @@ impl Checked {
         let (pushers, output_notifiers) = full_notifiers(&instances, &out_proc, &out_base, &out_dest, &thread_of);
 
         let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of);
-        let out_range = (0..n).map(|i| [out_base[i] as u32, (out_base[i] + nout[i]) as u32]).collect();
+        let out_range: Vec<[u32; 2]> = (0..n).map(|i| [out_base[i] as u32, (out_base[i] + nout[i]) as u32]).collect();
+        // `Context::hop` indexes `hops` without a bounds check on this.
+        assert!(Hop::ranges_within(&hops, &out_range), "hop table ranges out of bounds");
         let shared = Shared {
             hops,
             out_range,

@@ -91,6 +91,13 @@ impl Hop {
         }
         hops
     }
+
+    /// Checks what [`Context::hop`] relies on: every element's output range (`out_range`)
+    /// and every hop's range of its receiver's outputs lie within `hops`.
+    pub(crate) fn ranges_within(hops: &[Hop], out_range: &[[u32; 2]]) -> bool {
+        let fits = |start: u32, end: u32| start <= end && end as usize <= hops.len();
+        out_range.iter().all(|&[s, e]| fits(s, e)) && hops.iter().all(|h| fits(h.outs_start, h.outs_end))
+    }
 }
 
 /// Where a pull input comes from.
@@ -397,6 +404,15 @@ impl ThreadState {
         let tasks = match self.tasks.as_slice() {
             // One task (a single source): nothing to compare.
             [t] => return t.scheduled.then_some(0),
+            // Two tasks (a source and an unqueue): one comparison, the first of equals wins.
+            [a, b] => {
+                return match (a.scheduled, b.scheduled) {
+                    (true, true) => Some(usize::from(b.pass < a.pass)),
+                    (true, false) => Some(0),
+                    (false, true) => Some(1),
+                    (false, false) => None,
+                };
+            }
             tasks => tasks,
         };
         // The first scheduled task of least pass (`min_by_key` keeps the first of equals).
@@ -477,7 +493,15 @@ impl<'a> Context<'a> {
         if port >= (end - start) as usize {
             return None;
         }
-        self.shared.hops.get(start as usize + port)
+        let i = start as usize + port;
+        debug_assert!(i < self.shared.hops.len());
+        // SAFETY: `outs` is the running element's range in `hops`, taken from `out_range` or
+        // from a hop's `outs_start..outs_end`, both built from the same `out_base`/`noutputs`
+        // as `hops` (`Hop::table`), so `start + port < end <= hops.len()` (test:
+        // `hop_ranges_lie_within_the_table`), which the router builder asserts.
+        #[allow(unsafe_code)]
+        let hop = unsafe { self.shared.hops.get_unchecked(i) };
+        Some(hop)
     }
 
     /// The running element's router-wide index.
@@ -1051,4 +1075,55 @@ pub(crate) fn drain_crossings(shared: &Shared, st: &mut ThreadState) -> usize {
         n += 1;
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The ranges [`Context::hop`] indexes with, without a bounds check, lie within the
+        /// table for any shape of graph.
+        #[test]
+        fn hop_ranges_lie_within_the_table(
+            nout in proptest::collection::vec(0usize..4, 1..12),
+            picks in proptest::collection::vec((0usize..64, 0usize..4, proptest::bool::ANY), 48),
+        ) {
+            let n = nout.len();
+            let mut out_base = Vec::new();
+            let mut total = 0;
+            for &k in &nout {
+                out_base.push(total);
+                total += k;
+            }
+            let out_dest: Vec<Option<Dest>> = (0..total)
+                .map(|i| {
+                    let (to, port, connected) = picks[i % picks.len()];
+                    connected.then_some(Dest { elem: (to % n) as u32, port: port as u32, slot: 0, thread: 0 })
+                })
+                .collect();
+            let thread_of = vec![0; n];
+            let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of);
+            let out_range: Vec<[u32; 2]> =
+                (0..n).map(|i| [out_base[i] as u32, (out_base[i] + nout[i]) as u32]).collect();
+            proptest::prop_assert_eq!(hops.len(), total);
+            proptest::prop_assert!(Hop::ranges_within(&hops, &out_range));
+        }
+
+        /// `pick_task`'s special cases (one task, two tasks) agree with the general rule: the
+        /// first scheduled task of least pass.
+        #[test]
+        fn pick_task_takes_the_first_scheduled_task_of_least_pass(
+            tasks in proptest::collection::vec((0u64..4, proptest::bool::ANY), 0..5),
+        ) {
+            let mut st = ThreadState::new(0, 0, tasks.len());
+            for (i, &(pass, scheduled)) in tasks.iter().enumerate() {
+                st.add_task(i as u32, DEFAULT_TICKETS);
+                st.tasks[i].pass = pass;
+                st.tasks[i].scheduled = scheduled;
+            }
+            let want = tasks.iter().enumerate().filter(|(_, t)| t.1).min_by_key(|(_, t)| t.0).map(|(i, _)| i);
+            proptest::prop_assert_eq!(st.pick_task(), want);
+        }
+    }
 }

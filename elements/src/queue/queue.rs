@@ -205,7 +205,10 @@ impl Element for Queue {
         let n = max.min(self.packets.len());
         // One at a time: cheaper than a drain for the few packets a pull usually takes.
         for _ in 0..n {
-            out.extend(self.packets.pop_front());
+            match self.packets.pop_front() {
+                Some(p) => out.push(p),
+                None => break,
+            }
         }
         if was_full && n > 0 {
             cx.wake_pushers();
