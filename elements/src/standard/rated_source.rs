@@ -44,6 +44,10 @@ click_core::documented! {
         count: u64,
         start: Option<(Instant, u64)>,
         template: Option<Packet>,
+        /// Whether `template` was made by the thread that runs the source (as InfiniteSource:
+        /// every clone writes its reference count, which must not share a line with another
+        /// thread's).
+        homed: bool,
         batch: Batch,
     }
 }
@@ -60,6 +64,7 @@ impl Default for RatedSource {
             count: 0,
             start: None,
             template: None,
+            homed: false,
             batch: Batch::new(),
         }
     }
@@ -140,6 +145,10 @@ impl Element for RatedSource {
             cx.unschedule();
             cx.schedule_timer_at(0, next);
             return false;
+        }
+        if !self.homed {
+            self.homed = true;
+            self.setup();
         }
         let template = self.template.as_ref().expect("set up");
         let now_ts = cx.now();
