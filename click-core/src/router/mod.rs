@@ -60,8 +60,7 @@ pub struct RunReport {
 pub struct RunOptions {
     /// Stop once nothing is left to do (single-threaded routers only): no scheduled task, no
     /// pending timer, no watched descriptor, no packet in flight. Click's driver never
-    /// stops by itself; this is
-    /// for tests and tools.
+    /// stops by itself; this is for tests and tools.
     pub stop_when_idle: bool,
 }
 
