@@ -187,6 +187,8 @@ const IDLE_TIMER: Duration = Duration::from_millis(20);
 /// Arrival rate (frames/s) from which an idle FromNetfront polls by timer rather than
 /// waiting for a notification per frame.
 const POLL_RATE: f64 = 4000.0;
+/// Fewest frames since the task last went idle from which it may poll.
+const POLL_MIN_FOUND: f64 = 4.0;
 /// Frames a poll aims to find.
 const POLL_BATCH: f64 = 48.0;
 /// Shortest and longest poll interval.
@@ -195,7 +197,8 @@ const POLL_MAX: Duration = Duration::from_millis(2);
 
 /// Adaptive interrupt moderation for FromNetfront, as NAPI drivers do it in a guest. Each
 /// time the task goes idle it estimates the arrival rate (frames since it last went idle,
-/// over the time since then). Below [`POLL_RATE`] it sleeps until the back end notifies it:
+/// over the time since then). Below [`POLL_RATE`], or with fewer than [`POLL_MIN_FOUND`]
+/// frames to judge by, it sleeps until the back end notifies it:
 /// an idle domain costs nothing and a lone frame is not delayed. Above, a notification per
 /// frame would cost a context switch per frame (and the back end a kick) once many domains
 /// share the CPUs, so the task looks at the ring again after the time [`POLL_BATCH`] frames
@@ -223,7 +226,9 @@ impl Pacer {
         let elapsed = now.saturating_duration_since(self.since).as_secs_f64();
         self.since = now;
         let found = std::mem::take(&mut self.found) as f64;
-        if found == 0.0 || found < POLL_RATE * elapsed {
+        // A rate guessed from a frame or two over a short span is noise (a lone frame right
+        // after another wake-up would look like a flood and be held back by a long poll).
+        if found < POLL_MIN_FOUND || found < POLL_RATE * elapsed {
             return None;
         }
         let interval = if elapsed > 0.0 { POLL_BATCH * elapsed / found } else { 0.0 };
@@ -599,6 +604,9 @@ mod tests {
         // Nothing arrived, or a trickle (1,000 frames/s): sleep until notified.
         assert_eq!(pacer(Duration::from_millis(10), 0).next(), None);
         assert_eq!(pacer(Duration::from_millis(10), 10).next(), None);
+        // A lone frame soon after the last wake-up is no evidence of a flood.
+        assert_eq!(pacer(Duration::from_micros(10), 1).next(), None);
+        assert_eq!(pacer(Duration::from_micros(10), 3).next(), None);
         // 50,000 frames/s: look again once about 48 frames have arrived (~0.96 ms).
         let mut p = pacer(Duration::from_millis(10), 500);
         let i = p.next().unwrap();
