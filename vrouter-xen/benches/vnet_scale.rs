@@ -103,17 +103,15 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
     let rate = (total_out(&h) - c) as f64 / t.elapsed().as_secs_f64();
     if debug {
         eprintln!("{io:?} {n}: {:?} phys {:?}", h.rows(), h.table().physical_in);
-        {
-            let read = |x: &str| h.read_handler(&format!("n0/{x}")).unwrap_or_else(|e| e.to_string());
-            eprintln!(
-                "n0: from.rx {} from.sleeps {} from.polls {} to.tx {} to.sleeps {}",
-                read("from.rx"),
-                read("from.sleeps"),
-                read("from.polls"),
-                read("to.tx"),
-                read("to.sleeps")
-            );
-        }
+        let read = |x: &str| h.read_handler(&format!("n0/{x}")).unwrap_or_else(|e| e.to_string());
+        eprintln!(
+            "n0: from.rx {} from.sleeps {} from.polls {} to.tx {} to.sleeps {}",
+            read("from.rx"),
+            read("from.sleeps"),
+            read("from.polls"),
+            read("to.tx"),
+            read("to.sleeps")
+        );
     }
     let restarts: u64 = h.rows().iter().map(|r| r.restarts).sum();
     h.write_handler("mix.rate", "2000").map_err(|e| e.to_string())?;

@@ -296,9 +296,10 @@ click_core::documented! {
     /// with traffic rather than the number of networks. While frames wait for eight or more
     /// networks, a network's frames go to its domain once 16 have gathered or the first has
     /// waited 200 µs (interrupt moderation, as a NIC does it), so that a domain under load is
-    /// woken for a batch rather than for every frame. A domain whose driver is cut off (protocol violation, death) or
-    /// that takes no frames for 2 s is flagged for its supervisor; its frames are dropped
-    /// and counted until it is replaced, and the other networks carry on.
+    /// woken for a batch rather than for every frame. A domain whose driver is cut off
+    /// (protocol violation, death) or that takes no frames for 2 s is flagged for its
+    /// supervisor; its frames are dropped and counted until it is replaced, and the other
+    /// networks carry on.
     ///
     /// The table of networks is built by the host (`vrouter host`) and published under a
     /// name.

@@ -69,17 +69,14 @@ impl Element for TrafficMix {
         let mut n = BURST;
         if self.rate > 0 {
             let (t0, c0) = *self.start.get_or_insert((Instant::now(), self.count));
-            let elapsed = t0.elapsed().as_secs_f64();
-            let due = (elapsed * self.rate as f64) as u64 + c0;
+            let due = (t0.elapsed().as_secs_f64() * self.rate as f64) as u64 + c0;
             n = due.saturating_sub(self.count).min(BURST as u64) as usize;
             if n == 0 {
-                // Sleep until the next frame is due rather than spin on the clock (the CPU
-                // is the domains' too).
-                let wait = (self.count + 1 - c0) as f64 / self.rate as f64 - elapsed;
-                if wait > 50e-6 {
-                    cx.unschedule();
-                    cx.schedule_timer(0, Duration::from_secs_f64(wait));
-                }
+                // Sleep until the next frame is due (as RatedSource does) rather than spin on
+                // the clock: the CPU is the domains' too.
+                let next = t0 + Duration::from_secs_f64((self.count + 1 - c0) as f64 / self.rate as f64);
+                cx.unschedule();
+                cx.schedule_timer_at(0, next);
                 return false;
             }
         }
