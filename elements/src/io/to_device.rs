@@ -347,6 +347,7 @@ impl ToDevice {
                     self.count += k as u64;
                     self.pending.drain(..k);
                     if self.down && k > 0 {
+                        // Inline (not `back_up`): `sock` still borrows `self`.
                         self.down = false;
                         if !self.quiet {
                             click_core::chatter::chatter(&format!("{name}: {}: sending again", self.devname));
@@ -359,18 +360,7 @@ impl ToDevice {
                 }
                 Err(e) if sys::is_transient(&e) => return Sent::Full,
                 Err(e) if sys::is_device_gone(&e) => {
-                    self.drops += self.pending.len() as u64;
-                    self.pending.clear();
-                    if !self.down {
-                        self.down = true;
-                        self.down_events += 1;
-                        if !self.quiet {
-                            click_core::chatter::chatter(&format!(
-                                "{name}: {}: device is down; dropping packets until it is back",
-                                self.devname
-                            ));
-                        }
-                    }
+                    self.device_gone(name);
                     return Sent::All;
                 }
                 Err(e) => {
