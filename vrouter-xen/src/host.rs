@@ -430,7 +430,7 @@ impl Host {
             .iter()
             .map(|c| Ok(VnetEntry::new(&c.name, c.key()?, c.budget, c.queue)))
             .collect::<Result<Vec<_>, HostError>>()?;
-        let table = Arc::new(DemuxTable { nets, ..Default::default() });
+        let table = Arc::new(DemuxTable::new(nets));
         let registry = registry();
         for c in &cfg.networks {
             check_config(&c.config, &defs(c), &registry).map_err(|msg| HostError::Router {

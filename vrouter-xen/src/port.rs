@@ -32,6 +32,11 @@ pub trait VifPort: Send {
     fn stats(&self) -> NetStats;
     /// Why the peer was cut off, if it was.
     fn fault(&self) -> Option<PeerFault>;
+    /// Whether the peer was cut off (what [`fault`](Self::fault) says, without copying the
+    /// reason: the demux asks for every network in every round).
+    fn is_faulted(&self) -> bool {
+        self.fault().is_some()
+    }
     /// Cuts the peer off if it left us waiting longer than `limit`; returns whether it did.
     fn check_stalled(&mut self, limit: Duration) -> bool;
     /// Stops talking to the peer (closes the event channel); used before the driver is
@@ -63,7 +68,7 @@ impl<P: Platform + Send> VifPort for Netfront<P> {
         if self.tx_space() == 0 {
             self.poll_tx_completions();
         }
-        if self.fault().is_some() { 0 } else { self.tx_space() }
+        if self.is_faulted() { 0 } else { self.tx_space() }
     }
     fn receive_frames(&mut self, _max: usize, out: &mut dyn FnMut(&[u8])) -> usize {
         // The RX ring holds at most 256 frames: take them all (buffers are re-posted at once).
@@ -77,6 +82,9 @@ impl<P: Platform + Send> VifPort for Netfront<P> {
     }
     fn fault(&self) -> Option<PeerFault> {
         Netfront::fault(self).cloned()
+    }
+    fn is_faulted(&self) -> bool {
+        Netfront::fault(self).is_some()
     }
     fn check_stalled(&mut self, limit: Duration) -> bool {
         Netfront::check_stalled(self, limit)
@@ -95,7 +103,7 @@ impl<P: Platform + Send> VifPort for Netfront<P> {
     }
     fn pending(&mut self) -> usize {
         self.poll_tx_completions();
-        if self.fault().is_some() { 0 } else { self.tx_in_flight() as usize }
+        if self.is_faulted() { 0 } else { self.tx_in_flight() as usize }
     }
 }
 
@@ -119,6 +127,9 @@ impl<P: Platform + Send> VifPort for Netback<P> {
     }
     fn fault(&self) -> Option<PeerFault> {
         Netback::fault(self).cloned()
+    }
+    fn is_faulted(&self) -> bool {
+        Netback::fault(self).is_some()
     }
     fn check_stalled(&mut self, limit: Duration) -> bool {
         Netback::check_stalled(self, limit)

@@ -48,7 +48,7 @@ impl VifIo {
         let n = batch.len();
         let taken = match &self.slot {
             Some(slot) => match lock_slot(slot).as_mut() {
-                Some(port) if port.fault().is_none() => {
+                Some(port) if !port.is_faulted() => {
                     let mut it = batch.iter().map(|p| p.data());
                     port.send_frames(&mut it)
                 }
@@ -71,13 +71,13 @@ impl VifIo {
         let batch = &mut self.batch;
         let n = port.receive_frames(self.burst, &mut |f: &[u8]| batch.push(Packet::from_slice(f)));
         port.check_stalled(STALL_LIMIT);
-        (n, port.fault().is_some())
+        (n, port.is_faulted())
     }
 
     fn space(&self) -> usize {
         match &self.slot {
             Some(slot) => match lock_slot(slot).as_mut() {
-                Some(port) if port.fault().is_none() => port.space(),
+                Some(port) if !port.is_faulted() => port.space(),
                 _ => 0,
             },
             None => 0,
@@ -140,7 +140,7 @@ impl Sleeper {
         let Some(slot) = &io.slot else { return };
         let mut guard = lock_slot(slot);
         let Some(port) = guard.as_mut() else { return };
-        if port.fault().is_none() {
+        if !port.is_faulted() {
             if self.event.is_none() {
                 self.event = port.event_fd();
                 match &self.event {
@@ -163,7 +163,7 @@ impl Sleeper {
         let faulted = match io.slot.as_ref().map(lock_slot).as_deref_mut() {
             Some(Some(p)) => {
                 p.ack_event();
-                p.fault().is_some()
+                p.is_faulted()
             }
             _ => true,
         };
@@ -190,10 +190,10 @@ const POLL_RATE: f64 = 4000.0;
 /// Fewest frames since the task last went idle from which it may poll.
 const POLL_MIN_FOUND: f64 = 4.0;
 /// Frames a poll aims to find.
-const POLL_BATCH: f64 = 48.0;
+const POLL_BATCH: f64 = 128.0;
 /// Shortest and longest poll interval.
 const POLL_MIN: Duration = Duration::from_micros(20);
-const POLL_MAX: Duration = Duration::from_millis(2);
+const POLL_MAX: Duration = Duration::from_millis(8);
 
 /// Adaptive interrupt moderation for FromNetfront, as NAPI drivers do it in a guest. Each
 /// time the task goes idle it estimates the arrival rate (frames since it last went idle,
@@ -202,7 +202,7 @@ const POLL_MAX: Duration = Duration::from_millis(2);
 /// an idle domain costs nothing and a lone frame is not delayed. Above, a notification per
 /// frame would cost a context switch per frame (and the back end a kick) once many domains
 /// share the CPUs, so the task looks at the ring again after the time [`POLL_BATCH`] frames
-/// take to arrive (20 µs to 2 ms): the wake-ups per second stay bounded whatever the rate.
+/// take to arrive (20 µs to 8 ms): the wake-ups per second stay bounded whatever the rate.
 struct Pacer {
     /// When the task last went idle.
     since: Instant,
@@ -263,8 +263,8 @@ click_core::documented! {
     ///
     /// When the ring is empty the task sleeps until the back end notifies the vif (the
     /// router's thread watches its event descriptor), as a guest's interrupt-driven driver;
-    /// from 4,000 frames/s on it instead looks again after the time 48 frames take to arrive
-    /// (20 µs to 2 ms), as NAPI drivers moderate interrupts, so a domain among many is not
+    /// from 4,000 frames/s on it instead looks again after the time 128 frames take to arrive
+    /// (20 µs to 8 ms), as NAPI drivers moderate interrupts, so a domain among many is not
     /// woken once per frame.
     ///
     /// # Keywords
@@ -607,10 +607,10 @@ mod tests {
         // A lone frame soon after the last wake-up is no evidence of a flood.
         assert_eq!(pacer(Duration::from_micros(10), 1).next(), None);
         assert_eq!(pacer(Duration::from_micros(10), 3).next(), None);
-        // 50,000 frames/s: look again once about 48 frames have arrived (~0.96 ms).
+        // 50,000 frames/s: look again once about 128 frames have arrived (~2.56 ms).
         let mut p = pacer(Duration::from_millis(10), 500);
         let i = p.next().unwrap();
-        assert!(i > Duration::from_micros(900) && i < Duration::from_micros(1100), "{i:?}");
+        assert!(i > Duration::from_micros(2400) && i < Duration::from_micros(2700), "{i:?}");
         assert_eq!(p.polls, 1);
         assert_eq!(p.found, 0);
         // Very high and merely high rates are clamped to the bounds.
