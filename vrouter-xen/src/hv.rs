@@ -9,7 +9,7 @@
 
 use crate::abi::*;
 use crate::platform::{CopyOp, CopyPtr, Port, WatchEvent, XenError};
-use crate::shm::SharedPage;
+use crate::shm::{Region, SharedPage};
 use crate::sys;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::os::fd::{AsFd, OwnedFd};
@@ -52,15 +52,24 @@ impl Frame {
         Ok(Frame { page: Arc::new(page), fd: Arc::new(fd), offset: 0, bulk: false })
     }
 
+    /// `n` frames in one file, mapped at once (see [`Region`]): in huge pages when the
+    /// system has some to lend, else in ordinary ones.
     fn bulk(name: &str, n: u32) -> Result<Vec<Frame>, XenError> {
-        let fd = Arc::new(sys::memfd(name, PAGE_SIZE as u64 * u64::from(n))?);
-        (0..n)
-            .map(|i| {
-                let offset = PAGE_SIZE as u64 * u64::from(i);
-                let page = SharedPage::map_fd(fd.as_fd(), offset, true)?;
-                Ok(Frame { page: Arc::new(page), fd: fd.clone(), offset, bulk: true })
+        let len = PAGE_SIZE as u64 * u64::from(n);
+        let map = |fd: OwnedFd| Region::map_fd(fd.as_fd(), 0, n as usize, true).map(|r| (fd, r));
+        let (fd, region) = match sys::memfd_huge(name, len).and_then(map) {
+            Ok(huge) => huge,
+            Err(_) => map(sys::memfd(name, len)?)?,
+        };
+        let fd = Arc::new(fd);
+        Ok((0..n)
+            .map(|i| Frame {
+                page: Arc::new(region.page(i as usize)),
+                fd: fd.clone(),
+                offset: PAGE_SIZE as u64 * u64::from(i),
+                bulk: true,
             })
-            .collect()
+            .collect())
     }
 
     /// Whether other domains may map this frame (it has a file of its own).

@@ -12,12 +12,13 @@
 //! Event channels are eventfds: a bound port gets its own eventfd (to wait on) and its peer's
 //! (to signal), so notifications need no round trip.
 
+use crate::abi::PAGE_SIZE;
 use crate::abi::{DomId, GrantRef};
 use crate::guest::{GrantWriter, PortTable};
 use crate::hv::{DomainResources, HvCore};
 use crate::local::LocalHypervisor;
 use crate::platform::*;
-use crate::shm::SharedPage;
+use crate::shm::{Region, SharedPage};
 use crate::sys;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::process::{Child, Command};
@@ -384,8 +385,10 @@ impl RemoteDomain {
         let mut r = R(&rep);
         let (domid, nr_frames, nr_gnt) = (r.u16()?, r.u32()?, r.u32()?);
         let mut frames = Vec::with_capacity(nr_frames as usize);
-        while frames.len() < nr_frames as usize {
-            let start = frames.len() as u32;
+        let mut mapper = RunMapper::default();
+        let mut received = 0;
+        while received < nr_frames as usize {
+            let start = received as u32;
             let count = (nr_frames - start).min(sys::MAX_FDS_PER_MSG as u32);
             let (rep, fds) = call(&sock, &mut buf, &W::default().u8(op::FRAMES).u32(start).u32(count).0)?;
             if fds.len() != count as usize {
@@ -394,9 +397,11 @@ impl RemoteDomain {
             let mut r = R(&rep);
             for fd in fds {
                 let offset = u64::from(r.u32()?) | u64::from(r.u32()?) << 32;
-                frames.push(Arc::new(SharedPage::map_fd(fd.as_fd(), offset, true)?));
+                mapper.push(fd, offset, &mut frames)?;
+                received += 1;
             }
         }
+        mapper.flush(&mut frames)?;
         let (_, fds) = call(&sock, &mut buf, &W::default().u8(op::GNTPAGES).0)?;
         if fds.len() != nr_gnt as usize {
             return Err(XenError::Protocol("wrong number of grant table pages".into()));
@@ -621,5 +626,44 @@ mod tests {
             std::thread::sleep(Duration::from_millis(2));
         }
         assert!(!hv.lock().domain_exists(1));
+    }
+}
+
+/// Maps frames received as (descriptor, offset) pairs, in order: a run of consecutive pages
+/// of one file (a domain's bulk memory) is mapped at once as a [`Region`], even when it
+/// arrives over several messages, and any other frame on its own. Only the first descriptor
+/// of the current run stays open (a driver domain may have tens of thousands of frames).
+#[derive(Default)]
+struct RunMapper {
+    /// The run being gathered: its file's first descriptor, offset, length in pages and
+    /// identity.
+    run: Option<(OwnedFd, u64, usize, (u64, u64))>,
+}
+
+impl RunMapper {
+    fn push(&mut self, fd: OwnedFd, offset: u64, frames: &mut Vec<Arc<SharedPage>>) -> Result<(), XenError> {
+        let id = sys::file_identity(fd.as_fd())?;
+        if let Some((_, start, len, run_id)) = &mut self.run
+            && *run_id == id
+            && offset == *start + (*len * PAGE_SIZE) as u64
+        {
+            *len += 1;
+            return Ok(());
+        }
+        self.flush(frames)?;
+        self.run = Some((fd, offset, 1, id));
+        Ok(())
+    }
+
+    fn flush(&mut self, frames: &mut Vec<Arc<SharedPage>>) -> Result<(), XenError> {
+        match self.run.take() {
+            None => {}
+            Some((fd, offset, 1, _)) => frames.push(Arc::new(SharedPage::map_fd(fd.as_fd(), offset, true)?)),
+            Some((fd, offset, len, _)) => {
+                let region = Region::map_fd(fd.as_fd(), offset, len, true)?;
+                frames.extend((0..len).map(|k| Arc::new(region.page(k))));
+            }
+        }
+        Ok(())
     }
 }

@@ -13,6 +13,7 @@ use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, AtomicU32};
 
 /// A page access that cannot be done.
@@ -34,6 +35,8 @@ pub enum PageError {
 enum Backing {
     Heap,
     Mmap,
+    /// A page of a [`Region`], which it keeps mapped.
+    Region(#[allow(dead_code)] Arc<Region>),
 }
 
 /// One page of memory shared with a peer (another thread, process or domain).
@@ -169,6 +172,100 @@ impl SharedPage {
     }
 }
 
+/// The size of a regular file behind `fd` (`None` for other kinds of file, which have none).
+fn regular_file_size(fd: BorrowedFd<'_>) -> io::Result<Option<u64>> {
+    // SAFETY: zeroed `stat` is a valid out-parameter; fstat writes only into it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above, on a descriptor we borrow.
+    if unsafe { libc::fstat(fd.as_raw_fd(), &raw mut st) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((st.st_mode & libc::S_IFMT == libc::S_IFREG).then_some(st.st_size as u64))
+}
+
+/// Pages mapped together, with one `mmap`, from one file: a domain's bulk memory. Mapped a
+/// page at a time, a domain's few hundred pages would be as many mappings scattered over
+/// the address space, each page needing a TLB entry of its own, and every access going
+/// through a separately allocated [`SharedPage`]; mapped at once, the pages are one range
+/// that the kernel may back with huge pages (a hugetlbfs memfd, see
+/// [`crate::sys::memfd_huge`], or transparent huge pages where the system enables them for
+/// shared memory). [`Region::page`] hands out its pages as ordinary [`SharedPage`]s.
+pub struct Region {
+    ptr: NonNull<u8>,
+    /// Bytes mapped (the pages, rounded up to the file's huge page size when it has one).
+    len: usize,
+    pages: usize,
+    writable: bool,
+}
+
+// SAFETY: as for `SharedPage`: the memory is only accessed through `SharedPage`s made by
+// `page`, with atomics or raw copies.
+unsafe impl Send for Region {}
+// SAFETY: as above.
+unsafe impl Sync for Region {}
+
+/// Huge pages the kernel may use for a region: 2 MiB on x86-64.
+pub const HUGE_PAGE_SIZE: usize = 2 << 20;
+
+impl Region {
+    /// Maps `pages` pages of `fd` from byte `offset` (shared, so writes reach the peer). As
+    /// for [`SharedPage::map_fd`], a regular file must hold every page. A file that holds
+    /// more than the pages up to the next huge page boundary (a hugetlbfs memfd, whose size
+    /// is a whole number of huge pages) is mapped to that boundary, as such files must be.
+    pub fn map_fd(fd: BorrowedFd<'_>, offset: u64, pages: usize, writable: bool) -> io::Result<Arc<Region>> {
+        let bytes = pages.checked_mul(PAGE_SIZE).filter(|&b| b > 0).ok_or(io::ErrorKind::InvalidInput)?;
+        let mut len = bytes;
+        if let Some(size) = regular_file_size(fd)? {
+            if size < offset.saturating_add(bytes as u64) {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, "file does not hold the whole region"));
+            }
+            let rounded = bytes.next_multiple_of(HUGE_PAGE_SIZE);
+            if offset.is_multiple_of(HUGE_PAGE_SIZE as u64) && size >= offset.saturating_add(rounded as u64) {
+                len = rounded;
+            }
+        }
+        let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
+        let off = libc::off_t::try_from(offset).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        // SAFETY: a fresh mapping chosen by the kernel; it aliases no Rust object.
+        let raw = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd.as_raw_fd(), off) };
+        if raw == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        // Best effort: transparent huge pages for shared memory, where the system allows them.
+        // SAFETY: advice on the range we just mapped; it changes no contents.
+        unsafe { libc::madvise(raw, len, libc::MADV_HUGEPAGE) };
+        let ptr = NonNull::new(raw.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned null"))?;
+        Ok(Arc::new(Region { ptr, len, pages, writable }))
+    }
+
+    /// Number of pages.
+    pub fn pages(&self) -> usize {
+        self.pages
+    }
+
+    /// Page `index` (panics beyond [`pages`](Self::pages)); it keeps the region mapped.
+    pub fn page(self: &Arc<Self>, index: usize) -> SharedPage {
+        assert!(index < self.pages, "page {index} of a {}-page region", self.pages);
+        // SAFETY: `index * PAGE_SIZE + PAGE_SIZE <= pages * PAGE_SIZE <= len`: inside the mapping.
+        let ptr = unsafe { NonNull::new_unchecked(self.ptr.as_ptr().add(index * PAGE_SIZE)) };
+        SharedPage { ptr, backing: Backing::Region(self.clone()), writable: self.writable }
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: mapped in `map_fd` with this length, unmapped once; every `SharedPage` into
+        // it holds an `Arc` of the region, so none is left.
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+impl std::fmt::Debug for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Region").field("ptr", &self.ptr).field("pages", &self.pages).field("len", &self.len).finish()
+    }
+}
+
 impl Drop for SharedPage {
     fn drop(&mut self) {
         match self.backing {
@@ -178,6 +275,8 @@ impl Drop for SharedPage {
                 // SAFETY: mapped in `map_fd` with this length, unmapped once.
                 unsafe { libc::munmap(self.ptr.as_ptr().cast(), PAGE_SIZE) };
             }
+            // The region unmaps itself when its last page goes.
+            Backing::Region(_) => {}
         }
     }
 }
@@ -191,6 +290,7 @@ impl std::fmt::Debug for SharedPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
 
     #[test]
     fn bounds_are_checked() {
@@ -228,5 +328,49 @@ mod tests {
         // A read-only descriptor cannot be mapped writable.
         let rofd = crate::sys::reopen_read_only(f.as_fd()).unwrap();
         assert!(SharedPage::map_fd(rofd.as_fd(), 0, true).is_err());
+    }
+
+    #[test]
+    fn region_pages_are_the_file_pages() {
+        let f = crate::sys::memfd("region", 4 * PAGE_SIZE as u64).unwrap();
+        let region = Region::map_fd(f.as_fd(), PAGE_SIZE as u64, 3, true).unwrap();
+        assert_eq!(region.pages(), 3);
+        let pages: Vec<SharedPage> = (0..3).map(|i| region.page(i)).collect();
+        drop(region);
+        // Each region page is the file's page at the same offset (mapped separately here).
+        for (i, p) in pages.iter().enumerate() {
+            p.write(8, &[i as u8 + 1; 4]).unwrap();
+            let single = SharedPage::map_fd(f.as_fd(), (i as u64 + 1) * PAGE_SIZE as u64, false).unwrap();
+            let mut b = [0u8; 4];
+            single.read(8, &mut b).unwrap();
+            assert_eq!(b, [i as u8 + 1; 4]);
+        }
+        // The pages outlive the `Arc` they came from: the mapping goes with the last of them.
+        drop(pages);
+        // A region must lie within the file.
+        assert!(Region::map_fd(f.as_fd(), 2 * PAGE_SIZE as u64, 3, true).is_err());
+        assert!(Region::map_fd(f.as_fd(), 0, 0, true).is_err());
+    }
+
+    #[test]
+    #[should_panic(expected = "page 2 of a 2-page region")]
+    fn region_pages_beyond_the_end_panic() {
+        let f = crate::sys::memfd("region", 2 * PAGE_SIZE as u64).unwrap();
+        let _ = Region::map_fd(f.as_fd(), 0, 2, true).unwrap().page(2);
+    }
+
+    #[test]
+    fn huge_page_memory_maps_or_fails_cleanly() {
+        // With huge pages reserved (`/proc/sys/vm/nr_hugepages`) the file maps and holds
+        // whole huge pages; without, creating it works and mapping fails with an error (the
+        // hypervisor then falls back on ordinary pages).
+        let f = crate::sys::memfd_huge("huge", 3 * PAGE_SIZE as u64).unwrap();
+        match Region::map_fd(f.as_fd(), 0, 3, true) {
+            Ok(r) => {
+                assert_eq!(r.len, HUGE_PAGE_SIZE);
+                r.page(2).write(0, &[7]).unwrap();
+            }
+            Err(e) => assert!(e.raw_os_error().is_some(), "{e}"),
+        }
     }
 }

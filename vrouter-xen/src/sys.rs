@@ -14,9 +14,24 @@ fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
 /// domain that holds the descriptor cannot shrink the file under another process's mapping
 /// (which would make that process fault with SIGBUS).
 pub fn memfd(name: &str, len: u64) -> io::Result<OwnedFd> {
+    memfd_with(name, len, 0)
+}
+
+/// As [`memfd`], backed by 2 MiB huge pages (hugetlbfs), its size rounded up to a whole number
+/// of them. Creating it succeeds even when the system has no huge pages to give; mapping it
+/// then fails (`ENOMEM`), so callers map it at once and fall back on [`memfd`]. The system
+/// lends huge pages only from its reserve (`/proc/sys/vm/nr_hugepages`).
+pub fn memfd_huge(name: &str, len: u64) -> io::Result<OwnedFd> {
+    let huge = crate::shm::HUGE_PAGE_SIZE as u64;
+    let len = len.checked_next_multiple_of(huge).ok_or(io::ErrorKind::InvalidInput)?;
+    memfd_with(name, len, libc::MFD_HUGETLB | libc::MFD_HUGE_2MB)
+}
+
+fn memfd_with(name: &str, len: u64, flags: libc::c_uint) -> io::Result<OwnedFd> {
     let cname = std::ffi::CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING | flags;
     // SAFETY: `cname` is a valid C string for the duration of the call.
-    let fd = cvt(unsafe { libc::memfd_create(cname.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) })?;
+    let fd = cvt(unsafe { libc::memfd_create(cname.as_ptr(), flags) })?;
     // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     let len = libc::off_t::try_from(len).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
@@ -26,6 +41,16 @@ pub fn memfd(name: &str, len: u64) -> io::Result<OwnedFd> {
     // SAFETY: as above.
     cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) })?;
     Ok(fd)
+}
+
+/// The (device, inode) pair naming the file behind `fd`: descriptors for pages of one file
+/// share it.
+pub fn file_identity(fd: BorrowedFd<'_>) -> io::Result<(u64, u64)> {
+    // SAFETY: zeroed `stat` is a valid out-parameter; fstat writes only into it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above, on a descriptor we borrow.
+    cvt(unsafe { libc::fstat(fd.as_raw_fd(), &raw mut st) })?;
+    Ok((st.st_dev, st.st_ino))
 }
 
 /// Opens the file behind `fd` again, read-only (a memfd reopened through `/proc/self/fd`).
