@@ -238,6 +238,13 @@ pub struct RxRing {
     cursor: Option<Cursor>,
 }
 
+/// A ring geometry value as the kernel's 32-bit request field, or an error for a ring too
+/// large to describe (a huge BUFFER): truncated, the request could describe a different
+/// ring from the one this side maps and reads.
+fn ring_u32(v: usize) -> io::Result<u32> {
+    u32::try_from(v).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet ring too large"))
+}
+
 impl RxRing {
     /// Sets up a V3 receive ring of about `bytes` on packet socket `fd` (before it is bound)
     /// and maps it. `vnet`: the socket has `PACKET_VNET_HDR`.
@@ -255,10 +262,10 @@ impl RxRing {
             feature_req_word: u32,
         }
         let req = Req3 {
-            block_size: RX_BLOCK_SIZE as u32,
-            block_nr: blocks as u32,
-            frame_size: RX_FRAME_HINT as u32,
-            frame_nr: (RX_BLOCK_SIZE / RX_FRAME_HINT * blocks) as u32,
+            block_size: ring_u32(RX_BLOCK_SIZE)?,
+            block_nr: ring_u32(blocks)?,
+            frame_size: ring_u32(RX_FRAME_HINT)?,
+            frame_nr: ring_u32((RX_BLOCK_SIZE / RX_FRAME_HINT).saturating_mul(blocks))?,
             retire_blk_tov: RX_BLOCK_TIMEOUT_MS,
             sizeof_priv: 0,
             feature_req_word: 0,
@@ -424,10 +431,10 @@ impl RxRingV2 {
             frame_nr: u32,
         }
         let req = Req {
-            block_size: block_size as u32,
-            block_nr: blocks as u32,
-            frame_size: frame_size as u32,
-            frame_nr: frames as u32,
+            block_size: ring_u32(block_size)?,
+            block_nr: ring_u32(blocks)?,
+            frame_size: ring_u32(frame_size)?,
+            frame_nr: ring_u32(frames)?,
         };
         setsockopt(fd, PACKET_RX_RING, &req)?;
         let map = RingMap::new(Some(fd), block_size * blocks)?;
@@ -540,10 +547,10 @@ impl TxRing {
             frame_nr: u32,
         }
         let req = Req {
-            block_size: block_size as u32,
-            block_nr: blocks as u32,
-            frame_size: frame_size as u32,
-            frame_nr: frames as u32,
+            block_size: ring_u32(block_size)?,
+            block_nr: ring_u32(blocks)?,
+            frame_size: ring_u32(frame_size)?,
+            frame_nr: ring_u32(frames)?,
         };
         setsockopt(fd, PACKET_TX_RING, &req)?;
         let map = RingMap::new(Some(fd), block_size * blocks)?;
@@ -727,6 +734,15 @@ impl TxRing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ring_geometry_beyond_32_bits_is_refused_not_truncated() {
+        assert_eq!(ring_u32(4096).unwrap(), 4096);
+        assert_eq!(ring_u32(u32::MAX as usize).unwrap(), u32::MAX);
+        let e = ring_u32(1 << 32).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("too large"));
+    }
 
     /// Writes a V3 frame header at `off` in `block`; returns the data offset (`tp_mac`).
     fn put_frame(block: &mut [u8], off: usize, next: u32, data: &[u8], len: u32, pkttype: u8, vnet: bool) -> usize {

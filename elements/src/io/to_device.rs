@@ -347,8 +347,10 @@ impl ToDevice {
                     self.count += k as u64;
                     self.pending.drain(..k);
                     if self.down && k > 0 {
-                        // Inline (not `back_up`): `sock` still borrows `self`.
+                        // Inline (not `back_up`, whose work it repeats): `sock` still
+                        // borrows one of `self`'s fields.
                         self.down = false;
+                        self.mtu = sys::mtu(&self.devname).unwrap_or(self.mtu);
                         if !self.quiet {
                             click_core::chatter::chatter(&format!("{name}: {}: sending again", self.devname));
                         }
