@@ -309,6 +309,14 @@ pub trait Element: Send + 'static {
         false
     }
 
+    /// True for elements that write a line of text for each packet they see (Print,
+    /// IPPrint). With two or more of them in a router the order in which packets reach
+    /// elements shows in the output, so the router delivers packets one at a time, depth
+    /// first, as Click does (see [`crate::runtime`]); otherwise batches move whole.
+    fn reports_each_packet(&self) -> bool {
+        false
+    }
+
     /// For notifiers: true while packets are waiting (a pull may succeed).
     fn notifier_active(&self) -> bool {
         true

@@ -675,7 +675,8 @@ impl Checked {
         let (listeners, input_notifiers) = notifiers(&instances, &in_proc, &in_base, &in_src);
         let (pushers, output_notifiers) = full_notifiers(&instances, &out_proc, &out_base, &out_dest, &thread_of);
 
-        let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of);
+        let one_at_a_time = instances.iter().filter(|e| e.reports_each_packet()).count() >= 2;
+        let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of, one_at_a_time);
         let out_range: Vec<[u32; 2]> = (0..n).map(|i| [out_base[i] as u32, (out_base[i] + nout[i]) as u32]).collect();
         // `Context::hop` indexes `hops` without a bounds check on this.
         assert!(Hop::ranges_within(&hops, &out_range), "hop table ranges out of bounds");
@@ -715,6 +716,7 @@ impl Checked {
             flat_text,
             requirements,
             stop_interceptor: instances.iter().position(|e| e.intercepts_stop()).map(|i| i as u32),
+            one_at_a_time,
             stop_requests: AtomicU64::new(0),
         };
         let mut states: Vec<ThreadState> = (0..nthreads).map(|t| ThreadState::new(t, ni, n)).collect();

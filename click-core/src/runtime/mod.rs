@@ -12,6 +12,14 @@
 //! A push cycle (an ICMP error fed back into a route table) finds the element busy and queues,
 //! so no element is ever entered twice.
 //!
+//! **One packet at a time.** When a router has two or more elements that write a line for
+//! each packet (Print, IPPrint: [`Element::reports_each_packet`]), the order in which
+//! packets reach elements is visible in their output, and Click's is packet by packet: a
+//! packet goes all the way down its path before the next leaves the source. Such a router
+//! splits every batch at every hop and delivers what each packet queued (an error output, a
+//! switch's choice) before the next packet moves, so `Print(a) -> Tee -> Print(b)` prints
+//! `a b a b`, not `a a b b`, under a BURST of 2. Other routers move whole batches.
+//!
 //! **Pull** is a direct call: [`Context::pull`] borrows the upstream element and asks it.
 //!
 //! **Threads** share nothing on the hot path. A push connection whose ends live on different
@@ -58,24 +66,31 @@ pub(crate) struct Hop {
     /// push output (never equal to a thread's id, so the fast path's one comparison rules out
     /// both crossings and unconnected outputs).
     pub thread: u32,
-    /// True when `elem` runs on the sending element's thread (the push path's fast case).
+    /// True when `elem` runs on the sending element's thread.
     pub local: bool,
+    /// True when a batch sent here may go straight into `elem`'s `push` (the push path's
+    /// fast case): `local`, in a router that moves whole batches (see
+    /// [`Shared::one_at_a_time`]).
+    pub direct: bool,
     pub outs_start: u32,
     pub outs_end: u32,
 }
 
 /// [`Hop::thread`] of an output that leads nowhere.
 pub(crate) const NOWHERE: u32 = u32::MAX;
-const NOWHERE_HOP: Hop = Hop { elem: 0, port: 0, slot: 0, thread: NOWHERE, local: false, outs_start: 0, outs_end: 0 };
+const NOWHERE_HOP: Hop =
+    Hop { elem: 0, port: 0, slot: 0, thread: NOWHERE, local: false, direct: false, outs_start: 0, outs_end: 0 };
 
 impl Hop {
     /// The hop table entry of each output port, in `out_dest` order, and each element's
-    /// range in it.
+    /// range in it. `one_at_a_time`: the router delivers packets one at a time (no hop is
+    /// `direct`).
     pub(crate) fn table(
         out_base: &[usize],
         noutputs: &[usize],
         out_dest: &[Option<Dest>],
         thread_of: &[usize],
+        one_at_a_time: bool,
     ) -> Vec<Hop> {
         let range = |e: usize| (out_base[e] as u32, (out_base[e] + noutputs[e]) as u32);
         let mut hops = vec![NOWHERE_HOP; out_dest.len()];
@@ -84,8 +99,17 @@ impl Hop {
                 if let Some(d) = d {
                     let (outs_start, outs_end) = range(d.elem as usize);
                     let local = thread_of[d.elem as usize] == thread_of[from];
-                    hops[i] =
-                        Hop { elem: d.elem, port: d.port, slot: d.slot, thread: d.thread, local, outs_start, outs_end };
+                    let direct = local && !one_at_a_time;
+                    hops[i] = Hop {
+                        elem: d.elem,
+                        port: d.port,
+                        slot: d.slot,
+                        thread: d.thread,
+                        local,
+                        direct,
+                        outs_start,
+                        outs_end,
+                    };
                 }
             }
         }
@@ -170,6 +194,9 @@ pub(crate) struct Shared {
     pub stop_interceptor: Option<u32>,
     /// Stop requests made by elements so far (what a DriverManager counts).
     pub stop_requests: AtomicU64,
+    /// Deliver packets one at a time, depth first, instead of in batches (see the module
+    /// documentation): set when two or more elements report each packet they see.
+    pub one_at_a_time: bool,
 }
 
 /// Wakes a sleeping thread.
@@ -560,11 +587,19 @@ impl<'a> Context<'a> {
     #[inline(never)]
     pub fn output_batch(&mut self, port: usize, batch: &mut Batch) {
         let Some(h) = self.hop(port) else {
-            return self.output_batch_elsewhere(NOWHERE, 0, batch);
+            return self.output_batch_elsewhere(&NOWHERE_HOP, batch);
         };
-        if !h.local || batch.is_empty() {
-            return self.output_batch_elsewhere(h.thread, h.slot, batch);
+        if !h.direct || batch.is_empty() {
+            return self.output_batch_elsewhere(h, batch);
         }
+        self.push_now(h, batch);
+    }
+
+    /// Hands `batch` to the element `h` leads to now, or queues it when that element is
+    /// busy (a push cycle), has packets queued already (they go first), or the chain of
+    /// direct calls is too deep.
+    #[inline(always)]
+    fn push_now(&mut self, h: &Hop, batch: &mut Batch) {
         let st = &mut *self.st;
         // Nothing is queued anywhere when `ready` is empty (a slot with packets is always
         // in `ready`), which spares looking at the slot itself.
@@ -588,23 +623,44 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// `output_batch` to another thread (`thread`), to an output that leads nowhere, or of
-    /// an empty batch.
+    /// `output_batch` in a router that delivers packets one at a time: each packet of `batch`
+    /// goes down its path, and what it queued on the way is delivered, before the next.
     #[cold]
     #[inline(never)]
-    fn output_batch_elsewhere(&mut self, thread: u32, slot: u32, batch: &mut Batch) {
+    fn output_one_at_a_time(&mut self, h: &Hop, batch: &mut Batch) {
+        let mut rest = std::mem::take(batch);
+        let mut one = self.st.free.pop().unwrap_or_default();
+        for p in rest.drain() {
+            one.push(p);
+            let mark = self.st.ready.len();
+            self.push_now(h, &mut one);
+            one.clear();
+            self.st.ready[mark..].reverse();
+            deliver_one_at_a_time(self.shared, self.arena, self.st, mark);
+        }
+        // The caller keeps its (now empty) batch's storage.
+        *batch = rest;
+        self.st.recycle(one);
+    }
+
+    /// `output_batch` of an empty batch, to another thread, to an output that leads nowhere,
+    /// or in a router that delivers packets one at a time.
+    #[cold]
+    #[inline(never)]
+    fn output_batch_elsewhere(&mut self, h: &Hop, batch: &mut Batch) {
         if batch.is_empty() {
             return;
         }
-        if thread == NOWHERE {
+        if h.thread == NOWHERE {
             self.unconnected(batch.len());
             batch.clear();
-        } else if thread as usize == self.st.id {
-            self.st.enqueue_batch(slot, batch);
+        } else if h.local && self.shared.one_at_a_time {
+            self.output_one_at_a_time(h, batch);
+        } else if h.thread as usize == self.st.id {
+            self.st.enqueue_batch(h.slot, batch);
         } else {
-            let h = Hop { slot, thread, ..NOWHERE_HOP };
             for p in batch.drain() {
-                self.cross(h, p);
+                self.cross(*h, p);
             }
         }
     }
@@ -1003,6 +1059,9 @@ fn drop_kept(batch: &mut Batch) {
 
 /// Delivers pending batches until none is left (see the module documentation).
 pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>], st: &mut ThreadState) {
+    if shared.one_at_a_time {
+        return deliver_one_at_a_time(shared, arena, st, 0);
+    }
     while let Some(slot) = st.ready.pop() {
         st.queued[slot as usize] = false;
         let mut batch = std::mem::take(&mut st.pending[slot as usize]);
@@ -1028,6 +1087,48 @@ pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>]
             batch.clear();
         }
         st.recycle(batch);
+    }
+}
+
+/// Delivers the packets of the slots made ready above `mark` in `ready`, one packet at a
+/// time: each packet, and then what it queued, before the next (a router that delivers
+/// packets one at a time). A slot whose element is busy further up the stack (a push cycle)
+/// keeps its packets, and stays ready for the delivery that runs once that element returns.
+fn deliver_one_at_a_time(
+    shared: &Shared,
+    arena: &[RefCell<Option<Box<dyn Element>>>],
+    st: &mut ThreadState,
+    mark: usize,
+) {
+    let mut busy = Vec::new();
+    while st.ready.len() > mark {
+        let Some(slot) = st.ready.pop() else { break };
+        st.queued[slot as usize] = false;
+        let (elem, port) = shared.slot_owner[slot as usize];
+        let Ok(mut guard) = arena[elem as usize].try_borrow_mut() else {
+            busy.push(slot);
+            continue;
+        };
+        let mut pending = std::mem::take(&mut st.pending[slot as usize]);
+        if let Some(el) = guard.as_mut() {
+            let mut one = st.free.pop().unwrap_or_default();
+            for p in pending.drain() {
+                one.push(p);
+                let inner = st.ready.len();
+                let mut cx = Context::new(shared, arena, &mut *st, elem);
+                el.push(&mut cx, port as usize, &mut one);
+                // An element that keeps packets in its input batch drops them.
+                one.clear();
+                st.ready[inner..].reverse();
+                deliver_one_at_a_time(shared, arena, st, inner);
+            }
+            st.recycle(one);
+        }
+        pending.clear();
+        st.recycle(pending);
+    }
+    for slot in busy {
+        st.mark_ready(slot);
     }
 }
 
@@ -1103,7 +1204,7 @@ mod tests {
                 })
                 .collect();
             let thread_of = vec![0; n];
-            let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of);
+            let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of, false);
             let out_range: Vec<[u32; 2]> =
                 (0..n).map(|i| [out_base[i] as u32, (out_base[i] + nout[i]) as u32]).collect();
             proptest::prop_assert_eq!(hops.len(), total);

@@ -331,6 +331,10 @@ impl Element for IpPrint {
         "IPPrint"
     }
 
+    fn reports_each_packet(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.label = args.read_p_or("LABEL", String::new())?;
         let Raw(contents) = args.read_or("CONTENTS", Raw("no".into()))?;

@@ -129,6 +129,10 @@ impl Element for Print {
         "Print"
     }
 
+    fn reports_each_packet(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.label = args.read_p_or("LABEL", String::new())?;
         self.max_length = args.read_p_or("MAXLENGTH", 24i64)?;
