@@ -292,6 +292,10 @@ pub(crate) struct ThreadState {
     pub round_time: Instant,
     /// Scratch space for `Context::output_classified`.
     classified: Vec<u32>,
+    /// Handler writes an element asked for (a Counter's COUNT_CALL) to an element that was
+    /// busy further up the push chain (the source that pushed the packet): done as soon as
+    /// the running task, timer or delivery returns.
+    deferred_writes: Vec<(u32, String, String)>,
     /// How many direct `push` calls are nested right now (bounded, so that a very long
     /// chain of elements queues instead of growing the stack without limit).
     depth: u32,
@@ -317,6 +321,7 @@ impl ThreadState {
             next_seq: 0,
             round_time: Instant::now(),
             classified: Vec::new(),
+            deferred_writes: Vec::new(),
             depth: 0,
             busy_drops: 0,
             selects: select::Selects::default(),
@@ -846,7 +851,9 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Writes a handler of any element on this thread, delivering what it pushes later.
+    /// Writes a handler of any element on this thread, delivering what it pushes later. A
+    /// write to an element busy further up the running push chain is made as soon as that
+    /// chain returns (and reported on stderr if it then fails).
     pub fn call_write(&mut self, full_name: &str, value: &str) -> Result<(), crate::element::HandlerError> {
         use crate::element::HandlerError;
         if full_name == "stop" {
@@ -860,7 +867,13 @@ impl<'a> Context<'a> {
             return Err(HandlerError::Failed("an element cannot call its own handlers this way".into()));
         }
         let cell = &self.arena[i];
-        let mut guard = cell.try_borrow_mut().map_err(|_| HandlerError::Failed(format!("'{elem}' is busy")))?;
+        let Ok(mut guard) = cell.try_borrow_mut() else {
+            // Busy: the element is further up this push chain (a Counter's COUNT_CALL writing
+            // `src.active false` to the source whose packet it counts). Click would call it
+            // now, re-entering the element; here it is called as soon as the chain returns.
+            self.st.deferred_writes.push((i as u32, handler.to_string(), value.to_string()));
+            return Ok(());
+        };
         let el = guard.as_mut().ok_or_else(|| HandlerError::Failed(format!("'{elem}' runs on another thread")))?;
         if let Some(r) = self.st.write_task_handler(i, handler, value) {
             return r;
@@ -1057,8 +1070,39 @@ fn drop_kept(batch: &mut Batch) {
     batch.clear();
 }
 
-/// Delivers pending batches until none is left (see the module documentation).
+/// Delivers pending batches until none is left (see the module documentation), then makes
+/// the handler writes that waited for a busy element.
 pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>], st: &mut ThreadState) {
+    deliver(shared, arena, st);
+    // Bounded: a write whose packets trigger writes to a busy element again could go on.
+    for _ in 0..64 {
+        if st.deferred_writes.is_empty() {
+            break;
+        }
+        for (elem, handler, value) in std::mem::take(&mut st.deferred_writes) {
+            let result = match arena[elem as usize].try_borrow_mut() {
+                Ok(mut guard) => match guard.as_mut() {
+                    Some(el) => match st.write_task_handler(elem as usize, &handler, &value) {
+                        Some(r) => r,
+                        None => {
+                            let mut cx = Context::new(shared, arena, &mut *st, elem);
+                            crate::router::write_element(el.as_mut(), &handler, &value, &mut cx)
+                        }
+                    },
+                    None => Ok(()),
+                },
+                Err(_) => Err(crate::element::HandlerError::Failed("element busy".into())),
+            };
+            if let Err(e) = result {
+                crate::chatter::chatter(&format!("{}.{handler}: {e}", shared.names[elem as usize]));
+            }
+            deliver(shared, arena, st);
+        }
+    }
+}
+
+/// Delivers pending batches until none is left.
+fn deliver(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>], st: &mut ThreadState) {
     if shared.one_at_a_time {
         return deliver_one_at_a_time(shared, arena, st, 0);
     }
@@ -1150,7 +1194,7 @@ pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, tas
         Err(_) => false,
     };
     // Most runs push depth-first and leave nothing queued.
-    if !st.ready.is_empty() {
+    if !st.ready.is_empty() || !st.deferred_writes.is_empty() {
         flush(shared, arena, st);
     }
     worked
