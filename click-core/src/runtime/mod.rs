@@ -567,6 +567,13 @@ impl<'a> Context<'a> {
         self.shared.out_proc[self.me as usize].get(port).copied().unwrap_or(Processing::Push)
     }
 
+    /// True when the router delivers packets one at a time (it has two or more elements that
+    /// print each packet, see [`Element::reports_each_packet`]): an element that pulls a
+    /// burst and pushes it on should then pull and push each packet in turn, as Click's do.
+    pub fn one_at_a_time(&self) -> bool {
+        self.shared.one_at_a_time
+    }
+
     /// The thread running this element.
     pub fn thread_id(&self) -> usize {
         self.st.id

@@ -70,6 +70,24 @@ impl Unqueue {
     }
 }
 
+impl Unqueue {
+    /// A run in a router where the order of packets shows (two Prints): each packet is
+    /// pushed before the next is pulled, as Click's Unqueue does.
+    #[cold]
+    fn pull_push_each(&mut self, cx: &mut Context<'_>, max: usize) -> bool {
+        let mut sent = 0;
+        while sent < max && cx.pull_batch(0, 1, &mut self.batch) == 1 {
+            sent += 1;
+            self.count += 1;
+            cx.output_batch(0, &mut self.batch);
+        }
+        if sent == 0 && cx.input_idle(0) {
+            cx.unschedule();
+        }
+        sent > 0
+    }
+}
+
 impl Element for Unqueue {
     fn class_name(&self) -> &'static str {
         "Unqueue"
@@ -116,6 +134,9 @@ impl Element for Unqueue {
                 return false;
             }
             max = max.min(left as usize);
+        }
+        if cx.one_at_a_time() {
+            return self.pull_push_each(cx, max);
         }
         let n = cx.pull_batch(0, max, &mut self.batch);
         if n == 0 {
