@@ -70,7 +70,8 @@ click_core::documented! {
     /// - `FORCE_IP` (boolean): emit only IPv4 frames, with the network header annotation
     ///   set, default false.
     /// - `SNAPLEN` (unsigned): truncate frames to this length, default 0 (no limit).
-    /// - `BUFFER` (unsigned): socket buffer bytes, default 4 MB.
+    /// - `BUFFER` (unsigned): socket buffer bytes, default 4 MB; a ring of more than 1 GiB is
+    ///   not set up (system calls are used).
     /// - `GSO` (boolean): pass segmentation-offload frames through whole, default false.
     /// - `RING` (boolean): read from a memory-mapped ring, default true.
     /// - `RING_VERSION` (unsigned): 3 (TPACKET_V3: frames packed in 128 KB blocks, each

@@ -238,9 +238,21 @@ pub struct RxRing {
     cursor: Option<Cursor>,
 }
 
+/// The largest ring set up (a BUFFER beyond it falls back on system calls). The kernel checks
+/// a ring's geometry but not its size: it would try to allocate whatever is asked.
+pub const MAX_RING_BYTES: usize = 1 << 30;
+
+/// Refuses a BUFFER larger than [`MAX_RING_BYTES`].
+fn check_ring_bytes(bytes: usize) -> io::Result<()> {
+    if bytes > MAX_RING_BYTES {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "packet ring too large (at most 1 GiB)"));
+    }
+    Ok(())
+}
+
 /// A ring geometry value as the kernel's 32-bit request field, or an error for a ring too
-/// large to describe (a huge BUFFER): truncated, the request could describe a different
-/// ring from the one this side maps and reads.
+/// large to describe: truncated, the request could describe a different ring from the one
+/// this side maps and reads.
 fn ring_u32(v: usize) -> io::Result<u32> {
     u32::try_from(v).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet ring too large"))
 }
@@ -249,6 +261,7 @@ impl RxRing {
     /// Sets up a V3 receive ring of about `bytes` on packet socket `fd` (before it is bound)
     /// and maps it. `vnet`: the socket has `PACKET_VNET_HDR`.
     pub fn setup(fd: RawFd, bytes: usize, vnet: bool) -> io::Result<RxRing> {
+        check_ring_bytes(bytes)?;
         let blocks = (bytes / RX_BLOCK_SIZE).max(RX_MIN_BLOCKS);
         setsockopt(fd, PACKET_VERSION, &TPACKET_V3)?;
         #[repr(C)]
@@ -411,6 +424,7 @@ impl RxRingV2 {
     /// with slots for frames of up to `max_frame` bytes (longer ones go through the socket
     /// queue), and maps it.
     pub fn setup(fd: RawFd, bytes: usize, max_frame: usize, vnet: bool) -> io::Result<RxRingV2> {
+        check_ring_bytes(bytes)?;
         // tp_mac lands at TPACKET_ALIGN(hdrlen + 16) + virtio header; keep room for VLAN tags.
         let frame_size = (V2_FRAME_HDR + SOCKADDR_LL + 16 + 16 + super::sys::VNET_HDR_LEN + max_frame + 4)
             .next_multiple_of(16)
@@ -530,6 +544,7 @@ impl TxRing {
     /// bound) for frames of up to `max_frame` bytes, and maps it. `vnet`: the socket has
     /// `PACKET_VNET_HDR`.
     pub fn setup(fd: RawFd, bytes: usize, max_frame: usize, vnet: bool) -> io::Result<TxRing> {
+        check_ring_bytes(bytes)?;
         let frame_size = Self::frame_size_for(max_frame);
         let frames = (bytes / frame_size).max(TX_MIN_FRAMES);
         // Blocks of up to 1 MB holding whole slots (a power-of-two page count wastes least).
@@ -742,6 +757,8 @@ mod tests {
         let e = ring_u32(1 << 32).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
         assert!(e.to_string().contains("too large"));
+        assert!(check_ring_bytes(MAX_RING_BYTES).is_ok());
+        assert!(check_ring_bytes(MAX_RING_BYTES + 1).unwrap_err().to_string().contains("at most 1 GiB"));
     }
 
     /// Writes a V3 frame header at `off` in `block`; returns the data offset (`tp_mac`).

@@ -43,7 +43,8 @@ click_core::documented! {
     /// - `BURST` (unsigned): packets per task run and per system call, default 32 (at
     ///   most 64).
     /// - `QUIET` (boolean): do not report errors, default false.
-    /// - `BUFFER` (unsigned): socket send buffer bytes, default 4 MB.
+    /// - `BUFFER` (unsigned): socket send buffer bytes, default 4 MB; a ring of more than 1 GiB
+    ///   is not set up (system calls are used).
     /// - `GSO` (boolean): send segmentation-offload packets whole, default false.
     /// - `RING` (boolean): send through a memory-mapped ring, default true.
     /// - `METHOD` (word): accepted for Click compatibility; always LINUX.
