@@ -11,7 +11,8 @@
 //! --enable-userlevel --disable-dpdk`, which gives nanosecond timestamps), run by
 //! `tests/click_reference/regenerate.py` on the same cases and inputs; Click's "expensive
 //! Packet::push" headroom diagnostics are left out of its standard error, and the cases
-//! directory is removed from paths there (configure-time warnings name the file).
+//! and inputs directories are removed from paths there (configure-time warnings name the
+//! file, runtime messages an input).
 //!
 //! Directives a case may carry on `//` lines:
 //! - `// args: ...`: extra command-line arguments (`-h ELEMENT.HANDLER`, `NAME=value`).
@@ -118,7 +119,9 @@ fn check(case: &Case) -> Vec<String> {
     let (mut want_out, mut got_out) = (read("stdout"), String::from_utf8_lossy(&out.stdout).into_owned());
     // Messages name the case file by its path; the expected output keeps only its name.
     let cases_dir = format!("{}/", root().join("cases").display());
-    let (mut want_err, mut got_err) = (read("stderr"), String::from_utf8_lossy(&out.stderr).replace(&cases_dir, ""));
+    let inputs_dir = format!("{}/", root().join("inputs").display());
+    let (mut want_err, mut got_err) =
+        (read("stderr"), String::from_utf8_lossy(&out.stderr).replace(&cases_dir, "").replace(&inputs_dir, ""));
     if case.mask_ages {
         (want_out, got_out) = (mask_ages(&want_out), mask_ages(&got_out));
         (want_err, got_err) = (mask_ages(&want_err), mask_ages(&got_err));

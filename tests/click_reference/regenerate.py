@@ -10,8 +10,9 @@ coming from the case's `// args:` line. Saved: stdout, stderr, the exit status (
 file the configuration wrote (ToDump pcaps). Lines in which Click reports its own buffer
 management ("expensive Packet::push; have 14 wanted 20": a packet had too little headroom and
 was copied) are left out of stderr: they describe Click's memory layout, not the router's
-behaviour, and vrouter keeps enough headroom that it never has the case. The cases directory is
-removed from paths in stderr (warnings name the configuration file).
+behaviour, and vrouter keeps enough headroom that it never has the case. The cases and inputs
+directories are removed from paths in stderr (warnings name the configuration file, runtime
+messages an input file).
 """
 import os
 import shlex
@@ -54,6 +55,8 @@ def main():
         # Messages name the configuration by its path: keep only the file name, so that the
         # expected output does not depend on where the repository is.
         stderr = stderr.replace((os.path.join(HERE, "cases") + os.sep).encode(), b"")
+        # Likewise for input files named in runtime messages (FromDump's bad headers).
+        stderr = stderr.replace((os.path.join(HERE, "inputs") + os.sep).encode(), b"")
         with open(os.path.join(out, "stdout"), "wb") as f:
             f.write(p.stdout)
         with open(os.path.join(out, "stderr"), "wb") as f:

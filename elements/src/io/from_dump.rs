@@ -1,12 +1,11 @@
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use click_core::element::HandlerInfo;
 use click_core::spec::processing;
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp};
-use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
 
 use super::linktype;
@@ -36,14 +35,24 @@ click_core::documented! {
     /// - `BURST` (unsigned): packets per task run, default 1.
     /// - `FORCE_IP` (boolean): emit only IP packets, with their network header set, default
     ///   false.
+    /// - `FILEPOS` (unsigned): the byte offset where reading starts (pcap files), as the
+    ///   `filepos` handler sets it.
     ///
     /// # Handlers
     /// - `count` (read): packets emitted; `reset_counts` (write) zeroes it.
     /// - `filename` (read): the file name.
     /// - `filesize` (read): the file's size in bytes, `-` if it is not a regular file.
-    /// - `filepos` (read/write): the byte offset of the next record; a write seeks there (to
-    ///   the first record starting at or after it). `packet_filepos` (read): the offset of the
-    ///   last record read. For pcapng files both read `-` and seeking fails.
+    /// - `filepos` (read/write): the byte offset of the next record; a write moves there, to
+    ///   that exact byte as in Click: the next record header is read from there even in the
+    ///   middle of a record (Click's checks apply: a captured length over 65535 ends the file
+    ///   with `FILE: bad packet header; giving up`; one over the original length is cut to it
+    ///   and the rest skipped). `packet_filepos` (read): the offset of the last record read.
+    ///   For pcapng files, which Click does not read at all, both read `-` and seeking fails.
+    ///   Where Click itself misbehaves vrouter does not follow: a header with a length of 2^31
+    ///   or more (negative in Click's arithmetic, which makes Click build huge packets or
+    ///   crash) counts as a bad header, and a write past the end of the file reads back as
+    ///   that offset (Click, reading through mmap, shows the file size added to it until the
+    ///   next read).
     /// - `encap` (read): the link type, as Click names it (`ETHER`, `IP`, or `#N`).
     /// - `sampling_prob` (read): always 1 (Click's SAMPLE is not supported).
     /// - `active` (read/write).
@@ -77,6 +86,8 @@ click_core::documented! {
         /// A packet read ahead, waiting for its time.
         held: Option<Packet>,
         force_ip: bool,
+        /// FILEPOS: where reading starts (0: the first record).
+        start_pos: u64,
         /// Output 0 is pulled (no task).
         pull_context: bool,
         /// Packets FORCE_IP found not to be IP, for output 1.
@@ -85,7 +96,7 @@ click_core::documented! {
 }
 
 enum Source {
-    Pcap(PcapReader<BufReader<File>>, u32),
+    Pcap(PcapFile),
     PcapNg(PcapNgReader<BufReader<File>>),
     Done,
 }
@@ -108,6 +119,7 @@ impl Default for FromDump {
             epoch: None,
             held: None,
             force_ip: false,
+            start_pos: 0,
             pull_context: false,
             not_ip: Vec::new(),
         }
@@ -185,11 +197,10 @@ impl FromDump {
             self.link = r.interfaces().first().map_or(linktype::ETHERNET, |i| u32::from(i.linktype));
             Source::PcapNg(r)
         } else {
-            let r = PcapReader::new(reader).map_err(|e| format!("{}: not a pcap file: {e}", self.filename))?;
-            let link = u32::from(r.header().datalink);
-            self.file_pos = Some(24);
-            self.link = link;
-            Source::Pcap(r, link)
+            let f = PcapFile::open(reader).map_err(|e| format!("{}: {e}", self.filename))?;
+            self.file_pos = Some(f.pos);
+            self.link = f.link;
+            Source::Pcap(f)
         });
         Ok(())
     }
@@ -225,24 +236,16 @@ impl FromDump {
         loop {
             match self.source.as_mut()? {
                 Source::Done => return None,
-                Source::Pcap(r, link) => {
-                    let link = *link;
+                Source::Pcap(f) => {
                     // As Click, the position of the record about to be read (the file's end
                     // once it is reached).
-                    if let Some(pos) = self.file_pos {
-                        self.packet_filepos = pos;
-                    }
-                    if let Some(Ok(pkt)) = r.next_packet() {
-                        if let Some(pos) = self.file_pos.as_mut() {
-                            *pos += 16 + pkt.data.len() as u64;
-                        }
-                        let mut p = make_packet(&pkt.data, pkt.timestamp, link);
-                        // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
-                        let short = pkt.orig_len.saturating_sub(pkt.data.len() as u32);
-                        if short > 0 {
-                            crate::set_extra_length(&mut p, short);
-                        }
-                        return Some((p, link));
+                    self.packet_filepos = f.pos;
+                    let next = f.next_packet();
+                    self.file_pos = Some(f.pos);
+                    match next {
+                        Ok(Some(p)) => return Some((p, f.link)),
+                        Ok(None) => {}
+                        Err(e) => click_core::chatter::chatter(&format!("{}: {e}", self.filename)),
                     }
                 }
                 Source::PcapNg(r) => {
@@ -269,28 +272,21 @@ impl FromDump {
         }
     }
 
-    /// Moves to the first record of a pcap file that starts at `offset` or after it.
+    /// Moves to byte `offset` of a pcap file, as Click does: the next record header is read
+    /// from there, even in the middle of a record.
     fn seek(&mut self, offset: u64) -> Result<(), String> {
-        if self.file_pos.is_none() {
-            return Err("cannot seek in a pcapng file".into());
+        if let Some(Source::Done) = self.source {
+            // Reading ended (the end, or a bad header): start again from a fresh reader.
+            self.open()?;
         }
-        self.open()?;
-        self.held = None;
-        while self.file_pos.is_some_and(|pos| pos < offset) {
-            let Some(Source::Pcap(r, _)) = self.source.as_mut() else { break };
-            match r.next_packet() {
-                Some(Ok(pkt)) => {
-                    if let Some(pos) = self.file_pos.as_mut() {
-                        *pos += 16 + pkt.data.len() as u64;
-                    }
-                }
-                _ => {
-                    self.source = Some(Source::Done);
-                    break;
-                }
+        match self.source.as_mut() {
+            Some(Source::Pcap(f)) => {
+                f.seek(offset).map_err(|e| format!("{}: {e}", self.filename))?;
+                self.file_pos = Some(f.pos);
+                Ok(())
             }
+            _ => Err("cannot seek in a pcapng file".into()),
         }
-        Ok(())
     }
 
     /// With TIMING, true when `p` may leave now.
@@ -325,11 +321,15 @@ impl Element for FromDump {
         self.active = args.read_or("ACTIVE", true)?;
         self.burst = args.read_or("BURST", 1usize)?.max(1);
         self.force_ip = args.read_or("FORCE_IP", false)?;
+        self.start_pos = args.read_or("FILEPOS", 0u64)?;
         args.complete()
     }
 
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
         self.open()?;
+        if self.start_pos != 0 {
+            self.seek(self.start_pos)?;
+        }
         self.pull_context = cx.output_processing(0) != Processing::Push;
         self.batch = Batch::with_capacity(self.burst);
         if cx.output_processing(0) == Processing::Push {
@@ -468,4 +468,143 @@ impl Element for FromDump {
         }
         Ok(())
     }
+}
+
+/// A pcap file read as Click's FromDump reads it: record headers taken at face value from
+/// wherever the position is, so that a seek to any byte behaves as in Click.
+struct PcapFile {
+    r: BufReader<File>,
+    /// The byte offset of the next read.
+    pos: u64,
+    swapped: bool,
+    nano: bool,
+    /// Bytes after each record header in the "modified" pcap format.
+    extra: u64,
+    minor: u16,
+    link: u32,
+}
+
+impl PcapFile {
+    const MAGIC: u32 = 0xa1b2_c3d4;
+    const MAGIC_NANO: u32 = 0xa1b2_3c4d;
+    const MAGIC_MODIFIED: u32 = 0xa1b2_cd34;
+
+    /// Reads the file header; Click's messages when it is not one.
+    fn open(mut r: BufReader<File>) -> Result<PcapFile, String> {
+        let mut h = [0u8; 24];
+        let n = read_full(&mut r, &mut h).map_err(|e| e.to_string())?;
+        if n < 24 {
+            return Err("not a tcpdump file (too short)".into());
+        }
+        let le = u32::from_le_bytes(h[..4].try_into().unwrap());
+        let magics = [Self::MAGIC, Self::MAGIC_NANO, Self::MAGIC_MODIFIED];
+        let swapped = !magics.contains(&le);
+        let u32_at = |i: usize| {
+            let b: [u8; 4] = h[i..i + 4].try_into().unwrap();
+            if swapped { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        };
+        let u16_at = |i: usize| {
+            let b: [u8; 2] = h[i..i + 2].try_into().unwrap();
+            if swapped { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) }
+        };
+        let magic = u32_at(0);
+        if !magics.contains(&magic) {
+            return Err("not a tcpdump file (bad magic number)".into());
+        }
+        if u16_at(4) != 2 {
+            return Err(format!("unknown major version {}", u16_at(4)));
+        }
+        Ok(PcapFile {
+            r,
+            pos: 24,
+            swapped,
+            nano: magic == Self::MAGIC_NANO,
+            extra: if magic == Self::MAGIC_MODIFIED { 8 } else { 0 },
+            minor: u16_at(6),
+            link: u32_at(20),
+        })
+    }
+
+    /// Moves the position to `offset` (Click's `FILEPOS` and `filepos` write).
+    fn seek(&mut self, offset: u64) -> Result<(), String> {
+        // Click (reading through mmap) accepts an offset past the end; reading there finds
+        // the end of the file.
+        self.r.seek(SeekFrom::Start(offset)).map_err(|e| e.to_string())?;
+        self.pos = offset;
+        Ok(())
+    }
+
+    /// Moves the position `n` bytes on.
+    fn skip(&mut self, n: u64) {
+        if n > 0 {
+            self.pos += n;
+            let _ = self.r.seek(SeekFrom::Start(self.pos));
+        }
+    }
+
+    /// The next record as a packet; `Ok(None)` at the end of the file (a record cut short
+    /// included), `Err` for a header Click gives up on.
+    fn next_packet(&mut self) -> Result<Option<Packet>, String> {
+        let mut h = [0u8; 16];
+        let n = read_full(&mut self.r, &mut h).unwrap_or(0);
+        self.pos += n as u64;
+        if n < 16 {
+            return Ok(None);
+        }
+        let u32_at = |i: usize| {
+            let b: [u8; 4] = h[i..i + 4].try_into().unwrap();
+            if self.swapped { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        };
+        let (sec, subsec, hcaplen, hlen) = (u32_at(0) as i32, u32_at(4), u32_at(8), u32_at(12));
+        // Old files may have the two lengths the other way round.
+        let (len, mut caplen) = if self.minor > 3 || (self.minor == 3 && hcaplen <= hlen) {
+            (hlen as i32, hcaplen as i32)
+        } else {
+            (hcaplen as i32, hlen as i32)
+        };
+        // Click compares the lengths as signed ints; a negative one leads it into undefined
+        // territory (huge packets, crashes), so those headers count as bad here.
+        if !(0..=65535).contains(&caplen) || len < 0 {
+            return Err("bad packet header; giving up".into());
+        }
+        // tcptrace writes a caplen one too large: the bytes beyond `len` are skipped.
+        let mut skiplen = 0;
+        if caplen > len {
+            skiplen = (caplen - len) as u64;
+            caplen = len;
+        }
+        self.skip(self.extra);
+        // Click's timestamp: seconds and microseconds (times 1000, in 32 bits) or nanoseconds.
+        let subsec = if self.nano { subsec } else { subsec.wrapping_mul(1000) };
+        let ts = i64::from(sec) * 1_000_000_000 + i64::from(subsec);
+        let mut data = vec![0u8; caplen as usize];
+        let got = read_full(&mut self.r, &mut data).unwrap_or(0);
+        self.pos += got as u64;
+        if got < data.len() {
+            return Ok(None);
+        }
+        let mut p = Packet::from_slice(&data);
+        p.set_timestamp(Timestamp::from_nanos(ts));
+        apply_link(&mut p, self.link);
+        // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
+        if len > caplen {
+            crate::set_extra_length(&mut p, (len - caplen) as u32);
+        }
+        self.skip(skiplen);
+        Ok(Some(p))
+    }
+}
+
+/// Reads until `buf` is full or the file ends; the bytes read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
