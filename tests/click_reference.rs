@@ -19,6 +19,8 @@
 //! - `// ignore-pcap-timestamps: why`: record timestamps in pcaps are not compared (packets
 //!   made with the current time).
 //! - `// ignore-stderr: why`: standard error is not compared.
+//! - `// as-expr: why`: the configuration is given as text with `-e` instead of `-f NAME.click`
+//!   (messages then name it `config`).
 //! - `// mask: [0-9]+\.[0-9]{6}$`: a line's last word, when it is a decimal number (an age
 //!   that depends on timing), is replaced by `*` on both sides.
 
@@ -36,6 +38,7 @@ struct Case {
     ignore_stderr: bool,
     ignore_pcap_timestamps: bool,
     mask_ages: bool,
+    as_expr: bool,
 }
 
 fn load(path: &Path) -> Case {
@@ -47,6 +50,7 @@ fn load(path: &Path) -> Case {
         ignore_stderr: false,
         ignore_pcap_timestamps: false,
         mask_ages: false,
+        as_expr: false,
     };
     for line in text.lines() {
         if let Some(a) = line.strip_prefix("// args:") {
@@ -57,6 +61,8 @@ fn load(path: &Path) -> Case {
             case.ignore_pcap_timestamps = true;
         } else if line.starts_with("// mask:") {
             case.mask_ages = true;
+        } else if line.starts_with("// as-expr:") {
+            case.as_expr = true;
         }
     }
     case
@@ -100,10 +106,14 @@ fn check(case: &Case) -> Vec<String> {
     let work = std::env::temp_dir().join(format!("vrouter-click-ref-{}-{}", std::process::id(), case.name));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vrouter"))
-        .arg("run")
-        .arg("-f")
-        .arg(&case.path)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vrouter"));
+    cmd.arg("run");
+    if case.as_expr {
+        cmd.arg("-e").arg(std::fs::read_to_string(&case.path).unwrap());
+    } else {
+        cmd.arg("-f").arg(&case.path);
+    }
+    let out = cmd
         .arg(format!("IN={}", root().join("inputs").display()))
         .args(&case.args)
         .current_dir(&work)
