@@ -103,7 +103,8 @@ impl Timestamp {
         Timestamp { nanos: sec * 1_000_000_000 + usec * 1_000 }
     }
 
-    /// The current wall-clock time: one `clock_gettime(CLOCK_REALTIME)`, as Click reads it.
+    /// The current wall-clock time: one `clock_gettime(CLOCK_REALTIME)`, as Click reads it
+    /// (warped by the `timewarp` handler, see [`crate::clock`]).
     /// (`SystemTime::now().duration_since(UNIX_EPOCH)` costs twice as many instructions, and
     /// sources stamp every burst.)
     #[inline]
@@ -115,9 +116,9 @@ impl Timestamp {
         if rc != 0 {
             // Cannot happen for CLOCK_REALTIME; fall back on the standard library.
             let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-            return Timestamp { nanos: d.as_nanos() as i64 };
+            return Timestamp { nanos: crate::clock::warp_wall(d.as_nanos() as i64) };
         }
-        Timestamp { nanos: ts.tv_sec * 1_000_000_000 + ts.tv_nsec }
+        Timestamp { nanos: crate::clock::warp_wall(ts.tv_sec * 1_000_000_000 + ts.tv_nsec) }
     }
 
     /// Nanoseconds since the epoch.

@@ -295,8 +295,8 @@ impl FromDump {
             return true;
         }
         let ts = Duration::from_nanos(p.timestamp().nanos().max(0) as u64);
-        let (wall, first) = *self.epoch.get_or_insert((Instant::now(), ts));
-        wall.elapsed() >= ts.saturating_sub(first)
+        let (wall, first) = *self.epoch.get_or_insert((click_core::clock::now(), ts));
+        click_core::clock::now().saturating_duration_since(wall) >= ts.saturating_sub(first)
     }
 }
 

@@ -23,7 +23,7 @@ const FREQUENCY: u32 = 1000;
 /// Milliseconds since a fixed point early in the process, wrapping as Click's `click_jiffies_t`.
 pub(crate) fn jiffies(now: Instant) -> u32 {
     static ORIGIN: OnceLock<Instant> = OnceLock::new();
-    let origin = *ORIGIN.get_or_init(Instant::now);
+    let origin = *ORIGIN.get_or_init(click_core::clock::now);
     now.saturating_duration_since(origin).as_millis() as u32
 }
 
