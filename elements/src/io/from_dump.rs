@@ -30,13 +30,22 @@ click_core::documented! {
     /// # Keywords
     /// - `FILENAME` (string): the file.
     /// - `STOP` (boolean): stop the router at the end of the file, default false.
-    /// - `TIMING` (boolean): emit packets at the pace of their timestamps, default false.
+    /// - `TIMING` (boolean, may be given second without its keyword): emit packets at the
+    ///   pace of their timestamps, default false.
     /// - `ACTIVE` (boolean): start at once, default true.
     /// - `BURST` (unsigned): packets per task run, default 1.
     /// - `FORCE_IP` (boolean): emit only IP packets, with their network header set, default
     ///   false.
     /// - `FILEPOS` (unsigned): the byte offset where reading starts (pcap files), as the
     ///   `filepos` handler sets it.
+    /// - `START` (time since the epoch), or `START_AFTER` (time after the first packet's):
+    ///   packets before it are skipped.
+    /// - `END`, or `END_AFTER` (after the first packet's time), or `INTERVAL` (after START):
+    ///   the first packet at or after it calls the end handler, and is dropped if that leaves
+    ///   the element inactive.
+    /// - `END_CALL` (write handler and value): the end handler, called at END and at the end
+    ///   of the file. By default `NAME.stop` with STOP, else `NAME.active false` when an
+    ///   END is given, else none.
     ///
     /// # Handlers
     /// - `count` (read): packets emitted; `reset_counts` (write) zeroes it.
@@ -57,9 +66,10 @@ click_core::documented! {
     /// - `sampling_prob` (read): always 1 (Click's SAMPLE is not supported).
     /// - `active` (read/write).
     /// - `stop` (write): deactivates the element and stops the router.
-    /// - `extend_interval` (write): accepted (a time) and ignored: there is no END_AFTER or
-    ///   INTERVAL to extend.
-    /// - `reset_timing` (write): with TIMING, the next packet starts the clock again.
+    /// - `extend_interval` (write): moves END later by a time; with an end handler the window
+    ///   opens again and the element becomes active.
+    /// - `reset_timing` (write): with TIMING, the next packet starts the clock again; START
+    ///   and END offsets already resolved stay as they are.
     /// - `scheduled` (read), `tickets` (read/write): its task's state and tickets (push
     ///   context).
     ///
@@ -88,6 +98,8 @@ click_core::documented! {
         force_ip: bool,
         /// FILEPOS: where reading starts (0: the first record).
         start_pos: u64,
+        /// START/START_AFTER, END/END_AFTER/INTERVAL and END_CALL, as Click keeps them.
+        times: Times,
         /// Output 0 is pulled (no task).
         pull_context: bool,
         /// Packets FORCE_IP found not to be IP, for output 1.
@@ -99,6 +111,60 @@ enum Source {
     Pcap(PcapFile),
     PcapNg(PcapNgReader<BufReader<File>>),
     Done,
+}
+
+/// The packets' time window (Click's START, END and their variants), in nanoseconds.
+#[derive(Clone, Debug, Default)]
+struct Times {
+    first: i64,
+    /// `first` is an offset from the first packet's time (START_AFTER, or no START at all).
+    first_relative: bool,
+    have_first: bool,
+    last: i64,
+    /// `last` is an offset from the first packet's time (END_AFTER).
+    last_relative: bool,
+    /// `last` is an offset from `first` (INTERVAL).
+    last_interval: bool,
+    have_last: bool,
+    /// The first packet's time has been seen (offsets resolved).
+    have_any: bool,
+    /// What to do at END and at the end of the file.
+    end_call: Option<EndCall>,
+}
+
+#[derive(Clone, Debug)]
+enum EndCall {
+    /// STOP: `NAME.stop`.
+    Stop,
+    /// END without STOP or END_CALL: `NAME.active false`.
+    Deactivate,
+    /// END_CALL: a write handler and its value.
+    Call(String, String),
+}
+
+/// A time for START and END: seconds since the epoch, read exactly to the nanosecond (a unit
+/// such as `ms` is allowed, as Click allows it).
+struct TimeArg(i64);
+
+impl click_core::args::FromArg for TimeArg {
+    fn from_arg(text: &str, cx: &click_core::args::ArgContext<'_>) -> Result<Self, String> {
+        let t = text.trim();
+        let (neg, body) = match t.strip_prefix('-') {
+            Some(b) => (true, b),
+            None => (false, t),
+        };
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+        if digits(int) && (frac.is_empty() || (digits(frac) && frac.len() <= 9)) && !body.ends_with('.') {
+            let sec: i64 = int.parse().map_err(|_| format!("out of range: '{text}'"))?;
+            let nanos: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().unwrap_or(0) };
+            let v = sec.checked_mul(1_000_000_000).and_then(|v| v.checked_add(nanos));
+            let v = v.ok_or_else(|| format!("out of range: '{text}'"))?;
+            return Ok(TimeArg(if neg { -v } else { v }));
+        }
+        let click_core::args::Seconds(d) = click_core::args::Seconds::from_arg(t, cx)?;
+        Ok(TimeArg(d.as_nanos() as i64))
+    }
 }
 
 impl Default for FromDump {
@@ -120,6 +186,7 @@ impl Default for FromDump {
             held: None,
             force_ip: false,
             start_pos: 0,
+            times: Times::default(),
             pull_context: false,
             not_ip: Vec::new(),
         }
@@ -207,18 +274,73 @@ impl FromDump {
 
     /// The next packet of the file, or `None` at its end. With FORCE_IP (always for raw IP
     /// files), packets that are not IP are set aside in `not_ip`, as Click does.
-    fn read_next(&mut self) -> Option<Packet> {
+    fn read_next(&mut self, cx: &mut Context<'_>) -> Option<Packet> {
         if let Some(p) = self.held.take() {
             return Some(p);
         }
         loop {
             let (mut p, link) = self.read_one()?;
+            // Click's time window: packets before START are skipped; the first at or after
+            // END calls the end handler, and is dropped if that deactivates the element.
+            let ts = p.timestamp().nanos();
+            let t = &mut self.times;
+            if !t.have_any {
+                if t.first_relative {
+                    t.first += ts;
+                }
+                if t.last_relative {
+                    t.last += ts;
+                } else if t.last_interval {
+                    t.last += t.first;
+                }
+                t.have_any = true;
+                // TIMING counts from the first packet read, even one START skips.
+                if self.timing {
+                    self.epoch = Some((click_core::clock::now(), Duration::from_nanos(ts.max(0) as u64)));
+                }
+            }
+            if t.have_first {
+                if ts < t.first {
+                    continue;
+                }
+                t.have_first = false;
+            }
+            while self.times.have_last && ts >= self.times.last {
+                self.times.have_last = false;
+                self.call_end(cx);
+                if !self.active {
+                    return None;
+                }
+            }
             let raw = matches!(link, linktype::RAW | linktype::RAW_ALT | linktype::IPV4);
             if (self.force_ip || raw) && !force_ip(&mut p, link) {
                 self.not_ip.push(p);
                 continue;
             }
             return Some(p);
+        }
+    }
+
+    /// Click's end handler, called at END and at the end of the file: STOP's `NAME.stop`,
+    /// END's `NAME.active false`, or END_CALL.
+    fn call_end(&mut self, cx: &mut Context<'_>) {
+        match self.times.end_call.clone() {
+            None => {}
+            Some(EndCall::Stop) => {
+                self.active = false;
+                cx.stop_router();
+            }
+            Some(EndCall::Deactivate) => self.active = false,
+            Some(EndCall::Call(h, v)) => {
+                let own = h.rsplit_once('.').filter(|(e, _)| *e == cx.name()).map(|(_, h)| h.to_string());
+                let r = match own {
+                    Some(own) => self.write_handler(&own, &v, cx),
+                    None => cx.call_write(&h, &v),
+                };
+                if let Err(e) = r {
+                    click_core::chatter::chatter(&format!("{}: {h}: {e}", cx.name()));
+                }
+            }
         }
     }
 
@@ -316,13 +438,48 @@ impl Element for FromDump {
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.filename = args.read_mp("FILENAME")?;
+        self.timing = args.read_p_or("TIMING", false)?;
         self.stop = args.read_or("STOP", false)?;
-        self.timing = args.read_or("TIMING", false)?;
         self.active = args.read_or("ACTIVE", true)?;
         self.burst = args.read_or("BURST", 1usize)?.max(1);
         self.force_ip = args.read_or("FORCE_IP", false)?;
         self.start_pos = args.read_or("FILEPOS", 0u64)?;
-        args.complete()
+        let start: Option<TimeArg> = args.read("START")?;
+        let start_after: Option<TimeArg> = args.read("START_AFTER")?;
+        let end: Option<TimeArg> = args.read("END")?;
+        let end_after: Option<TimeArg> = args.read("END_AFTER")?;
+        let interval: Option<TimeArg> = args.read("INTERVAL")?;
+        let end_call: Option<String> = args.read("END_CALL")?;
+        args.complete()?;
+        // As Click: a zero time counts as not given.
+        let given = |t: &Option<TimeArg>| t.as_ref().is_some_and(|t| t.0 != 0);
+        let mut t = Times::default();
+        match (given(&start), given(&start_after)) {
+            (true, true) => return Err(ArgError::new(None, "START and START_AFTER are mutually exclusive")),
+            (true, false) => (t.first, t.have_first) = (start.map_or(0, |x| x.0), true),
+            (false, true) => (t.first, t.first_relative, t.have_first) = (start_after.map_or(0, |x| x.0), true, true),
+            (false, false) => t.first_relative = true,
+        }
+        match (given(&end), given(&end_after), given(&interval)) {
+            (false, false, false) => {}
+            (true, false, false) => (t.last, t.have_last) = (end.map_or(0, |x| x.0), true),
+            (false, true, false) => (t.last, t.last_relative, t.have_last) = (end_after.map_or(0, |x| x.0), true, true),
+            (false, false, true) => (t.last, t.last_interval, t.have_last) = (interval.map_or(0, |x| x.0), true, true),
+            _ => return Err(ArgError::new(None, "END, END_AFTER, and INTERVAL are mutually exclusive")),
+        }
+        t.end_call = match (self.stop, end_call) {
+            (true, Some(_)) => return Err(ArgError::new(None, "END_CALL and STOP are mutually exclusive")),
+            (_, Some(c)) => {
+                let c = c.trim();
+                let (h, v) = c.split_once(char::is_whitespace).unwrap_or((c, ""));
+                Some(EndCall::Call(h.to_string(), v.trim().to_string()))
+            }
+            (true, None) => Some(EndCall::Stop),
+            (false, None) if t.have_last => Some(EndCall::Deactivate),
+            (false, None) => None,
+        };
+        self.times = t;
+        Ok(())
     }
 
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
@@ -349,7 +506,7 @@ impl Element for FromDump {
         let mut batch = std::mem::take(&mut self.batch);
         let mut at_end = false;
         while batch.len() < self.burst {
-            match self.read_next() {
+            match self.read_next(cx) {
                 Some(p) if self.due(&p) => batch.push(p),
                 Some(p) => {
                     self.held = Some(p);
@@ -367,11 +524,8 @@ impl Element for FromDump {
         self.emit_not_ip(cx);
         self.batch = batch;
         if at_end {
-            if self.stop {
-                // Click's end handler `NAME.stop`: inactive, and the router stops.
-                self.active = false;
-                cx.stop_router();
-            }
+            // Click's end handler (`NAME.stop` for STOP: inactive, and the router stops).
+            self.call_end(cx);
             cx.unschedule();
         }
         n > 0
@@ -381,7 +535,7 @@ impl Element for FromDump {
         if !self.active {
             return None;
         }
-        let next = self.read_next();
+        let next = self.read_next(cx);
         self.emit_not_ip(cx);
         match next {
             Some(p) if self.due(&p) => {
@@ -393,10 +547,7 @@ impl Element for FromDump {
                 None
             }
             None => {
-                if self.stop {
-                    self.active = false;
-                    cx.stop_router();
-                }
+                self.call_end(cx);
                 None
             }
         }
@@ -452,12 +603,22 @@ impl Element for FromDump {
                 cx.stop_router();
             }
             "extend_interval" => {
-                let _: click_core::args::Seconds = Args::new(value)
+                let TimeArg(t) = Args::new(value)
                     .read_mp("INTERVAL")
                     .map_err(|_| HandlerError::Failed("'extend_interval' takes a time interval".into()))?;
+                self.times.last += t;
+                if self.times.end_call.is_some() {
+                    self.times.have_last = true;
+                    self.active = true;
+                    cx.reschedule();
+                }
             }
             "reset_counts" => self.count = 0,
-            "reset_timing" => self.epoch = None,
+            "reset_timing" => {
+                self.epoch = None;
+                let t = &mut self.times;
+                (t.first_relative, t.last_relative, t.last_interval, t.have_any) = (false, false, false, false);
+            }
             "filepos" => {
                 let offset: u64 =
                     value.trim().parse().map_err(|_| HandlerError::Failed("argument must be file offset".into()))?;
