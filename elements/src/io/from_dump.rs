@@ -769,3 +769,26 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     }
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(text: &str) -> Result<i64, ArgError> {
+        let mut a = Args::new(text);
+        let TimeArg(t) = a.read_mp("T")?;
+        Ok(t)
+    }
+
+    #[test]
+    fn times_are_exact_to_the_nanosecond() {
+        assert_eq!(time("1000000003.5").unwrap(), 1_000_000_003_500_000_000);
+        assert_eq!(time("1000000004.004007").unwrap(), 1_000_000_004_004_007_000);
+        assert_eq!(time("1.000000001").unwrap(), 1_000_000_001);
+        assert_eq!(time("2").unwrap(), 2_000_000_000);
+        // Units, as Click allows for intervals.
+        assert_eq!(time("2s").unwrap(), 2_000_000_000);
+        assert_eq!(time("250ms").unwrap(), 250_000_000);
+        assert!(time("soon").is_err());
+    }
+}
