@@ -71,14 +71,14 @@ fn check_reports_errors_with_locations_and_exit_status() {
     let o = vrouter(&["check", "-e", "s :: InfiniteSource -> Countr -> Discard;\nq :: Queue -> d :: Discard;"]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
-    assert!(e.contains("<expr>:1:24: error: unknown element class 'Countr'"), "{e}");
+    assert!(e.contains("config:1:24: error: unknown element class 'Countr'"), "{e}");
     assert!(e.contains("hint: did you mean 'Counter'?"), "{e}");
-    assert!(e.contains("<expr>:2:1: error: 'q' input 0 unused"), "{e}");
+    assert!(e.contains("config:2:1: error: 'q' input 0 unused"), "{e}");
     let o = vrouter(&["check", "-e", "InfiniteSource -> q :: Queue -> Tee -> Discard;"]);
     assert!(stderr(&o).contains("'q' pull output 0 connected to 'Tee@3' push input 0"), "{}", stderr(&o));
     let o = vrouter(&["check", "-e", "a :: Counter(; b"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("<expr>:1:"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("config:1:"), "{}", stderr(&o));
 }
 
 #[test]

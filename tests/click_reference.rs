@@ -11,13 +11,16 @@
 //! --enable-userlevel --disable-dpdk`, which gives nanosecond timestamps), run by
 //! `tests/click_reference/regenerate.py` on the same cases and inputs; Click's "expensive
 //! Packet::push" headroom diagnostics are left out of its standard error, and the cases
-//! directory is removed from paths there (configure-time warnings name the file).
+//! and inputs directories are removed from paths there (configure-time warnings name the
+//! file, runtime messages an input).
 //!
 //! Directives a case may carry on `//` lines:
 //! - `// args: ...`: extra command-line arguments (`-h ELEMENT.HANDLER`, `NAME=value`).
 //! - `// ignore-pcap-timestamps: why`: record timestamps in pcaps are not compared (packets
 //!   made with the current time).
 //! - `// ignore-stderr: why`: standard error is not compared.
+//! - `// as-expr: why`: the configuration is given as text with `-e` instead of `-f NAME.click`
+//!   (messages then name it `config`).
 //! - `// mask: [0-9]+\.[0-9]{6}$`: a line's last word, when it is a decimal number (an age
 //!   that depends on timing), is replaced by `*` on both sides.
 
@@ -35,6 +38,7 @@ struct Case {
     ignore_stderr: bool,
     ignore_pcap_timestamps: bool,
     mask_ages: bool,
+    as_expr: bool,
 }
 
 fn load(path: &Path) -> Case {
@@ -46,6 +50,7 @@ fn load(path: &Path) -> Case {
         ignore_stderr: false,
         ignore_pcap_timestamps: false,
         mask_ages: false,
+        as_expr: false,
     };
     for line in text.lines() {
         if let Some(a) = line.strip_prefix("// args:") {
@@ -56,6 +61,8 @@ fn load(path: &Path) -> Case {
             case.ignore_pcap_timestamps = true;
         } else if line.starts_with("// mask:") {
             case.mask_ages = true;
+        } else if line.starts_with("// as-expr:") {
+            case.as_expr = true;
         }
     }
     case
@@ -99,10 +106,14 @@ fn check(case: &Case) -> Vec<String> {
     let work = std::env::temp_dir().join(format!("vrouter-click-ref-{}-{}", std::process::id(), case.name));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vrouter"))
-        .arg("run")
-        .arg("-f")
-        .arg(&case.path)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vrouter"));
+    cmd.arg("run");
+    if case.as_expr {
+        cmd.arg("-e").arg(std::fs::read_to_string(&case.path).unwrap());
+    } else {
+        cmd.arg("-f").arg(&case.path);
+    }
+    let out = cmd
         .arg(format!("IN={}", root().join("inputs").display()))
         .args(&case.args)
         .current_dir(&work)
@@ -118,7 +129,9 @@ fn check(case: &Case) -> Vec<String> {
     let (mut want_out, mut got_out) = (read("stdout"), String::from_utf8_lossy(&out.stdout).into_owned());
     // Messages name the case file by its path; the expected output keeps only its name.
     let cases_dir = format!("{}/", root().join("cases").display());
-    let (mut want_err, mut got_err) = (read("stderr"), String::from_utf8_lossy(&out.stderr).replace(&cases_dir, ""));
+    let inputs_dir = format!("{}/", root().join("inputs").display());
+    let (mut want_err, mut got_err) =
+        (read("stderr"), String::from_utf8_lossy(&out.stderr).replace(&cases_dir, "").replace(&inputs_dir, ""));
     if case.mask_ages {
         (want_out, got_out) = (mask_ages(&want_out), mask_ages(&got_out));
         (want_err, got_err) = (mask_ages(&want_err), mask_ages(&got_err));

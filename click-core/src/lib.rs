@@ -16,6 +16,7 @@
 pub mod args;
 pub mod batch;
 pub mod chatter;
+pub mod clock;
 pub mod control;
 pub mod element;
 pub mod net;

@@ -14,10 +14,10 @@ use petgraph::visit::EdgeRef;
 /// Index of an element in a [`FlatGraph`]. Stable across removals.
 pub type ElementId = NodeIndex<u32>;
 
-/// A place in a configuration source: file name (or `<expr>`, `<builder>`), 1-based line and column.
+/// A place in a configuration source: file name (or `config` for `-e` text, `<builder>`), 1-based line and column.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Location {
-    /// The file name as the user gave it, or a pseudo-name such as `<expr>`.
+    /// The file name as the user gave it, or a pseudo-name such as `config`.
     pub file: Arc<str>,
     /// 1-based line.
     pub line: u32,

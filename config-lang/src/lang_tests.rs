@@ -368,7 +368,7 @@ fn line_directives_change_locations() {
 #[test]
 fn several_pieces_form_one_configuration() {
     let compiled = compile_sources(
-        &[("f.click", "a :: A; elementclass C { input -> X -> output }"), ("<expr>", "a -> C -> a;")],
+        &[("f.click", "a :: A; elementclass C { input -> X -> output }"), ("config", "a -> C -> a;")],
         &[],
     )
     .unwrap();

@@ -10,6 +10,7 @@ pub mod ethernet;
 pub mod fuzzing;
 pub mod io;
 pub mod ip;
+mod qsort;
 pub mod queue;
 pub mod standard;
 pub mod wire;

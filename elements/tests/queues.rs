@@ -162,7 +162,11 @@ fn infinite_source_waits_for_a_full_queue_instead_of_overflowing_it() {
     // dropped even though the source runs far more often than RatedUnqueue. (A burst larger than the room
     // left still overflows, as in Click: the signal is checked once per burst.)
     let (mut r, out) = router(
-        &[("src", "InfiniteSource", "LIMIT 500, BURST 1"), ("q", "Queue", "4"), ("u", "RatedUnqueue", "RATE 50000")],
+        &[
+            ("src", "InfiniteSource", "LIMIT 500, BURST 1"),
+            ("q", "Queue", "4"),
+            ("u", "RatedUnqueue", "RATE 5000, BURST_SIZE 1"),
+        ],
         &[("src", 0, "q", 0), ("q", 0, "u", 0), ("u", 0, "out", 0)],
         &["out"],
     );

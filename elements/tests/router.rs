@@ -452,3 +452,14 @@ fn selected_descriptor_wakes_a_sleeping_thread() {
     let _theirs = writer.join().unwrap();
     assert_eq!(r.read_handler("c.count").unwrap(), "4");
 }
+
+#[test]
+fn drops_is_readable_but_not_listed() {
+    // vrouter's own router handler stays out of the listing, which is Click's.
+    let r = build(&[("i", "Idle", ""), ("d", "Discard", "")], &[("i", 0, "d", 0)]).unwrap();
+    assert_eq!(r.read_handler("drops").unwrap(), "0");
+    assert!(r.handler_info("drops").is_some_and(|h| h.read && !h.write));
+    let list = r.read_handler("handlers").unwrap();
+    assert!(!list.contains("drops"), "{list}");
+    assert!(list.ends_with("timewarp\trw\n"), "{list}");
+}

@@ -64,7 +64,8 @@ pub(crate) fn load(input: &Input) -> Result<Loaded, i32> {
         sources.push((f.clone(), text));
     }
     if let Some(e) = &input.expr {
-        sources.push(("<expr>".to_string(), e.clone()));
+        // Click names `-e` text `config` in its messages.
+        sources.push(("config".to_string(), e.clone()));
     }
     if sources.is_empty() {
         sources.push(("<stdin>".to_string(), read_stdin()?));

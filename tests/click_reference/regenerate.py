@@ -6,12 +6,14 @@ on every configuration in cases/. It does not build Click: pass the path of an a
     CLICK=/tmp/click-src/userlevel/click tests/click_reference/regenerate.py [CASE ...]
 
 Each case runs in an empty directory with `click -f CASE.click IN=<inputs dir> ARGS...`, ARGS
-coming from the case's `// args:` line. Saved: stdout, stderr, the exit status (rc) and every
+coming from the case's `// args:` line (`click -e TEXT ...` with the file's text for a case
+with an `// as-expr:` line). Saved: stdout, stderr, the exit status (rc) and every
 file the configuration wrote (ToDump pcaps). Lines in which Click reports its own buffer
 management ("expensive Packet::push; have 14 wanted 20": a packet had too little headroom and
 was copied) are left out of stderr: they describe Click's memory layout, not the router's
-behaviour, and vrouter keeps enough headroom that it never has the case. The cases directory is
-removed from paths in stderr (warnings name the configuration file).
+behaviour, and vrouter keeps enough headroom that it never has the case. The cases and inputs
+directories are removed from paths in stderr (warnings name the configuration file, runtime
+messages an input file).
 """
 import os
 import shlex
@@ -32,6 +34,12 @@ def case_args(path):
     return args
 
 
+def as_expr(path):
+    """True for a case that carries `// as-expr:`: its text is given with -e, not -f."""
+    with open(path) as f:
+        return any(line.startswith("// as-expr:") for line in f)
+
+
 def main():
     argv = sys.argv[1:]
     click = os.environ.get("CLICK")
@@ -45,7 +53,8 @@ def main():
         out = os.path.join(HERE, "expected", name)
         shutil.rmtree(out, ignore_errors=True)
         with tempfile.TemporaryDirectory() as work:
-            cmd = [click, "-f", conf, "IN=" + os.path.join(HERE, "inputs")] + case_args(conf)
+            source = ["-e", open(conf).read()] if as_expr(conf) else ["-f", conf]
+            cmd = [click] + source + ["IN=" + os.path.join(HERE, "inputs")] + case_args(conf)
             p = subprocess.run(cmd, cwd=work, capture_output=True, timeout=60)
             os.makedirs(out)
             for f in sorted(os.listdir(work)):
@@ -54,6 +63,8 @@ def main():
         # Messages name the configuration by its path: keep only the file name, so that the
         # expected output does not depend on where the repository is.
         stderr = stderr.replace((os.path.join(HERE, "cases") + os.sep).encode(), b"")
+        # Likewise for input files named in runtime messages (FromDump's bad headers).
+        stderr = stderr.replace((os.path.join(HERE, "inputs") + os.sep).encode(), b"")
         with open(os.path.join(out, "stdout"), "wb") as f:
             f.write(p.stdout)
         with open(os.path.join(out, "stderr"), "wb") as f:

@@ -103,7 +103,8 @@ impl Timestamp {
         Timestamp { nanos: sec * 1_000_000_000 + usec * 1_000 }
     }
 
-    /// The current wall-clock time: one `clock_gettime(CLOCK_REALTIME)`, as Click reads it.
+    /// The current wall-clock time: one `clock_gettime(CLOCK_REALTIME)`, as Click reads it
+    /// (warped by the `timewarp` handler, see [`crate::clock`]).
     /// (`SystemTime::now().duration_since(UNIX_EPOCH)` costs twice as many instructions, and
     /// sources stamp every burst.)
     #[inline]
@@ -115,9 +116,9 @@ impl Timestamp {
         if rc != 0 {
             // Cannot happen for CLOCK_REALTIME; fall back on the standard library.
             let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-            return Timestamp { nanos: d.as_nanos() as i64 };
+            return Timestamp { nanos: crate::clock::warp_wall(d.as_nanos() as i64) };
         }
-        Timestamp { nanos: ts.tv_sec * 1_000_000_000 + ts.tv_nsec }
+        Timestamp { nanos: crate::clock::warp_wall(ts.tv_sec * 1_000_000_000 + ts.tv_nsec) }
     }
 
     /// Nanoseconds since the epoch.
@@ -142,9 +143,21 @@ impl Timestamp {
 }
 
 impl fmt::Display for Timestamp {
-    /// Click's default form: seconds, a dot, and microseconds (`1163716537.128930`).
+    /// Click's form (nanosecond build): seconds, a dot, and microseconds
+    /// (`1163716537.128930`), or nanoseconds when the time is not a whole number of
+    /// microseconds (`1163716537.128930001`); a negative time is its magnitude after a `-`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:06}", self.sec(), self.subsec_nanos() / 1000)
+        let (sign, sec, subsec) = if self.nanos >= 0 {
+            ("", self.sec().unsigned_abs(), self.subsec_nanos())
+        } else {
+            let m = self.nanos.unsigned_abs();
+            ("-", m / 1_000_000_000, (m % 1_000_000_000) as u32)
+        };
+        if subsec % 1000 == 0 {
+            write!(f, "{sign}{sec}.{:06}", subsec / 1000)
+        } else {
+            write!(f, "{sign}{sec}.{subsec:09}")
+        }
     }
 }
 
@@ -285,6 +298,9 @@ mod tests {
     fn timestamp_prints_like_click() {
         let t = Timestamp::from_sec_usec(1163716537, 128930);
         assert_eq!(t.to_string(), "1163716537.128930");
-        assert_eq!(Timestamp::from_nanos(-1).to_string(), "-1.999999");
+        // Nanoseconds only when there are some; negative times as a sign and a magnitude.
+        assert_eq!(Timestamp::from_nanos(1_500_000_001).to_string(), "1.500000001");
+        assert_eq!(Timestamp::from_nanos(-1).to_string(), "-0.000000001");
+        assert_eq!(Timestamp::from_nanos(-1_500_000_000).to_string(), "-1.500000");
     }
 }

@@ -19,9 +19,8 @@ use crate::runtime::{Arena, Control, Shared, ThreadState, run_thread};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Router-wide handlers (addressed without an element name), in the order Click's user-level
-/// driver adds them (its `handlers` handler lists them in this order), then `drops`, which is
-/// vrouter's own (packets lost on unconnected outputs and full cross-thread queues).
-/// `timewarp` is read-only: vrouter's clock cannot be warped.
+/// driver adds them (its `handlers` handler lists them in this order). `timewarp` reads and
+/// sets the clock's speed ([`crate::clock`]).
 pub const ROUTER_HANDLERS: &[HandlerInfo] = &[
     HandlerInfo::read("version"),
     HandlerInfo::read("driver"),
@@ -33,13 +32,18 @@ pub const ROUTER_HANDLERS: &[HandlerInfo] = &[
     HandlerInfo::write("stop"),
     HandlerInfo::read("classes"),
     HandlerInfo::read("packages"),
-    HandlerInfo::read("timewarp"),
-    HandlerInfo::read("drops"),
+    HandlerInfo::read_write("timewarp"),
 ];
+
+/// Router handlers of vrouter's own, readable by name but left out of the `handlers`
+/// listing so that it stays Click's:
+/// - `drops` (read): packets lost on unconnected outputs, full cross-thread queues and
+///   unmatched classifier outputs, in total.
+pub const HIDDEN_ROUTER_HANDLERS: &[HandlerInfo] = &[HandlerInfo::read("drops")];
 
 /// Router handler `name`, if there is one.
 fn router_handler_info(name: &str) -> Option<HandlerInfo> {
-    ROUTER_HANDLERS.iter().find(|h| h.name == name).copied()
+    ROUTER_HANDLERS.iter().chain(HIDDEN_ROUTER_HANDLERS).find(|h| h.name == name).copied()
 }
 /// Handlers every element has.
 pub const ELEMENT_HANDLERS: &[&str] = &["name", "class", "config", "ports", "handlers"];
@@ -228,6 +232,9 @@ impl Router {
     pub fn write_handler(&mut self, full_name: &str, value: &str) -> Result<(), HandlerError> {
         let (elem, handler) = Self::split_handler(full_name);
         let Some(elem) = elem else {
+            if let Some(r) = write_router_handler(handler, value) {
+                return r;
+            }
             // `stop` of a stopped router does nothing.
             return match router_handler_info(handler) {
                 Some(h) if h.write => Ok(()),
@@ -522,6 +529,9 @@ impl RouterHandle {
     /// Writes `element.handler` on the element's own thread.
     pub fn write(&self, full_name: &str, value: &str) -> Result<(), HandlerError> {
         if let (None, h) = Router::split_handler(full_name) {
+            if let Some(r) = write_router_handler(h, value) {
+                return r;
+            }
             return match router_handler_info(h) {
                 Some(info) if info.write => {
                     self.stop();
@@ -545,6 +555,15 @@ impl RouterHandle {
             .map_err(|_| HandlerError::NotRunning)?;
         self.shared.wakers[t].wake();
         self.wait(rx)
+    }
+}
+
+/// Writes a router handler other than `stop` (which each caller handles its own way):
+/// `timewarp`. `None` when `handler` is not one of those.
+pub(crate) fn write_router_handler(handler: &str, value: &str) -> Option<Result<(), HandlerError>> {
+    match handler.trim() {
+        "timewarp" => Some(crate::clock::write(value).map_err(HandlerError::Failed)),
+        _ => None,
     }
 }
 
@@ -575,7 +594,7 @@ pub(crate) fn router_handler(s: &Shared, handler: &str) -> Result<String, Handle
         "handlers" => ROUTER_HANDLERS.iter().map(|h| format!("{}\t{}\n", h.name, h.flags_text())).collect(),
         "driver" => "userlevel".to_string(),
         "packages" => String::new(),
-        "timewarp" => "1".to_string(),
+        "timewarp" => crate::clock::read(),
         "stop" => return Err(HandlerError::NotReadable(handler.to_string())),
         other => return Err(HandlerError::NoSuchHandler(other.to_string())),
     })

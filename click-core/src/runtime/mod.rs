@@ -867,6 +867,9 @@ impl<'a> Context<'a> {
             self.stop_now();
             return Ok(());
         }
+        if let Some(r) = crate::router::write_router_handler(full_name, value) {
+            return r;
+        }
         let (elem, handler) = full_name.rsplit_once('.').ok_or_else(|| HandlerError::NotWritable(full_name.into()))?;
         let i =
             self.shared.names.iter().position(|n| n == elem).ok_or_else(|| HandlerError::NoSuchElement(elem.into()))?;
@@ -897,7 +900,7 @@ impl<'a> Context<'a> {
     /// Schedules timer `id` of this element to fire after `after`; replaces an earlier
     /// schedule of the same timer.
     pub fn schedule_timer(&mut self, id: usize, after: Duration) {
-        self.st.schedule_timer(self.me, id, Instant::now() + after);
+        self.st.schedule_timer(self.me, id, crate::clock::now() + after);
     }
 
     /// Schedules timer `id` at `at`.
@@ -1041,7 +1044,7 @@ impl<'a> InitContext<'a> {
 
     /// Schedules timer `id` after `after`.
     pub fn schedule_timer(&mut self, id: usize, after: Duration) {
-        self.st.schedule_timer(self.me, id, Instant::now() + after);
+        self.st.schedule_timer(self.me, id, crate::clock::now() + after);
     }
 
     /// Watches `fd` for reading (Click's `add_select`): when it becomes readable the

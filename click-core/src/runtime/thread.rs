@@ -1,7 +1,7 @@
 //! The driver loop of one thread.
 
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -98,7 +98,7 @@ pub(crate) fn run_thread(
         if shared.stop.load(Ordering::Acquire) {
             break;
         }
-        st.round_time = Instant::now();
+        st.round_time = crate::clock::now();
         let mut worked = false;
         while let Ok(msg) = control.try_recv() {
             handle_control(shared, arena, st, msg);
@@ -124,7 +124,7 @@ pub(crate) fn run_thread(
             }
         }
 
-        let now = Instant::now();
+        let now = crate::clock::now();
         st.round_time = now;
         while let Some(t) = st.pop_due_timer(now) {
             run_timer(shared, arena, st, t);
@@ -161,7 +161,18 @@ pub(crate) fn run_thread(
             std::hint::spin_loop();
             continue;
         }
-        let mut timeout = st.next_timer().map_or(MAX_SLEEP, |at| at.saturating_duration_since(now).min(MAX_SLEEP));
+        // Under `timewarp nowait` an idle thread jumps the clock to its next timer.
+        if nothing_scheduled
+            && crate::clock::jumping()
+            && let Some(at) = st.next_timer()
+        {
+            crate::clock::jump_to(at);
+            idle_rounds = 0;
+            continue;
+        }
+        let mut timeout = st
+            .next_timer()
+            .map_or(MAX_SLEEP, |at| crate::clock::real_delay(at.saturating_duration_since(now)).min(MAX_SLEEP));
         if !nothing_scheduled {
             timeout = timeout.min(POLL_SLEEP);
         }

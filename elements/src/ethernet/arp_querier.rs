@@ -383,7 +383,7 @@ impl Element for ArpQuerier {
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
-        let now = Instant::now();
+        let now = click_core::clock::now();
         Ok(match name {
             "table" => {
                 // Click's form: every entry, answered or still queried for, oldest first;

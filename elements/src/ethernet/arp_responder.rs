@@ -20,7 +20,9 @@ click_core::documented! {
     /// they are dropped). Each argument lists addresses or prefixes and the
     /// Ethernet address to answer with; as in Click, entries are ordered with a prefix inside
     /// another first (the most specific wins for nested prefixes), the last entry given for a
-    /// prefix replaces earlier ones, and a lookup takes the first entry that matches.
+    /// prefix replaces earlier ones, and a lookup takes the first entry that matches. The
+    /// order (what `table` shows) is the one Click's own quicksort gives, also for large
+    /// tables where unrelated prefixes end up out of their given order.
     ///
     /// # Handlers
     /// - `table` (read): one `IP/MASK ETH` line per entry.
@@ -43,31 +45,26 @@ click_core::documented! {
 impl ArpResponder {
     /// Orders the entries as Click's ARPResponder does (a prefix inside another comes before
     /// it, others keep their order), and keeps only the last entry given for a prefix; returns
-    /// the prefixes given more than once. The sort is the insertion sort Click's `qsort` uses
-    /// for small tables, with Click's comparison.
+    /// the prefixes given more than once. The comparison is Click's, and not an order (unrelated
+    /// prefixes compare by position, so it is not transitive): the order comes out as in
+    /// Click only from Click's own sort algorithm, which `click_qsort` follows.
     fn normalize(&mut self) -> Vec<Ipv4Prefix> {
         let key = |p: &Ipv4Prefix| (u32::from(p.addr) & u32::from(p.mask), u32::from(p.mask));
         let keys: Vec<(u32, u32)> = self.entries.iter().map(|(p, _)| key(p)).collect();
-        let cmp = |a: usize, b: usize| -> isize {
+        let cmp = |&a: &usize, &b: &usize| -> i64 {
             let ((ad, am), (bd, bm)) = (keys[a], keys[b]);
             if (ad, am) == (bd, bm) {
-                b as isize - a as isize
+                b as i64 - a as i64
             } else if ad & bm == bd {
                 -1
             } else if bd & am == ad {
                 1
             } else {
-                a as isize - b as isize
+                a as i64 - b as i64
             }
         };
         let mut order: Vec<usize> = (0..keys.len()).collect();
-        for m in 1..order.len() {
-            let mut l = m;
-            while l > 0 && cmp(order[l - 1], order[l]) > 0 {
-                order.swap(l - 1, l);
-                l -= 1;
-            }
-        }
+        crate::qsort::click_qsort(&mut order, cmp);
         let mut kept: Vec<(Ipv4Prefix, EtherAddress)> = Vec::new();
         let mut duplicates = Vec::new();
         for i in order {

@@ -1,12 +1,11 @@
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use click_core::element::HandlerInfo;
 use click_core::spec::processing;
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet, Processing, Timestamp};
-use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
 
 use super::linktype;
@@ -31,26 +30,46 @@ click_core::documented! {
     /// # Keywords
     /// - `FILENAME` (string): the file.
     /// - `STOP` (boolean): stop the router at the end of the file, default false.
-    /// - `TIMING` (boolean): emit packets at the pace of their timestamps, default false.
+    /// - `TIMING` (boolean, may be given second without its keyword): emit packets at the
+    ///   pace of their timestamps, default false.
     /// - `ACTIVE` (boolean): start at once, default true.
     /// - `BURST` (unsigned): packets per task run, default 1.
     /// - `FORCE_IP` (boolean): emit only IP packets, with their network header set, default
     ///   false.
+    /// - `FILEPOS` (unsigned): the byte offset where reading starts (pcap files), as the
+    ///   `filepos` handler sets it.
+    /// - `START` (time since the epoch), or `START_AFTER` (time after the first packet's):
+    ///   packets before it are skipped.
+    /// - `END`, or `END_AFTER` (after the first packet's time), or `INTERVAL` (after START):
+    ///   the first packet at or after it calls the end handler, and is dropped if that leaves
+    ///   the element inactive.
+    /// - `END_CALL` (write handler and value): the end handler, called at END and at the end
+    ///   of the file. By default `NAME.stop` with STOP, else `NAME.active false` when an
+    ///   END is given, else none.
     ///
     /// # Handlers
     /// - `count` (read): packets emitted; `reset_counts` (write) zeroes it.
     /// - `filename` (read): the file name.
     /// - `filesize` (read): the file's size in bytes, `-` if it is not a regular file.
-    /// - `filepos` (read/write): the byte offset of the next record; a write seeks there (to
-    ///   the first record starting at or after it). `packet_filepos` (read): the offset of the
-    ///   last record read. For pcapng files both read `-` and seeking fails.
+    /// - `filepos` (read/write): the byte offset of the next record; a write moves there, to
+    ///   that exact byte as in Click: the next record header is read from there even in the
+    ///   middle of a record (Click's checks apply: a captured length over 65535 ends the file
+    ///   with `FILE: bad packet header; giving up`; one over the original length is cut to it
+    ///   and the rest skipped). `packet_filepos` (read): the offset of the last record read.
+    ///   For pcapng files, which Click does not read at all, both read `-` and seeking fails.
+    ///   Where Click itself misbehaves vrouter does not follow: a header with a length of 2^31
+    ///   or more (negative in Click's arithmetic, which makes Click build huge packets or
+    ///   crash) counts as a bad header, and a write past the end of the file reads back as
+    ///   that offset (Click, reading through mmap, shows the file size added to it until the
+    ///   next read).
     /// - `encap` (read): the link type, as Click names it (`ETHER`, `IP`, or `#N`).
     /// - `sampling_prob` (read): always 1 (Click's SAMPLE is not supported).
     /// - `active` (read/write).
     /// - `stop` (write): deactivates the element and stops the router.
-    /// - `extend_interval` (write): accepted (a time) and ignored: there is no END_AFTER or
-    ///   INTERVAL to extend.
-    /// - `reset_timing` (write): with TIMING, the next packet starts the clock again.
+    /// - `extend_interval` (write): moves END later by a time; with an end handler the window
+    ///   opens again and the element becomes active.
+    /// - `reset_timing` (write): with TIMING, the next packet starts the clock again; START
+    ///   and END offsets already resolved stay as they are.
     /// - `scheduled` (read), `tickets` (read/write): its task's state and tickets (push
     ///   context).
     ///
@@ -77,6 +96,10 @@ click_core::documented! {
         /// A packet read ahead, waiting for its time.
         held: Option<Packet>,
         force_ip: bool,
+        /// FILEPOS: where reading starts (0: the first record).
+        start_pos: u64,
+        /// START/START_AFTER, END/END_AFTER/INTERVAL and END_CALL, as Click keeps them.
+        times: Times,
         /// Output 0 is pulled (no task).
         pull_context: bool,
         /// Packets FORCE_IP found not to be IP, for output 1.
@@ -85,9 +108,63 @@ click_core::documented! {
 }
 
 enum Source {
-    Pcap(PcapReader<BufReader<File>>, u32),
+    Pcap(PcapFile),
     PcapNg(PcapNgReader<BufReader<File>>),
     Done,
+}
+
+/// The packets' time window (Click's START, END and their variants), in nanoseconds.
+#[derive(Clone, Debug, Default)]
+struct Times {
+    first: i64,
+    /// `first` is an offset from the first packet's time (START_AFTER, or no START at all).
+    first_relative: bool,
+    have_first: bool,
+    last: i64,
+    /// `last` is an offset from the first packet's time (END_AFTER).
+    last_relative: bool,
+    /// `last` is an offset from `first` (INTERVAL).
+    last_interval: bool,
+    have_last: bool,
+    /// The first packet's time has been seen (offsets resolved).
+    have_any: bool,
+    /// What to do at END and at the end of the file.
+    end_call: Option<EndCall>,
+}
+
+#[derive(Clone, Debug)]
+enum EndCall {
+    /// STOP: `NAME.stop`.
+    Stop,
+    /// END without STOP or END_CALL: `NAME.active false`.
+    Deactivate,
+    /// END_CALL: a write handler and its value.
+    Call(String, String),
+}
+
+/// A time for START and END: seconds since the epoch, read exactly to the nanosecond (a unit
+/// such as `ms` is allowed, as Click allows it).
+struct TimeArg(i64);
+
+impl click_core::args::FromArg for TimeArg {
+    fn from_arg(text: &str, cx: &click_core::args::ArgContext<'_>) -> Result<Self, String> {
+        let t = text.trim();
+        let (neg, body) = match t.strip_prefix('-') {
+            Some(b) => (true, b),
+            None => (false, t),
+        };
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+        if digits(int) && (frac.is_empty() || (digits(frac) && frac.len() <= 9)) && !body.ends_with('.') {
+            let sec: i64 = int.parse().map_err(|_| format!("out of range: '{text}'"))?;
+            let nanos: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().unwrap_or(0) };
+            let v = sec.checked_mul(1_000_000_000).and_then(|v| v.checked_add(nanos));
+            let v = v.ok_or_else(|| format!("out of range: '{text}'"))?;
+            return Ok(TimeArg(if neg { -v } else { v }));
+        }
+        let click_core::args::Seconds(d) = click_core::args::Seconds::from_arg(t, cx)?;
+        Ok(TimeArg(d.as_nanos() as i64))
+    }
 }
 
 impl Default for FromDump {
@@ -108,6 +185,8 @@ impl Default for FromDump {
             epoch: None,
             held: None,
             force_ip: false,
+            start_pos: 0,
+            times: Times::default(),
             pull_context: false,
             not_ip: Vec::new(),
         }
@@ -185,29 +264,83 @@ impl FromDump {
             self.link = r.interfaces().first().map_or(linktype::ETHERNET, |i| u32::from(i.linktype));
             Source::PcapNg(r)
         } else {
-            let r = PcapReader::new(reader).map_err(|e| format!("{}: not a pcap file: {e}", self.filename))?;
-            let link = u32::from(r.header().datalink);
-            self.file_pos = Some(24);
-            self.link = link;
-            Source::Pcap(r, link)
+            let f = PcapFile::open(reader).map_err(|e| format!("{}: {e}", self.filename))?;
+            self.file_pos = Some(f.pos);
+            self.link = f.link;
+            Source::Pcap(f)
         });
         Ok(())
     }
 
     /// The next packet of the file, or `None` at its end. With FORCE_IP (always for raw IP
     /// files), packets that are not IP are set aside in `not_ip`, as Click does.
-    fn read_next(&mut self) -> Option<Packet> {
+    fn read_next(&mut self, cx: &mut Context<'_>) -> Option<Packet> {
         if let Some(p) = self.held.take() {
             return Some(p);
         }
         loop {
             let (mut p, link) = self.read_one()?;
+            // Click's time window: packets before START are skipped; the first at or after
+            // END calls the end handler, and is dropped if that deactivates the element.
+            let ts = p.timestamp().nanos();
+            let t = &mut self.times;
+            if !t.have_any {
+                if t.first_relative {
+                    t.first += ts;
+                }
+                if t.last_relative {
+                    t.last += ts;
+                } else if t.last_interval {
+                    t.last += t.first;
+                }
+                t.have_any = true;
+                // TIMING counts from the first packet read, even one START skips.
+                if self.timing {
+                    self.epoch = Some((click_core::clock::now(), Duration::from_nanos(ts.max(0) as u64)));
+                }
+            }
+            if t.have_first {
+                if ts < t.first {
+                    continue;
+                }
+                t.have_first = false;
+            }
+            while self.times.have_last && ts >= self.times.last {
+                self.times.have_last = false;
+                self.call_end(cx);
+                if !self.active {
+                    return None;
+                }
+            }
             let raw = matches!(link, linktype::RAW | linktype::RAW_ALT | linktype::IPV4);
             if (self.force_ip || raw) && !force_ip(&mut p, link) {
                 self.not_ip.push(p);
                 continue;
             }
             return Some(p);
+        }
+    }
+
+    /// Click's end handler, called at END and at the end of the file: STOP's `NAME.stop`,
+    /// END's `NAME.active false`, or END_CALL.
+    fn call_end(&mut self, cx: &mut Context<'_>) {
+        match self.times.end_call.clone() {
+            None => {}
+            Some(EndCall::Stop) => {
+                self.active = false;
+                cx.stop_router();
+            }
+            Some(EndCall::Deactivate) => self.active = false,
+            Some(EndCall::Call(h, v)) => {
+                let own = h.rsplit_once('.').filter(|(e, _)| *e == cx.name()).map(|(_, h)| h.to_string());
+                let r = match own {
+                    Some(own) => self.write_handler(&own, &v, cx),
+                    None => cx.call_write(&h, &v),
+                };
+                if let Err(e) = r {
+                    click_core::chatter::chatter(&format!("{}: {h}: {e}", cx.name()));
+                }
+            }
         }
     }
 
@@ -225,24 +358,16 @@ impl FromDump {
         loop {
             match self.source.as_mut()? {
                 Source::Done => return None,
-                Source::Pcap(r, link) => {
-                    let link = *link;
+                Source::Pcap(f) => {
                     // As Click, the position of the record about to be read (the file's end
                     // once it is reached).
-                    if let Some(pos) = self.file_pos {
-                        self.packet_filepos = pos;
-                    }
-                    if let Some(Ok(pkt)) = r.next_packet() {
-                        if let Some(pos) = self.file_pos.as_mut() {
-                            *pos += 16 + pkt.data.len() as u64;
-                        }
-                        let mut p = make_packet(&pkt.data, pkt.timestamp, link);
-                        // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
-                        let short = pkt.orig_len.saturating_sub(pkt.data.len() as u32);
-                        if short > 0 {
-                            crate::set_extra_length(&mut p, short);
-                        }
-                        return Some((p, link));
+                    self.packet_filepos = f.pos;
+                    let next = f.next_packet();
+                    self.file_pos = Some(f.pos);
+                    match next {
+                        Ok(Some(p)) => return Some((p, f.link)),
+                        Ok(None) => {}
+                        Err(e) => click_core::chatter::chatter(&format!("{}: {e}", self.filename)),
                     }
                 }
                 Source::PcapNg(r) => {
@@ -269,28 +394,21 @@ impl FromDump {
         }
     }
 
-    /// Moves to the first record of a pcap file that starts at `offset` or after it.
+    /// Moves to byte `offset` of a pcap file, as Click does: the next record header is read
+    /// from there, even in the middle of a record.
     fn seek(&mut self, offset: u64) -> Result<(), String> {
-        if self.file_pos.is_none() {
-            return Err("cannot seek in a pcapng file".into());
+        if let Some(Source::Done) = self.source {
+            // Reading ended (the end, or a bad header): start again from a fresh reader.
+            self.open()?;
         }
-        self.open()?;
-        self.held = None;
-        while self.file_pos.is_some_and(|pos| pos < offset) {
-            let Some(Source::Pcap(r, _)) = self.source.as_mut() else { break };
-            match r.next_packet() {
-                Some(Ok(pkt)) => {
-                    if let Some(pos) = self.file_pos.as_mut() {
-                        *pos += 16 + pkt.data.len() as u64;
-                    }
-                }
-                _ => {
-                    self.source = Some(Source::Done);
-                    break;
-                }
+        match self.source.as_mut() {
+            Some(Source::Pcap(f)) => {
+                f.seek(offset).map_err(|e| format!("{}: {e}", self.filename))?;
+                self.file_pos = Some(f.pos);
+                Ok(())
             }
+            _ => Err("cannot seek in a pcapng file".into()),
         }
-        Ok(())
     }
 
     /// With TIMING, true when `p` may leave now.
@@ -299,8 +417,8 @@ impl FromDump {
             return true;
         }
         let ts = Duration::from_nanos(p.timestamp().nanos().max(0) as u64);
-        let (wall, first) = *self.epoch.get_or_insert((Instant::now(), ts));
-        wall.elapsed() >= ts.saturating_sub(first)
+        let (wall, first) = *self.epoch.get_or_insert((click_core::clock::now(), ts));
+        click_core::clock::now().saturating_duration_since(wall) >= ts.saturating_sub(first)
     }
 }
 
@@ -320,16 +438,55 @@ impl Element for FromDump {
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.filename = args.read_mp("FILENAME")?;
+        self.timing = args.read_p_or("TIMING", false)?;
         self.stop = args.read_or("STOP", false)?;
-        self.timing = args.read_or("TIMING", false)?;
         self.active = args.read_or("ACTIVE", true)?;
         self.burst = args.read_or("BURST", 1usize)?.max(1);
         self.force_ip = args.read_or("FORCE_IP", false)?;
-        args.complete()
+        self.start_pos = args.read_or("FILEPOS", 0u64)?;
+        let start: Option<TimeArg> = args.read("START")?;
+        let start_after: Option<TimeArg> = args.read("START_AFTER")?;
+        let end: Option<TimeArg> = args.read("END")?;
+        let end_after: Option<TimeArg> = args.read("END_AFTER")?;
+        let interval: Option<TimeArg> = args.read("INTERVAL")?;
+        let end_call: Option<String> = args.read("END_CALL")?;
+        args.complete()?;
+        // As Click: a zero time counts as not given.
+        let given = |t: &Option<TimeArg>| t.as_ref().is_some_and(|t| t.0 != 0);
+        let mut t = Times::default();
+        match (given(&start), given(&start_after)) {
+            (true, true) => return Err(ArgError::new(None, "START and START_AFTER are mutually exclusive")),
+            (true, false) => (t.first, t.have_first) = (start.map_or(0, |x| x.0), true),
+            (false, true) => (t.first, t.first_relative, t.have_first) = (start_after.map_or(0, |x| x.0), true, true),
+            (false, false) => t.first_relative = true,
+        }
+        match (given(&end), given(&end_after), given(&interval)) {
+            (false, false, false) => {}
+            (true, false, false) => (t.last, t.have_last) = (end.map_or(0, |x| x.0), true),
+            (false, true, false) => (t.last, t.last_relative, t.have_last) = (end_after.map_or(0, |x| x.0), true, true),
+            (false, false, true) => (t.last, t.last_interval, t.have_last) = (interval.map_or(0, |x| x.0), true, true),
+            _ => return Err(ArgError::new(None, "END, END_AFTER, and INTERVAL are mutually exclusive")),
+        }
+        t.end_call = match (self.stop, end_call) {
+            (true, Some(_)) => return Err(ArgError::new(None, "END_CALL and STOP are mutually exclusive")),
+            (_, Some(c)) => {
+                let c = c.trim();
+                let (h, v) = c.split_once(char::is_whitespace).unwrap_or((c, ""));
+                Some(EndCall::Call(h.to_string(), v.trim().to_string()))
+            }
+            (true, None) => Some(EndCall::Stop),
+            (false, None) if t.have_last => Some(EndCall::Deactivate),
+            (false, None) => None,
+        };
+        self.times = t;
+        Ok(())
     }
 
     fn initialize(&mut self, cx: &mut InitContext<'_>) -> Result<(), String> {
         self.open()?;
+        if self.start_pos != 0 {
+            self.seek(self.start_pos)?;
+        }
         self.pull_context = cx.output_processing(0) != Processing::Push;
         self.batch = Batch::with_capacity(self.burst);
         if cx.output_processing(0) == Processing::Push {
@@ -349,7 +506,7 @@ impl Element for FromDump {
         let mut batch = std::mem::take(&mut self.batch);
         let mut at_end = false;
         while batch.len() < self.burst {
-            match self.read_next() {
+            match self.read_next(cx) {
                 Some(p) if self.due(&p) => batch.push(p),
                 Some(p) => {
                     self.held = Some(p);
@@ -367,11 +524,8 @@ impl Element for FromDump {
         self.emit_not_ip(cx);
         self.batch = batch;
         if at_end {
-            if self.stop {
-                // Click's end handler `NAME.stop`: inactive, and the router stops.
-                self.active = false;
-                cx.stop_router();
-            }
+            // Click's end handler (`NAME.stop` for STOP: inactive, and the router stops).
+            self.call_end(cx);
             cx.unschedule();
         }
         n > 0
@@ -381,7 +535,7 @@ impl Element for FromDump {
         if !self.active {
             return None;
         }
-        let next = self.read_next();
+        let next = self.read_next(cx);
         self.emit_not_ip(cx);
         match next {
             Some(p) if self.due(&p) => {
@@ -393,10 +547,7 @@ impl Element for FromDump {
                 None
             }
             None => {
-                if self.stop {
-                    self.active = false;
-                    cx.stop_router();
-                }
+                self.call_end(cx);
                 None
             }
         }
@@ -452,12 +603,22 @@ impl Element for FromDump {
                 cx.stop_router();
             }
             "extend_interval" => {
-                let _: click_core::args::Seconds = Args::new(value)
+                let TimeArg(t) = Args::new(value)
                     .read_mp("INTERVAL")
                     .map_err(|_| HandlerError::Failed("'extend_interval' takes a time interval".into()))?;
+                self.times.last += t;
+                if self.times.end_call.is_some() {
+                    self.times.have_last = true;
+                    self.active = true;
+                    cx.reschedule();
+                }
             }
             "reset_counts" => self.count = 0,
-            "reset_timing" => self.epoch = None,
+            "reset_timing" => {
+                self.epoch = None;
+                let t = &mut self.times;
+                (t.first_relative, t.last_relative, t.last_interval, t.have_any) = (false, false, false, false);
+            }
             "filepos" => {
                 let offset: u64 =
                     value.trim().parse().map_err(|_| HandlerError::Failed("argument must be file offset".into()))?;
@@ -467,5 +628,167 @@ impl Element for FromDump {
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
         Ok(())
+    }
+}
+
+/// A pcap file read as Click's FromDump reads it: record headers taken at face value from
+/// wherever the position is, so that a seek to any byte behaves as in Click.
+struct PcapFile {
+    r: BufReader<File>,
+    /// The byte offset of the next read.
+    pos: u64,
+    swapped: bool,
+    nano: bool,
+    /// Bytes after each record header in the "modified" pcap format.
+    extra: u64,
+    minor: u16,
+    link: u32,
+}
+
+impl PcapFile {
+    const MAGIC: u32 = 0xa1b2_c3d4;
+    const MAGIC_NANO: u32 = 0xa1b2_3c4d;
+    const MAGIC_MODIFIED: u32 = 0xa1b2_cd34;
+
+    /// Reads the file header; Click's messages when it is not one.
+    fn open(mut r: BufReader<File>) -> Result<PcapFile, String> {
+        let mut h = [0u8; 24];
+        let n = read_full(&mut r, &mut h).map_err(|e| e.to_string())?;
+        if n < 24 {
+            return Err("not a tcpdump file (too short)".into());
+        }
+        let le = u32::from_le_bytes(h[..4].try_into().unwrap());
+        let magics = [Self::MAGIC, Self::MAGIC_NANO, Self::MAGIC_MODIFIED];
+        let swapped = !magics.contains(&le);
+        let u32_at = |i: usize| {
+            let b: [u8; 4] = h[i..i + 4].try_into().unwrap();
+            if swapped { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        };
+        let u16_at = |i: usize| {
+            let b: [u8; 2] = h[i..i + 2].try_into().unwrap();
+            if swapped { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) }
+        };
+        let magic = u32_at(0);
+        if !magics.contains(&magic) {
+            return Err("not a tcpdump file (bad magic number)".into());
+        }
+        if u16_at(4) != 2 {
+            return Err(format!("unknown major version {}", u16_at(4)));
+        }
+        Ok(PcapFile {
+            r,
+            pos: 24,
+            swapped,
+            nano: magic == Self::MAGIC_NANO,
+            extra: if magic == Self::MAGIC_MODIFIED { 8 } else { 0 },
+            minor: u16_at(6),
+            link: u32_at(20),
+        })
+    }
+
+    /// Moves the position to `offset` (Click's `FILEPOS` and `filepos` write).
+    fn seek(&mut self, offset: u64) -> Result<(), String> {
+        // Click (reading through mmap) accepts an offset past the end; reading there finds
+        // the end of the file.
+        self.r.seek(SeekFrom::Start(offset)).map_err(|e| e.to_string())?;
+        self.pos = offset;
+        Ok(())
+    }
+
+    /// Moves the position `n` bytes on.
+    fn skip(&mut self, n: u64) {
+        if n > 0 {
+            self.pos += n;
+            let _ = self.r.seek(SeekFrom::Start(self.pos));
+        }
+    }
+
+    /// The next record as a packet; `Ok(None)` at the end of the file (a record cut short
+    /// included), `Err` for a header Click gives up on.
+    fn next_packet(&mut self) -> Result<Option<Packet>, String> {
+        let mut h = [0u8; 16];
+        let n = read_full(&mut self.r, &mut h).unwrap_or(0);
+        self.pos += n as u64;
+        if n < 16 {
+            return Ok(None);
+        }
+        let u32_at = |i: usize| {
+            let b: [u8; 4] = h[i..i + 4].try_into().unwrap();
+            if self.swapped { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        };
+        let (sec, subsec, hcaplen, hlen) = (u32_at(0) as i32, u32_at(4), u32_at(8), u32_at(12));
+        // Old files may have the two lengths the other way round.
+        let (len, mut caplen) = if self.minor > 3 || (self.minor == 3 && hcaplen <= hlen) {
+            (hlen as i32, hcaplen as i32)
+        } else {
+            (hcaplen as i32, hlen as i32)
+        };
+        // Click compares the lengths as signed ints; a negative one leads it into undefined
+        // territory (huge packets, crashes), so those headers count as bad here.
+        if !(0..=65535).contains(&caplen) || len < 0 {
+            return Err("bad packet header; giving up".into());
+        }
+        // tcptrace writes a caplen one too large: the bytes beyond `len` are skipped.
+        let mut skiplen = 0;
+        if caplen > len {
+            skiplen = (caplen - len) as u64;
+            caplen = len;
+        }
+        self.skip(self.extra);
+        // Click's timestamp: seconds and microseconds (times 1000, in 32 bits) or nanoseconds.
+        let subsec = if self.nano { subsec } else { subsec.wrapping_mul(1000) };
+        let ts = i64::from(sec) * 1_000_000_000 + i64::from(subsec);
+        let mut data = vec![0u8; caplen as usize];
+        let got = read_full(&mut self.r, &mut data).unwrap_or(0);
+        self.pos += got as u64;
+        if got < data.len() {
+            return Ok(None);
+        }
+        let mut p = Packet::from_slice(&data);
+        p.set_timestamp(Timestamp::from_nanos(ts));
+        apply_link(&mut p, self.link);
+        // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
+        if len > caplen {
+            crate::set_extra_length(&mut p, (len - caplen) as u32);
+        }
+        self.skip(skiplen);
+        Ok(Some(p))
+    }
+}
+
+/// Reads until `buf` is full or the file ends; the bytes read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(text: &str) -> Result<i64, ArgError> {
+        let mut a = Args::new(text);
+        let TimeArg(t) = a.read_mp("T")?;
+        Ok(t)
+    }
+
+    #[test]
+    fn times_are_exact_to_the_nanosecond() {
+        assert_eq!(time("1000000003.5").unwrap(), 1_000_000_003_500_000_000);
+        assert_eq!(time("1000000004.004007").unwrap(), 1_000_000_004_004_007_000);
+        assert_eq!(time("1.000000001").unwrap(), 1_000_000_001);
+        assert_eq!(time("2").unwrap(), 2_000_000_000);
+        // Units, as Click allows for intervals.
+        assert_eq!(time("2s").unwrap(), 2_000_000_000);
+        assert_eq!(time("250ms").unwrap(), 250_000_000);
+        assert!(time("soon").is_err());
     }
 }

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use click_core::args::Bandwidth;
+use click_core::args::{Bandwidth, Seconds};
 use click_core::element::HandlerInfo;
 use click_core::spec::processing;
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext};
@@ -12,14 +12,22 @@ click_core::documented! {
     /// `BandwidthRatedUnqueue` counts bytes.
     ///
     /// # Synopsis
-    /// `RatedUnqueue(RATE [, BURST])`, `BandwidthRatedUnqueue(RATE [, BURST])`
+    /// `RatedUnqueue(RATE [, BURST_DURATION, BURST_SIZE])`,
+    /// `BandwidthRatedUnqueue(RATE [, BURST_DURATION, BURST_BYTES])`
     ///
     /// # Ports and processing
-    /// One pull input, one push output. A token bucket refills at RATE (packets per second,
-    /// or a bandwidth such as `10Mbps` for BandwidthRatedUnqueue) and holds at most BURST
-    /// (default 1 packet, or 1500 bytes' worth). When the bucket is empty a timer wakes the
-    /// task when the next token is due; when the input is empty the task sleeps until the
-    /// queue upstream fills.
+    /// One pull input, one push output. Click's token bucket: it refills at RATE (whole
+    /// packets per second, or a bandwidth such as `10Mbps` for BandwidthRatedUnqueue) by
+    /// whole milliseconds, and holds BURST_DURATION of tokens (default 20 ms, at least one
+    /// packet) or BURST_SIZE packets; BandwidthRatedUnqueue's bucket holds BURST_BYTES (or
+    /// BURST_DURATION's bytes) plus 131072 bytes. The bucket starts full. Each task run moves
+    /// one packet: RatedUnqueue when the bucket holds one token, BandwidthRatedUnqueue when
+    /// it holds 131072 bytes (the packet's length is then taken out, whatever it is). When
+    /// the bucket is short a timer wakes the task at the millisecond it will have enough;
+    /// when the input is empty the task sleeps until the queue upstream fills.
+    ///
+    /// Beyond Click: `BURST` is another name for BURST_SIZE or BURST_BYTES, and `ACTIVE`
+    /// (default true) starts the element inactive.
     ///
     /// # Handlers
     /// - `rate` (read/write): RATE, as Click prints it (`8kbps` for 1000 bytes a second); a
@@ -51,7 +59,7 @@ impl RatedUnqueue {
     pub fn new(bytes: bool) -> RatedUnqueue {
         RatedUnqueue {
             bytes,
-            bucket: TokenBucket::new(10.0, 1.0),
+            bucket: TokenBucket::new(0, 0),
             active: true,
             runs: 0,
             empty_runs: 0,
@@ -72,16 +80,37 @@ impl Element for RatedUnqueue {
     }
 
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
-        let rate =
-            if self.bytes { args.read_mp::<Bandwidth>("RATE")?.bytes_per_sec() } else { args.read_mp::<f64>("RATE")? };
-        let burst: f64 = args.read_p_or("BURST", if self.bytes { 1500.0 } else { 1.0 })?;
-        let active: bool = args.read_or("ACTIVE", true)?;
+        let rate: u32 = if self.bytes {
+            click_rate(args.read_mp::<Bandwidth>("RATE")?.bytes_per_sec())
+        } else {
+            args.read_mp("RATE")?
+        };
+        let duration: Option<Seconds> = args.read("BURST_DURATION")?;
+        let size: Option<u32> = args.read(if self.bytes { "BURST_BYTES" } else { "BURST_SIZE" })?;
+        // vrouter's older name for the burst size (Click has none such).
+        let burst: Option<u32> = args.read("BURST")?;
+        let active: Option<bool> = args.read("ACTIVE")?;
         args.complete()?;
-        if rate <= 0.0 {
-            return Err(ArgError::new(Some("RATE"), "must be positive"));
+        let size = size.or(burst);
+        let mut tokens = match (duration, size) {
+            (Some(_), Some(_)) => {
+                let which = if self.bytes { "BURST_BYTES" } else { "BURST_SIZE" };
+                return Err(ArgError::new(None, format!("cannot specify both BURST_DURATION and {which}")));
+            }
+            (None, Some(t)) => t,
+            // RATE * BURST_DURATION (20 ms by default), Click truncating the duration to ms.
+            (d, None) => {
+                let ms = d.map_or(20, |Seconds(d)| d.as_millis().min(u128::from(u32::MAX)) as u64);
+                u32::try_from(u64::from(rate) * ms / 1000).unwrap_or(u32::MAX)
+            }
+        };
+        if self.bytes {
+            tokens = tokens.saturating_add(BANDWIDTH_THRESHOLD);
         }
-        self.bucket = TokenBucket::new(rate, burst);
-        self.active = active;
+        self.bucket.assign(rate, tokens.max(1));
+        if let Some(a) = active {
+            self.active = a;
+        }
         Ok(())
     }
 
@@ -96,12 +125,16 @@ impl Element for RatedUnqueue {
             cx.unschedule();
             return false;
         }
-        let now = cx.coarse_now();
-        let need = if self.bytes { 64.0 } else { 1.0 };
-        if self.bucket.available(now) < need {
-            let wait = self.bucket.wait_for(need);
+        self.bucket.refill(cx.coarse_now());
+        // Click's BandwidthRatedUnqueue waits for 131072 bytes of tokens and then sends one
+        // packet of any length, the bucket going down by its length.
+        let need = if self.bytes { BANDWIDTH_THRESHOLD } else { 1 };
+        if !self.bucket.contains(need) {
+            let ticks = self.bucket.ticks_until_contains(need);
             cx.unschedule();
-            cx.schedule_timer(0, Duration::from_secs_f64(wait.max(1e-6)));
+            if ticks != u32::MAX {
+                cx.schedule_timer(0, Duration::from_millis(u64::from(ticks)));
+            }
             self.empty_runs += 1;
             return false;
         }
@@ -114,7 +147,7 @@ impl Element for RatedUnqueue {
             }
             return false;
         };
-        self.bucket.consume(if self.bytes { p.len() as f64 } else { 1.0 });
+        self.bucket.remove(if self.bytes { p.len() as u32 } else { 1 });
         self.pushes += 1;
         self.batch.push(p);
         cx.output_batch(0, &mut self.batch);
@@ -144,9 +177,7 @@ impl Element for RatedUnqueue {
                 self.runs, self.empty_runs, self.pushes, self.failed_pulls
             )),
             // Click's `config` is the rate alone.
-            "rate" | "config" => {
-                Ok(super::shaper::rate_text(self.bytes, click_token_rate(self.bucket.rate(), self.bytes)))
-            }
+            "rate" | "config" => Ok(super::shaper::rate_text(self.bytes, f64::from(self.bucket.rate()))),
             "active" => Ok(self.active.to_string()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
@@ -166,21 +197,11 @@ impl Element for RatedUnqueue {
     }
 }
 
-/// The rate Click's token bucket reports for a configured `rate` (tokens per second) with its
-/// default burst (20 ms of tokens, plus 131072 bytes for the bandwidth class): Click keeps
-/// the rate as tokens per millisecond tick scaled to the bucket's capacity, so what it
-/// reports is that fixed-point value converted back (987648 bits a second read back as
-/// `988.136kbps`).
-fn click_token_rate(rate: f64, bytes: bool) -> f64 {
-    const MAX_TOKENS: u128 = u32::MAX as u128;
-    const HZ: u128 = 1000;
-    let r = rate.clamp(1.0, u32::MAX as f64) as u128;
-    let mut tokens = (r * 20 / 1000).min(MAX_TOKENS);
-    if bytes {
-        tokens = (tokens + 131_072).min(MAX_TOKENS);
-    }
-    let capacity = tokens.max(1).max((r - 1) / HZ + 1);
-    let scale = MAX_TOKENS / capacity;
-    let per_tick = (r * scale / HZ).max(1);
-    ((per_tick * HZ + per_tick / 2) / scale).min(MAX_TOKENS) as f64
+/// Click's `tb_bandwidth_thresh`: the tokens (bytes) BandwidthRatedUnqueue waits for before
+/// it sends a packet, added to its bucket's capacity.
+const BANDWIDTH_THRESHOLD: u32 = 131_072;
+
+/// A rate in bytes (or packets) per second as Click's unsigned RATE holds it.
+pub(crate) fn click_rate(rate: f64) -> u32 {
+    rate.clamp(0.0, f64::from(u32::MAX)) as u32
 }

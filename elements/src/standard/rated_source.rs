@@ -134,7 +134,7 @@ impl Element for RatedSource {
             cx.unschedule();
             return false;
         }
-        let now = Instant::now();
+        let now = click_core::clock::now();
         let (t0, c0) = *self.start.get_or_insert((now, self.count));
         let elapsed = now.duration_since(t0).as_secs_f64();
         // The first packet leaves at once, then one every 1/RATE seconds.

@@ -60,6 +60,9 @@ click_core::documented! {
         router: Option<click_core::RouterHandle>,
         waiting_timer: bool,
         done: bool,
+        /// This run of steps has printed Click's "While executing" line before its first
+        /// error.
+        context_shown: bool,
     }
 }
 
@@ -79,6 +82,18 @@ enum Instr {
 }
 
 impl Script {
+    /// Prints an error of this run of steps as Click does: under a `While executing 'NAME ::
+    /// Script':` line (once per run), indented.
+    fn report(&mut self, cx: &Context<'_>, message: &str) {
+        if !self.context_shown {
+            self.context_shown = true;
+            click_core::chatter::chatter(&format!("While executing '{} :: {}':", cx.name(), self.class_name()));
+        }
+        for line in message.lines() {
+            click_core::chatter::chatter(&format!("  {line}"));
+        }
+    }
+
     /// A `Script` (`driver == false`) or `DriverManager`.
     pub fn new(driver: bool) -> Script {
         Script {
@@ -91,6 +106,7 @@ impl Script {
             rng: Cell::new(0),
             router: None,
             waiting_timer: false,
+            context_shown: false,
             done: false,
         }
     }
@@ -554,6 +570,7 @@ impl Element for Script {
             cx.unschedule();
             return false;
         }
+        self.context_shown = false;
         // A bounded number of steps per run, so a looping script cannot hog the thread.
         for _ in 0..1000 {
             let Some(instr) = self.instructions.get(self.pc).cloned() else {
@@ -592,7 +609,7 @@ impl Element for Script {
                         match cx.call_read(&line) {
                             Ok(v) => line = v.trim_end().to_string(),
                             Err(_) => {
-                                eprintln!("no '{first}' read handler");
+                                self.report(cx, &format!("no '{first}' read handler"));
                                 continue;
                             }
                         }
@@ -615,7 +632,9 @@ impl Element for Script {
                 Instr::Write(h, v) => {
                     let (h, v) = (self.expand(cx, &h), self.expand(cx, &v));
                     if let Err(e) = cx.call_write(&h, &v) {
-                        click_core::chatter::chatter(&format!("{}: write {h}: {e}", self.class_name()));
+                        // As Click: the call, then what went wrong, under the script's name.
+                        let call = if v.is_empty() { h.clone() } else { format!("{h} {v}") };
+                        self.report(cx, &format!("While calling '{call}':\n  {e}"));
                     }
                 }
                 Instr::Set(var, e) => {
