@@ -118,6 +118,12 @@ impl TokenBucket {
         self.scaled(t).is_some_and(|f| f <= self.fraction)
     }
 
+    /// Sets the fill to `t` tokens (a full bucket if more), leaving the time point (Click's
+    /// `set`: on a bucket never refilled, the first refill still fills it).
+    pub(crate) fn set(&mut self, t: u32) {
+        self.fraction = self.scaled(t).unwrap_or(MAX_TOKENS);
+    }
+
     /// Takes `t` tokens out, emptying the bucket if it holds fewer.
     pub(crate) fn remove(&mut self, t: u32) {
         let f = self.scaled(t).unwrap_or(MAX_TOKENS);

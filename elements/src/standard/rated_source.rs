@@ -1,4 +1,6 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::queue::token_bucket::TokenBucket;
 
 use click_core::args::Data;
 use click_core::element::HandlerInfo;
@@ -15,8 +17,11 @@ click_core::documented! {
     /// `RatedSource([DATA, RATE, LIMIT, ACTIVE, *keywords*])`
     ///
     /// # Ports and processing
-    /// No inputs; one push output. Emits RATE packets per second, evenly spaced (a timer
-    /// wakes the task when the next packet is due), up to LIMIT packets. All packets share
+    /// No inputs; one push output. Emits RATE packets per second, up to LIMIT packets, as
+    /// Click's does: a token bucket refilled each millisecond and holding 2 packets' worth
+    /// (RATE below 200) or a hundredth of a second's (a timer wakes the task when the next
+    /// token is due). The bucket starts full, so the first 2 packets (or RATE/100) leave at
+    /// once; `reset` and turning `active` back on leave one token in it. All packets share
     /// one buffer, as with InfiniteSource.
     ///
     /// # Keywords
@@ -42,7 +47,9 @@ click_core::documented! {
         active: bool,
         stop: bool,
         count: u64,
-        start: Option<(Instant, u64)>,
+        /// Click's token bucket: RATE tokens a second, 2 of them (below 200 a second) or a
+        /// hundredth of a second's worth at most; full at start.
+        bucket: TokenBucket,
         template: Option<Packet>,
         /// Whether `template` was made by the thread that runs the source (as InfiniteSource:
         /// every clone writes its reference count, which must not share a line with another
@@ -62,7 +69,7 @@ impl Default for RatedSource {
             active: true,
             stop: false,
             count: 0,
-            start: None,
+            bucket: RatedSource::bucket_for(10),
             template: None,
             homed: false,
             batch: Batch::new(),
@@ -71,6 +78,12 @@ impl Default for RatedSource {
 }
 
 impl RatedSource {
+    /// Click's bucket for `rate` packets a second.
+    fn bucket_for(rate: u64) -> TokenBucket {
+        let rate = u32::try_from(rate).unwrap_or(u32::MAX);
+        TokenBucket::new(rate, if rate < 200 { 2 } else { rate / 100 })
+    }
+
     fn setup(&mut self) {
         let bytes = super::source_payload(&self.data, self.length);
         self.template = Some(Packet::from_slice(&bytes));
@@ -107,6 +120,8 @@ impl Element for RatedSource {
         if self.rate == 0 {
             return Err(ArgError::new(Some("RATE"), "must be positive"));
         }
+        self.bucket = Self::bucket_for(self.rate);
+        self.bucket.set(1);
         self.setup();
         Ok(())
     }
@@ -135,15 +150,18 @@ impl Element for RatedSource {
             return false;
         }
         let now = click_core::clock::now();
-        let (t0, c0) = *self.start.get_or_insert((now, self.count));
-        let elapsed = now.duration_since(t0).as_secs_f64();
-        // The first packet leaves at once, then one every 1/RATE seconds.
-        let due_total = (elapsed * self.rate as f64) as u64 + 1;
-        let due = due_total.saturating_sub(self.count - c0).min(MAX_BURST).min(self.remaining());
+        self.bucket.refill(now);
+        // Click sends one packet a task run while the bucket has a token; the tokens there
+        // are now leave together, as one batch.
+        let mut due = 0;
+        while due < MAX_BURST.min(self.remaining()) && self.bucket.contains(1) {
+            self.bucket.remove(1);
+            due += 1;
+        }
         if due == 0 {
-            let next = t0 + Duration::from_secs_f64((self.count - c0) as f64 / self.rate as f64);
+            let ticks = self.bucket.ticks_until_contains(1).max(1);
             cx.unschedule();
-            cx.schedule_timer_at(0, next);
+            cx.schedule_timer_at(0, now + Duration::from_millis(u64::from(ticks)));
             return false;
         }
         if !self.homed {
@@ -200,16 +218,22 @@ impl Element for RatedSource {
             "rate" => {
                 let r: u64 = Args::new(value).read_mp("RATE")?;
                 self.rate = r.max(1);
-                self.start = None;
+                let rate = u32::try_from(self.rate).unwrap_or(u32::MAX);
+                self.bucket.assign(rate, if rate < 200 { 2 } else { rate / 100 });
             }
-            "active" => self.active = Args::new(value).read_mp("ACTIVE")?,
+            "active" => {
+                let active = Args::new(value).read_mp("ACTIVE")?;
+                if active && !self.active {
+                    self.bucket.set(1);
+                }
+                self.active = active;
+            }
             "data" => {
                 self.data = Args::new(value).read_mp::<Data>("DATA")?.0;
                 self.setup();
             }
             "limit" => {
                 self.limit = Args::new(value).read_mp("LIMIT")?;
-                self.start = None;
             }
             "length" | "datasize" => {
                 let l: i64 = Args::new(value).read_mp("LENGTH")?;
@@ -218,7 +242,7 @@ impl Element for RatedSource {
             }
             "reset" => {
                 self.count = 0;
-                self.start = None;
+                self.bucket.set(1);
             }
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
