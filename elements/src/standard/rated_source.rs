@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use crate::queue::token_bucket::TokenBucket;
 
-use click_core::args::Data;
+use click_core::args::{Bandwidth, Data};
 use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet};
@@ -27,6 +27,8 @@ click_core::documented! {
     /// # Keywords
     /// - `DATA` (string), `LENGTH` (unsigned): packet contents, as for InfiniteSource.
     /// - `RATE` (unsigned): packets per second, default 10.
+    /// - `BANDWIDTH` (bandwidth): instead of RATE, a rate in bits or bytes per second
+    ///   (`1Mbps`); RATE becomes the whole packets of LENGTH (or DATA's length) it allows.
     /// - `LIMIT` (integer): total packets, -1 (default) for no limit.
     /// - `ACTIVE` (boolean), `STOP` (boolean): as for InfiniteSource.
     ///
@@ -114,13 +116,26 @@ impl Element for RatedSource {
         self.rate = args.read_p_or("RATE", 10u64)?;
         self.limit = args.read_p_or("LIMIT", -1i64)?;
         self.active = args.read_p_or("ACTIVE", true)?;
-        self.length = args.read("LENGTH")?;
+        self.length = args.read("LENGTH")?.or(args.read("DATASIZE")?);
         self.stop = args.read_or("STOP", false)?;
+        let bandwidth: Option<Bandwidth> = args.read("BANDWIDTH")?;
         args.complete()?;
-        if self.rate == 0 {
-            return Err(ArgError::new(Some("RATE"), "must be positive"));
+        let bandwidth = bandwidth.map_or(0, |b| b.bytes_per_sec() as u64);
+        if bandwidth > 0 {
+            // As Click: whole packets a second at the packet size, and a bucket of at least
+            // two packets' size when LENGTH is given.
+            let size = self.length.unwrap_or(self.data.len()).max(1) as u64;
+            self.rate = bandwidth / size;
+            self.bucket = Self::bucket_for(self.rate);
+            if let Some(len) = self.length {
+                let rate = u32::try_from(self.rate).unwrap_or(u32::MAX);
+                let burst = if rate < 200 { 2 } else { rate / 100 };
+                let min = u32::try_from(2 * len).unwrap_or(u32::MAX);
+                self.bucket.assign(rate, burst.max(min));
+            }
+        } else {
+            self.bucket = Self::bucket_for(self.rate);
         }
-        self.bucket = Self::bucket_for(self.rate);
         self.bucket.set(1);
         self.setup();
         Ok(())
@@ -217,7 +232,7 @@ impl Element for RatedSource {
         match name {
             "rate" => {
                 let r: u64 = Args::new(value).read_mp("RATE")?;
-                self.rate = r.max(1);
+                self.rate = r;
                 let rate = u32::try_from(self.rate).unwrap_or(u32::MAX);
                 self.bucket.assign(rate, if rate < 200 { 2 } else { rate / 100 });
             }
