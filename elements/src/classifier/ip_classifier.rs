@@ -6,6 +6,8 @@ use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, EtherAddress, HandlerError, InitContext};
 
 use super::ip_expr::{self, NameResolver, PacketFields, Program, Target};
+use super::ip_program;
+use super::wordwise::Compressed;
 
 click_core::documented! {
     /// Classifies IP packets with tcpdump-like patterns: `IPClassifier` (one pattern per
@@ -34,10 +36,16 @@ click_core::documented! {
     /// TCP options match first fragments only. AddressInfo names work as addresses.
     ///
     /// All patterns compile, at configuration, into one decision graph whose steps each test
-    /// one header field; no pattern text is looked at per packet.
+    /// one header field; no pattern text is looked at per packet. That graph is what runs.
+    /// The patterns are also compiled the way Click compiles them (word tests at offsets
+    /// 256 + N in the IP header and 512 + N in the transport header, optimized and
+    /// compressed), only for the `program` handler and the "output N matches no packets"
+    /// warning: Click's program reads the transport header at the IP header length, as
+    /// ours does, and sorts the same packets to the same outputs.
     ///
     /// # Handlers
-    /// - `program` (read): the compiled decision graph.
+    /// - `program` (read): Click's program, as the original Click prints it (see
+    ///   Classifier's `program`; a step with several values is printed as one line each).
     /// - `config` (read/write): writing it configures the element again.
     /// - `pattern0`, `pattern1`... (read/write, IPClassifier): each pattern; writing one
     ///   configures the element again with it.
@@ -53,6 +61,8 @@ click_core::documented! {
     pub struct IpClassifier {
         filter: bool,
         program: Option<Program>,
+        /// Click's compiled program, which the `program` handler prints.
+        click_program: Option<Compressed>,
         max_output: Option<usize>,
         /// The patterns as given (IPClassifier's `patternN` handlers).
         patterns: Vec<String>,
@@ -83,7 +93,14 @@ impl NameResolver for Names<'_> {
 impl IpClassifier {
     /// An IPClassifier (`filter == false`) or IPFilter.
     pub fn new(filter: bool) -> IpClassifier {
-        IpClassifier { filter, program: None, max_output: None, patterns: Vec::new(), noutputs: None }
+        IpClassifier {
+            filter,
+            program: None,
+            click_program: None,
+            max_output: None,
+            patterns: Vec::new(),
+            noutputs: None,
+        }
     }
 }
 
@@ -104,6 +121,7 @@ impl Element for IpClassifier {
         let cx = args.context();
         let names = Names(cx.addresses);
         let mut rules = Vec::new();
+        let mut click_rules: Vec<(Option<u32>, String)> = Vec::new();
         let mut max_output = None;
         let rest = args.take_rest();
         for (i, arg) in rest.iter().enumerate() {
@@ -129,6 +147,13 @@ impl Element for IpClassifier {
             let pattern = if self.filter && pattern.trim().is_empty() { "true".to_string() } else { pattern };
             let expr = ip_expr::parse(&pattern, &names)
                 .map_err(|m| ArgError::new(None, format!("pattern {i} '{}': {m}", pattern.trim())))?;
+            click_rules.push((
+                match target {
+                    Target::Output(o) => Some(o),
+                    _ => None,
+                },
+                pattern.trim().to_string(),
+            ));
             rules.push((expr, target));
         }
         if rules.is_empty() && !self.filter {
@@ -143,15 +168,15 @@ impl Element for IpClassifier {
             ));
         }
         let program = Program::compile(&rules);
+        let click_rules: Vec<(Option<u32>, &str)> = click_rules.iter().map(|(o, t)| (*o, t.as_str())).collect();
+        let click_program = ip_program::compile(&click_rules, &names);
         // As Click's IPClassifier, at the first configuration: outputs no packet can reach.
-        if !self.filter
-            && self.noutputs.is_none()
-            && let Some(used) = program.reachable_outputs()
-        {
-            for i in (0..rules.len() as u32).filter(|i| !used.contains(i)) {
+        if !self.filter && self.noutputs.is_none() {
+            for i in click_program.unused_outputs(rules.len()) {
                 args.warn(format!("output {i} matches no packets"));
             }
         }
+        self.click_program = Some(click_program);
         self.max_output = max_output;
         self.patterns = rest;
         self.program = Some(program);
@@ -194,7 +219,7 @@ impl Element for IpClassifier {
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
-            "program" => Ok(self.program.as_ref().map(|p| p.to_string()).unwrap_or_default()),
+            "program" => Ok(self.click_program.as_ref().map(|p| p.to_string()).unwrap_or_default()),
             _ if !self.filter && name.starts_with("pattern") => name["pattern".len()..]
                 .parse::<usize>()
                 .ok()
