@@ -5,9 +5,9 @@ use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, EtherAddress, HandlerError, InitContext};
 
-use super::ip_expr::{self, NameResolver, PacketFields, Program, Target};
+use super::ip_expr::{self, NameResolver, Program, Target};
 use super::ip_program;
-use super::wordwise::Compressed;
+use super::wordwise::{self, Compressed};
 
 click_core::documented! {
     /// Classifies IP packets with tcpdump-like patterns: `IPClassifier` (one pattern per
@@ -35,13 +35,13 @@ click_core::documented! {
     /// work as in Click, and `src port 80 or 81` repeats qualifiers. Ports, ICMP types and
     /// TCP options match first fragments only. AddressInfo names work as addresses.
     ///
-    /// All patterns compile, at configuration, into one decision graph whose steps each test
-    /// one header field; no pattern text is looked at per packet. That graph is what runs.
-    /// The patterns are also compiled the way Click compiles them (word tests at offsets
-    /// 256 + N in the IP header and 512 + N in the transport header, optimized and
-    /// compressed), only for the `program` handler and the "output N matches no packets"
-    /// warning: Click's program reads the transport header at the IP header length, as
-    /// ours does, and sorts the same packets to the same outputs.
+    /// Patterns compile, at configuration, as Click compiles them: into one program of
+    /// tests of 32-bit words at offsets 256 + N in the IP header and 512 + N in the
+    /// transport header (which starts where the transport header annotation says), joined
+    /// and optimized as Click does; `push` runs that program. As in Click, a packet counts
+    /// as 512 + its transport length bytes long (256 + its IP length without transport
+    /// bytes), and a test of bytes beyond that takes the branch Click's program gives short
+    /// packets. Packets without a network header annotation fail every test.
     ///
     /// # Handlers
     /// - `program` (read): Click's program, as the original Click prints it (see
@@ -60,8 +60,12 @@ click_core::documented! {
     /// ```
     pub struct IpClassifier {
         filter: bool,
+        /// Our own graph of field tests, kept for packets without a network header (for
+        /// which Click's program has no defined meaning).
         program: Option<Program>,
-        /// Click's compiled program, which the `program` handler prints.
+        /// Click's program, which runs.
+        click_run: Option<wordwise::Program>,
+        /// Click's program compressed, which the `program` handler prints.
         click_program: Option<Compressed>,
         max_output: Option<usize>,
         /// The patterns as given (IPClassifier's `patternN` handlers).
@@ -96,6 +100,7 @@ impl IpClassifier {
         IpClassifier {
             filter,
             program: None,
+            click_run: None,
             click_program: None,
             max_output: None,
             patterns: Vec::new(),
@@ -169,7 +174,7 @@ impl Element for IpClassifier {
         }
         let program = Program::compile(&rules);
         let click_rules: Vec<(Option<u32>, &str)> = click_rules.iter().map(|(o, t)| (*o, t.as_str())).collect();
-        let click_program = ip_program::compile(&click_rules, &names);
+        let (click_run, click_program) = ip_program::compile(&click_rules, &names);
         // As Click's IPClassifier, at the first configuration: outputs no packet can reach.
         if !self.filter && self.noutputs.is_none() {
             for i in click_program.unused_outputs(rules.len()) {
@@ -177,6 +182,7 @@ impl Element for IpClassifier {
             }
         }
         self.click_program = Some(click_program);
+        self.click_run = Some(click_run);
         self.max_output = max_output;
         self.patterns = rest;
         self.program = Some(program);
@@ -195,9 +201,16 @@ impl Element for IpClassifier {
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let program = self.program.as_ref().expect("configured");
-        cx.output_classified(batch, |p| {
-            let fields = p.network_header().and_then(|ip| PacketFields::new(ip, p.mac_header()));
-            program.run(fields.as_ref())
+        let click = self.click_run.as_ref().expect("configured");
+        cx.output_classified(batch, |p| match p.network_header() {
+            Some(ip) => {
+                // The IP header ends where the transport header starts, or as its length
+                // field says when the transport header is not marked.
+                let nhl =
+                    p.network_header_length().unwrap_or_else(|| usize::from(ip.first().map_or(0, |b| b & 0xf)) * 4);
+                click.run_ip(p.mac_header(), ip, nhl)
+            }
+            None => program.run(None),
         });
     }
 

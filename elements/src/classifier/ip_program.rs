@@ -956,8 +956,10 @@ impl Parser<'_> {
 /// Click's program for IPFilter rules `(output or None for drop, pattern text)`: each
 /// pattern compiled on its own, the programs joined pairwise (each join optimized), the
 /// last failures dropping the packet, then compressed.
-pub(crate) fn compile(rules: &[(Option<u32>, &str)], names: &dyn NameResolver) -> Compressed {
-    Compressed::compile(&program(rules, names))
+pub(crate) fn compile(rules: &[(Option<u32>, &str)], names: &dyn NameResolver) -> (Program, Compressed) {
+    let prog = program(rules, names);
+    let compressed = Compressed::compile(&prog);
+    (prog, compressed)
 }
 
 /// The program before compression.
@@ -1011,14 +1013,9 @@ mod tests {
     use crate::wire::ipv4::Ipv4Repr;
     use proptest::prelude::*;
 
-    /// Runs Click's program on an IP packet whose transport header fills the rest of it:
-    /// the IP header at offset 256 and the transport header at 512 of one buffer.
+    /// Runs Click's program on an IP packet, as IPClassifier does.
     fn run(prog: &Program, ip: &[u8]) -> Option<usize> {
-        let hl = usize::from(ip[0] & 0xf) * 4;
-        let mut buf = vec![0u8; 512];
-        buf[256..256 + hl].copy_from_slice(&ip[..hl]);
-        buf.extend_from_slice(&ip[hl..]);
-        prog.run(&buf)
+        prog.run_ip(None, ip, usize::from(ip[0] & 0xf) * 4)
     }
 
     fn packet(src: u8, dst: u8, proto: u8, sport: u16, dport: u16, flags: u8, ttl: u8) -> Vec<u8> {

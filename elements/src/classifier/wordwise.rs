@@ -589,6 +589,44 @@ impl Program {
         (pos <= 0).then_some((-pos) as usize)
     }
 
+    /// Runs an IPFilter program: offsets from 512 read the transport header, from 256 the
+    /// network header, below 256 from two bytes before the MAC header (`mac`, when known).
+    /// `ip` holds the bytes from the network header to the end, the first `nhl` of which
+    /// are the IP header. Like Click, a packet with transport bytes counts as
+    /// `512 + transport length` bytes long, one without as `256 + IP length`, and a test
+    /// needing bytes past that takes its short-packet branch.
+    #[inline]
+    pub(crate) fn run_ip(&self, mac: Option<&[u8]>, ip: &[u8], nhl: usize) -> Option<usize> {
+        if self.output_everything >= 0 {
+            return finish_jump(-self.output_everything);
+        }
+        let transport = ip.get(nhl..).unwrap_or(&[]);
+        let length = if transport.is_empty() { 256 + ip.len() } else { 512 + transport.len() };
+        let mut pos = 0i32;
+        loop {
+            let insn = &self.insns[pos as usize];
+            let o = usize::from(insn.offset);
+            let word = if o >= 512 {
+                transport.get(o - 512..o - 508)
+            } else if o >= 256 {
+                ip.get(o - 256..o - 252)
+            } else {
+                None
+            };
+            pos = match word {
+                // The common case: the whole word is in the packet.
+                Some(w) if o + 4 <= length => {
+                    let w = u32::from_be_bytes([w[0], w[1], w[2], w[3]]);
+                    insn.j[usize::from(w & insn.mask == insn.value)]
+                }
+                _ => ip_slow_step(insn, mac, ip, transport, length),
+            };
+            if pos <= 0 {
+                return finish_jump(pos);
+            }
+        }
+    }
+
     #[cold]
     fn run_checked(&self, data: &[u8]) -> i32 {
         let mut pos = 0i32;
@@ -604,6 +642,37 @@ impl Program {
             }
         }
     }
+}
+
+/// One IPFilter step for a word that is partly or wholly outside the packet, or in the
+/// MAC header: Click's length rule (the bytes the mask keeps must be within the packet's
+/// counted length, else the short-packet branch), bytes outside their header read as zero.
+#[cold]
+fn ip_slow_step(insn: &Insn, mac: Option<&[u8]>, ip: &[u8], transport: &[u8], length: usize) -> i32 {
+    let o = usize::from(insn.offset);
+    let fits = o + 4 <= length || (o < length && insn.mask & !(u32::MAX << (8 * (o + 4 - length))) == 0);
+    if !fits {
+        return insn.j[usize::from(insn.short_output)];
+    }
+    let (bytes, start) = if o >= 512 {
+        (transport, o as isize - 512)
+    } else if o >= 256 {
+        (ip, o as isize - 256)
+    } else {
+        (mac.unwrap_or(&[]), o as isize - 2)
+    };
+    let w = (0..4).fold(0u32, |w, i| {
+        let at = start + i;
+        let b = if at >= 0 { bytes.get(at as usize).copied().unwrap_or(0) } else { 0 };
+        (w << 8) | u32::from(b)
+    });
+    insn.j[usize::from(w & insn.mask == insn.value)]
+}
+
+/// The output a final jump means (`None`: drop).
+#[inline]
+fn finish_jump(pos: i32) -> Option<usize> {
+    (pos <= 0 && pos != J_NEVER).then_some((-pos) as usize)
 }
 
 /// The word at `offset`, zero-padded, and a mask of the bytes that exist; `None` when no
