@@ -5,7 +5,9 @@ use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, EtherAddress, HandlerError, InitContext};
 
-use super::ip_expr::{self, NameResolver, PacketFields, Program, Target};
+use super::ip_expr::{self, NameResolver, Program, Target};
+use super::ip_program;
+use super::wordwise::{self, Compressed};
 
 click_core::documented! {
     /// Classifies IP packets with tcpdump-like patterns: `IPClassifier` (one pattern per
@@ -33,11 +35,17 @@ click_core::documented! {
     /// work as in Click, and `src port 80 or 81` repeats qualifiers. Ports, ICMP types and
     /// TCP options match first fragments only. AddressInfo names work as addresses.
     ///
-    /// All patterns compile, at configuration, into one decision graph whose steps each test
-    /// one header field; no pattern text is looked at per packet.
+    /// Patterns compile, at configuration, as Click compiles them: into one program of
+    /// tests of 32-bit words at offsets 256 + N in the IP header and 512 + N in the
+    /// transport header (which starts where the transport header annotation says), joined
+    /// and optimized as Click does; `push` runs that program. As in Click, a packet counts
+    /// as 512 + its transport length bytes long (256 + its IP length without transport
+    /// bytes), and a test of bytes beyond that takes the branch Click's program gives short
+    /// packets. Packets without a network header annotation fail every test.
     ///
     /// # Handlers
-    /// - `program` (read): the compiled decision graph.
+    /// - `program` (read): Click's program, as the original Click prints it (see
+    ///   Classifier's `program`; a step with several values is printed as one line each).
     /// - `config` (read/write): writing it configures the element again.
     /// - `pattern0`, `pattern1`... (read/write, IPClassifier): each pattern; writing one
     ///   configures the element again with it.
@@ -52,7 +60,13 @@ click_core::documented! {
     /// ```
     pub struct IpClassifier {
         filter: bool,
+        /// Our own graph of field tests, kept for packets without a network header (for
+        /// which Click's program has no defined meaning).
         program: Option<Program>,
+        /// Click's program, which runs.
+        click_run: Option<wordwise::Program>,
+        /// Click's program compressed, which the `program` handler prints.
+        click_program: Option<Compressed>,
         max_output: Option<usize>,
         /// The patterns as given (IPClassifier's `patternN` handlers).
         patterns: Vec<String>,
@@ -83,7 +97,15 @@ impl NameResolver for Names<'_> {
 impl IpClassifier {
     /// An IPClassifier (`filter == false`) or IPFilter.
     pub fn new(filter: bool) -> IpClassifier {
-        IpClassifier { filter, program: None, max_output: None, patterns: Vec::new(), noutputs: None }
+        IpClassifier {
+            filter,
+            program: None,
+            click_run: None,
+            click_program: None,
+            max_output: None,
+            patterns: Vec::new(),
+            noutputs: None,
+        }
     }
 }
 
@@ -104,6 +126,7 @@ impl Element for IpClassifier {
         let cx = args.context();
         let names = Names(cx.addresses);
         let mut rules = Vec::new();
+        let mut click_rules: Vec<(Option<u32>, String)> = Vec::new();
         let mut max_output = None;
         let rest = args.take_rest();
         for (i, arg) in rest.iter().enumerate() {
@@ -129,6 +152,13 @@ impl Element for IpClassifier {
             let pattern = if self.filter && pattern.trim().is_empty() { "true".to_string() } else { pattern };
             let expr = ip_expr::parse(&pattern, &names)
                 .map_err(|m| ArgError::new(None, format!("pattern {i} '{}': {m}", pattern.trim())))?;
+            click_rules.push((
+                match target {
+                    Target::Output(o) => Some(o),
+                    _ => None,
+                },
+                pattern.trim().to_string(),
+            ));
             rules.push((expr, target));
         }
         if rules.is_empty() && !self.filter {
@@ -143,15 +173,16 @@ impl Element for IpClassifier {
             ));
         }
         let program = Program::compile(&rules);
+        let click_rules: Vec<(Option<u32>, &str)> = click_rules.iter().map(|(o, t)| (*o, t.as_str())).collect();
+        let (click_run, click_program) = ip_program::compile(&click_rules, &names);
         // As Click's IPClassifier, at the first configuration: outputs no packet can reach.
-        if !self.filter
-            && self.noutputs.is_none()
-            && let Some(used) = program.reachable_outputs()
-        {
-            for i in (0..rules.len() as u32).filter(|i| !used.contains(i)) {
+        if !self.filter && self.noutputs.is_none() {
+            for i in click_program.unused_outputs(rules.len()) {
                 args.warn(format!("output {i} matches no packets"));
             }
         }
+        self.click_program = Some(click_program);
+        self.click_run = Some(click_run);
         self.max_output = max_output;
         self.patterns = rest;
         self.program = Some(program);
@@ -170,9 +201,16 @@ impl Element for IpClassifier {
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let program = self.program.as_ref().expect("configured");
-        cx.output_classified(batch, |p| {
-            let fields = p.network_header().and_then(|ip| PacketFields::new(ip, p.mac_header()));
-            program.run(fields.as_ref())
+        let click = self.click_run.as_ref().expect("configured");
+        cx.output_classified(batch, |p| match p.network_header() {
+            Some(ip) => {
+                // The IP header ends where the transport header starts, or as its length
+                // field says when the transport header is not marked.
+                let nhl =
+                    p.network_header_length().unwrap_or_else(|| usize::from(ip.first().map_or(0, |b| b & 0xf)) * 4);
+                click.run_ip(p.mac_header(), ip, nhl)
+            }
+            None => program.run(None),
         });
     }
 
@@ -194,7 +232,7 @@ impl Element for IpClassifier {
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
-            "program" => Ok(self.program.as_ref().map(|p| p.to_string()).unwrap_or_default()),
+            "program" => Ok(self.click_program.as_ref().map(|p| p.to_string()).unwrap_or_default()),
             _ if !self.filter && name.starts_with("pattern") => name["pattern".len()..]
                 .parse::<usize>()
                 .ok()

@@ -208,69 +208,6 @@ impl Program {
         p
     }
 
-    /// The outputs some packet can reach, following the steps with what earlier tests on the
-    /// path tell about a field (a field equal to one value is not equal to another); `None`
-    /// if the search grows too large to finish (at configuration time, for Click's "output N
-    /// matches no packets" warning).
-    pub(crate) fn reachable_outputs(&self) -> Option<std::collections::BTreeSet<u32>> {
-        // A test's outcome given facts already on the path: Eq and Ne on the same field, mask
-        // and requirements decide each other.
-        fn implied(facts: &[(Test, bool)], t: &Test) -> Option<bool> {
-            let eq = |t: &Test| match t.op {
-                Op::Eq => Some((t.value, true)),
-                Op::Ne => Some((t.value, false)),
-                _ => None,
-            };
-            for (f, held) in facts {
-                if f == t {
-                    return Some(*held);
-                }
-                if (f.field, f.needs, f.mask) != (t.field, t.needs, t.mask) {
-                    continue;
-                }
-                if let (Some((fv, fe)), Some((tv, te))) = (eq(f), eq(t)) {
-                    // The fact says whether the field equals fv.
-                    let field_eq_fv = fe == *held;
-                    if field_eq_fv {
-                        return Some((fv == tv) == te);
-                    }
-                    if fv == tv {
-                        return Some(!te);
-                    }
-                }
-            }
-            None
-        }
-        let mut out = std::collections::BTreeSet::new();
-        let mut budget = 200_000u32;
-        let mut stack: Vec<(Target, Vec<(Test, bool)>)> = vec![(self.start, Vec::new())];
-        while let Some((at, facts)) = stack.pop() {
-            budget = budget.checked_sub(1)?;
-            match at {
-                Target::Output(o) => {
-                    out.insert(o);
-                }
-                Target::Drop => {}
-                Target::Step(i) => {
-                    let (test, yes, no) = &self.steps[i as usize];
-                    match implied(&facts, test) {
-                        Some(true) => stack.push((*yes, facts)),
-                        Some(false) => stack.push((*no, facts)),
-                        None => {
-                            let mut f_yes = facts.clone();
-                            f_yes.push((*test, true));
-                            let mut f_no = facts;
-                            f_no.push((*test, false));
-                            stack.push((*yes, f_yes));
-                            stack.push((*no, f_no));
-                        }
-                    }
-                }
-            }
-        }
-        Some(out)
-    }
-
     /// Emits steps for `e` that go to `yes` when it holds and `no` otherwise; returns the
     /// entry point.
     fn emit(&mut self, e: &Expr, yes: Target, no: Target) -> Target {
@@ -496,6 +433,21 @@ const ICMP_TYPES: &[(&str, u64)] = &[
     ("maskreq", 17),
     ("maskreq-reply", 18),
 ];
+
+/// A port name's number.
+pub(crate) fn port_name(w: &str) -> Option<u64> {
+    lookup(PORT_NAMES, w)
+}
+
+/// A TCP flag name's bit.
+pub(crate) fn tcp_opt_name(w: &str) -> Option<u64> {
+    lookup(TCP_OPTS, w)
+}
+
+/// An ICMP type name's number.
+pub(crate) fn icmp_type_name(w: &str) -> Option<u64> {
+    lookup(ICMP_TYPES, w)
+}
 
 fn lookup(table: &[(&str, u64)], w: &str) -> Option<u64> {
     table.iter().find(|(n, _)| *n == w).map(|&(_, v)| v)

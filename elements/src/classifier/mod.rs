@@ -3,7 +3,9 @@
 mod classifier;
 mod ip_classifier;
 pub(crate) mod ip_expr;
+mod ip_program;
 pub(crate) mod pattern;
+pub(crate) mod wordwise;
 
 pub use classifier::Classifier;
 pub use ip_classifier::IpClassifier;

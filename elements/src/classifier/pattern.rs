@@ -81,11 +81,6 @@ impl Pattern {
         self.clauses.iter().all(|c| c.holds(data))
     }
 
-    /// True for `-`.
-    pub fn matches_all(&self) -> bool {
-        self.clauses.is_empty()
-    }
-
     /// Parses one pattern.
     pub fn parse(text: &str) -> Result<Pattern, String> {
         let text = text.trim();
