@@ -675,8 +675,11 @@ impl Checked {
         let (listeners, input_notifiers) = notifiers(&instances, &in_proc, &in_base, &in_src);
         let (pushers, output_notifiers) = full_notifiers(&instances, &out_proc, &out_base, &out_dest, &thread_of);
 
-        let one_at_a_time = instances.iter().filter(|e| e.reports_each_packet()).count() >= 2;
-        let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of, one_at_a_time);
+        let printers: Vec<bool> = instances.iter().map(|e| e.reports_each_packet()).collect();
+        let one_at_a_time = printers.iter().filter(|&&p| p).count() >= 2;
+        let reaches_printer =
+            if one_at_a_time { reaching(&printers, &out_base, &nout, &out_dest) } else { vec![false; n] };
+        let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of, &reaches_printer);
         let out_range: Vec<[u32; 2]> = (0..n).map(|i| [out_base[i] as u32, (out_base[i] + nout[i]) as u32]).collect();
         // `Context::hop` indexes `hops` without a bounds check on this.
         assert!(Hop::ranges_within(&hops, &out_range), "hop table ranges out of bounds");
@@ -717,6 +720,7 @@ impl Checked {
             requirements,
             stop_interceptor: instances.iter().position(|e| e.intercepts_stop()).map(|i| i as u32),
             one_at_a_time,
+            reaches_printer,
             stop_requests: AtomicU64::new(0),
         };
         let mut states: Vec<ThreadState> = (0..nthreads).map(|t| ThreadState::new(t, ni, n)).collect();
@@ -963,4 +967,25 @@ fn full_notifiers(
         per_element.push(per_port);
     }
     (pushers, per_element)
+}
+
+/// For each element: whether it is one of `targets` or some push path from it leads to one
+/// (through push connections only: a queue ends a path, its packets move on later).
+fn reaching(targets: &[bool], out_base: &[usize], nout: &[usize], out_dest: &[Option<Dest>]) -> Vec<bool> {
+    let mut reach = targets.to_vec();
+    // A fixpoint: each pass adds the elements with an output into the set found so far.
+    loop {
+        let mut changed = false;
+        for e in 0..reach.len() {
+            if !reach[e]
+                && out_dest[out_base[e]..out_base[e] + nout[e]].iter().flatten().any(|d| reach[d.elem as usize])
+            {
+                reach[e] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return reach;
+        }
+    }
 }

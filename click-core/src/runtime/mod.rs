@@ -15,10 +15,13 @@
 //! **One packet at a time.** When a router has two or more elements that write a line for
 //! each packet (Print, IPPrint: [`Element::reports_each_packet`]), the order in which
 //! packets reach elements is visible in their output, and Click's is packet by packet: a
-//! packet goes all the way down its path before the next leaves the source. Such a router
-//! splits every batch at every hop and delivers what each packet queued (an error output, a
-//! switch's choice) before the next packet moves, so `Print(a) -> Tee -> Print(b)` prints
-//! `a b a b`, not `a a b b`, under a BURST of 2. Other routers move whole batches.
+//! packet goes all the way down its path before the next leaves the source. In such a router
+//! the elements with a push path to a printer take packets one at a time, and what each
+//! packet queued on such paths (an error output, a switch's choice) is delivered before the
+//! next packet moves, so `Print(a) -> Tee -> Print(b)` prints `a b a b`, not `a a b b`,
+//! under a BURST of 2. Packets leaving those paths for elements that lead to no printer wait
+//! and move on as batches once the printers' paths are done; other routers move whole
+//! batches everywhere.
 //!
 //! **Pull** is a direct call: [`Context::pull`] borrows the upstream element and asks it.
 //!
@@ -69,8 +72,8 @@ pub(crate) struct Hop {
     /// True when `elem` runs on the sending element's thread.
     pub local: bool,
     /// True when a batch sent here may go straight into `elem`'s `push` (the push path's
-    /// fast case): `local`, in a router that moves whole batches (see
-    /// [`Shared::one_at_a_time`]).
+    /// fast case): `local`, unless the router delivers packets one at a time and the sender
+    /// or `elem` leads to an element that prints them (see [`Shared::one_at_a_time`]).
     pub direct: bool,
     pub outs_start: u32,
     pub outs_end: u32,
@@ -83,14 +86,14 @@ const NOWHERE_HOP: Hop =
 
 impl Hop {
     /// The hop table entry of each output port, in `out_dest` order, and each element's
-    /// range in it. `one_at_a_time`: the router delivers packets one at a time (no hop is
-    /// `direct`).
+    /// range in it. `one_at_a_time[e]`: element `e` leads to an element that prints each
+    /// packet, so packets go into it one at a time (no hop into or out of it is `direct`).
     pub(crate) fn table(
         out_base: &[usize],
         noutputs: &[usize],
         out_dest: &[Option<Dest>],
         thread_of: &[usize],
-        one_at_a_time: bool,
+        one_at_a_time: &[bool],
     ) -> Vec<Hop> {
         let range = |e: usize| (out_base[e] as u32, (out_base[e] + noutputs[e]) as u32);
         let mut hops = vec![NOWHERE_HOP; out_dest.len()];
@@ -99,7 +102,10 @@ impl Hop {
                 if let Some(d) = d {
                     let (outs_start, outs_end) = range(d.elem as usize);
                     let local = thread_of[d.elem as usize] == thread_of[from];
-                    let direct = local && !one_at_a_time;
+                    // A hop into or out of an element that leads to a printer is not direct:
+                    // into one, packets go one at a time; out of one into one that prints
+                    // nothing, they wait and move on later as a batch.
+                    let direct = local && !one_at_a_time[d.elem as usize] && !one_at_a_time[from];
                     hops[i] = Hop {
                         elem: d.elem,
                         port: d.port,
@@ -195,8 +201,13 @@ pub(crate) struct Shared {
     /// Stop requests made by elements so far (what a DriverManager counts).
     pub stop_requests: AtomicU64,
     /// Deliver packets one at a time, depth first, instead of in batches (see the module
-    /// documentation): set when two or more elements report each packet they see.
+    /// documentation): set when two or more elements report each packet they see. Only the
+    /// elements with a push path to one of them (`reaches_printer`) get packets one at a
+    /// time; the others still take whole batches (their order shows nowhere).
     pub one_at_a_time: bool,
+    /// For each element: it prints each packet, or a push path leads from it to one that does
+    /// (all false unless `one_at_a_time`).
+    pub reaches_printer: Vec<bool>,
 }
 
 /// Wakes a sleeping thread.
@@ -567,11 +578,12 @@ impl<'a> Context<'a> {
         self.shared.out_proc[self.me as usize].get(port).copied().unwrap_or(Processing::Push)
     }
 
-    /// True when the router delivers packets one at a time (it has two or more elements that
-    /// print each packet, see [`Element::reports_each_packet`]): an element that pulls a
-    /// burst and pushes it on should then pull and push each packet in turn, as Click's do.
+    /// True when this element gets packets one at a time: the router has two or more
+    /// elements that print each packet (see [`Element::reports_each_packet`]) and a push path
+    /// leads from this element to one. An element that pulls a burst and pushes it on should
+    /// then pull and push each packet in turn, as Click's do.
     pub fn one_at_a_time(&self) -> bool {
-        self.shared.one_at_a_time
+        self.shared.reaches_printer[self.me as usize]
     }
 
     /// The thread running this element.
@@ -640,19 +652,31 @@ impl<'a> Context<'a> {
     #[cold]
     #[inline(never)]
     fn output_one_at_a_time(&mut self, h: &Hop, batch: &mut Batch) {
+        // Most batches hold one packet (sources with BURST 1): no splitting then.
+        if batch.len() == 1 {
+            return self.push_one(h, batch);
+        }
         let mut rest = std::mem::take(batch);
         let mut one = self.st.free.pop().unwrap_or_default();
         for p in rest.drain() {
             one.push(p);
-            let mark = self.st.ready.len();
-            self.push_now(h, &mut one);
+            self.push_one(h, &mut one);
             one.clear();
-            self.st.ready[mark..].reverse();
-            deliver_one_at_a_time(self.shared, self.arena, self.st, mark);
         }
         // The caller keeps its (now empty) batch's storage.
         *batch = rest;
         self.st.recycle(one);
+    }
+
+    /// Pushes a batch of one packet down its path, then delivers what it queued.
+    #[inline]
+    fn push_one(&mut self, h: &Hop, one: &mut Batch) {
+        let mark = self.st.ready.len();
+        self.push_now(h, one);
+        if self.st.ready.len() > mark {
+            self.st.ready[mark..].reverse();
+            deliver_one_at_a_time(self.shared, self.arena, self.st, mark);
+        }
     }
 
     /// `output_batch` of an empty batch, to another thread, to an output that leads nowhere,
@@ -666,8 +690,14 @@ impl<'a> Context<'a> {
         if h.thread == NOWHERE {
             self.unconnected(batch.len());
             batch.clear();
-        } else if h.local && self.shared.one_at_a_time {
+        } else if h.local && self.shared.reaches_printer[h.elem as usize] {
+            // Into an element that leads to a printer: one packet at a time.
             self.output_one_at_a_time(h, batch);
+        } else if h.local {
+            // From an element that leads to a printer into one that does not: whatever it
+            // does shows in no printer's output, so its packets wait and go on as a batch
+            // when the printers' paths are done (see `deliver`).
+            self.st.enqueue_batch(h.slot, batch);
         } else if h.thread as usize == self.st.id {
             self.st.enqueue_batch(h.slot, batch);
         } else {
@@ -1111,10 +1141,12 @@ pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>]
     }
 }
 
-/// Delivers pending batches until none is left.
+/// Delivers pending batches until none is left: in a router that delivers packets one at a
+/// time, first those of the elements that lead to printers, one at a time, then the others
+/// as batches (which can queue packets only for elements like them).
 fn deliver(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>], st: &mut ThreadState) {
     if shared.one_at_a_time {
-        return deliver_one_at_a_time(shared, arena, st, 0);
+        deliver_one_at_a_time(shared, arena, st, 0);
     }
     while let Some(slot) = st.ready.pop() {
         st.queued[slot as usize] = false;
@@ -1144,39 +1176,54 @@ fn deliver(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>], st: &mu
     }
 }
 
-/// Delivers the packets of the slots made ready above `mark` in `ready`, one packet at a
-/// time: each packet, and then what it queued, before the next (a router that delivers
-/// packets one at a time). A slot whose element is busy further up the stack (a push cycle)
-/// keeps its packets, and stays ready for the delivery that runs once that element returns.
+/// Delivers the packets of the slots made ready above `mark` in `ready` whose elements lead
+/// to printers, one packet at a time: each packet, and then what it queued, before the next
+/// (a router that delivers packets one at a time). The other slots stay ready for `deliver`
+/// to pass on as batches; so does a slot whose element is busy further up the stack (a push
+/// cycle), for the delivery that runs once that element returns.
 fn deliver_one_at_a_time(
     shared: &Shared,
     arena: &[RefCell<Option<Box<dyn Element>>>],
     st: &mut ThreadState,
     mark: usize,
 ) {
+    // Slots left for later: busy elements', and those of elements that print nothing.
     let mut busy = Vec::new();
     while st.ready.len() > mark {
         let Some(slot) = st.ready.pop() else { break };
         st.queued[slot as usize] = false;
         let (elem, port) = shared.slot_owner[slot as usize];
+        if !shared.reaches_printer[elem as usize] {
+            busy.push(slot);
+            continue;
+        }
         let Ok(mut guard) = arena[elem as usize].try_borrow_mut() else {
             busy.push(slot);
             continue;
         };
         let mut pending = std::mem::take(&mut st.pending[slot as usize]);
         if let Some(el) = guard.as_mut() {
-            let mut one = st.free.pop().unwrap_or_default();
-            for p in pending.drain() {
-                one.push(p);
+            let mut push_one = |st: &mut ThreadState, one: &mut Batch| {
                 let inner = st.ready.len();
                 let mut cx = Context::new(shared, arena, &mut *st, elem);
-                el.push(&mut cx, port as usize, &mut one);
+                el.push(&mut cx, port as usize, one);
                 // An element that keeps packets in its input batch drops them.
                 one.clear();
-                st.ready[inner..].reverse();
-                deliver_one_at_a_time(shared, arena, st, inner);
+                if st.ready.len() > inner {
+                    st.ready[inner..].reverse();
+                    deliver_one_at_a_time(shared, arena, st, inner);
+                }
+            };
+            if pending.len() == 1 {
+                push_one(st, &mut pending);
+            } else {
+                let mut one = st.free.pop().unwrap_or_default();
+                for p in pending.drain() {
+                    one.push(p);
+                    push_one(st, &mut one);
+                }
+                st.recycle(one);
             }
-            st.recycle(one);
         }
         pending.clear();
         st.recycle(pending);
@@ -1258,7 +1305,7 @@ mod tests {
                 })
                 .collect();
             let thread_of = vec![0; n];
-            let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of, false);
+            let hops = Hop::table(&out_base, &nout, &out_dest, &thread_of, &vec![false; n]);
             let out_range: Vec<[u32; 2]> =
                 (0..n).map(|i| [out_base[i] as u32, (out_base[i] + nout[i]) as u32]).collect();
             proptest::prop_assert_eq!(hops.len(), total);
