@@ -317,6 +317,16 @@ pub trait Element: Send + 'static {
         false
     }
 
+    /// False for elements that emit no packet of their own accord: only packets pushed or
+    /// pulled into them, or answers to those (Classifier, Print), or none at all (Idle). A
+    /// printer reachable only through such elements from such a start (`Idle -> Classifier
+    /// -> Print`) never prints, and does not count towards
+    /// [`reports_each_packet`](Self::reports_each_packet)'s two. The default, true, is the
+    /// safe answer for sources, devices, and elements with tasks or timers.
+    fn may_originate_packets(&self) -> bool {
+        true
+    }
+
     /// For notifiers: true while packets are waiting (a pull may succeed).
     fn notifier_active(&self) -> bool {
         true

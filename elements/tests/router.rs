@@ -463,3 +463,32 @@ fn drops_is_readable_but_not_listed() {
     assert!(!list.contains("drops"), "{list}");
     assert!(list.ends_with("timewarp\trw\n"), "{list}");
 }
+
+#[test]
+fn one_packet_at_a_time_only_with_two_reachable_printers() {
+    let src = ("src", "InfiniteSource", "LIMIT 1");
+    // One printer: batches everywhere.
+    let r = build(&[src, ("a", "Print", "a"), ("d", "Discard", "")], &[("src", 0, "a", 0), ("a", 0, "d", 0)]).unwrap();
+    assert!(!r.delivers_one_at_a_time());
+    // Two printers packets can reach.
+    let two =
+        [src, ("a", "Print", "a"), ("t", "Tee", ""), ("b", "Print", "b"), ("d", "Discard", ""), ("e", "Discard", "")];
+    let r = build(&two, &[("src", 0, "a", 0), ("a", 0, "t", 0), ("t", 0, "b", 0), ("b", 0, "d", 0), ("t", 1, "e", 0)])
+        .unwrap();
+    assert!(r.delivers_one_at_a_time());
+    // The second printer sits behind Idle and a Classifier (fake-iprouter's spare interface):
+    // it can never print, so it does not count.
+    let dead = [
+        src,
+        ("a", "Print", "a"),
+        ("d", "Discard", ""),
+        ("idle", "Idle", ""),
+        ("c", "Classifier", "-"),
+        ("b", "Print", "b"),
+        ("e", "Discard", ""),
+    ];
+    let r =
+        build(&dead, &[("src", 0, "a", 0), ("a", 0, "d", 0), ("idle", 0, "c", 0), ("c", 0, "b", 0), ("b", 0, "e", 0)])
+            .unwrap();
+    assert!(!r.delivers_one_at_a_time());
+}

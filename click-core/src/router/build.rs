@@ -675,7 +675,10 @@ impl Checked {
         let (listeners, input_notifiers) = notifiers(&instances, &in_proc, &in_base, &in_src);
         let (pushers, output_notifiers) = full_notifiers(&instances, &out_proc, &out_base, &out_dest, &thread_of);
 
-        let printers: Vec<bool> = instances.iter().map(|e| e.reports_each_packet()).collect();
+        // Printers that packets can reach at all: a path to them starts at an element that
+        // may emit packets of its own accord (not behind `Idle -> Classifier`).
+        let live = live_elements(&instances, &in_base, &nin, &in_proc, &in_src, &out_base, &nout, &out_dest);
+        let printers: Vec<bool> = instances.iter().zip(&live).map(|(e, &l)| l && e.reports_each_packet()).collect();
         let one_at_a_time = printers.iter().filter(|&&p| p).count() >= 2;
         let reaches_printer =
             if one_at_a_time { reaching(&printers, &out_base, &nout, &out_dest) } else { vec![false; n] };
@@ -967,6 +970,47 @@ fn full_notifiers(
         per_element.push(per_port);
     }
     (pushers, per_element)
+}
+
+/// For each element: whether packets can ever reach it, or it may emit some itself. Elements
+/// that may originate packets are live; so is an element with a pull input (it takes what
+/// is there), and one with a push input from a live element.
+#[allow(clippy::too_many_arguments)]
+fn live_elements(
+    instances: &[Box<dyn Element>],
+    in_base: &[usize],
+    nin: &[usize],
+    in_proc: &[Vec<Processing>],
+    in_src: &[Option<Source>],
+    out_base: &[usize],
+    nout: &[usize],
+    out_dest: &[Option<Dest>],
+) -> Vec<bool> {
+    let mut live: Vec<bool> = instances
+        .iter()
+        .enumerate()
+        .map(|(e, inst)| {
+            inst.may_originate_packets()
+                || (0..nin[e]).any(|p| in_proc[e][p] == Processing::Pull && in_src[in_base[e] + p].is_some())
+        })
+        .collect();
+    loop {
+        let mut changed = false;
+        for e in 0..live.len() {
+            if !live[e] {
+                continue;
+            }
+            for d in out_dest[out_base[e]..out_base[e] + nout[e]].iter().flatten() {
+                if !live[d.elem as usize] {
+                    live[d.elem as usize] = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return live;
+        }
+    }
 }
 
 /// For each element: whether it is one of `targets` or some push path from it leads to one

@@ -141,6 +141,13 @@ impl Router {
         self.shared.thread_of[i]
     }
 
+    /// Whether this router delivers packets one at a time on the paths to its printers, so
+    /// that their output interleaves as Click's (two or more Print/IPPrint elements that
+    /// packets can reach; see `click_core::runtime`).
+    pub fn delivers_one_at_a_time(&self) -> bool {
+        self.shared.one_at_a_time
+    }
+
     /// Input and output processing of element `i` after resolution, as letters (`"h"`, `"l"`).
     pub fn port_processing(&self, i: usize) -> (String, String) {
         let code = |v: &Vec<crate::spec::Processing>| v.iter().map(|p| p.code()).collect::<String>();

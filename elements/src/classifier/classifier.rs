@@ -165,6 +165,10 @@ impl Element for Classifier {
         "Classifier"
     }
 
+    fn may_originate_packets(&self) -> bool {
+        false
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_ANY
     }

@@ -114,6 +114,10 @@ impl Element for IpClassifier {
         if self.filter { "IPFilter" } else { "IPClassifier" }
     }
 
+    fn may_originate_packets(&self) -> bool {
+        false
+    }
+
     fn port_count(&self) -> &'static str {
         if self.filter { "1/1-" } else { ports::P1_ANY }
     }

@@ -331,6 +331,10 @@ impl Element for IpPrint {
         "IPPrint"
     }
 
+    fn may_originate_packets(&self) -> bool {
+        false
+    }
+
     fn reports_each_packet(&self) -> bool {
         true
     }

@@ -22,6 +22,10 @@ impl Element for Idle {
         "Idle"
     }
 
+    fn may_originate_packets(&self) -> bool {
+        false
+    }
+
     fn port_count(&self) -> &'static str {
         "-/-"
     }

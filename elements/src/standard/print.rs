@@ -129,6 +129,10 @@ impl Element for Print {
         "Print"
     }
 
+    fn may_originate_packets(&self) -> bool {
+        false
+    }
+
     fn reports_each_packet(&self) -> bool {
         true
     }
