@@ -70,13 +70,25 @@ fn raw_wall_nanos() -> i64 {
 #[inline]
 pub fn now() -> Instant {
     let real = Instant::now();
-    if KIND.load(Ordering::Relaxed) == NONE { real } else { lock().steady_at(real) }
+    if KIND.load(Ordering::Relaxed) == NONE { real } else { warped_steady(real) }
+}
+
+#[cold]
+#[inline(never)]
+fn warped_steady(real: Instant) -> Instant {
+    lock().steady_at(real)
+}
+
+#[cold]
+#[inline(never)]
+fn warped_wall(nanos: i64) -> i64 {
+    lock().wall_at(nanos)
 }
 
 /// The warped system time for a raw reading of `nanos` since the epoch.
 #[inline]
 pub(crate) fn warp_wall(nanos: i64) -> i64 {
-    if KIND.load(Ordering::Relaxed) == NONE { nanos } else { lock().wall_at(nanos) }
+    if KIND.load(Ordering::Relaxed) == NONE { nanos } else { warped_wall(nanos) }
 }
 
 /// The real time to wait for `warped` to pass on the warped clock.

@@ -1016,6 +1016,7 @@ impl<'a> Context<'a> {
     }
 
     /// The current time (a clock read: sources should read it once per batch).
+    #[inline]
     pub fn now(&self) -> Timestamp {
         Timestamp::now()
     }
