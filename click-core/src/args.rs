@@ -254,10 +254,18 @@ impl<'a> Args<'a> {
     /// it as Click does, `FILE:LINE: While configuring 'NAME :: CLASS':` then
     /// `  warning: MESSAGE`, and the configuration goes on.
     pub fn warn(&mut self, message: impl Into<String>) {
-        self.warnings.push(message.into());
+        self.warnings.push(format!("warning: {}", message.into()));
     }
 
-    /// Takes the warnings recorded so far.
+    /// Records a warning about one part of the configuration, printed as Click prints those:
+    /// `  CONTEXT: warning: MESSAGE` (IPClassifier's `pattern 0: warning: relation '> 300' is
+    /// always false (range 0-255)`).
+    pub fn warn_in(&mut self, context: &str, message: impl Into<String>) {
+        self.warnings.push(format!("{context}: warning: {}", message.into()));
+    }
+
+    /// Takes the warnings recorded so far, each as the line Click prints (without its
+    /// indentation): `warning: MESSAGE` or `CONTEXT: warning: MESSAGE`.
     pub fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
     }

@@ -552,7 +552,7 @@ impl<'r> RouterBuilder<'r> {
                     let mut text =
                         format!("{landmark}While configuring '{} :: {}':", elements[i].name, elements[i].class);
                     for w in warnings {
-                        text += &format!("\n  warning: {w}");
+                        text += &format!("\n  {w}");
                     }
                     crate::chatter::chatter(&text);
                 }

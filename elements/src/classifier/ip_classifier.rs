@@ -154,8 +154,11 @@ impl Element for IpClassifier {
                 max_output = Some(max_output.unwrap_or(0).max(o as usize));
             }
             let pattern = if self.filter && pattern.trim().is_empty() { "true".to_string() } else { pattern };
-            let expr = ip_expr::parse(&pattern, &names)
+            let (expr, warnings) = ip_expr::parse_with_warnings(&pattern, &names)
                 .map_err(|m| ArgError::new(None, format!("pattern {i} '{}': {m}", pattern.trim())))?;
+            for w in warnings {
+                args.warn_in(&format!("pattern {i}"), w);
+            }
             click_rules.push((
                 match target {
                     Target::Output(o) => Some(o),

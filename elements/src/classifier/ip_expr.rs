@@ -434,9 +434,36 @@ const ICMP_TYPES: &[(&str, u64)] = &[
     ("maskreq-reply", 18),
 ];
 
-/// A port name's number.
+/// A port name's number: Click's common names, then the system's service names
+/// (`/etc/services`, TCP and UDP entries), as Click's user-level driver also looks there.
 pub(crate) fn port_name(w: &str) -> Option<u64> {
-    lookup(PORT_NAMES, w)
+    lookup(PORT_NAMES, w).or_else(|| system_services().get(w).copied())
+}
+
+/// `/etc/services` read once; empty where the file is missing.
+fn system_services() -> &'static std::collections::HashMap<String, u64> {
+    static SERVICES: std::sync::OnceLock<std::collections::HashMap<String, u64>> = std::sync::OnceLock::new();
+    SERVICES.get_or_init(|| std::fs::read_to_string("/etc/services").map(|t| parse_services(&t)).unwrap_or_default())
+}
+
+/// The TCP and UDP service names (and aliases) of a services file and their ports; the
+/// first entry of a name wins.
+fn parse_services(text: &str) -> std::collections::HashMap<String, u64> {
+    let mut names = std::collections::HashMap::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut fields = line.split_whitespace();
+        let (Some(name), Some(port_proto)) = (fields.next(), fields.next()) else { continue };
+        let Some((port, proto)) = port_proto.split_once('/') else { continue };
+        let Ok(port) = port.parse::<u16>() else { continue };
+        if proto != "tcp" && proto != "udp" {
+            continue;
+        }
+        for n in std::iter::once(name).chain(fields) {
+            names.entry(n.to_string()).or_insert(u64::from(port));
+        }
+    }
+    names
 }
 
 /// A TCP flag name's bit.
@@ -502,6 +529,8 @@ struct Parser<'a> {
     pos: usize,
     names: &'a dyn NameResolver,
     last: Option<Template>,
+    /// Click's configure-time warnings about the pattern (a relation always true or false).
+    warnings: Vec<String>,
 }
 
 fn and(a: Expr, b: Expr) -> Expr {
@@ -768,7 +797,7 @@ impl<'a> Parser<'a> {
             Kind::TcpOpt
         } else if word.contains('/') || word.parse::<Ipv4Addr>().is_ok() || self.names.ip(&word).is_some() {
             if word.contains('/') || self.names.ip(&word).is_some_and(|(_, l)| l < 32) { Kind::Net } else { Kind::Host }
-        } else if lookup(PORT_NAMES, &word).is_some() || number(&word).is_some() {
+        } else if port_name(&word).is_some() || number(&word).is_some() {
             Kind::Port
         } else if proto_number(&word).is_some() {
             Kind::Proto
@@ -782,7 +811,7 @@ impl<'a> Parser<'a> {
     fn fits(&self, k: Kind, w: &str) -> bool {
         match k {
             Kind::Host | Kind::Net => parse_ip(w, self.names).is_some(),
-            Kind::Port => lookup(PORT_NAMES, w).is_some() || number(w).is_some_and(|p| p <= 0xffff),
+            Kind::Port => port_name(w).is_some() || number(w).is_some_and(|p| p <= 0xffff),
             Kind::Proto => proto_number(w).is_some(),
             Kind::IcmpType => lookup(ICMP_TYPES, w).is_some() || number(w).is_some_and(|t| t < 256),
             Kind::TcpOpt => lookup(TCP_OPTS, w).is_some(),
@@ -794,10 +823,7 @@ impl<'a> Parser<'a> {
     fn starts_value(&self) -> bool {
         match self.word() {
             Some(w) => {
-                w.parse::<Ipv4Addr>().is_ok()
-                    || w.contains('/')
-                    || number(w).is_some()
-                    || lookup(PORT_NAMES, w).is_some()
+                w.parse::<Ipv4Addr>().is_ok() || w.contains('/') || number(w).is_some() || port_name(w).is_some()
             }
             None => matches!(self.peek(), Some(Tok::Rel(_)) | Some(Tok::Amp)),
         }
@@ -863,7 +889,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kind::Port => {
-                let port = lookup(PORT_NAMES, &v)
+                let port = port_name(&v)
                     .or_else(|| number(&v).filter(|&p| p <= 0xffff))
                     .ok_or_else(|| format!("expected a port, got '{v}'"))?;
                 let needs = needs_transport(t.proto);
@@ -888,9 +914,19 @@ impl<'a> Parser<'a> {
                 Ok(test(Field::TcpFlags, Needs::Proto(6), bit, Op::Eq, bit))
             }
             Kind::IpField(field, max) => {
-                let x = number(&v)
-                    .filter(|&x| x <= max)
-                    .ok_or_else(|| format!("expected a number up to {max}, got '{v}'"))?;
+                let x = number(&v).ok_or_else(|| format!("expected a number up to {max}, got '{v}'"))?;
+                if x > max {
+                    // As Click: a relation with a value beyond the field's range is allowed
+                    // (and constant), an equality is not.
+                    let (symbol, always) = match op {
+                        Op::Lt => ("<", true),
+                        Op::Le => ("<=", true),
+                        Op::Gt => (">", false),
+                        Op::Ge => (">=", false),
+                        Op::Eq | Op::Ne => return Err(format!("expected a number up to {max}, got '{v}'")),
+                    };
+                    self.warnings.push(format!("relation '{symbol} {v}' is always {always} (range 0-{max})"));
+                }
                 let (field_mask, x) = if max == 63 && field == Field::IpTos { (0xfc, x << 2) } else { (u64::MAX, x) };
                 // `tcp ttl 64`: Click tests the protocol too.
                 let needs = match (field, t.proto) {
@@ -937,21 +973,40 @@ fn describe(t: Option<&Tok>) -> String {
 
 /// Parses one pattern.
 pub(crate) fn parse(text: &str, names: &dyn NameResolver) -> Result<Expr, String> {
+    parse_with_warnings(text, names).map(|(e, _)| e)
+}
+
+/// [`parse`], with Click's warnings about the pattern (`relation '> 300' is always false
+/// (range 0-255)`).
+pub(crate) fn parse_with_warnings(text: &str, names: &dyn NameResolver) -> Result<(Expr, Vec<String>), String> {
     let toks = lex(text)?;
     if toks.is_empty() {
         return Err("empty pattern".into());
     }
-    let mut p = Parser { toks, pos: 0, names, last: None };
+    let mut p = Parser { toks, pos: 0, names, last: None, warnings: Vec::new() };
     let e = p.parse_cond()?;
     if p.pos < p.toks.len() {
         return Err(format!("unexpected {} in pattern", describe(p.peek())));
     }
-    Ok(e)
+    Ok((e, p.warnings))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_names_come_from_a_services_file() {
+        let text = "# comment\nxmpp-client\t5222/tcp\tjabber-client\nsyslog 514/udp\nweird 99/sctp\nbad x/tcp\n";
+        let m = parse_services(text);
+        assert_eq!(m.get("xmpp-client"), Some(&5222));
+        assert_eq!(m.get("jabber-client"), Some(&5222));
+        assert_eq!(m.get("syslog"), Some(&514));
+        assert_eq!(m.get("weird"), None);
+        assert_eq!(m.get("bad"), None);
+        // Click's own names come first, whatever the file says.
+        assert_eq!(port_name("http"), Some(80));
+    }
     use crate::wire::ipv4::Ipv4Repr;
     use proptest::prelude::*;
 
