@@ -688,6 +688,9 @@ impl<'a> Parser<'a> {
         } else if self.eat_word("dst") {
             dir = Some(Dir::Dst);
         }
+        if dir.is_some() && matches!(self.word(), Some("src" | "dst")) {
+            return Err("'src' or 'dst' specified twice".into());
+        }
         let mut proto = None;
         let mut explicit_ip = false;
         if let Some(w) = self.word() {
@@ -701,6 +704,20 @@ impl<'a> Parser<'a> {
             if proto.is_some() || explicit_ip {
                 self.pos += 1;
             }
+        }
+        // As in Click, qualifiers name one transport protocol: `udp udp` is `udp`, `udp icmp`
+        // an error (`udp and icmp` says what it means).
+        let proto_word = |w: Option<&str>| match w {
+            Some("tcp") => Some(6),
+            Some("udp") => Some(17),
+            Some("icmp") => Some(1),
+            _ => None,
+        };
+        if let (Some(p), Some(q)) = (proto, proto_word(self.word())) {
+            if p != q {
+                return Err("transport protocol specified twice".into());
+            }
+            self.pos += 1;
         }
         let kind_word = self.word().map(str::to_string);
         let kind = match kind_word.as_deref() {
@@ -994,6 +1011,20 @@ pub(crate) fn parse_with_warnings(text: &str, names: &dyn NameResolver) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualifiers_name_one_protocol_and_one_direction() {
+        let err = |t: &str| parse(t, &NoNames).unwrap_err();
+        assert!(err("udp icmp").contains("transport protocol specified twice"));
+        assert!(err("tcp udp port 53").contains("transport protocol specified twice"));
+        assert!(err("src dst host 10.0.0.1").contains("specified twice"));
+        assert_eq!(parse("udp udp port 53", &NoNames).unwrap(), parse("udp port 53", &NoNames).unwrap());
+        assert!(parse("udp and icmp", &NoNames).is_ok());
+        // A relation beyond the field's range is allowed, with Click's warning; equality not.
+        let (_, w) = parse_with_warnings("ip ttl > 300", &NoNames).unwrap();
+        assert_eq!(w, ["relation '> 300' is always false (range 0-255)"]);
+        assert!(err("ip ttl 300").contains("up to 255"));
+    }
 
     #[test]
     fn service_names_come_from_a_services_file() {
