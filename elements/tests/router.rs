@@ -492,3 +492,72 @@ fn one_packet_at_a_time_only_with_two_reachable_printers() {
             .unwrap();
     assert!(!r.delivers_one_at_a_time());
 }
+
+/// Runs a router built from `elements` and `connections` until it is idle.
+fn run_idle(elements: &[(&str, &str, &str)], connections: &[(&str, usize, &str, usize)]) -> Router {
+    let mut r = build(elements, connections).unwrap();
+    r.run_with(RunOptions { stop_when_idle: true });
+    r
+}
+
+fn count(r: &Router, name: &str) -> u64 {
+    r.read_handler(&format!("{name}.count")).unwrap().trim().parse().unwrap()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Delivering packets one at a time (two printers) loses and duplicates nothing, whatever
+    /// the burst: a Tee, a RoundRobinSwitch and a push cycle back into a busy Counter give
+    /// the counts they give with batches (one printer).
+    #[test]
+    fn one_at_a_time_delivery_keeps_every_packet(
+        limit in 1u32..24,
+        burst in 1u32..7,
+        topology in 0usize..3,
+        second_printer in proptest::bool::ANY,
+    ) {
+        let src_config = format!("LENGTH 20, LIMIT {limit}, BURST {burst}");
+        let quiet = "x, ACTIVE false";
+        let second = if second_printer { "Print" } else { "Null" };
+        let n = u64::from(limit);
+        let r = match topology {
+            0 => {
+                let r = run_idle(
+                    &[("src", "InfiniteSource", &src_config), ("a", "Print", quiet), ("t", "Tee", ""),
+                      ("b", second, if second_printer { quiet } else { "" }),
+                      ("c0", "Counter", ""), ("c1", "Counter", ""), ("d0", "Discard", ""), ("d1", "Discard", "")],
+                    &[("src", 0, "a", 0), ("a", 0, "t", 0), ("t", 0, "b", 0), ("b", 0, "c0", 0), ("c0", 0, "d0", 0),
+                      ("t", 1, "c1", 0), ("c1", 0, "d1", 0)],
+                );
+                proptest::prop_assert_eq!((count(&r, "c0"), count(&r, "c1")), (n, n));
+                r
+            }
+            1 => {
+                let r = run_idle(
+                    &[("src", "InfiniteSource", &src_config), ("a", "Print", quiet), ("s", "RoundRobinSwitch", ""),
+                      ("b", second, if second_printer { quiet } else { "" }),
+                      ("c0", "Counter", ""), ("c1", "Counter", ""), ("d0", "Discard", ""), ("d1", "Discard", "")],
+                    &[("src", 0, "a", 0), ("a", 0, "s", 0), ("s", 0, "b", 0), ("b", 0, "c0", 0), ("c0", 0, "d0", 0),
+                      ("s", 1, "c1", 0), ("c1", 0, "d1", 0)],
+                );
+                proptest::prop_assert_eq!((count(&r, "c0"), count(&r, "c1")), (n.div_ceil(2), n / 2));
+                r
+            }
+            _ => {
+                // Painted 1, counted, switched back (painted 2) into the same Counter, then out.
+                let r = run_idle(
+                    &[("src", "InfiniteSource", &src_config), ("a", "Print", quiet), ("p1", "Paint", "1"),
+                      ("c", "Counter", ""), ("ps", "PaintSwitch", ""), ("d0", "Discard", ""), ("p2", "Paint", "2"),
+                      ("b", second, if second_printer { quiet } else { "" }), ("out", "Counter", ""),
+                      ("d2", "Discard", "")],
+                    &[("src", 0, "a", 0), ("a", 0, "p1", 0), ("p1", 0, "c", 0), ("c", 0, "ps", 0), ("ps", 0, "d0", 0),
+                      ("ps", 1, "p2", 0), ("p2", 0, "b", 0), ("b", 0, "c", 0), ("ps", 2, "out", 0), ("out", 0, "d2", 0)],
+                );
+                proptest::prop_assert_eq!((count(&r, "c"), count(&r, "out")), (2 * n, n));
+                r
+            }
+        };
+        proptest::prop_assert_eq!(r.delivers_one_at_a_time(), second_printer);
+    }
+}
