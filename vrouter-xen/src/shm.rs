@@ -80,13 +80,7 @@ impl SharedPage {
     /// a mapping past the end of a file kills the process with SIGBUS. The file must also not
     /// shrink later; the hypervisor's memfds are sealed against it ([`crate::sys::memfd`]).
     pub fn map_fd(fd: BorrowedFd<'_>, offset: u64, writable: bool) -> io::Result<Self> {
-        // SAFETY: zeroed `stat` is a valid out-parameter; fstat writes only into it.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: as above, on a descriptor we borrow.
-        if unsafe { libc::fstat(fd.as_raw_fd(), &raw mut st) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if st.st_mode & libc::S_IFMT == libc::S_IFREG && (st.st_size as u64) < offset.saturating_add(PAGE_SIZE as u64) {
+        if regular_file_size(fd)?.is_some_and(|size| size < offset.saturating_add(PAGE_SIZE as u64)) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "file does not hold the whole page"));
         }
         let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };

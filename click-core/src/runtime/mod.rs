@@ -1121,20 +1121,7 @@ pub(crate) fn flush(shared: &Shared, arena: &[RefCell<Option<Box<dyn Element>>>]
             break;
         }
         for (elem, handler, value) in std::mem::take(&mut st.deferred_writes) {
-            let result = match arena[elem as usize].try_borrow_mut() {
-                Ok(mut guard) => match guard.as_mut() {
-                    Some(el) => match st.write_task_handler(elem as usize, &handler, &value) {
-                        Some(r) => r,
-                        None => {
-                            let mut cx = Context::new(shared, arena, &mut *st, elem);
-                            crate::router::write_element(el.as_mut(), &handler, &value, &mut cx)
-                        }
-                    },
-                    None => Ok(()),
-                },
-                Err(_) => Err(crate::element::HandlerError::Failed("element busy".into())),
-            };
-            if let Err(e) = result {
+            if let Err(e) = thread::write_now(shared, arena, st, elem as usize, &handler, &value) {
                 crate::chatter::chatter(&format!("{}.{handler}: {e}", shared.names[elem as usize]));
             }
             deliver(shared, arena, st);

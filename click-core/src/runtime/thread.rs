@@ -47,17 +47,27 @@ pub(crate) fn write_handler(
     handler: &str,
     value: &str,
 ) -> Result<(), HandlerError> {
+    let result = write_now(shared, arena, st, elem, handler, value);
+    flush(shared, arena, st);
+    result
+}
+
+/// Writes a handler of an element in `arena`, leaving what it pushes queued.
+pub(crate) fn write_now(
+    shared: &Shared,
+    arena: &[std::cell::RefCell<Option<Box<dyn crate::element::Element>>>],
+    st: &mut ThreadState,
+    elem: usize,
+    handler: &str,
+    value: &str,
+) -> Result<(), HandlerError> {
     if let Some(r) = st.write_task_handler(elem, handler, value) {
         return r;
     }
-    let result = {
-        let mut guard = arena[elem].try_borrow_mut().map_err(|_| HandlerError::Failed("element busy".into()))?;
-        let el = guard.as_mut().ok_or(HandlerError::NotRunning)?;
-        let mut cx = Context::new(shared, arena, &mut *st, elem as u32);
-        crate::router::write_element(el.as_mut(), handler, value, &mut cx)
-    };
-    flush(shared, arena, st);
-    result
+    let mut guard = arena[elem].try_borrow_mut().map_err(|_| HandlerError::Failed("element busy".into()))?;
+    let el = guard.as_mut().ok_or(HandlerError::NotRunning)?;
+    let mut cx = Context::new(shared, arena, &mut *st, elem as u32);
+    crate::router::write_element(el.as_mut(), handler, value, &mut cx)
 }
 
 fn handle_control(shared: &Shared, arena: &Arena, st: &mut ThreadState, msg: Control) {

@@ -434,6 +434,16 @@ const ICMP_TYPES: &[(&str, u64)] = &[
     ("maskreq-reply", 18),
 ];
 
+/// The protocol a transport qualifier names (`tcp`, `udp`, `icmp`).
+fn transport_word(w: Option<&str>) -> Option<u8> {
+    match w? {
+        "tcp" => Some(6),
+        "udp" => Some(17),
+        "icmp" => Some(1),
+        _ => None,
+    }
+}
+
 /// A port name's number: Click's common names, then the system's service names
 /// (`/etc/services`, TCP and UDP entries), as Click's user-level driver also looks there.
 pub(crate) fn port_name(w: &str) -> Option<u64> {
@@ -691,29 +701,14 @@ impl<'a> Parser<'a> {
         if dir.is_some() && matches!(self.word(), Some("src" | "dst")) {
             return Err("'src' or 'dst' specified twice".into());
         }
-        let mut proto = None;
-        let mut explicit_ip = false;
-        if let Some(w) = self.word() {
-            match w {
-                "tcp" => proto = Some(6),
-                "udp" => proto = Some(17),
-                "icmp" => proto = Some(1),
-                "ip" => explicit_ip = true,
-                _ => {}
-            }
-            if proto.is_some() || explicit_ip {
-                self.pos += 1;
-            }
+        let proto = transport_word(self.word());
+        let explicit_ip = proto.is_none() && self.word() == Some("ip");
+        if proto.is_some() || explicit_ip {
+            self.pos += 1;
         }
         // As in Click, qualifiers name one transport protocol: `udp udp` is `udp`, `udp icmp`
         // an error (`udp and icmp` says what it means).
-        let proto_word = |w: Option<&str>| match w {
-            Some("tcp") => Some(6),
-            Some("udp") => Some(17),
-            Some("icmp") => Some(1),
-            _ => None,
-        };
-        if let (Some(p), Some(q)) = (proto, proto_word(self.word())) {
+        if let (Some(p), Some(q)) = (proto, transport_word(self.word())) {
             if p != q {
                 return Err("transport protocol specified twice".into());
             }
@@ -1009,7 +1004,7 @@ pub(crate) fn parse_with_warnings(text: &str, names: &dyn NameResolver) -> Resul
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -1041,7 +1036,8 @@ mod tests {
     use crate::wire::ipv4::Ipv4Repr;
     use proptest::prelude::*;
 
-    fn packet(src: [u8; 4], dst: [u8; 4], proto: u8, sport: u16, dport: u16, flags: u8) -> Vec<u8> {
+    /// A 40-byte IPv4 + TCP-shaped packet (TTL 64); also ip_program's tests' packets.
+    pub(crate) fn packet(src: [u8; 4], dst: [u8; 4], proto: u8, sport: u16, dport: u16, flags: u8) -> Vec<u8> {
         let mut b = vec![0u8; 40];
         Ipv4Repr {
             src: src.into(),

@@ -1009,33 +1009,13 @@ fn program(rules: &[(Option<u32>, &str)], names: &dyn NameResolver) -> Program {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classifier::ip_expr::tests::packet;
     use crate::classifier::ip_expr::{NoNames, PacketFields, parse};
-    use crate::wire::ipv4::Ipv4Repr;
     use proptest::prelude::*;
 
     /// Runs Click's program on an IP packet, as IPClassifier does.
     fn run(prog: &Program, ip: &[u8]) -> Option<usize> {
         prog.run_ip(None, ip, usize::from(ip[0] & 0xf) * 4)
-    }
-
-    fn packet(src: u8, dst: u8, proto: u8, sport: u16, dport: u16, flags: u8, ttl: u8) -> Vec<u8> {
-        let mut b = vec![0u8; 40];
-        Ipv4Repr {
-            src: [10, 0, 0, src].into(),
-            dst: [10, 0, 0, dst].into(),
-            protocol: proto,
-            payload_len: 20,
-            ttl,
-            tos: 0,
-            ident: 5,
-            flags_offset: 0,
-        }
-        .emit(&mut b);
-        b[20..22].copy_from_slice(&sport.to_be_bytes());
-        b[22..24].copy_from_slice(&dport.to_be_bytes());
-        b[32] = 0x50;
-        b[33] = flags;
-        b
     }
 
     fn expr_strategy() -> impl Strategy<Value = String> {
@@ -1083,7 +1063,8 @@ mod tests {
             src in 0u8..4, dst in 0u8..4, proto in prop_oneof![Just(6u8), Just(17u8), Just(1u8)],
             sport in 1015u16..1035, dport in 76u16..84, flags in 0u8..32, ttl in 58u8..70,
         ) {
-            let ip = packet(src, dst, proto, sport, dport, flags, ttl);
+            let mut ip = packet([10, 0, 0, src], [10, 0, 0, dst], proto, sport, dport, flags);
+            ip[8] = ttl;
             let exprs: Vec<_> = patterns.iter().map(|p| parse(p, &NoNames).unwrap()).collect();
             let f = PacketFields::new(&ip, None).unwrap();
             let want = exprs.iter().position(|e| e.eval(&f));

@@ -82,8 +82,15 @@ impl Default for RatedSource {
 impl RatedSource {
     /// Click's bucket for `rate` packets a second.
     fn bucket_for(rate: u64) -> TokenBucket {
+        let (rate, burst) = Self::rate_and_burst(rate);
+        TokenBucket::new(rate, burst)
+    }
+
+    /// The bucket's rate and capacity for `rate` packets a second, as Click sizes them: two
+    /// packets below 200 a second, else a hundredth of a second's worth.
+    fn rate_and_burst(rate: u64) -> (u32, u32) {
         let rate = u32::try_from(rate).unwrap_or(u32::MAX);
-        TokenBucket::new(rate, if rate < 200 { 2 } else { rate / 100 })
+        (rate, if rate < 200 { 2 } else { rate / 100 })
     }
 
     fn setup(&mut self) {
@@ -126,13 +133,9 @@ impl Element for RatedSource {
             // two packets' size when LENGTH is given.
             let size = self.length.unwrap_or(self.data.len()).max(1) as u64;
             self.rate = bandwidth / size;
-            self.bucket = Self::bucket_for(self.rate);
-            if let Some(len) = self.length {
-                let rate = u32::try_from(self.rate).unwrap_or(u32::MAX);
-                let burst = if rate < 200 { 2 } else { rate / 100 };
-                let min = u32::try_from(2 * len).unwrap_or(u32::MAX);
-                self.bucket.assign(rate, burst.max(min));
-            }
+            let (rate, burst) = Self::rate_and_burst(self.rate);
+            let min = self.length.map_or(0, |len| u32::try_from(2 * len).unwrap_or(u32::MAX));
+            self.bucket = TokenBucket::new(rate, burst.max(min));
         } else {
             self.bucket = Self::bucket_for(self.rate);
         }
@@ -233,8 +236,8 @@ impl Element for RatedSource {
             "rate" => {
                 let r: u64 = Args::new(value).read_mp("RATE")?;
                 self.rate = r;
-                let rate = u32::try_from(self.rate).unwrap_or(u32::MAX);
-                self.bucket.assign(rate, if rate < 200 { 2 } else { rate / 100 });
+                let (rate, burst) = Self::rate_and_burst(self.rate);
+                self.bucket.assign(rate, burst);
             }
             "active" => {
                 let active = Args::new(value).read_mp("ACTIVE")?;
