@@ -525,6 +525,33 @@ impl Packet {
         });
     }
 
+    /// Appends `n` private copies of this packet to `out` with one visit to the pool: the same
+    /// data at the same offsets, the same header offsets and annotations, each in a buffer of
+    /// its own. For a small packet this costs about what a clone does, and an element that
+    /// writes the copy later (DecIPTTL, EtherEncap) finds it unshared instead of copying it
+    /// then. Falls back to clones for a packet that does not fit a standard buffer.
+    pub fn copy_into(&self, n: usize, out: &mut crate::batch::Batch) {
+        let src = &*self.d;
+        let (data, end) = (src.data as usize, src.end as usize);
+        if src.buf().capacity() > STANDARD_CAPACITY {
+            return self.clone_into(n, out);
+        }
+        // From the first header on: a header in the headroom (the MAC header after Strip)
+        // stays readable, as in a clone.
+        let start = [src.mac, src.net, src.transport].into_iter().fold(data, |s, h| s.min(h as usize));
+        let bytes = &src.buf().as_slice()[start..end];
+        pool::take_many(n, |mut d| {
+            d.buf_mut().try_mut().expect("pooled standard buffers are unique")[start..end].copy_from_slice(bytes);
+            d.data = src.data;
+            d.end = src.end;
+            d.mac = src.mac;
+            d.net = src.net;
+            d.transport = src.transport;
+            d.anno = src.anno;
+            out.push(Packet { d: ManuallyDrop::new(d) });
+        });
+    }
+
     /// Gives up the descriptor without running `Drop` (for recycling many at once).
     pub(crate) fn into_descriptor(self) -> Box<Descriptor> {
         let mut me = ManuallyDrop::new(self);

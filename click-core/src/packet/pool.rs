@@ -189,6 +189,21 @@ pub(super) fn clone_many(shared: &Buffer, n: usize, mut f: impl FnMut(Box<Descri
     }
 }
 
+/// `n` descriptors with unique standard buffers, handed to `f` one by one, with one visit
+/// to the pool (`f` must not use the pool itself).
+#[inline(always)]
+pub(super) fn take_many(n: usize, mut f: impl FnMut(Box<Descriptor>)) {
+    let visited = POOL.try_with(|p| {
+        let mut p = p.borrow_mut();
+        for _ in 0..n {
+            f(p.take(STANDARD_CAPACITY));
+        }
+    });
+    if visited.is_err() {
+        (0..n).for_each(|_| f(Box::new(Descriptor::new(Some(Buffer::new(STANDARD_CAPACITY))))));
+    }
+}
+
 /// Takes back a dropped packet's descriptor.
 #[inline]
 pub(super) fn recycle_descriptor(d: Box<Descriptor>) {
@@ -230,6 +245,50 @@ mod tests {
         let after = pool_stats();
         assert_eq!(before.descriptors_allocated, after.descriptors_allocated);
         assert_eq!(before.buffers_allocated, after.buffers_allocated);
+    }
+
+    #[test]
+    fn private_copies_keep_everything_but_the_buffer() {
+        let mut template = Packet::from_slice(&(0..69u8).collect::<Vec<_>>());
+        template.pull(14);
+        template.set_mac_header(-14, 14);
+        template.set_network_header(0, 20);
+        template.set_paint_anno(7);
+        template.set_timestamp(crate::Timestamp::from_nanos(5));
+        let mut batch = crate::batch::Batch::new();
+        for _ in 0..3 {
+            template.copy_into(8, &mut batch);
+            batch.clear();
+        }
+        let before = pool_stats();
+        for _ in 0..100 {
+            template.copy_into(8, &mut batch);
+            for p in batch.iter() {
+                assert!(!p.is_shared());
+                assert_eq!(p.data(), template.data());
+                assert_eq!((p.headroom(), p.tailroom()), (template.headroom(), template.tailroom()));
+                assert_eq!(p.mac_header(), template.mac_header());
+                assert_eq!(p.network_header(), template.network_header());
+                assert_eq!(p.anno(), template.anno());
+            }
+            batch.clear();
+        }
+        assert_eq!(before.descriptors_allocated, pool_stats().descriptors_allocated);
+        assert_eq!(before.buffers_allocated, pool_stats().buffers_allocated);
+        assert!(!template.is_shared());
+        // Writing a copy leaves the template and the other copies alone.
+        template.copy_into(2, &mut batch);
+        batch.as_mut_slice()[0].data_mut()[0] = 0xff;
+        assert_eq!(batch.as_mut_slice()[1].data()[0], 14);
+        assert_eq!(template.data()[0], 14);
+    }
+
+    #[test]
+    fn oversized_packets_are_cloned_instead() {
+        let template = Packet::make(0, STANDARD_CAPACITY + 1, 0);
+        let mut batch = crate::batch::Batch::new();
+        template.copy_into(2, &mut batch);
+        assert!(batch.iter().all(|p| p.is_shared() && p.len() == STANDARD_CAPACITY + 1));
     }
 
     #[test]
