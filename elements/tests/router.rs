@@ -561,3 +561,39 @@ proptest::proptest! {
         proptest::prop_assert_eq!(r.delivers_one_at_a_time(), second_printer);
     }
 }
+
+/// InfiniteSource sends clones of its template, as Click does, until it sees that an element
+/// downstream writes them (each write copies the shared buffer): from then on it sends
+/// private copies, and the writes copy nothing. With no writer it keeps sending clones.
+#[test]
+fn source_stops_cloning_once_its_clones_get_written() {
+    let frame = "\\<000000000002000000000001080045000032000000004011ae0dc0a801010a00010504d2162e001e000000000000000000000000000000000000000000000000>";
+    let registry = standard_registry();
+    let run = |chain: &[&str], config: &[(&str, &str, &str)]| {
+        let mut b = RouterBuilder::new(&registry);
+        for (name, class, conf) in config {
+            b.element(name, class, conf);
+        }
+        b.chain(chain);
+        let mut r = b.build().unwrap();
+        let before = click_core::packet::copies_on_write();
+        r.run_with(RunOptions { stop_when_idle: true });
+        assert_eq!(r.read_handler("d.count").unwrap(), "10000");
+        click_core::packet::copies_on_write() - before
+    };
+    let src = ("src", "InfiniteSource", &*format!("DATA {frame}, LIMIT 10000"));
+    let written = run(
+        &["src", "strip", "chk", "dec", "d"],
+        &[src, ("strip", "Strip", "14"), ("chk", "CheckIPHeader", ""), ("dec", "DecIPTTL", ""), ("d", "Discard", "")],
+    );
+    assert!((1..=64).contains(&written), "{written} of 10,000 packets copied on write");
+    // A burst of one packet per run at first, or many: the same.
+    let src32 = ("src", "InfiniteSource", &*format!("DATA {frame}, LIMIT 10000, BURST 32"));
+    let written = run(
+        &["src", "strip", "chk", "dec", "d"],
+        &[src32, ("strip", "Strip", "14"), ("chk", "CheckIPHeader", ""), ("dec", "DecIPTTL", ""), ("d", "Discard", "")],
+    );
+    assert_eq!(written, 0, "bursts are copies from the start");
+    // Nobody writes: nothing copied either way.
+    assert_eq!(run(&["src", "d"], &[src, ("d", "Discard", "")]), 0);
+}

@@ -17,7 +17,7 @@ mod buffer;
 mod pool;
 
 pub use anno::{ANNO_SIZE, Annotations, PacketType, Timestamp, offset as anno_offset};
-pub use pool::{PoolStats, pool_stats};
+pub use pool::{PoolStats, copies_on_write, pool_stats};
 
 use std::mem::ManuallyDrop;
 use std::net::Ipv4Addr;
@@ -212,6 +212,9 @@ impl Packet {
     /// Copies the buffer into a private one with `extra_headroom` more bytes before the data.
     #[cold]
     fn unshare(&mut self, extra_headroom: usize) {
+        if !self.d.buf().is_unique() {
+            pool::note_copy_on_write();
+        }
         let old = self.d.buf().as_slice();
         let (data, end) = (self.d.data as usize, self.d.end as usize);
         let headroom = data + extra_headroom;

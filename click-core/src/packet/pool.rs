@@ -41,12 +41,14 @@ pub struct PoolStats {
     pub free_descriptors: usize,
     /// Spare buffers now waiting in the pool.
     pub free_buffers: usize,
+    /// Shared buffers copied because one of their packets was written (copy on write).
+    pub copies_on_write: u64,
 }
 
 thread_local! {
     static POOL: RefCell<Pool> = const {
         RefCell::new(Pool { shells: Vec::new(), bare: Vec::new(), spare: Vec::new(), stats: PoolStats {
-            descriptors_allocated: 0, buffers_allocated: 0, free_descriptors: 0, free_buffers: 0,
+            descriptors_allocated: 0, buffers_allocated: 0, free_descriptors: 0, free_buffers: 0, copies_on_write: 0,
         } })
     };
 }
@@ -55,9 +57,32 @@ thread_local! {
 pub fn pool_stats() -> PoolStats {
     POOL.try_with(|p| {
         let p = p.borrow();
-        PoolStats { free_descriptors: p.shells.len() + p.bare.len(), free_buffers: p.spare.len(), ..p.stats }
+        PoolStats {
+            free_descriptors: p.shells.len() + p.bare.len(),
+            free_buffers: p.spare.len(),
+            copies_on_write: copies_on_write(),
+            ..p.stats
+        }
     })
     .unwrap_or_default()
+}
+
+thread_local! {
+    // Apart from the pool: a `Cell` without a destructor is one load away.
+    static COPIES_ON_WRITE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many shared buffers this thread has copied because a packet sharing one was written
+/// (a cheap read: sources compare it before and after a burst to learn whether their clones
+/// get written downstream).
+#[inline]
+pub fn copies_on_write() -> u64 {
+    COPIES_ON_WRITE.with(|c| c.get())
+}
+
+/// Counts one copy on write.
+pub(super) fn note_copy_on_write() {
+    COPIES_ON_WRITE.with(|c| c.set(c.get() + 1));
 }
 
 impl Pool {

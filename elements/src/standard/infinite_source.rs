@@ -7,11 +7,14 @@ use click_core::{ArgError, Batch, Context, Element, HandlerError, InitContext, P
 /// default packets have the same bytes and length as under Click.
 pub(crate) const DEFAULT_DATA: &[u8] = b"Random bullshit in a packet, at least 64 bytes long. Well, now it is.";
 
-/// Packets up to this long are emitted as private copies of the template rather than clones:
-/// copying a few cache lines costs about what sharing does, and spares the copy a writing
-/// element downstream (DecIPTTL, SetIPAddress) would make of a shared buffer. Longer packets
-/// are cloned, as in Click.
+/// Packets up to this long are emitted as private copies of the template rather than clones
+/// when a burst holds several (the clones of one burst would all write the template's
+/// reference count, one after the other: copying a few cache lines is cheaper) or once some
+/// element downstream was seen writing a clone (DecIPTTL, SetIPAddress: it would copy the
+/// shared buffer anyway). Otherwise, and for longer packets, they are clones, as in Click.
 const COPY_LIMIT: usize = 256;
+/// Bursts of clones watched for copies on write (see `probe_clones_written`).
+const PROBES: u32 = 64;
 
 click_core::documented! {
     /// Generates packets endlessly, or up to a limit.
@@ -60,6 +63,13 @@ click_core::documented! {
         /// Whether `template` was made by the thread that runs the source (see `home`).
         homed: bool,
         batch: Batch,
+        /// Whether bursts are private copies of the template rather than clones (see
+        /// `COPY_LIMIT`).
+        copies: bool,
+        /// This thread's copy-on-write count when the previous burst began.
+        cow_mark: u64,
+        /// Bursts of clones still to be watched for copies on write.
+        probes_left: u32,
     }
 }
 
@@ -77,6 +87,9 @@ impl Default for InfiniteSource {
             template: None,
             homed: false,
             batch: Batch::new(),
+            copies: false,
+            cow_mark: 0,
+            probes_left: 0,
         }
     }
 }
@@ -105,6 +118,29 @@ impl InfiniteSource {
         let bytes = super::source_payload(&self.data, self.length);
         self.template = Some(Packet::from_slice(&bytes));
         self.batch = Batch::with_capacity(self.burst);
+        self.cow_mark = click_core::packet::copies_on_write();
+        self.copies = self.burst > 1 && self.len() <= COPY_LIMIT;
+        self.probes_left = if self.copies { 0 } else { PROBES };
+    }
+
+    /// Learns whether the previous burst's clones were copied on write. (Any copy on this
+    /// thread since then counts: at worst the source copies when it need not.) Done for the
+    /// first `PROBES` bursts after the template is made, when downstream elements show what
+    /// they do with packets; the check would cost a little on every burst after that.
+    #[cold]
+    #[inline(never)]
+    fn probe_clones_written(&mut self) {
+        self.probes_left -= 1;
+        let cow = click_core::packet::copies_on_write();
+        if cow != self.cow_mark && self.len() <= COPY_LIMIT {
+            self.copies = true;
+        }
+        self.cow_mark = cow;
+    }
+
+    /// The template's length (0 before it is made).
+    fn len(&self) -> usize {
+        self.template.as_ref().map_or(0, Packet::len)
     }
 
     /// Packets this source may still emit now (bounded by BURST and LIMIT).
@@ -194,13 +230,16 @@ impl Element for InfiniteSource {
             return false;
         }
         self.home();
+        if self.probes_left > 0 {
+            self.probe_clones_written();
+        }
         let Some(template) = &mut self.template else { return false };
         if self.timestamp {
             // One clock read per burst, stamped on the template so that the clones copy it
             // with the other annotations. (Without TIMESTAMP the template's stays zero.)
             template.set_timestamp(cx.now());
         }
-        if template.len() <= COPY_LIMIT {
+        if self.copies {
             template.copy_into(n, &mut self.batch);
         } else {
             template.clone_into(n, &mut self.batch);
@@ -284,6 +323,7 @@ impl Element for InfiniteSource {
             "burst" | "burstsize" => {
                 self.burst = args.read_mp::<usize>("BURST")?.max(1);
                 self.batch = Batch::with_capacity(self.burst);
+                self.copies |= self.burst > 1 && self.len() <= COPY_LIMIT;
             }
             "active" => self.active = args.read_mp("ACTIVE")?,
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
