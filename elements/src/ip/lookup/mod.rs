@@ -213,3 +213,63 @@ mod tests {
         assert!(Route::parse("10.0.0.0/8 x 1").is_err());
     }
 }
+
+/// Asks the kernel to back the 2 MB-aligned part of `v` with transparent huge pages (Linux,
+/// THP in `madvise` mode or `always`), before it is first written. Large lookup tables read at
+/// random addresses then take one TLB entry per 2 MB instead of per 4 KB. Only advice: where
+/// huge pages are off or unavailable nothing changes.
+pub(crate) fn advise_huge_pages<T>(v: &mut [T]) {
+    const HUGE: usize = 2 << 20;
+    let start = v.as_mut_ptr() as usize;
+    let end = start + std::mem::size_of_val(v);
+    let first = start.next_multiple_of(HUGE);
+    let len = end.saturating_sub(first) / HUGE * HUGE;
+    if len == 0 {
+        return;
+    }
+    // SAFETY: [first, first + len) lies inside `v`'s allocation, which `&mut` keeps alive
+    // and unaliased for the call; MADV_HUGEPAGE changes how pages are backed, never their
+    // contents, and its failure is harmless (ignored).
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::madvise(first as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+    }
+}
+
+#[cfg(test)]
+mod huge_page_tests {
+    /// The huge pages backing the mapping that contains `addr`, in kB (from /proc/self/smaps).
+    fn anon_huge_kb(addr: usize) -> Option<u64> {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+        let mut inside = false;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ')
+                && let Some((a, b)) = range.split_once('-')
+                && let (Ok(a), Ok(b)) = (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16))
+            {
+                inside = (a..b).contains(&addr);
+            } else if inside && let Some(v) = line.strip_prefix("AnonHugePages:") {
+                return v.trim().trim_end_matches("kB").trim().parse().ok();
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn large_tables_get_huge_pages_where_the_kernel_offers_them() {
+        let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
+        // Small slices: nothing to advise, nothing breaks.
+        super::advise_huge_pages(&mut [0u16; 3]);
+        super::advise_huge_pages::<u8>(&mut []);
+        let mut table = vec![0u16; 8 << 20];
+        super::advise_huge_pages(&mut table);
+        table.iter_mut().step_by(2048).for_each(|e| *e = 1);
+        if !(thp.contains("[madvise]") || thp.contains("[always]")) {
+            eprintln!("transparent huge pages are off here ({}): not checked", thp.trim());
+            return;
+        }
+        let kb = anon_huge_kb(table.as_ptr() as usize + (8 << 20)).expect("the table's mapping in smaps");
+        assert!(kb >= 2048, "the 16 MB table has {kb} kB of huge pages");
+        assert_eq!(table.iter().map(|&e| u64::from(e)).sum::<u64>(), (8 << 20) / 2048);
+    }
+}
