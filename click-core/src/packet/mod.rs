@@ -76,6 +76,17 @@ impl Descriptor {
         }
     }
 
+    /// Takes `src`'s data and header offsets and its annotations (not its buffer).
+    #[inline(always)]
+    fn copy_layout_from(&mut self, src: &Descriptor) {
+        self.data = src.data;
+        self.end = src.end;
+        self.mac = src.mac;
+        self.net = src.net;
+        self.transport = src.transport;
+        self.anno = src.anno;
+    }
+
     fn reset(&mut self, headroom: usize, len: usize) {
         self.data = headroom as u32;
         self.end = (headroom + len) as u32;
@@ -518,12 +529,7 @@ impl Packet {
     pub fn clone_into(&self, n: usize, out: &mut crate::batch::Batch) {
         let src = &*self.d;
         pool::clone_many(src.buf(), n, |mut d| {
-            d.data = src.data;
-            d.end = src.end;
-            d.mac = src.mac;
-            d.net = src.net;
-            d.transport = src.transport;
-            d.anno = src.anno;
+            d.copy_layout_from(src);
             out.push(Packet { d: ManuallyDrop::new(d) });
         });
     }
@@ -545,12 +551,7 @@ impl Packet {
         let bytes = &src.buf().as_slice()[start..end];
         pool::take_many(n, |mut d| {
             d.buf_mut().try_mut().expect("pooled standard buffers are unique")[start..end].copy_from_slice(bytes);
-            d.data = src.data;
-            d.end = src.end;
-            d.mac = src.mac;
-            d.net = src.net;
-            d.transport = src.transport;
-            d.anno = src.anno;
+            d.copy_layout_from(src);
             out.push(Packet { d: ManuallyDrop::new(d) });
         });
     }
