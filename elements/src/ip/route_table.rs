@@ -331,6 +331,11 @@ impl<C: TableClass> Element for IpRouteTable<C> {
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
         let table = &self.table;
+        if batch.len() > 1 {
+            // Let the batch's cache misses overlap (large tables read memory at random).
+            batch.iter().for_each(|p| table.prefetch(p.dst_ip_anno()));
+            batch.iter().for_each(|p| table.prefetch_next(p.dst_ip_anno()));
+        }
         cx.output_classified(batch, |p| {
             let (gw, port) = table.lookup(p.dst_ip_anno())?;
             if !gw.is_unspecified() {

@@ -147,6 +147,12 @@ impl LookupTable for DirectTable {
         if e == EMPTY { None } else { Some(self.hops[usize::from(e) - 1]) }
     }
 
+    fn prefetch(&self, a: Ipv4Addr) {
+        if let Some(e) = self.tbl24.get((u32::from(a) >> 8) as usize) {
+            super::prefetch_read(e);
+        }
+    }
+
     fn routes(&self) -> Vec<Route> {
         self.authority.routes()
     }

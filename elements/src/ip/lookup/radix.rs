@@ -242,6 +242,19 @@ impl LookupTable for RadixTable {
         best
     }
 
+    fn prefetch(&self, a: Ipv4Addr) {
+        if let Some(e) = self.index.get((u32::from(a) >> (32 - u32::from(INDEX_BITS))) as usize) {
+            super::prefetch_read(e);
+        }
+    }
+
+    fn prefetch_next(&self, a: Ipv4Addr) {
+        let entry = self.index[(u32::from(a) >> (32 - u32::from(INDEX_BITS))) as usize];
+        if let Some(n) = self.nodes.get(entry.resume as usize) {
+            super::prefetch_read(n);
+        }
+    }
+
     fn routes(&self) -> Vec<Route> {
         let mut v: Vec<Route> = self.nodes.iter().filter_map(|n| n.route).collect();
         sort_routes(&mut v);
