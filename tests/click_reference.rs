@@ -188,7 +188,15 @@ fn vrouter_matches_the_original_click() {
     for path in &cases {
         let case = load(path);
         assert!(root().join("expected").join(&case.name).is_dir(), "{}: no expected output", case.name);
-        let diffs = check(&case);
+        // A case whose output depends on time (rates, Script waits) can lose a race on a
+        // loaded machine; a real difference repeats, so a differing case runs up to twice more.
+        let mut diffs = check(&case);
+        for _ in 0..2 {
+            if diffs.is_empty() {
+                break;
+            }
+            diffs = check(&case);
+        }
         if !diffs.is_empty() {
             failures.push(format!("{}:\n  {}", case.name, diffs.join("\n  ")));
         }
