@@ -6,7 +6,8 @@
 //! picks the network counts, `VNET_SCALE_SECS=2` the measuring time per phase,
 //! `VNET_SCALE_MODES=direct,driver` the paths, `VNET_SCALE_REPEAT=2` how many times each
 //! cell is measured (the best rate and the lowest mean latency are kept: the machine is
-//! shared, and interference only ever makes a run slower).
+//! shared, and interference only ever makes a run slower). `VNET_SCALE_DOMAIN=PATH` runs
+//! another build's domain program (to compare two versions: keep a copy of both binaries).
 //!
 //! Rate: every network gets frames as fast as the host's source can make them (one source
 //! taking turns between the networks); the rate is what comes back from the domains.
@@ -24,7 +25,9 @@ const FORWARD: &str = "from :: FromNetfront -> Strip(14) -> CheckIPHeader -> Dec
 
 fn launcher() -> vrouter_xen::host::Launcher {
     Box::new(move |spec: &DomainSpec<'_>| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vrouter-xen-domain"));
+        let program = std::env::var_os("VNET_SCALE_DOMAIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_vrouter-xen-domain").into());
+        let mut cmd = Command::new(program);
         cmd.env("VROUTER_XEN_CONFIG", spec.config)
             .env("VROUTER_XEN_BACKEND", spec.backend.to_string())
             .stdout(Stdio::null());
