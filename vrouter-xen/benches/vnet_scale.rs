@@ -27,8 +27,8 @@ const FORWARD: &str = "from :: FromNetfront -> Strip(14) -> CheckIPHeader -> Dec
 
 fn launcher() -> vrouter_xen::host::Launcher {
     Box::new(move |spec: &DomainSpec<'_>| {
-        let program = std::env::var_os("VNET_SCALE_DOMAIN")
-            .unwrap_or_else(|| env!("CARGO_BIN_EXE_vrouter-xen-domain").into());
+        let program =
+            std::env::var_os("VNET_SCALE_DOMAIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_vrouter-xen-domain").into());
         let mut cmd = Command::new(program);
         cmd.env("VROUTER_XEN_CONFIG", spec.config)
             .env("VROUTER_XEN_BACKEND", spec.backend.to_string())

@@ -8,7 +8,7 @@
 //! pages shared with the hypervisor, as on Xen).
 
 use crate::abi::*;
-use crate::platform::{CopyOp, CopyPtr, Port, WatchEvent, XenError};
+use crate::platform::{BufCopy, CopyOp, CopyPtr, LocalBuf, Port, WatchEvent, XenError};
 use crate::shm::{Region, SharedPage};
 use crate::sys;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -136,6 +136,13 @@ pub struct DomainResources {
     pub grant_pages: Vec<Frame>,
     /// The eventfd signalled when its watch events are queued.
     pub watch_fd: Arc<OwnedFd>,
+}
+
+fn buf_len(b: &LocalBuf<'_>) -> usize {
+    match b {
+        LocalBuf::From(d) => d.len(),
+        LocalBuf::To(d) => d.len(),
+    }
 }
 
 fn check_path(path: &str) -> Result<(), XenError> {
@@ -326,6 +333,34 @@ impl HvCore {
                 Ok(()) => {
                     self.stats.copies += 1;
                     self.stats.copy_bytes += u64::from(op.len);
+                    GNTST_OKAY
+                }
+                Err(s) => {
+                    self.stats.grant_denied += 1;
+                    s
+                }
+            };
+        }
+    }
+
+    /// Performs grant copies between `caller`'s buffers and granted pages, setting each
+    /// op's status (the checks are [`grant_copy`](Self::grant_copy)'s).
+    pub fn grant_copy_buf(&mut self, caller: DomId, ops: &mut [BufCopy<'_>]) {
+        for op in ops.iter_mut() {
+            let write = matches!(op.buf, LocalBuf::From(_));
+            let r = self.check_grant(caller, op.domid, op.gref, write).and_then(|(f, _, _)| {
+                let off = usize::from(op.offset);
+                match &mut op.buf {
+                    LocalBuf::From(data) => f.page.write(off, data),
+                    LocalBuf::To(buf) => f.page.read(off, buf),
+                }
+                .map(|()| buf_len(&op.buf))
+                .map_err(|_| GNTST_BAD_COPY_ARG)
+            });
+            op.status = match r {
+                Ok(len) => {
+                    self.stats.copies += 1;
+                    self.stats.copy_bytes += len as u64;
                     GNTST_OKAY
                 }
                 Err(s) => {

@@ -105,6 +105,14 @@ impl GrantTable for LocalDomain {
         self.lock().grant_copy(d, ops);
         Ok(())
     }
+    fn copies_buffers(&self) -> bool {
+        true
+    }
+    fn grant_copy_buf(&mut self, ops: &mut [BufCopy<'_>]) -> Result<(), XenError> {
+        let d = self.domid;
+        self.lock().grant_copy_buf(d, ops);
+        Ok(())
+    }
 }
 
 impl EventChannels for LocalDomain {
@@ -268,6 +276,55 @@ mod tests {
         d1.frame(3).unwrap().read(7, &mut b).unwrap();
         assert_eq!(&b, b"abc");
         assert!(hv.lock().stats().grant_denied >= 5);
+    }
+
+    #[test]
+    fn buffer_copies_are_checked_as_frame_copies() {
+        let (hv, mut d0, mut d1) = two();
+        assert!(d0.copies_buffers());
+        d1.frame(2).unwrap().write(10, b"hello").unwrap();
+        let ro = d1.grant_access(0, 2, true).unwrap();
+        let rw = d1.grant_access(0, 3, false).unwrap();
+        let d2 = hv.create_domain(1, 1).unwrap();
+        let theirs = d1.grant_access(d2.domid(), 1, false).unwrap();
+        let (mut a, mut b, mut c) = ([0u8; 5], [0u8; 5], [0u8; 5]);
+        let op = |gref, offset, buf| BufCopy { domid: 1, gref, offset, buf, status: 1 };
+        let mut ops = [
+            op(ro, 10, LocalBuf::To(&mut a)),
+            // Read-only: no copy into it.
+            op(ro, 0, LocalBuf::From(b"abc")),
+            op(rw, 7, LocalBuf::From(b"abc")),
+            // Beyond the page, either way.
+            op(rw, 4094, LocalBuf::From(b"abc")),
+            op(rw, 4092, LocalBuf::To(&mut b)),
+            // Not granted to us; no such grant; no such domain.
+            op(theirs, 0, LocalBuf::To(&mut c)),
+            op(1_000_000, 0, LocalBuf::From(b"abc")),
+            BufCopy { domid: 77, gref: rw, offset: 0, buf: LocalBuf::From(b"abc"), status: 1 },
+        ];
+        d0.grant_copy_buf(&mut ops).unwrap();
+        assert_eq!(
+            ops.map(|o| o.status),
+            [
+                GNTST_OKAY,
+                GNTST_PERMISSION_DENIED,
+                GNTST_OKAY,
+                GNTST_BAD_COPY_ARG,
+                GNTST_BAD_COPY_ARG,
+                GNTST_PERMISSION_DENIED,
+                GNTST_BAD_GNTREF,
+                GNTST_BAD_DOMAIN
+            ]
+        );
+        assert_eq!(&a, b"hello");
+        assert_eq!((b, c), ([0; 5], [0; 5]));
+        let mut got = [0u8; 3];
+        d1.frame(3).unwrap().read(7, &mut got).unwrap();
+        assert_eq!(&got, b"abc");
+        d1.frame(2).unwrap().read(0, &mut got).unwrap();
+        assert_eq!(got, [0; 3]);
+        assert_eq!(hv.lock().stats().grant_denied, 6);
+        assert_eq!(hv.lock().stats().copies, 2);
     }
 
     #[test]
