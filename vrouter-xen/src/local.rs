@@ -327,6 +327,46 @@ mod tests {
         assert_eq!(hv.lock().stats().copies, 2);
     }
 
+    /// Buffer copies reach a large domain's bulk frames through its one mapping; a grant
+    /// entry (written by its domain, which may lie) naming a frame beyond its memory is
+    /// refused, below or beyond the bulk memory.
+    #[test]
+    fn buffer_copies_into_bulk_memory_are_checked() {
+        let hv = LocalHypervisor::new();
+        let mut d0 = hv.create_domain(2, 1).unwrap();
+        let big = hv.lock().create_domain(crate::hv::SMALL_DOMAIN_FRAMES + 100, 1).unwrap();
+        let nr = big.frames.len() as u32;
+        let table = &big.grant_pages[0].page;
+        for (gref, frame) in [(10u32, 90u32), (11, 3), (12, nr), (13, u32::MAX)] {
+            let mut e = [0u8; 8];
+            e[2..4].copy_from_slice(&0u16.to_ne_bytes());
+            e[4..8].copy_from_slice(&frame.to_ne_bytes());
+            table.write(gref as usize * 8, &e).unwrap();
+            table.atomic_u16(gref as usize * 8).store(GTF_PERMIT_ACCESS, std::sync::atomic::Ordering::Release);
+        }
+        let op = |gref, buf| BufCopy { domid: 1, gref, offset: 40, buf, status: 1 };
+        let mut nothing = [0u8; 4];
+        let mut ops = [
+            op(10, LocalBuf::From(b"bulk")),
+            op(11, LocalBuf::From(b"own!")),
+            op(12, LocalBuf::From(b"none")),
+            op(13, LocalBuf::To(&mut nothing)),
+        ];
+        d0.grant_copy_buf(&mut ops).unwrap();
+        assert_eq!(ops.map(|o| o.status), [GNTST_OKAY, GNTST_OKAY, GNTST_BAD_PAGE, GNTST_BAD_PAGE]);
+        assert_eq!(nothing, [0; 4]);
+        let mut b = [0u8; 4];
+        big.frames[90].page.read(40, &mut b).unwrap();
+        assert_eq!(&b, b"bulk");
+        big.frames[3].page.read(40, &mut b).unwrap();
+        assert_eq!(&b, b"own!");
+        let mut back = [0u8; 4];
+        let mut ops = [BufCopy { domid: 1, gref: 10, offset: 40, buf: LocalBuf::To(&mut back), status: 1 }];
+        d0.grant_copy_buf(&mut ops).unwrap();
+        assert_eq!(ops[0].status, GNTST_OKAY);
+        assert_eq!(&back, b"bulk");
+    }
+
     #[test]
     fn a_large_domain_shares_one_file_and_lends_bulk_frames_only_by_copy() {
         let hv = LocalHypervisor::new();
