@@ -173,6 +173,7 @@ pub(crate) fn domain(args: DomainArgs) -> i32 {
             return 1;
         }
     };
+    router.set_spin_rounds(vrouter_xen::host::domain_spin_rounds());
     router.run();
     // Frames still on the TX ring would be lost with the domain: let the back end take them.
     vrouter_xen::port::drain(&slot, Duration::from_secs(2));

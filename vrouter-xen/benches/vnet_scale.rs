@@ -6,7 +6,10 @@
 //! picks the network counts, `VNET_SCALE_SECS=2` the measuring time per phase,
 //! `VNET_SCALE_MODES=direct,driver` the paths, `VNET_SCALE_REPEAT=2` how many times each
 //! cell is measured (the best rate and the lowest mean latency are kept: the machine is
-//! shared, and interference only ever makes a run slower).
+//! shared, and interference only ever makes a run slower). `VNET_SCALE_DOMAIN=PATH` runs
+//! another build's domain program (to compare two versions: keep a copy of both binaries).
+//! `VNET_SCALE_CPU=1` also prints each run's rate and CPU time per forwarded frame, of the
+//! host process and of the domains (steadier than the rate when other work shares the CPUs).
 //!
 //! Rate: every network gets frames as fast as the host's source can make them (one source
 //! taking turns between the networks); the rate is what comes back from the domains.
@@ -24,7 +27,9 @@ const FORWARD: &str = "from :: FromNetfront -> Strip(14) -> CheckIPHeader -> Dec
 
 fn launcher() -> vrouter_xen::host::Launcher {
     Box::new(move |spec: &DomainSpec<'_>| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vrouter-xen-domain"));
+        let program =
+            std::env::var_os("VNET_SCALE_DOMAIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_vrouter-xen-domain").into());
+        let mut cmd = Command::new(program);
         cmd.env("VROUTER_XEN_CONFIG", spec.config)
             .env("VROUTER_XEN_BACKEND", spec.backend.to_string())
             .stdout(Stdio::null());
@@ -49,6 +54,34 @@ fn nice() -> i32 {
 struct Result_ {
     rate: f64,
     latency: String,
+    /// CPU time per forwarded frame in the rate phase: the host process, the domains.
+    cpu: (f64, f64),
+}
+
+/// CPU time (ns) the threads of process `pid` have run (`/proc/PID/task/*/schedstat`).
+fn task_ns(pid: u32) -> u64 {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    dir.flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+        .sum()
+}
+
+/// CPU time (ns) of this process and of its children (the domains), so far. Comparing two
+/// versions by CPU per frame is steadier than by rate when other work shares the machine.
+fn cpu_ns() -> (u64, u64) {
+    let me = std::process::id();
+    let mut children = 0;
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { continue };
+        // The parent's pid is the second field after the command name (which may hold spaces).
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if ppid == Some(me) {
+            children += task_ns(pid);
+        }
+    }
+    (task_ns(me), children)
 }
 
 fn total_out(h: &Host) -> u64 {
@@ -98,9 +131,12 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
     if debug {
         eprintln!("{io:?} {n}: every network forwards after {:?}; measuring", t0.elapsed());
     }
-    let (t, c) = (Instant::now(), total_out(&h));
+    let (t, c, cpu0) = (Instant::now(), total_out(&h), cpu_ns());
     supervise(&mut h, Duration::from_secs_f64(secs));
-    let rate = (total_out(&h) - c) as f64 / t.elapsed().as_secs_f64();
+    let (frames, cpu1) = (total_out(&h) - c, cpu_ns());
+    let rate = frames as f64 / t.elapsed().as_secs_f64();
+    let per_frame = |a: u64, b: u64| b.saturating_sub(a) as f64 / frames.max(1) as f64;
+    let cpu = (per_frame(cpu0.0, cpu1.0), per_frame(cpu0.1, cpu1.1));
     if debug {
         eprintln!("{io:?} {n}: {:?} phys {:?}", h.rows(), h.table().physical_in);
         let read = |x: &str| h.read_handler(&format!("n0/{x}")).unwrap_or_else(|e| e.to_string());
@@ -126,7 +162,7 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
         _ => lat.clone(),
     };
     let latency = if restarts > 0 { format!("{latency} ({restarts} restarts)") } else { latency };
-    Ok(Result_ { rate, latency })
+    Ok(Result_ { rate, latency, cpu })
 }
 
 fn main() {
@@ -161,6 +197,12 @@ fn main() {
             for _ in 0..repeat.max(1) {
                 match measure(io, n, secs, &config) {
                     Ok(r) => {
+                        if std::env::var("VNET_SCALE_CPU").is_ok() {
+                            println!(
+                                "{n} networks, {io:?}: {:.0} frames/s, CPU ns/frame host {:.0} domains {:.0}",
+                                r.rate, r.cpu.0, r.cpu.1
+                            );
+                        }
                         let mean: f64 =
                             r.latency.split_whitespace().next().and_then(|m| m.parse().ok()).unwrap_or(f64::MAX);
                         best = Some(match best {

@@ -405,6 +405,14 @@ struct Driver {
 /// (the driver domain too) the same weight by default.
 pub const DOMAIN_NICE: i32 = 10;
 
+/// Idle rounds a network's router spins before its thread sleeps (see
+/// `click_core::Router::set_spin_rounds`): none by default, since a domain shares the CPUs
+/// with many others and its `FromNetfront` already decides when to look at the ring again;
+/// `VROUTER_DOMAIN_SPIN=N` overrides it (for comparisons).
+pub fn domain_spin_rounds() -> u32 {
+    std::env::var("VROUTER_DOMAIN_SPIN").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
 fn lower_priority(p: &mut DomainProcess, nice: i32) {
     if let Some(c) = p.child_mut()
         && nice != 0

@@ -8,8 +8,8 @@
 //! pages shared with the hypervisor, as on Xen).
 
 use crate::abi::*;
-use crate::platform::{CopyOp, CopyPtr, Port, WatchEvent, XenError};
-use crate::shm::{Region, SharedPage};
+use crate::platform::{BufCopy, CopyOp, CopyPtr, LocalBuf, Port, WatchEvent, XenError};
+use crate::shm::{PageError, Region, SharedPage};
 use crate::sys;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::os::fd::{AsFd, OwnedFd};
@@ -54,7 +54,7 @@ impl Frame {
 
     /// `n` frames in one file, mapped at once (see [`Region`]): in huge pages when the
     /// system has some to lend, else in ordinary ones.
-    fn bulk(name: &str, n: u32) -> Result<Vec<Frame>, XenError> {
+    fn bulk(name: &str, n: u32) -> Result<(Vec<Frame>, Arc<Region>), XenError> {
         let len = PAGE_SIZE as u64 * u64::from(n);
         let map = |fd: OwnedFd| Region::map_fd(fd.as_fd(), 0, n as usize, true).map(|r| (fd, r));
         let (fd, region) = match sys::memfd_huge(name, len).and_then(map) {
@@ -62,14 +62,15 @@ impl Frame {
             Err(_) => map(sys::memfd(name, len)?)?,
         };
         let fd = Arc::new(fd);
-        Ok((0..n)
+        let frames = (0..n)
             .map(|i| Frame {
                 page: Arc::new(region.page(i as usize)),
                 fd: fd.clone(),
                 offset: PAGE_SIZE as u64 * u64::from(i),
                 bulk: true,
             })
-            .collect())
+            .collect();
+        Ok((frames, region))
     }
 
     /// Whether other domains may map this frame (it has a file of its own).
@@ -94,6 +95,10 @@ struct PortState {
 #[derive(Debug)]
 struct Domain {
     frames: Vec<Frame>,
+    /// The bulk memory, frames `first..` of `frames`, as one mapping: grant copies reach a
+    /// bulk frame by arithmetic, without touching its `Frame` (with many domains, the
+    /// `Frame`s and their pages' records are cache misses of their own on every copy).
+    bulk: Option<(u32, Arc<Region>)>,
     grant_pages: Vec<Frame>,
     ports: Vec<Option<PortState>>,
     watch_fd: Arc<OwnedFd>,
@@ -138,6 +143,13 @@ pub struct DomainResources {
     pub watch_fd: Arc<OwnedFd>,
 }
 
+fn buf_len(b: &LocalBuf<'_>) -> usize {
+    match b {
+        LocalBuf::From(d) => d.len(),
+        LocalBuf::To(d) => d.len(),
+    }
+}
+
 fn check_path(path: &str) -> Result<(), XenError> {
     let ok = path == "@releaseDomain"
         || (path.starts_with('/')
@@ -172,8 +184,11 @@ impl HvCore {
         let own = if nr_frames <= SMALL_DOMAIN_FRAMES { nr_frames } else { MAPPABLE_FRAMES };
         let mut frames =
             (0..own).map(|i| Frame::new(&format!("dom{domid}-frame{i}"))).collect::<Result<Vec<_>, _>>()?;
+        let mut bulk = None;
         if nr_frames > own {
-            frames.extend(Frame::bulk(&format!("dom{domid}-memory"), nr_frames - own)?);
+            let (more, region) = Frame::bulk(&format!("dom{domid}-memory"), nr_frames - own)?;
+            frames.extend(more);
+            bulk = Some((own, region));
         }
         let grant_pages =
             (0..nr_grant_pages).map(|i| Frame::new(&format!("dom{domid}-gnttab{i}"))).collect::<Result<Vec<_>, _>>()?;
@@ -182,6 +197,7 @@ impl HvCore {
             domid,
             Domain {
                 frames: frames.clone(),
+                bulk,
                 grant_pages: grant_pages.clone(),
                 ports: Vec::new(),
                 watch_fd: watch_fd.clone(),
@@ -227,6 +243,21 @@ impl HvCore {
         gref: GrantRef,
         write: bool,
     ) -> Result<(&Frame, &Frame, usize), i16> {
+        let (g, frame, page, off) = self.check_grant_entry(caller, granter, gref, write)?;
+        let frame = g.frames.get(frame as usize).ok_or(GNTST_BAD_PAGE)?;
+        Ok((frame, page, off))
+    }
+
+    /// Reads and checks grant `gref` of `granter` for use by `caller`; returns the granter,
+    /// the frame number (not checked against its memory), the grant-table page and the
+    /// entry's offset in it.
+    fn check_grant_entry(
+        &self,
+        caller: DomId,
+        granter: DomId,
+        gref: GrantRef,
+        write: bool,
+    ) -> Result<(&Domain, u32, &Frame, usize), i16> {
         let g = self.domains.get(&granter).ok_or(GNTST_BAD_DOMAIN)?;
         let page = g.grant_pages.get((gref / GRANTS_PER_PAGE) as usize).ok_or(GNTST_BAD_GNTREF)?;
         let off = (gref % GRANTS_PER_PAGE) as usize * size_of::<GrantEntryV1>();
@@ -241,8 +272,7 @@ impl HvCore {
         if e.domid != caller || (write && flags & GTF_READONLY != 0) {
             return Err(GNTST_PERMISSION_DENIED);
         }
-        let frame = g.frames.get(e.frame as usize).ok_or(GNTST_BAD_PAGE)?;
-        Ok((frame, page, off))
+        Ok((g, e.frame, page, off))
     }
 
     /// Maps grant `gref` of `granter` for `caller`: returns the frame's memfd (reopened
@@ -326,6 +356,47 @@ impl HvCore {
                 Ok(()) => {
                     self.stats.copies += 1;
                     self.stats.copy_bytes += u64::from(op.len);
+                    GNTST_OKAY
+                }
+                Err(s) => {
+                    self.stats.grant_denied += 1;
+                    s
+                }
+            };
+        }
+    }
+
+    /// Performs grant copies between `caller`'s buffers and granted pages, setting each
+    /// op's status (the checks are [`grant_copy`](Self::grant_copy)'s).
+    pub fn grant_copy_buf(&mut self, caller: DomId, ops: &mut [BufCopy<'_>]) {
+        for op in ops.iter_mut() {
+            let write = matches!(op.buf, LocalBuf::From(_));
+            let r = self.check_grant_entry(caller, op.domid, op.gref, write).and_then(|(g, frame, _, _)| {
+                let off = usize::from(op.offset);
+                let done = match (&g.bulk, &mut op.buf) {
+                    (Some((first, region)), LocalBuf::From(data)) if frame >= *first => {
+                        region.write((frame - first) as usize, off, data)
+                    }
+                    (Some((first, region)), LocalBuf::To(buf)) if frame >= *first => {
+                        region.read((frame - first) as usize, off, buf)
+                    }
+                    (_, buf) => {
+                        let f = g.frames.get(frame as usize).ok_or(GNTST_BAD_PAGE)?;
+                        match buf {
+                            LocalBuf::From(data) => f.page.write(off, data),
+                            LocalBuf::To(buf) => f.page.read(off, buf),
+                        }
+                    }
+                };
+                done.map(|()| buf_len(&op.buf)).map_err(|e| match e {
+                    PageError::NoSuchPage(_) => GNTST_BAD_PAGE,
+                    _ => GNTST_BAD_COPY_ARG,
+                })
+            });
+            op.status = match r {
+                Ok(len) => {
+                    self.stats.copies += 1;
+                    self.stats.copy_bytes += len as u64;
                     GNTST_OKAY
                 }
                 Err(s) => {

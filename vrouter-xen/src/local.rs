@@ -105,6 +105,14 @@ impl GrantTable for LocalDomain {
         self.lock().grant_copy(d, ops);
         Ok(())
     }
+    fn copies_buffers(&self) -> bool {
+        true
+    }
+    fn grant_copy_buf(&mut self, ops: &mut [BufCopy<'_>]) -> Result<(), XenError> {
+        let d = self.domid;
+        self.lock().grant_copy_buf(d, ops);
+        Ok(())
+    }
 }
 
 impl EventChannels for LocalDomain {
@@ -268,6 +276,95 @@ mod tests {
         d1.frame(3).unwrap().read(7, &mut b).unwrap();
         assert_eq!(&b, b"abc");
         assert!(hv.lock().stats().grant_denied >= 5);
+    }
+
+    #[test]
+    fn buffer_copies_are_checked_as_frame_copies() {
+        let (hv, mut d0, mut d1) = two();
+        assert!(d0.copies_buffers());
+        d1.frame(2).unwrap().write(10, b"hello").unwrap();
+        let ro = d1.grant_access(0, 2, true).unwrap();
+        let rw = d1.grant_access(0, 3, false).unwrap();
+        let d2 = hv.create_domain(1, 1).unwrap();
+        let theirs = d1.grant_access(d2.domid(), 1, false).unwrap();
+        let (mut a, mut b, mut c) = ([0u8; 5], [0u8; 5], [0u8; 5]);
+        let op = |gref, offset, buf| BufCopy { domid: 1, gref, offset, buf, status: 1 };
+        let mut ops = [
+            op(ro, 10, LocalBuf::To(&mut a)),
+            // Read-only: no copy into it.
+            op(ro, 0, LocalBuf::From(b"abc")),
+            op(rw, 7, LocalBuf::From(b"abc")),
+            // Beyond the page, either way.
+            op(rw, 4094, LocalBuf::From(b"abc")),
+            op(rw, 4092, LocalBuf::To(&mut b)),
+            // Not granted to us; no such grant; no such domain.
+            op(theirs, 0, LocalBuf::To(&mut c)),
+            op(1_000_000, 0, LocalBuf::From(b"abc")),
+            BufCopy { domid: 77, gref: rw, offset: 0, buf: LocalBuf::From(b"abc"), status: 1 },
+        ];
+        d0.grant_copy_buf(&mut ops).unwrap();
+        assert_eq!(
+            ops.map(|o| o.status),
+            [
+                GNTST_OKAY,
+                GNTST_PERMISSION_DENIED,
+                GNTST_OKAY,
+                GNTST_BAD_COPY_ARG,
+                GNTST_BAD_COPY_ARG,
+                GNTST_PERMISSION_DENIED,
+                GNTST_BAD_GNTREF,
+                GNTST_BAD_DOMAIN
+            ]
+        );
+        assert_eq!(&a, b"hello");
+        assert_eq!((b, c), ([0; 5], [0; 5]));
+        let mut got = [0u8; 3];
+        d1.frame(3).unwrap().read(7, &mut got).unwrap();
+        assert_eq!(&got, b"abc");
+        d1.frame(2).unwrap().read(0, &mut got).unwrap();
+        assert_eq!(got, [0; 3]);
+        assert_eq!(hv.lock().stats().grant_denied, 6);
+        assert_eq!(hv.lock().stats().copies, 2);
+    }
+
+    /// Buffer copies reach a large domain's bulk frames through its one mapping; a grant
+    /// entry (written by its domain, which may lie) naming a frame beyond its memory is
+    /// refused, below or beyond the bulk memory.
+    #[test]
+    fn buffer_copies_into_bulk_memory_are_checked() {
+        let hv = LocalHypervisor::new();
+        let mut d0 = hv.create_domain(2, 1).unwrap();
+        let big = hv.lock().create_domain(crate::hv::SMALL_DOMAIN_FRAMES + 100, 1).unwrap();
+        let nr = big.frames.len() as u32;
+        let table = &big.grant_pages[0].page;
+        for (gref, frame) in [(10u32, 90u32), (11, 3), (12, nr), (13, u32::MAX)] {
+            let mut e = [0u8; 8];
+            e[2..4].copy_from_slice(&0u16.to_ne_bytes());
+            e[4..8].copy_from_slice(&frame.to_ne_bytes());
+            table.write(gref as usize * 8, &e).unwrap();
+            table.atomic_u16(gref as usize * 8).store(GTF_PERMIT_ACCESS, std::sync::atomic::Ordering::Release);
+        }
+        let op = |gref, buf| BufCopy { domid: 1, gref, offset: 40, buf, status: 1 };
+        let mut nothing = [0u8; 4];
+        let mut ops = [
+            op(10, LocalBuf::From(b"bulk")),
+            op(11, LocalBuf::From(b"own!")),
+            op(12, LocalBuf::From(b"none")),
+            op(13, LocalBuf::To(&mut nothing)),
+        ];
+        d0.grant_copy_buf(&mut ops).unwrap();
+        assert_eq!(ops.map(|o| o.status), [GNTST_OKAY, GNTST_OKAY, GNTST_BAD_PAGE, GNTST_BAD_PAGE]);
+        assert_eq!(nothing, [0; 4]);
+        let mut b = [0u8; 4];
+        big.frames[90].page.read(40, &mut b).unwrap();
+        assert_eq!(&b, b"bulk");
+        big.frames[3].page.read(40, &mut b).unwrap();
+        assert_eq!(&b, b"own!");
+        let mut back = [0u8; 4];
+        let mut ops = [BufCopy { domid: 1, gref: 10, offset: 40, buf: LocalBuf::To(&mut back), status: 1 }];
+        d0.grant_copy_buf(&mut ops).unwrap();
+        assert_eq!(ops[0].status, GNTST_OKAY);
+        assert_eq!(&back, b"bulk");
     }
 
     #[test]

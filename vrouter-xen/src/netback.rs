@@ -2,15 +2,19 @@
 //!
 //! The back end maps the front end's two ring pages and never maps its buffers: it moves
 //! data with grant copies, done by the hypervisor, which checks every grant. TX (front to
-//! back): requests are taken in batches, their data copied into the back end's staging
-//! frames, delivered, and answered. RX (back to front): each frame takes one posted RX
-//! buffer and is copied into it. Anything the front end does against the protocol (ring
+//! back): requests are taken in batches, their data copied into the back end's buffer,
+//! delivered, and answered. RX (back to front): each frame takes one posted RX buffer and
+//! is copied into it, at an offset that spreads frames over the cache
+//! ([`buffer_offset`]). Where the platform copies between our buffers and granted pages
+//! ([`GrantTable::copies_buffers`](crate::platform::GrantTable::copies_buffers), as Linux's
+//! gntdev does with its `virt` operands), each frame is copied once; else through staging
+//! frames of ours, twice. Anything the front end does against the protocol (ring
 //! indices, sizes beyond the page, unsupported flags, grants it does not own) is counted
 //! and cuts it off.
 
 use crate::abi::*;
 use crate::net::*;
-use crate::platform::{CopyOp, CopyPtr, Platform, Port};
+use crate::platform::{BufCopy, CopyOp, CopyPtr, LocalBuf, Platform, Port, XenError};
 use crate::ring::{BackRing, NetRx, NetTx};
 use crate::shm::SharedPage;
 use std::sync::Arc;
@@ -18,6 +22,11 @@ use std::time::{Duration, Instant};
 
 /// Requests handled per grant-copy batch (and staging frames the back end needs).
 pub const NETBACK_BATCH: u32 = 64;
+
+/// Bytes a frame of `size` bytes takes in the back end's scratch buffer: whole cache lines.
+fn scratch_stride(size: usize) -> usize {
+    size.next_multiple_of(64)
+}
 
 /// The back end of a vif, over any [`Platform`].
 pub struct Netback<P: Platform> {
@@ -29,7 +38,14 @@ pub struct Netback<P: Platform> {
     rx: BackRing<NetRx>,
     staging: Vec<(u32, Arc<SharedPage>)>,
     ops: Vec<CopyOp>,
-    pending: Vec<(u16, u16)>,
+    /// The TX requests of the batch being taken.
+    tx_reqs: Vec<NetifTxRequest>,
+    /// The RX requests of the batch being answered: id, grant, offset of the frame.
+    rx_reqs: Vec<(u16, GrantRef, u16)>,
+    /// The status of each copy of the batch.
+    status: Vec<i16>,
+    /// The platform copies to and from our buffers (no staging).
+    direct: bool,
     stats: NetStats,
     fault: Option<PeerFault>,
     last_progress: Instant,
@@ -82,6 +98,7 @@ impl<P: Platform> Netback<P> {
         let tx = BackRing::attach(tx_page).map_err(ring_err)?;
         let rx = BackRing::attach(rx_page).map_err(ring_err)?;
         Ok(Netback {
+            direct: plat.copies_buffers(),
             plat,
             front,
             port,
@@ -90,13 +107,24 @@ impl<P: Platform> Netback<P> {
             rx,
             staging,
             ops: Vec::with_capacity(NETBACK_BATCH as usize),
-            pending: Vec::with_capacity(NETBACK_BATCH as usize),
+            tx_reqs: Vec::with_capacity(NETBACK_BATCH as usize),
+            rx_reqs: Vec::with_capacity(NETBACK_BATCH as usize),
+            status: Vec::with_capacity(NETBACK_BATCH as usize),
             stats: NetStats::default(),
             fault: None,
             last_progress: Instant::now(),
             starved_since: None,
-            scratch: vec![0u8; MAX_FRAME],
+            scratch: vec![0u8; MAX_FRAME * NETBACK_BATCH as usize],
         })
+    }
+
+    /// Copies through the staging frames even where the platform could copy to and from
+    /// our buffers directly (as a platform in another process must): for tests and
+    /// comparisons. Returns whether direct copies were in use.
+    pub fn set_staging(&mut self, staging: bool) -> bool {
+        let was = self.direct;
+        self.direct = !staging && self.plat.copies_buffers();
+        was
     }
 
     /// Counters.
@@ -188,10 +216,9 @@ impl<P: Platform> Netback<P> {
 
     /// Takes up to `limit` requests; returns (frames delivered, requests taken).
     fn receive_batch(&mut self, limit: usize, out: &mut impl FnMut(&[u8])) -> (usize, usize) {
-        self.ops.clear();
-        self.pending.clear();
+        self.tx_reqs.clear();
         let mut fault = None;
-        while self.pending.len() < limit.min(NETBACK_BATCH as usize) {
+        while self.tx_reqs.len() < limit.min(NETBACK_BATCH as usize) {
             let req = match self.tx.next_request() {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
@@ -210,44 +237,29 @@ impl<P: Platform> Netback<P> {
                 let _ = self.tx.push_response(&NetifTxResponse { id: req.id, status: NETIF_RSP_ERROR });
                 break;
             }
-            let i = self.pending.len();
-            self.ops.push(CopyOp {
-                source: CopyPtr::Grant { domid: self.front, gref: req.gref, offset: req.offset },
-                dest: CopyPtr::Local { frame: self.staging[i].0, offset: 0 },
-                len: req.size,
-                status: 0,
-            });
-            self.pending.push((req.id, req.size));
+            self.tx_reqs.push(req);
         }
-        if !self.ops.is_empty()
-            && let Err(e) = self.plat.grant_copy(&mut self.ops)
-        {
+        if let Err(e) = self.copy_from_front() {
             fault.get_or_insert(PeerFault::Gone(e.to_string()));
-            for op in &mut self.ops {
-                op.status = GNTST_GENERAL_ERROR;
-            }
         }
         let mut delivered = 0;
-        for i in 0..self.pending.len() {
-            let (id, size) = self.pending[i];
-            let op = self.ops[i];
-            let status = if op.status == GNTST_OKAY {
-                let buf = &mut self.scratch[..size as usize];
-                if self.staging[i].1.read(0, buf).is_ok() {
-                    out(buf);
-                    self.stats.rx_frames += 1;
-                    self.stats.rx_bytes += u64::from(size);
-                    delivered += 1;
-                }
+        let mut at = 0;
+        for i in 0..self.tx_reqs.len() {
+            let req = self.tx_reqs[i];
+            let size = usize::from(req.size);
+            let status = if self.status[i] == GNTST_OKAY {
+                out(&self.scratch[at..at + size]);
+                self.stats.rx_frames += 1;
+                self.stats.rx_bytes += size as u64;
+                delivered += 1;
                 NETIF_RSP_OKAY
             } else {
-                if let CopyPtr::Grant { gref, .. } = op.source {
-                    fault.get_or_insert(grant_fault(gref, op.status));
-                }
+                fault.get_or_insert(grant_fault(req.gref, self.status[i]));
                 self.stats.rx_errors += 1;
                 NETIF_RSP_ERROR
             };
-            let _ = self.tx.push_response(&NetifTxResponse { id, status });
+            at += scratch_stride(size);
+            let _ = self.tx.push_response(&NetifTxResponse { id: req.id, status });
         }
         if self.tx.push_responses_and_check_notify() {
             self.kick();
@@ -255,11 +267,108 @@ impl<P: Platform> Netback<P> {
         if delivered > 0 {
             self.last_progress = Instant::now();
         }
-        let taken = self.pending.len();
+        let taken = self.tx_reqs.len();
         if let Some(f) = fault {
             self.cut_off(f);
         }
         (delivered, taken)
+    }
+
+    /// Copies the frames of `self.tx_reqs` (checked to lie within their pages) into
+    /// `self.scratch`, one after the other in [`scratch_stride`] steps, and sets
+    /// `self.status` for each. With a platform that copies to buffers, straight from the
+    /// front end's pages; else through our staging frames. An error means the hypervisor
+    /// could not be reached (every status is then an error).
+    fn copy_from_front(&mut self) -> Result<(), XenError> {
+        let (reqs, status, front) = (&self.tx_reqs, &mut self.status, self.front);
+        status.clear();
+        if reqs.is_empty() {
+            return Ok(());
+        }
+        let r = if self.direct {
+            let mut rest = &mut self.scratch[..];
+            let mut ops = Vec::with_capacity(reqs.len());
+            for req in reqs {
+                let size = usize::from(req.size);
+                let (head, tail) = std::mem::take(&mut rest).split_at_mut(scratch_stride(size));
+                rest = tail;
+                let buf = LocalBuf::To(&mut head[..size]);
+                ops.push(BufCopy { domid: front, gref: req.gref, offset: req.offset, buf, status: 0 });
+            }
+            let r = self.plat.grant_copy_buf(&mut ops);
+            status.extend(ops.iter().map(|op| op.status));
+            r
+        } else {
+            self.ops.clear();
+            for (i, req) in reqs.iter().enumerate() {
+                self.ops.push(CopyOp {
+                    source: CopyPtr::Grant { domid: front, gref: req.gref, offset: req.offset },
+                    dest: CopyPtr::Local { frame: self.staging[i].0, offset: buffer_offset(i, req.size.into()) as u16 },
+                    len: req.size,
+                    status: 0,
+                });
+            }
+            let r = self.plat.grant_copy(&mut self.ops);
+            let mut at = 0;
+            for (i, op) in self.ops.iter().enumerate() {
+                let size = usize::from(op.len);
+                let read = self.staging[i].1.read(buffer_offset(i, size), &mut self.scratch[at..at + size]);
+                // Our own staging frame at an offset that fits: cannot fail.
+                status.push(if read.is_ok() { op.status } else { GNTST_GENERAL_ERROR });
+                at += scratch_stride(size);
+            }
+            r
+        };
+        if r.is_err() {
+            status.fill(GNTST_GENERAL_ERROR);
+        }
+        r
+    }
+
+    /// Copies `frames` into the front end's buffers that `self.rx_reqs` names (at their
+    /// offsets) and sets `self.status` for each; as [`copy_from_front`](Self::copy_from_front).
+    fn copy_to_front(&mut self, frames: &[&[u8]]) -> Result<(), XenError> {
+        let (reqs, status, front) = (&self.rx_reqs, &mut self.status, self.front);
+        status.clear();
+        if reqs.is_empty() {
+            return Ok(());
+        }
+        let r = if self.direct {
+            let mut ops: Vec<BufCopy<'_>> = reqs
+                .iter()
+                .zip(frames)
+                .map(|(&(_, gref, offset), &data)| BufCopy {
+                    domid: front,
+                    gref,
+                    offset,
+                    buf: LocalBuf::From(data),
+                    status: 0,
+                })
+                .collect();
+            let r = self.plat.grant_copy_buf(&mut ops);
+            status.extend(ops.iter().map(|op| op.status));
+            r
+        } else {
+            self.ops.clear();
+            let mut staged = true;
+            for (i, (&(_, gref, offset), &data)) in reqs.iter().zip(frames).enumerate() {
+                // Our own staging frame at an offset that fits (`buffer_offset`): cannot fail.
+                staged &= self.staging[i].1.write(offset.into(), data).is_ok();
+                self.ops.push(CopyOp {
+                    source: CopyPtr::Local { frame: self.staging[i].0, offset },
+                    dest: CopyPtr::Grant { domid: front, gref, offset },
+                    len: data.len() as u16,
+                    status: 0,
+                });
+            }
+            let r = self.plat.grant_copy(&mut self.ops);
+            status.extend(self.ops.iter().map(|op| if staged { op.status } else { GNTST_BAD_COPY_ARG }));
+            r
+        };
+        if r.is_err() {
+            status.fill(GNTST_GENERAL_ERROR);
+        }
+        r
     }
 
     /// Copies frames into the front end's posted RX buffers, as many as it has posted;
@@ -268,14 +377,15 @@ impl<P: Platform> Netback<P> {
     pub fn send<'a>(&mut self, frames: impl IntoIterator<Item = &'a [u8]>) -> usize {
         let mut frames = frames.into_iter().peekable();
         let mut taken = 0;
+        let mut batch: Vec<&'a [u8]> = Vec::with_capacity(NETBACK_BATCH as usize);
         loop {
             if self.fault.is_some() {
                 return taken;
             }
-            self.ops.clear();
-            self.pending.clear();
+            self.rx_reqs.clear();
+            batch.clear();
             let mut fault = None;
-            while (self.pending.len() as u32) < NETBACK_BATCH {
+            while (batch.len() as u32) < NETBACK_BATCH {
                 match self.rx.unconsumed_requests() {
                     Ok(0) => {
                         if frames.peek().is_some() {
@@ -302,61 +412,39 @@ impl<P: Platform> Netback<P> {
                         break;
                     }
                 };
-                let i = self.pending.len();
-                if self.staging[i].1.write(0, frame).is_err() {
-                    self.stats.tx_dropped += 1;
-                    let _ = self.rx.push_response(&NetifRxResponse {
-                        id: req.id,
-                        offset: 0,
-                        flags: 0,
-                        status: NETIF_RSP_DROPPED,
-                    });
-                    continue;
-                }
-                self.ops.push(CopyOp {
-                    source: CopyPtr::Local { frame: self.staging[i].0, offset: 0 },
-                    dest: CopyPtr::Grant { domid: self.front, gref: req.gref, offset: 0 },
-                    len: frame.len() as u16,
-                    status: 0,
-                });
-                self.pending.push((req.id, frame.len() as u16));
+                // Each buffer at its own colour (see `buffer_offset`), by its id: stable
+                // for each page.
+                let offset = buffer_offset(usize::from(req.id), frame.len()) as u16;
+                self.rx_reqs.push((req.id, req.gref, offset));
+                batch.push(frame);
             }
-            let batch = self.pending.len();
-            if !self.ops.is_empty()
-                && let Err(e) = self.plat.grant_copy(&mut self.ops)
-            {
+            if let Err(e) = self.copy_to_front(&batch) {
                 fault.get_or_insert(PeerFault::Gone(e.to_string()));
-                for op in &mut self.ops {
-                    op.status = GNTST_GENERAL_ERROR;
-                }
             }
-            for i in 0..batch {
-                let (id, len) = self.pending[i];
-                let op = self.ops[i];
-                let status = if op.status == GNTST_OKAY {
+            for (i, frame) in batch.iter().enumerate() {
+                let (id, gref, offset) = self.rx_reqs[i];
+                let status = if self.status[i] == GNTST_OKAY {
                     self.stats.tx_frames += 1;
-                    self.stats.tx_bytes += u64::from(len);
-                    len as i16
+                    self.stats.tx_bytes += frame.len() as u64;
+                    frame.len() as i16
                 } else {
-                    if let CopyPtr::Grant { gref, .. } = op.dest {
-                        fault.get_or_insert(grant_fault(gref, op.status));
-                    }
+                    fault.get_or_insert(grant_fault(gref, self.status[i]));
                     self.stats.tx_errors += 1;
                     NETIF_RSP_ERROR
                 };
-                let _ = self.rx.push_response(&NetifRxResponse { id, offset: 0, flags: 0, status });
+                let _ = self.rx.push_response(&NetifRxResponse { id, offset, flags: 0, status });
             }
             if self.rx.push_responses_and_check_notify() {
                 self.kick();
             }
-            if batch > 0 {
+            if !batch.is_empty() {
                 self.last_progress = Instant::now();
             }
             if let Some(f) = fault {
                 self.cut_off(f);
                 return taken;
             }
-            if batch < NETBACK_BATCH as usize {
+            if batch.len() < NETBACK_BATCH as usize {
                 return taken;
             }
         }

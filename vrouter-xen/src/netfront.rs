@@ -213,12 +213,13 @@ impl<P: Platform> Netfront<P> {
             }
             let Some(id) = self.tx_free.pop() else { break };
             let b = &self.tx_bufs[id as usize];
-            if b.page.write(0, frame).is_err() {
+            let offset = buffer_offset(id as usize, frame.len());
+            if b.page.write(offset, frame).is_err() {
                 self.stats.tx_dropped += 1;
                 self.tx_free.push(id);
                 continue;
             }
-            let req = NetifTxRequest { gref: b.gref, offset: 0, flags: 0, id, size: frame.len() as u16 };
+            let req = NetifTxRequest { gref: b.gref, offset: offset as u16, flags: 0, id, size: frame.len() as u16 };
             if self.tx.push_request(&req).is_err() {
                 self.tx_free.push(id);
                 break;
@@ -278,11 +279,21 @@ impl<P: Platform> Netfront<P> {
     /// Hands every frame the back end delivered to `out`, then posts the buffers again;
     /// returns how many frames were delivered.
     pub fn receive(&mut self, out: &mut impl FnMut(&[u8])) -> usize {
+        self.receive_up_to(usize::MAX, out)
+    }
+
+    /// As [`receive`](Self::receive), but takes at most `max` responses (NAPI's budget: a
+    /// router that takes no more than it can forward before it looks again leaves the rest
+    /// in the ring, and the back end drops what does not fit before copying it, rather than
+    /// the router after receiving it).
+    pub fn receive_up_to(&mut self, max: usize, out: &mut impl FnMut(&[u8])) -> usize {
         if self.fault.is_some() {
             return 0;
         }
         let mut delivered = 0;
-        loop {
+        let mut taken = 0;
+        while taken < max {
+            taken += 1;
             let rsp = match self.rx.next_response() {
                 Ok(Some(r)) => r,
                 Ok(None) => break,

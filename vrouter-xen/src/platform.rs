@@ -117,6 +117,32 @@ pub struct CopyOp {
     pub status: i16,
 }
 
+/// The caller's side of a [`BufCopy`]: a buffer in its own address space, as the `virt`
+/// operand of Linux's `IOCTL_GNTDEV_GRANT_COPY`.
+#[derive(Debug)]
+pub enum LocalBuf<'a> {
+    /// Copy these bytes into the granted page.
+    From(&'a [u8]),
+    /// Fill this buffer from the granted page.
+    To(&'a mut [u8]),
+}
+
+/// A grant copy between a buffer of the caller's and a page another domain granted it
+/// (`domid`, `gref`, byte `offset`); the buffer's length is the copy's.
+#[derive(Debug)]
+pub struct BufCopy<'a> {
+    /// The granting domain.
+    pub domid: DomId,
+    /// Its grant reference.
+    pub gref: GrantRef,
+    /// Byte offset in the granted page.
+    pub offset: u16,
+    /// The caller's buffer, and the direction.
+    pub buf: LocalBuf<'a>,
+    /// `GNTST_*`, set by [`GrantTable::grant_copy_buf`].
+    pub status: i16,
+}
+
 /// A domain's grant table and memory.
 pub trait GrantTable {
     /// This domain's id.
@@ -136,6 +162,19 @@ pub trait GrantTable {
     /// Performs grant copies; each op gets its own status. Fails only if the hypervisor
     /// cannot be reached.
     fn grant_copy(&mut self, ops: &mut [CopyOp]) -> Result<(), XenError>;
+    /// Whether [`grant_copy_buf`](Self::grant_copy_buf) works here. Where it does not (a
+    /// hypervisor in another process cannot read our buffers), drivers stage frames in
+    /// frames of their own and use [`grant_copy`](Self::grant_copy).
+    fn copies_buffers(&self) -> bool {
+        false
+    }
+    /// Grant copies to or from buffers of the caller's (one copy per frame, where
+    /// [`grant_copy`](Self::grant_copy) needs a staging frame and a second copy); each op
+    /// gets its own status. Fails if the platform cannot do it
+    /// ([`copies_buffers`](Self::copies_buffers)) or the hypervisor cannot be reached.
+    fn grant_copy_buf(&mut self, _ops: &mut [BufCopy<'_>]) -> Result<(), XenError> {
+        Err(XenError::Protocol("grant copies from buffers are not supported here".into()))
+    }
 }
 
 /// A domain's event channels.

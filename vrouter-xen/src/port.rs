@@ -70,9 +70,8 @@ impl<P: Platform + Send> VifPort for Netfront<P> {
         }
         if self.is_faulted() { 0 } else { self.tx_space() }
     }
-    fn receive_frames(&mut self, _max: usize, out: &mut dyn FnMut(&[u8])) -> usize {
-        // The RX ring holds at most 256 frames: take them all (buffers are re-posted at once).
-        self.receive(&mut |f: &[u8]| out(f))
+    fn receive_frames(&mut self, max: usize, out: &mut dyn FnMut(&[u8])) -> usize {
+        self.receive_up_to(max, &mut |f: &[u8]| out(f))
     }
     fn poll(&mut self) -> usize {
         self.poll_tx_completions()
@@ -242,6 +241,12 @@ impl<P: Platform> GrantTable for SharedPlatform<P> {
     }
     fn grant_copy(&mut self, ops: &mut [CopyOp]) -> Result<(), XenError> {
         self.lock().grant_copy(ops)
+    }
+    fn copies_buffers(&self) -> bool {
+        self.lock().copies_buffers()
+    }
+    fn grant_copy_buf(&mut self, ops: &mut [BufCopy<'_>]) -> Result<(), XenError> {
+        self.lock().grant_copy_buf(ops)
     }
 }
 

@@ -30,6 +30,9 @@ pub enum PageError {
     /// A write to a read-only mapping.
     #[error("write to a read-only mapping")]
     ReadOnly,
+    /// A page beyond the end of a [`Region`].
+    #[error("page {0} is beyond the region")]
+    NoSuchPage(usize),
 }
 
 enum Backing {
@@ -237,6 +240,40 @@ impl Region {
         self.pages
     }
 
+    /// The address of byte `offset` of page `index`, for an access of `len` bytes that
+    /// must lie within that page.
+    fn at(&self, index: usize, offset: usize, len: usize) -> Result<*mut u8, PageError> {
+        if index >= self.pages {
+            return Err(PageError::NoSuchPage(index));
+        }
+        check(offset, len)?;
+        // SAFETY: `index < pages` and `offset + len <= PAGE_SIZE` (checked above), so the
+        // address and the `len` bytes after it are inside the mapping (`pages * PAGE_SIZE
+        // <= len`).
+        Ok(unsafe { self.ptr.as_ptr().add(index * PAGE_SIZE + offset) })
+    }
+
+    /// Copies `buf.len()` bytes at `offset` of page `index` out of the region (what
+    /// [`SharedPage::read`] does on [`page`](Self::page)`(index)`, without making it).
+    pub fn read(&self, index: usize, offset: usize, buf: &mut [u8]) -> Result<(), PageError> {
+        let src = self.at(index, offset, buf.len())?;
+        // SAFETY: the range is inside the mapping (`at`); `buf` is our own memory, not in
+        // the region. The peer may write the range concurrently: plain bytes, copied once.
+        unsafe { std::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
+        Ok(())
+    }
+
+    /// Copies `data` into page `index` at `offset` (as [`SharedPage::write`]).
+    pub fn write(&self, index: usize, offset: usize, data: &[u8]) -> Result<(), PageError> {
+        let dst = self.at(index, offset, data.len())?;
+        if !self.writable {
+            return Err(PageError::ReadOnly);
+        }
+        // SAFETY: inside the mapping (`at`), which is writable; `data` is not in the region.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
+        Ok(())
+    }
+
     /// Page `index` (panics beyond [`pages`](Self::pages)); it keeps the region mapped.
     pub fn page(self: &Arc<Self>, index: usize) -> SharedPage {
         assert!(index < self.pages, "page {index} of a {}-page region", self.pages);
@@ -344,6 +381,27 @@ mod tests {
         // A region must lie within the file.
         assert!(Region::map_fd(f.as_fd(), 2 * PAGE_SIZE as u64, 3, true).is_err());
         assert!(Region::map_fd(f.as_fd(), 0, 0, true).is_err());
+    }
+
+    #[test]
+    fn region_reads_and_writes_are_its_pages_and_checked() {
+        let f = crate::sys::memfd("region-rw", 3 * PAGE_SIZE as u64).unwrap();
+        let region = Region::map_fd(f.as_fd(), 0, 3, true).unwrap();
+        region.write(2, 100, b"abc").unwrap();
+        let mut b = [0u8; 3];
+        region.page(2).read(100, &mut b).unwrap();
+        assert_eq!(&b, b"abc");
+        region.page(1).write(PAGE_SIZE - 3, b"xyz").unwrap();
+        region.read(1, PAGE_SIZE - 3, &mut b).unwrap();
+        assert_eq!(&b, b"xyz");
+        assert_eq!(region.read(3, 0, &mut b), Err(PageError::NoSuchPage(3)));
+        assert_eq!(region.write(usize::MAX, 0, b"a"), Err(PageError::NoSuchPage(usize::MAX)));
+        assert_eq!(region.read(1, PAGE_SIZE - 2, &mut b), Err(PageError::OutOfPage { offset: PAGE_SIZE - 2, len: 3 }));
+        assert!(region.write(0, usize::MAX, b"a").is_err());
+        let ro = Region::map_fd(crate::sys::reopen_read_only(f.as_fd()).unwrap().as_fd(), 0, 3, false).unwrap();
+        assert_eq!(ro.write(0, 0, b"a"), Err(PageError::ReadOnly));
+        ro.read(2, 100, &mut b).unwrap();
+        assert_eq!(&b, b"abc");
     }
 
     #[test]

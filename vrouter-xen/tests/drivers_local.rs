@@ -21,7 +21,19 @@ fn frame(seq: u32) -> Vec<u8> {
 
 #[test]
 fn frames_flow_both_ways_through_wraparound() {
+    flow_both_ways(false);
+}
+
+/// The same through the back end's staging frames (the copies a platform in another
+/// process makes), not straight between its buffers and the front end's pages.
+#[test]
+fn frames_flow_both_ways_through_staging_frames() {
+    flow_both_ways(true);
+}
+
+fn flow_both_ways(staging: bool) {
     let (hv, mut nf, mut nb) = pair();
+    assert!(nb.set_staging(staging), "the local platform copies buffers");
     let total = 5000u32;
     let (mut sent_f, mut sent_b, mut got_f, mut got_b) = (0u32, 0u32, 0u32, 0u32);
     let mut rounds = 0;
@@ -130,4 +142,20 @@ fn two_threads_with_event_channels() {
     }
     assert_eq!(back.join().unwrap(), 0);
     assert_eq!(nf.stats().peer_faults, 0);
+}
+
+/// A front end takes no more frames than asked (the router's budget); the rest wait in the
+/// ring, in order, and the buffers taken are posted again.
+#[test]
+fn a_front_end_receives_up_to_its_budget() {
+    let (_hv, mut nf, mut nb) = pair();
+    let frames: Vec<Vec<u8>> = (0..10).map(frame).collect();
+    assert_eq!(nb.send(frames.iter().map(Vec::as_slice)), 10);
+    let mut got = Vec::new();
+    assert_eq!(nf.receive_up_to(3, &mut |f: &[u8]| got.push(f.to_vec())), 3);
+    assert_eq!(nb.rx_space(), 256 - 10 + 3);
+    assert_eq!(nf.receive_up_to(0, &mut |f: &[u8]| got.push(f.to_vec())), 0);
+    assert_eq!(nf.receive_up_to(100, &mut |f: &[u8]| got.push(f.to_vec())), 7);
+    assert_eq!(got, frames);
+    assert_eq!(nb.rx_space(), 256);
 }

@@ -76,9 +76,18 @@ pub struct Router {
     controls: Vec<(Sender<Control>, Receiver<Control>)>,
     running: Arc<AtomicBool>,
     locations: Vec<Option<Location>>,
+    /// Idle rounds a thread spins before it sleeps (see [`Router::set_spin_rounds`]).
+    spin_rounds: u32,
 }
 
 impl Router {
+    /// How many idle rounds a thread spins (looking for work without sleeping) before it
+    /// sleeps; default [`DEFAULT_SPIN_ROUNDS`](crate::runtime::DEFAULT_SPIN_ROUNDS). A router
+    /// that shares few CPUs with many others (a domain among many) should not spin: 0.
+    pub fn set_spin_rounds(&mut self, rounds: u32) {
+        self.spin_rounds = rounds;
+    }
+
     pub(crate) fn assemble(
         shared: Shared,
         arenas: Vec<Arena>,
@@ -93,6 +102,7 @@ impl Router {
             controls,
             running: Arc::new(AtomicBool::new(false)),
             locations,
+            spin_rounds: crate::runtime::DEFAULT_SPIN_ROUNDS,
         };
         // Elements that serve handlers to the outside (ControlSocket) get their handle now.
         let handle = router.handle();
@@ -175,7 +185,8 @@ impl Router {
         self.shared.stop.store(false, Ordering::Release);
         self.shared.stop_requests.store(0, Ordering::Release);
         self.running.store(true, Ordering::Release);
-        let loop_opts = crate::runtime::LoopOptions { stop_when_idle: opts.stop_when_idle };
+        let loop_opts =
+            crate::runtime::LoopOptions { stop_when_idle: opts.stop_when_idle, spin_rounds: self.spin_rounds };
         let shared: &Shared = &self.shared;
         let controls = &self.controls;
         let mut work: Vec<(&mut Arena, &mut ThreadState)> =

@@ -31,6 +31,7 @@
 mod select;
 mod thread;
 
+pub use thread::DEFAULT_SPIN_ROUNDS;
 pub(crate) use thread::{Control, LoopOptions, run_thread};
 pub(crate) use thread::{read_handler as read_handler_in, write_handler as write_handler_in};
 

@@ -11,7 +11,7 @@ use crate::element::HandlerError;
 /// Task runs between checks of timers, messages and other threads (Click runs 128).
 const TASKS_PER_ROUND: usize = 128;
 /// Idle rounds spent spinning before the thread sleeps.
-const SPIN_ROUNDS: u32 = 64;
+pub const DEFAULT_SPIN_ROUNDS: u32 = 64;
 /// Longest sleep, so that a stop request is seen even if a wake-up is lost.
 const MAX_SLEEP: Duration = Duration::from_millis(20);
 /// Longest sleep while tasks are scheduled but found no work (polling sources).
@@ -87,6 +87,8 @@ pub(crate) struct LoopOptions {
     /// Stop when a single-threaded router has nothing left to do: no scheduled task, no
     /// timer, no packet in flight.
     pub stop_when_idle: bool,
+    /// Idle rounds to spin before sleeping.
+    pub spin_rounds: u32,
 }
 
 /// Runs one thread's elements until the router stops.
@@ -167,7 +169,7 @@ pub(crate) fn run_thread(
             shared.request_stop();
             break;
         }
-        if idle_rounds < SPIN_ROUNDS {
+        if idle_rounds < opts.spin_rounds {
             std::hint::spin_loop();
             continue;
         }

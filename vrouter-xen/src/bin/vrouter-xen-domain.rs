@@ -139,6 +139,7 @@ fn router(plat: RemoteDomain, backend: u16) -> Result<String, Box<dyn Error>> {
     let nf = connect_frontend(plat, backend, 0, 0, Duration::from_secs(30))?;
     *lock_slot(&slot) = Some(Box::new(nf));
     let _control = vrouter_xen::host::serve_domain_control(&router)?;
+    router.set_spin_rounds(vrouter_xen::host::domain_spin_rounds());
     router.run();
     let drained = vrouter_xen::port::drain(&slot, Duration::from_secs(10));
     // Handler values asked for in VROUTER_XEN_PRINT (space-separated), one `name: value` a line.
