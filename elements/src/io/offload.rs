@@ -795,7 +795,7 @@ mod tests {
         assert!(f.len() > 65000);
         let hdr = gso_hdr(GSO_TCPV4, 1448, &f);
         let mut out = Batch::with_capacity(64);
-        let mut round = |out: &mut Batch| {
+        let round = |out: &mut Batch| {
             for _ in 0..32 {
                 assert_eq!(finish_with(&hdr, &f, true, out, &mut mk), Ok(1));
             }
