@@ -23,7 +23,7 @@ click_core::documented! {
     /// (PACKET_MMAP, TPACKET_V2) of about BUFFER bytes, and one `send` with no data per
     /// batch has the kernel send them all; otherwise (or if the ring cannot be set up, which
     /// the element reports) one `sendmmsg` per batch sends them. The ring's slots are sized
-    /// for the device's MTU when the router starts. Frames of 512 bytes or more go through
+    /// for the device's MTU when the router starts. Frames of 1024 bytes or more go through
     /// a second socket with `sendmmsg` instead, in order with the rest (on veth a ring frame
     /// is copied twice, once into the ring and once more by the kernel; `sendmmsg` copies
     /// once, which is faster for long frames); so do, with GSO true, packets for the kernel
@@ -128,9 +128,12 @@ impl Default for ToDevice {
 /// Frames of at least this many bytes go through the bulk socket with `sendmmsg` instead of
 /// the transmit ring. A ring frame costs the kernel a page-fragment skb that a veth peer
 /// copies again into fresh pages (`skb_copy_ubufs`); `sendmmsg` copies once. Measured
-/// (benches/linux_forwarding.sh topology, same run): 1514-byte TCP segments 3.8 -> 4.5
-/// Gbit/s with `sendmmsg`; 64-byte UDP frames 12% faster through the ring.
-const BULK_FRAME_MIN: usize = 512;
+/// (benches/linux_forwarding.sh topology, same run): with 1514-byte TCP segments the send
+/// path's CPU per packet drops by a fifth (perf); 64-byte UDP frames go 12% faster through
+/// the ring than with `sendmmsg`; 542- and
+/// 1042-byte UDP frames forwarded at the same rate either way (noise), so the line sits
+/// where the gain was shown.
+const BULK_FRAME_MIN: usize = 1024;
 
 /// What a send attempt came to.
 enum Sent {
