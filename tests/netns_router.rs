@@ -401,6 +401,8 @@ fn router_test(xdp: bool, gso: bool, io: Io) {
             "fd0.segmented",
             "fd0.gso_passed",
             "td1.gso_sent",
+            "td0.bulk_sent",
+            "td1.bulk_sent",
             "fd0.method",
             "fd1.method",
             "td0.method",
@@ -512,6 +514,13 @@ fn router_test(xdp: bool, gso: bool, io: Io) {
             .collect();
         let want = if ring { ["mmap"; 4] } else { ["recvmmsg", "recvmmsg", "sendmmsg", "sendmmsg"] };
         assert_eq!(methods, want, "{out}\n{err}");
+        if ring {
+            // Beside the ring, long frames (TCP segments or aggregates, 1000-byte datagrams)
+            // went through sendmmsg; host B's short ACKs came back through td0's ring.
+            let bulk = |h| handler(&out, h).unwrap_or(0);
+            assert!(bulk("td1.bulk_sent") > 1000, "no long frame went through sendmmsg:\n{out}");
+            assert!(bulk("td0.bulk_sent") * 2 < bulk("td0.count"), "short frames did not use the ring:\n{out}");
+        }
         assert!(!err.contains("cannot set up"), "{err}");
     }
     println!("netns_router took {:.1} s", started.elapsed().as_secs_f64());

@@ -28,6 +28,9 @@ use buffer::Buffer;
 pub const DEFAULT_HEADROOM: usize = 128;
 /// Capacity of a standard (pooled) buffer: headroom, a 1518-byte frame and some tailroom.
 pub const STANDARD_CAPACITY: usize = 2048;
+/// Capacity of a large (pooled) buffer: a 64 KB segmentation-offload aggregate with its
+/// Ethernet and VLAN headers, the default headroom and some tailroom.
+pub const LARGE_CAPACITY: usize = 68 << 10;
 
 const NO_HEADER: u32 = u32::MAX;
 
@@ -690,7 +693,7 @@ mod tests {
     }
 
     #[test]
-    fn large_packets_are_not_pooled_but_work() {
+    fn large_packets_work() {
         let mut p = Packet::new(60_000);
         assert!(p.buffer_capacity() >= 60_000 + DEFAULT_HEADROOM);
         p.data_mut()[59_999] = 1;

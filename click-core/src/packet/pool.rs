@@ -8,17 +8,22 @@
 //! Three stacks: `shells` are descriptors owning a private standard buffer (ready for a new
 //! packet), `bare` are descriptors without a buffer (ready for a clone, which brings its own
 //! shared buffer), `spare` are private standard buffers without a descriptor. Moving between
-//! them never touches a reference count except the clone's own.
+//! them never touches a reference count except the clone's own. A fourth, `large`, keeps a
+//! few private buffers of [`LARGE_CAPACITY`] for packets up to 64 KB (segmentation-offload
+//! aggregates from a device): allocating one per packet costs a zeroing `calloc` and,
+//! whenever the allocator has given the pages back, page faults.
 
 use std::cell::RefCell;
 
 use super::buffer::Buffer;
-use super::{Descriptor, STANDARD_CAPACITY};
+use super::{Descriptor, LARGE_CAPACITY, STANDARD_CAPACITY};
 
 /// Most descriptors of each kind a thread keeps.
 const MAX_SHELLS: usize = 16 * 1024;
 /// Most spare standard buffers a thread keeps.
 const MAX_SPARE: usize = 4 * 1024;
+/// Most spare large buffers a thread keeps (about 4.4 MB).
+const MAX_LARGE: usize = 64;
 
 // Descriptors stay boxed in the pool: a `Packet` is a pointer to one, so recycling moves
 // the box itself rather than its contents.
@@ -27,6 +32,7 @@ struct Pool {
     shells: Vec<Box<Descriptor>>,
     bare: Vec<Box<Descriptor>>,
     spare: Vec<Buffer>,
+    large: Vec<Buffer>,
     stats: PoolStats,
 }
 
@@ -47,7 +53,7 @@ pub struct PoolStats {
 
 thread_local! {
     static POOL: RefCell<Pool> = const {
-        RefCell::new(Pool { shells: Vec::new(), bare: Vec::new(), spare: Vec::new(), stats: PoolStats {
+        RefCell::new(Pool { shells: Vec::new(), bare: Vec::new(), spare: Vec::new(), large: Vec::new(), stats: PoolStats {
             descriptors_allocated: 0, buffers_allocated: 0, free_descriptors: 0, free_buffers: 0, copies_on_write: 0,
         } })
     };
@@ -59,7 +65,7 @@ pub fn pool_stats() -> PoolStats {
         let p = p.borrow();
         PoolStats {
             free_descriptors: p.shells.len() + p.bare.len(),
-            free_buffers: p.spare.len(),
+            free_buffers: p.spare.len() + p.large.len(),
             copies_on_write: copies_on_write(),
             ..p.stats
         }
@@ -92,6 +98,29 @@ impl Pool {
         Buffer::new(capacity.max(STANDARD_CAPACITY))
     }
 
+    /// A unique buffer of at least `capacity` bytes, from the pool when it has the size.
+    #[inline]
+    fn buffer(&mut self, capacity: usize) -> Buffer {
+        if capacity <= STANDARD_CAPACITY {
+            self.standard_buffer()
+        } else if capacity <= LARGE_CAPACITY {
+            match self.large.pop() {
+                Some(b) => b,
+                None => self.new_buffer(LARGE_CAPACITY),
+            }
+        } else {
+            self.new_buffer(capacity)
+        }
+    }
+
+    /// Keeps `buf` if it is a unique large buffer and there is room.
+    #[inline]
+    fn keep_large(&mut self, buf: Buffer) {
+        if buf.capacity() == LARGE_CAPACITY && buf.is_unique() && self.large.len() < MAX_LARGE {
+            self.large.push(buf);
+        }
+    }
+
     #[inline]
     fn standard_buffer(&mut self) -> Buffer {
         match self.spare.pop() {
@@ -122,7 +151,7 @@ impl Pool {
             let b = self.standard_buffer();
             self.descriptor(Some(b))
         } else {
-            let b = self.new_buffer(capacity);
+            let b = self.buffer(capacity);
             self.descriptor(Some(b))
         }
     }
@@ -156,8 +185,10 @@ impl Pool {
                 self.spare.extend(d.buf.take());
             }
         } else {
-            // Drops our reference to a shared (or oversized) buffer.
-            d.buf = None;
+            // Drops our reference to a shared (or oversized) buffer; keeps a large one.
+            if let Some(b) = d.buf.take() {
+                self.keep_large(b);
+            }
             if self.bare.len() < MAX_SHELLS {
                 self.bare.push(d);
             }
@@ -174,11 +205,7 @@ pub(super) fn take_descriptor(capacity: usize) -> Box<Descriptor> {
 /// A unique buffer of at least `capacity` bytes.
 #[inline]
 pub(super) fn take_buffer(capacity: usize) -> Buffer {
-    POOL.try_with(|p| {
-        let mut p = p.borrow_mut();
-        if capacity <= STANDARD_CAPACITY { p.standard_buffer() } else { p.new_buffer(capacity) }
-    })
-    .unwrap_or_else(|_| Buffer::new(capacity.max(STANDARD_CAPACITY)))
+    POOL.try_with(|p| p.borrow_mut().buffer(capacity)).unwrap_or_else(|_| Buffer::new(capacity.max(STANDARD_CAPACITY)))
 }
 
 /// Takes back a buffer that a packet stopped using.
@@ -191,6 +218,8 @@ pub(super) fn recycle_buffer(buf: Buffer) {
                 p.spare.push(buf);
             }
         });
+    } else if buf.capacity() == LARGE_CAPACITY {
+        let _ = POOL.try_with(|p| p.borrow_mut().keep_large(buf));
     }
 }
 
@@ -314,6 +343,33 @@ mod tests {
         let mut batch = crate::batch::Batch::new();
         template.copy_into(2, &mut batch);
         assert!(batch.iter().all(|p| p.is_shared() && p.len() == STANDARD_CAPACITY + 1));
+    }
+
+    #[test]
+    fn large_buffers_are_reused() {
+        let cycle = |len: usize| {
+            let mut p = Packet::make_unzeroed(128, len, 0);
+            assert_eq!(p.len(), len);
+            p.data_mut()[len - 1] = 7;
+            let q = p.clone();
+            drop(p);
+            drop(q);
+        };
+        cycle(65535);
+        let before = pool_stats();
+        for len in [3000, 65535, 40000, LARGE_CAPACITY - 128] {
+            cycle(len);
+        }
+        assert_eq!(before.buffers_allocated, pool_stats().buffers_allocated);
+        assert!(pool_stats().free_buffers >= 1);
+        // Beyond the large size: allocated each time, never kept.
+        let before = pool_stats();
+        cycle(LARGE_CAPACITY);
+        cycle(LARGE_CAPACITY);
+        assert_eq!(pool_stats().buffers_allocated, before.buffers_allocated + 2);
+        assert_eq!(pool_stats().free_buffers, before.free_buffers);
+        // Zeroed packets stay zeroed even in a recycled large buffer.
+        assert!(Packet::make(128, 65535, 0).data().iter().all(|&b| b == 0));
     }
 
     #[test]

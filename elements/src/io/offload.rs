@@ -786,4 +786,29 @@ mod tests {
         assert_eq!(after.descriptors_allocated, before.descriptors_allocated);
         assert_eq!(after.buffers_allocated, before.buffers_allocated);
     }
+
+    /// Passing 64 KB aggregates through whole (GSO true) allocates nothing once the pool is
+    /// warm either: their large buffers are pooled too.
+    #[test]
+    fn passing_aggregates_reuses_pooled_buffers() {
+        let f = gso_frame(GSO_TCPV4, 0, 0, 3, 45 * 1448, 0x18, 1, 1, 1);
+        assert!(f.len() > 65000);
+        let hdr = gso_hdr(GSO_TCPV4, 1448, &f);
+        let mut out = Batch::with_capacity(64);
+        let round = |out: &mut Batch| {
+            for _ in 0..32 {
+                assert_eq!(finish_with(&hdr, &f, true, out, &mut mk), Ok(1));
+            }
+            assert_eq!(out.as_slice()[31].data(), &f[..]);
+            out.clear();
+        };
+        round(&mut out);
+        let before = click_core::packet::pool_stats();
+        for _ in 0..10 {
+            round(&mut out);
+        }
+        let after = click_core::packet::pool_stats();
+        assert_eq!(after.descriptors_allocated, before.descriptors_allocated);
+        assert_eq!(after.buffers_allocated, before.buffers_allocated);
+    }
 }
