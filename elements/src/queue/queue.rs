@@ -156,7 +156,10 @@ impl Element for Queue {
         if batch.len() <= room {
             // Everything fits: no drops, nothing for the overflow output.
             if batch.len() == 1 {
-                self.packets.extend(batch.pop());
+                // push_back, not extend(Option): the generic extend is not always inlined.
+                if let Some(p) = batch.pop() {
+                    self.packets.push_back(p);
+                }
             } else {
                 self.packets.extend(batch.drain());
             }
