@@ -889,6 +889,22 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// [`call_write`](Self::call_write) for a handler named in an element's configuration (a
+    /// Counter's COUNT_CALL, FromDump's END_CALL), called from that element's code, `me`:
+    /// its own handlers (`NAME.reset` from NAME) are written on `me` directly, since the
+    /// router cannot reach an element while it runs; others as `call_write` does.
+    pub fn call_write_from<E: crate::element::Element + ?Sized>(
+        &mut self,
+        me: &mut E,
+        full_name: &str,
+        value: &str,
+    ) -> Result<(), crate::element::HandlerError> {
+        match full_name.rsplit_once('.') {
+            Some((elem, handler)) if elem == self.name() => me.write_handler(handler, value, self),
+            _ => self.call_write(full_name, value),
+        }
+    }
+
     /// Writes a handler of any element on this thread, delivering what it pushes later. A
     /// write to an element busy further up the running push chain is made as soon as that
     /// chain returns (and reported on stderr if it then fails).

@@ -332,12 +332,7 @@ impl FromDump {
             }
             Some(EndCall::Deactivate) => self.active = false,
             Some(EndCall::Call(h, v)) => {
-                let own = h.rsplit_once('.').filter(|(e, _)| *e == cx.name()).map(|(_, h)| h.to_string());
-                let r = match own {
-                    Some(own) => self.write_handler(&own, &v, cx),
-                    None => cx.call_write(&h, &v),
-                };
-                if let Err(e) = r {
+                if let Err(e) = cx.call_write_from(self, &h, &v) {
                     click_core::chatter::chatter(&format!("{}: {h}: {e}", cx.name()));
                 }
             }

@@ -136,13 +136,8 @@ impl Counter {
             due.push((t.handler.clone(), t.value.clone()));
         }
         for (h, v) in due {
-            // The element's own handlers are called directly (`c.reset` from `c`).
-            let own = h.rsplit_once('.').filter(|(e, _)| *e == cx.name()).map(|(_, name)| name.to_string());
-            let result = match own {
-                Some(name) => self.write_handler(&name, &v, cx),
-                None => cx.call_write(&h, &v),
-            };
-            if let Err(e) = result {
+            // The element's own handlers (`c.reset` from `c`) are written directly.
+            if let Err(e) = cx.call_write_from(self, &h, &v) {
                 click_core::chatter::chatter(&format!("{}: {h}: {e}", cx.name()));
             }
         }
