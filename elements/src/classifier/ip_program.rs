@@ -233,6 +233,22 @@ enum GivenMask {
 }
 
 impl Prim {
+    /// Checks a transport-header primitive (`port`, `tcp opt`): on an IP header, its value a
+    /// number or a name of type `t`, its transport protocol one of `protos` (`protos[0]`
+    /// when the primitive names none).
+    fn transport_value(&mut self, header: u8, t: i32, protos: &[i32]) -> Result<(), ()> {
+        if header != b'i' || (self.data != TYPE_INT && self.data != t) {
+            return Err(());
+        }
+        self.data = t;
+        if self.transp_proto == UNKNOWN {
+            self.transp_proto = protos[0];
+        } else if !protos.contains(&self.transp_proto) {
+            return Err(());
+        }
+        Ok(())
+    }
+
     /// Click's range handling of `< > <= >=` and masks: comparisons become `>` tests with
     /// an adjusted value; always-true or always-false ones become an empty test.
     fn set_mask(&mut self, full_mask: u32, provided: u32) -> Result<(), ()> {
@@ -388,37 +404,12 @@ impl Prim {
                 }
             }
             TYPE_PORT => {
-                if header != b'i' {
-                    return Err(());
-                }
-                if self.data == TYPE_INT {
-                    self.data = TYPE_PORT;
-                }
-                if self.data != TYPE_PORT {
-                    return Err(());
-                }
-                if self.transp_proto == UNKNOWN {
-                    self.transp_proto = PROTO_TCP_OR_UDP;
-                } else if ![PROTO_TCP, PROTO_UDP, PROTO_TCP_OR_UDP, PROTO_DCCP].contains(&self.transp_proto) {
-                    return Err(());
-                }
+                let protos = [PROTO_TCP_OR_UDP, PROTO_TCP, PROTO_UDP, PROTO_DCCP];
+                self.transport_value(header, TYPE_PORT, &protos)?;
                 self.set_mask(0xffff, int_mask(mask).ok_or(())?)?;
             }
             TYPE_TCPOPT => {
-                if header != b'i' {
-                    return Err(());
-                }
-                if self.data == TYPE_INT {
-                    self.data = TYPE_TCPOPT;
-                }
-                if self.data != TYPE_TCPOPT {
-                    return Err(());
-                }
-                if self.transp_proto == UNKNOWN {
-                    self.transp_proto = PROTO_TCP;
-                } else if self.transp_proto != PROTO_TCP {
-                    return Err(());
-                }
+                self.transport_value(header, TYPE_TCPOPT, &[PROTO_TCP])?;
                 if self.op != Rel::Eq || self.op_negated || mask != GivenMask::None || self.u > 255 {
                     return Err(());
                 }
