@@ -13,13 +13,19 @@ const FRAME: &str = "00 00 00 00 00 02 00 00 00 00 00 01 08 00 45 00 00 32 00 00
 const ROUTES: &str = "10.0.1.0/24 0, 10.0.2.0/24 1, 10.0.0.0/16 10.0.0.254 1, 10.0.0.0/8 10.255.255.254 2, \
                       172.16.0.0/12 1, 192.168.0.0/16 2, 18.26.4.0/24 1, 18.26.7.0/24 2, 1.2.3.4/32 2, 0.0.0.0/0 18.26.4.1 1";
 
-fn frame_to(dst: [u8; 4], ttl: u8) -> String {
+/// FRAME to `dst` with `ttl`, its IP checksum recomputed.
+fn frame_bytes(dst: [u8; 4], ttl: u8) -> Vec<u8> {
     let mut b: Vec<u8> = FRAME.split_whitespace().map(|h| u8::from_str_radix(h, 16).unwrap()).collect();
     b[30..34].copy_from_slice(&dst);
     b[22] = ttl;
     let mut ip = Ipv4Packet::new_checked(&mut b[14..34]).unwrap();
     ip.fill_checksum();
-    format!("\\<{}>", b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+    b
+}
+
+/// `frame_bytes` as a DATA argument.
+fn frame_to(dst: [u8; 4], ttl: u8) -> String {
+    format!("\\<{}>", frame_bytes(dst, ttl).iter().map(|x| format!("{x:02x}")).collect::<String>())
 }
 
 fn iprouter(table: &str, data: &str, limit: u32) -> (click_core::Router, Vec<support::Collected>) {
@@ -178,20 +184,7 @@ fn batches_of_varied_destinations_take_their_routes() {
     let dir = std::env::temp_dir().join(format!("vrouter-varied-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let pcap = dir.join("varied.pcap");
-    let mut out: Vec<u8> = Vec::new();
-    for w in [0xa1b2_c3d4u32.to_le_bytes(), [2, 0, 4, 0], [0; 4], [0; 4], 65535u32.to_le_bytes(), 1u32.to_le_bytes()] {
-        out.extend_from_slice(&w);
-    }
-    for (i, dst) in dsts.iter().enumerate() {
-        let hex = frame_to(*dst, 64);
-        let bytes: Vec<u8> =
-            (2..hex.len() - 1).step_by(2).map(|j| u8::from_str_radix(&hex[j..j + 2], 16).unwrap()).collect();
-        for w in [i as u32, 0, bytes.len() as u32, bytes.len() as u32] {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        out.extend_from_slice(&bytes);
-    }
-    std::fs::write(&pcap, out).unwrap();
+    support::write_pcap(&pcap, dsts.iter().map(|d| frame_bytes(*d, 64)));
     for class in ["RadixIPLookup", "DirectIPLookup", "LinearIPLookup", "StaticIPLookup"] {
         let (mut r, sinks) = router(
             &[

@@ -8,6 +8,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+mod support;
+
 use click_core::{RouterBuilder, RunOptions};
 use elements::standard_registry;
 
@@ -122,25 +124,11 @@ fn no_allocation_per_packet_on_the_ip_fast_path() {
     assert_eq!(large, small, "100,000 packets allocated {large} times, 1,000 packets {small} times");
 }
 
-/// Writes a pcap file of `n` copies of a 64-byte Ethernet/IPv4 frame.
-fn write_pcap(path: &std::path::Path, n: usize) {
-    let frame = [
-        0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 8, 0, 0x45, 0, 0, 0x32, 0, 0, 0, 0, 0x40, 0x11, 0xae, 0x0d, 192, 168, 1, 1,
-        10, 0, 1, 5, 4, 0xd2, 0x16, 0x2e, 0, 0x1e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0,
-    ];
-    let mut out = Vec::with_capacity(24 + n * (16 + frame.len()));
-    for w in [0xa1b2_c3d4u32.to_le_bytes(), [2, 0, 4, 0], [0; 4], [0; 4], 65535u32.to_le_bytes(), 1u32.to_le_bytes()] {
-        out.extend_from_slice(&w);
-    }
-    for i in 0..n as u32 {
-        for w in [i, 0, frame.len() as u32, frame.len() as u32] {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        out.extend_from_slice(&frame);
-    }
-    std::fs::write(path, out).unwrap();
-}
+/// A 64-byte Ethernet/IPv4/UDP frame (c_iprouter.click's).
+const FRAME: [u8; 64] = [
+    0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 8, 0, 0x45, 0, 0, 0x32, 0, 0, 0, 0, 0x40, 0x11, 0xae, 0x0d, 192, 168, 1, 1, 10,
+    0, 1, 5, 4, 0xd2, 0x16, 0x2e, 0, 0x1e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
 
 #[test]
 fn no_allocation_per_packet_reading_a_dump() {
@@ -149,7 +137,7 @@ fn no_allocation_per_packet_reading_a_dump() {
     let registry = standard_registry();
     let measure = |name: &str, n: usize| {
         let path = dir.join(name);
-        write_pcap(&path, n);
+        support::write_pcap(&path, std::iter::repeat_n(FRAME, n));
         let mut b = RouterBuilder::new(&registry);
         b.element("src", "FromDump", &format!("{}, STOP true, TIMING false", path.display()))
             .element("strip", "Strip", "14")

@@ -59,3 +59,14 @@ pub fn router(
 pub fn run(r: &mut Router) {
     r.run_with(RunOptions { stop_when_idle: true });
 }
+
+/// Writes a pcap file (microsecond timestamps, Ethernet) of `frames`, the i-th stamped i
+/// seconds.
+pub fn write_pcap<F: AsRef<[u8]>>(path: &std::path::Path, frames: impl IntoIterator<Item = F>) {
+    use pcap_file::pcap::{PcapPacket, PcapWriter};
+    let mut w = PcapWriter::new(std::io::BufWriter::new(std::fs::File::create(path).unwrap())).unwrap();
+    for (i, f) in frames.into_iter().enumerate() {
+        let data = f.as_ref();
+        w.write_packet(&PcapPacket::new(std::time::Duration::from_secs(i as u64), data.len() as u32, data)).unwrap();
+    }
+}
