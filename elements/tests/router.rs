@@ -522,26 +522,18 @@ proptest::proptest! {
         let second = if second_printer { "Print" } else { "Null" };
         let n = u64::from(limit);
         let r = match topology {
-            0 => {
+            0 | 1 => {
+                // A Tee copies every packet to both outputs; a RoundRobinSwitch alternates.
+                let (class, want) =
+                    if topology == 0 { ("Tee", (n, n)) } else { ("RoundRobinSwitch", (n.div_ceil(2), n / 2)) };
                 let r = run_idle(
-                    &[("src", "InfiniteSource", &src_config), ("a", "Print", quiet), ("t", "Tee", ""),
+                    &[("src", "InfiniteSource", &src_config), ("a", "Print", quiet), ("t", class, ""),
                       ("b", second, if second_printer { quiet } else { "" }),
                       ("c0", "Counter", ""), ("c1", "Counter", ""), ("d0", "Discard", ""), ("d1", "Discard", "")],
                     &[("src", 0, "a", 0), ("a", 0, "t", 0), ("t", 0, "b", 0), ("b", 0, "c0", 0), ("c0", 0, "d0", 0),
                       ("t", 1, "c1", 0), ("c1", 0, "d1", 0)],
                 );
-                proptest::prop_assert_eq!((count(&r, "c0"), count(&r, "c1")), (n, n));
-                r
-            }
-            1 => {
-                let r = run_idle(
-                    &[("src", "InfiniteSource", &src_config), ("a", "Print", quiet), ("s", "RoundRobinSwitch", ""),
-                      ("b", second, if second_printer { quiet } else { "" }),
-                      ("c0", "Counter", ""), ("c1", "Counter", ""), ("d0", "Discard", ""), ("d1", "Discard", "")],
-                    &[("src", 0, "a", 0), ("a", 0, "s", 0), ("s", 0, "b", 0), ("b", 0, "c0", 0), ("c0", 0, "d0", 0),
-                      ("s", 1, "c1", 0), ("c1", 0, "d1", 0)],
-                );
-                proptest::prop_assert_eq!((count(&r, "c0"), count(&r, "c1")), (n.div_ceil(2), n / 2));
+                proptest::prop_assert_eq!((count(&r, "c0"), count(&r, "c1")), want);
                 r
             }
             _ => {
@@ -567,33 +559,33 @@ proptest::proptest! {
 /// private copies, and the writes copy nothing. With no writer it keeps sending clones.
 #[test]
 fn source_stops_cloning_once_its_clones_get_written() {
-    let frame = "\\<000000000002000000000001080045000032000000004011ae0dc0a801010a00010504d2162e001e000000000000000000000000000000000000000000000000>";
+    let frame = concat!(
+        "\\<000000000002000000000001080045000032000000004011ae0dc0a801010a00010504d2162e001e",
+        "000000000000000000000000000000000000000000000000>"
+    );
     let registry = standard_registry();
-    let run = |chain: &[&str], config: &[(&str, &str, &str)]| {
+    // Runs InfiniteSource(DATA frame, LIMIT 10000, `src_keywords`) -> `path` -> d :: Discard;
+    // returns how many packets were copied on write meanwhile.
+    let run = |src_keywords: &str, path: &[(&str, &str, &str)]| {
         let mut b = RouterBuilder::new(&registry);
-        for (name, class, conf) in config {
+        b.element("src", "InfiniteSource", &format!("DATA {frame}, LIMIT 10000{src_keywords}"));
+        for (name, class, conf) in path {
             b.element(name, class, conf);
         }
-        b.chain(chain);
+        b.element("d", "Discard", "");
+        let chain: Vec<&str> = std::iter::once("src").chain(path.iter().map(|e| e.0)).chain(["d"]).collect();
+        b.chain(&chain);
         let mut r = b.build().unwrap();
         let before = click_core::packet::copies_on_write();
         r.run_with(RunOptions { stop_when_idle: true });
         assert_eq!(r.read_handler("d.count").unwrap(), "10000");
         click_core::packet::copies_on_write() - before
     };
-    let src = ("src", "InfiniteSource", &*format!("DATA {frame}, LIMIT 10000"));
-    let written = run(
-        &["src", "strip", "chk", "dec", "d"],
-        &[src, ("strip", "Strip", "14"), ("chk", "CheckIPHeader", ""), ("dec", "DecIPTTL", ""), ("d", "Discard", "")],
-    );
+    let writers = [("strip", "Strip", "14"), ("chk", "CheckIPHeader", ""), ("dec", "DecIPTTL", "")];
+    let written = run("", &writers);
     assert!((1..=64).contains(&written), "{written} of 10,000 packets copied on write");
-    // A burst of one packet per run at first, or many: the same.
-    let src32 = ("src", "InfiniteSource", &*format!("DATA {frame}, LIMIT 10000, BURST 32"));
-    let written = run(
-        &["src", "strip", "chk", "dec", "d"],
-        &[src32, ("strip", "Strip", "14"), ("chk", "CheckIPHeader", ""), ("dec", "DecIPTTL", ""), ("d", "Discard", "")],
-    );
-    assert_eq!(written, 0, "bursts are copies from the start");
+    // Bursts of many packets are copies from the start.
+    assert_eq!(run(", BURST 32", &writers), 0, "bursts are copies from the start");
     // Nobody writes: nothing copied either way.
-    assert_eq!(run(&["src", "d"], &[src, ("d", "Discard", "")]), 0);
+    assert_eq!(run("", &[]), 0);
 }
