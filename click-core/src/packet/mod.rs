@@ -539,9 +539,9 @@ impl Packet {
 
     /// Appends `n` private copies of this packet to `out` with one visit to the pool: the same
     /// data at the same offsets, the same header offsets and annotations, each in a buffer of
-    /// its own. For a small packet this costs about what a clone does, and an element that
-    /// writes the copy later (DecIPTTL, EtherEncap) finds it unshared instead of copying it
-    /// then. Falls back to clones for a packet that does not fit a standard buffer.
+    /// its own. For a small packet this takes more instructions than a clone (about 60 more
+    /// for 64 bytes) but writes no shared reference count, and an element that writes the
+    /// copy later (DecIPTTL, EtherEncap) finds it unshared instead of copying it then. Falls back to clones for a packet that does not fit a standard buffer.
     pub fn copy_into(&self, n: usize, out: &mut crate::batch::Batch) {
         let src = &*self.d;
         let (data, end) = (src.data as usize, src.end as usize);
