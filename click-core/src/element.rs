@@ -309,6 +309,22 @@ pub trait Element: Send + 'static {
         false
     }
 
+    /// True when nothing outside this element can tell whether its input came in one batch
+    /// or in several, one per task run of the source upstream: given the same packets in the
+    /// same order it emits the same packets, in the same order, on the same ports, and while
+    /// it does so it writes no handler, stops nothing, wakes no task, prints nothing and
+    /// reads no clock finer than the scheduling round's ([`Context::coarse_now`]).
+    ///
+    /// When a thread's only task is a source whose packets reach only such elements, each
+    /// reached along one path, the runtime lets that source emit several runs' worth of
+    /// packets per run ([`Context::task_runs`]) and counts the run as that many: a BURST 1
+    /// source then moves batches, with the same outputs, counts and handler values. The
+    /// answer may change only when one of the element's handlers is written (a Counter given
+    /// a COUNT_CALL); the runtime asks again then. Default false.
+    fn batch_invariant(&self) -> bool {
+        false
+    }
+
     /// True for elements that write a line of text for each packet they see (Print,
     /// IPPrint). With two or more of them in a router the order in which packets reach
     /// elements shows in the output, so the router delivers packets one at a time, depth

@@ -37,6 +37,10 @@ pub(crate) struct RunArgs {
     /// Print packets per second for each source at the end.
     #[arg(long = "report")]
     report: bool,
+    /// Let one run of a source's task stand for at most N runs where nothing downstream can
+    /// tell them apart (packets then move in batches); 1 runs every task as written.
+    #[arg(long = "task-runs", value_name = "N", default_value_t = click_core::runtime::DEFAULT_TASK_RUNS)]
+    task_runs: u32,
     /// Print help.
     #[arg(long = "help", action = clap::ArgAction::Help)]
     help: Option<bool>,
@@ -167,6 +171,7 @@ pub(crate) fn run(args: RunArgs) -> i32 {
             return 1;
         }
     };
+    router.set_task_runs(args.task_runs);
     if !args.quit {
         let handle = router.handle();
         // Ctrl-C stops the router cleanly, as in Click; a second one kills the process.

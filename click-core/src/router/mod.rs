@@ -78,6 +78,8 @@ pub struct Router {
     locations: Vec<Option<Location>>,
     /// Idle rounds a thread spins before it sleeps (see [`Router::set_spin_rounds`]).
     spin_rounds: u32,
+    /// Most runs one task run may stand for (see [`Router::set_task_runs`]).
+    task_runs: u32,
 }
 
 impl Router {
@@ -86,6 +88,14 @@ impl Router {
     /// that shares few CPUs with many others (a domain among many) should not spin: 0.
     pub fn set_spin_rounds(&mut self, rounds: u32) {
         self.spin_rounds = rounds;
+    }
+
+    /// Most task runs one run of a source may stand for, where nothing downstream can tell
+    /// them apart (see [`Element::batch_invariant`](crate::element::Element::batch_invariant));
+    /// default [`DEFAULT_TASK_RUNS`](crate::runtime::DEFAULT_TASK_RUNS). 1 runs every task
+    /// exactly as written (for comparisons).
+    pub fn set_task_runs(&mut self, runs: u32) {
+        self.task_runs = runs.max(1);
     }
 
     pub(crate) fn assemble(
@@ -103,6 +113,7 @@ impl Router {
             running: Arc::new(AtomicBool::new(false)),
             locations,
             spin_rounds: crate::runtime::DEFAULT_SPIN_ROUNDS,
+            task_runs: crate::runtime::DEFAULT_TASK_RUNS,
         };
         // Elements that serve handlers to the outside (ControlSocket) get their handle now.
         let handle = router.handle();
@@ -185,8 +196,11 @@ impl Router {
         self.shared.stop.store(false, Ordering::Release);
         self.shared.stop_requests.store(0, Ordering::Release);
         self.running.store(true, Ordering::Release);
-        let loop_opts =
-            crate::runtime::LoopOptions { stop_when_idle: opts.stop_when_idle, spin_rounds: self.spin_rounds };
+        let loop_opts = crate::runtime::LoopOptions {
+            stop_when_idle: opts.stop_when_idle,
+            spin_rounds: self.spin_rounds,
+            task_runs: self.task_runs,
+        };
         let shared: &Shared = &self.shared;
         let controls = &self.controls;
         let mut work: Vec<(&mut Arena, &mut ThreadState)> =
@@ -343,6 +357,8 @@ pub(crate) fn write_element(
     cx: &mut crate::runtime::Context<'_>,
 ) -> Result<(), HandlerError> {
     let (s, i) = (cx.shared, cx.me as usize);
+    // The element may now answer `batch_invariant` differently.
+    cx.st.task_runs_stale = true;
     if handler == "config" && config_writable(s, i) {
         return write_config(el, value, cx);
     }

@@ -262,7 +262,14 @@ pub(crate) struct Task {
     pub scheduled: bool,
     /// The tickets the stride came from (Click's `tickets` handler).
     pub tickets: u32,
+    /// How many task runs one run stands for (see [`Context::task_runs`]): 1, or the
+    /// thread's `max_task_runs` when nothing downstream can tell runs apart.
+    pub runs: u32,
 }
+
+/// Most task runs one run of a source may stand for (see [`Context::task_runs`]): packets
+/// then move in batches of about this many times the source's BURST.
+pub const DEFAULT_TASK_RUNS: u32 = 32;
 
 /// Most nested direct `push` calls; deeper hand-offs are queued (see [`Context::output_batch`]).
 const MAX_DIRECT_DEPTH: u32 = 128;
@@ -315,6 +322,13 @@ pub(crate) struct ThreadState {
     pub busy_drops: u64,
     /// File descriptors elements of this thread wait on (Click's `add_select`).
     pub selects: select::Selects,
+    /// Most runs one task run may stand for ([`DEFAULT_TASK_RUNS`]; 1 turns that off).
+    pub max_task_runs: u32,
+    /// Set when a task was added or a handler written: each task's `runs` must be decided
+    /// again (see [`refresh_task_runs`]) before the next round.
+    pub task_runs_stale: bool,
+    /// `runs` of the task running now, for [`Context::task_runs`].
+    runs_now: u32,
 }
 
 impl ThreadState {
@@ -337,6 +351,9 @@ impl ThreadState {
             depth: 0,
             busy_drops: 0,
             selects: select::Selects::default(),
+            max_task_runs: DEFAULT_TASK_RUNS,
+            task_runs_stale: true,
+            runs_now: 1,
         }
     }
 
@@ -394,8 +411,10 @@ impl ThreadState {
             pass: self.global_pass,
             scheduled: true,
             tickets,
+            runs: 1,
         });
         self.task_of[elem as usize] = Some(idx);
+        self.task_runs_stale = true;
     }
 
     /// Reads Click's task handlers of element `elem`'s task (`scheduled`, `tickets`); `None`
@@ -590,6 +609,16 @@ impl<'a> Context<'a> {
     /// The thread running this element.
     pub fn thread_id(&self) -> usize {
         self.st.id
+    }
+
+    /// How many of its task's runs the running task run stands for: 1, unless this is its
+    /// thread's only task and nothing its packets reach can tell one run from several (see
+    /// [`Element::batch_invariant`]); then a source may emit that many runs' packets now
+    /// (BURST times this), as one batch, and the scheduler counts the run that many times.
+    /// Outside a task run, 1.
+    #[inline]
+    pub fn task_runs(&self) -> usize {
+        self.st.runs_now as usize
     }
 
     /// Emits a packet on push output `port`. A packet sent to a port that does not exist or
@@ -900,7 +929,10 @@ impl<'a> Context<'a> {
         value: &str,
     ) -> Result<(), crate::element::HandlerError> {
         match full_name.rsplit_once('.') {
-            Some((elem, handler)) if elem == self.name() => me.write_handler(handler, value, self),
+            Some((elem, handler)) if elem == self.name() => {
+                self.st.task_runs_stale = true;
+                me.write_handler(handler, value, self)
+            }
             _ => self.call_write(full_name, value),
         }
     }
@@ -1244,7 +1276,8 @@ pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, tas
     let t = &mut st.tasks[task];
     let elem = t.elem;
     st.global_pass = t.pass;
-    t.pass += t.stride;
+    t.pass += t.stride * u64::from(t.runs);
+    st.runs_now = t.runs;
     let worked = match arena[elem as usize].try_borrow_mut() {
         Ok(mut guard) => match guard.as_mut() {
             Some(el) => {
@@ -1255,11 +1288,52 @@ pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, tas
         },
         Err(_) => false,
     };
+    st.runs_now = 1;
     // Most runs push depth-first and leave nothing queued.
     if !st.ready.is_empty() || !st.deferred_writes.is_empty() {
         flush(shared, arena, st);
     }
     worked
+}
+
+/// Decides how many runs each task of this thread may stand for. A run may stand for
+/// several only when the task is the thread's only one (no other task's turn falls between
+/// its runs) and every element its packets reach is [`Element::batch_invariant`], reached
+/// along one path only (where paths meet, a batch would change the order in which packets
+/// from different branches arrive) and on this thread. Everything else runs as written.
+pub(crate) fn refresh_task_runs(shared: &Shared, arena: &Arena, st: &mut ThreadState) {
+    st.task_runs_stale = false;
+    let runs = match st.tasks.as_slice() {
+        [only] if st.max_task_runs > 1 && runs_indistinguishable(shared, arena, st.id, only.elem) => st.max_task_runs,
+        _ => 1,
+    };
+    for t in &mut st.tasks {
+        t.runs = runs;
+    }
+}
+
+/// True when the elements reached by push from `source` form a tree on `thread` of
+/// batch-invariant elements (see [`refresh_task_runs`]).
+fn runs_indistinguishable(shared: &Shared, arena: &Arena, thread: usize, source: u32) -> bool {
+    let mut seen = vec![false; shared.names.len()];
+    seen[source as usize] = true;
+    let mut todo = vec![source as usize];
+    while let Some(e) = todo.pop() {
+        let base = shared.out_base[e];
+        for dest in shared.out_dest[base..base + shared.noutputs[e]].iter().flatten() {
+            let next = dest.elem as usize;
+            if dest.thread as usize != thread || seen[next] {
+                return false;
+            }
+            seen[next] = true;
+            let invariant = arena[next].try_borrow().is_ok_and(|g| g.as_ref().is_some_and(|el| el.batch_invariant()));
+            if !invariant {
+                return false;
+            }
+            todo.push(next);
+        }
+    }
+    true
 }
 
 /// Fires one timer and delivers what it pushed.

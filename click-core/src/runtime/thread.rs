@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::{Arena, Context, Shared, ThreadState, drain_crossings, flush, run_task, run_timer, select};
+use super::{
+    Arena, Context, Shared, ThreadState, drain_crossings, flush, refresh_task_runs, run_task, run_timer, select,
+};
 use crate::element::HandlerError;
 
 /// Task runs between checks of timers, messages and other threads (Click runs 128).
@@ -89,6 +91,8 @@ pub(crate) struct LoopOptions {
     pub stop_when_idle: bool,
     /// Idle rounds to spin before sleeping.
     pub spin_rounds: u32,
+    /// Most runs one task run may stand for (see [`super::Context::task_runs`]).
+    pub task_runs: u32,
 }
 
 /// Runs one thread's elements until the router stops.
@@ -106,6 +110,10 @@ pub(crate) fn run_thread(
     // threads ask to stop: watch the request count.
     let interceptor = shared.stop_interceptor.filter(|&e| shared.thread_of[e as usize] == st.id);
     let mut stops_seen = 0u64;
+    if st.max_task_runs != opts.task_runs {
+        st.max_task_runs = opts.task_runs;
+        st.task_runs_stale = true;
+    }
     loop {
         if shared.stop.load(Ordering::Acquire) {
             break;
@@ -128,8 +136,15 @@ pub(crate) fn run_thread(
         }
         flush(shared, arena, st);
 
-        for _ in 0..TASKS_PER_ROUND {
+        // A run that stands for several counts as that many, so timers, handlers and other
+        // threads' packets are looked at after as many packets as when each ran alone.
+        let mut runs = 0;
+        while runs < TASKS_PER_ROUND {
+            if st.task_runs_stale {
+                refresh_task_runs(shared, arena, st);
+            }
             let Some(t) = st.pick_task() else { break };
+            runs += st.tasks[t].runs as usize;
             worked |= run_task(shared, arena, st, t);
             if shared.stop.load(Ordering::Relaxed) {
                 break;

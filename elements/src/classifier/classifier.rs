@@ -165,6 +165,10 @@ impl Element for Classifier {
         "Classifier"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn may_originate_packets(&self) -> bool {
         false
     }

@@ -114,6 +114,10 @@ impl Element for IpClassifier {
         if self.filter { "IPFilter" } else { "IPClassifier" }
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn may_originate_packets(&self) -> bool {
         false
     }

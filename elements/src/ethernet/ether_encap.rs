@@ -50,6 +50,10 @@ impl Element for EtherEncap {
         "EtherEncap"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         let ethertype: u16 = args.read_mp("ETHERTYPE")?;
         let src: EtherAddress = args.read_mp("SRC")?;

@@ -30,6 +30,10 @@ impl Element for EtherRewrite {
         "EtherRewrite"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.src = args.read_mp("SRC")?;
         self.dst = args.read_mp("DST")?;

@@ -33,6 +33,10 @@ impl Element for VlanDecap {
         "VLANDecap"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.anno = args.read_p_or("ANNO", true)?;
         args.complete()

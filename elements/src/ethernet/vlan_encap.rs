@@ -63,6 +63,10 @@ impl Element for VlanEncap {
         "VLANEncap"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         let tci: Option<Raw> = args.read_p("VLAN_TCI")?;
         let pcp: u16 = args.read_p_or("VLAN_PCP", 0)?;

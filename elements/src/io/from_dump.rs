@@ -503,7 +503,8 @@ impl Element for FromDump {
         }
         let mut batch = std::mem::take(&mut self.batch);
         let mut at_end = false;
-        while batch.len() < self.burst {
+        let want = self.burst * cx.task_runs();
+        while batch.len() < want {
             match self.read_next(cx) {
                 Some(p) if self.due(&p) => batch.push(p),
                 Some(p) => {

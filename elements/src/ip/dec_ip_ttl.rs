@@ -70,6 +70,10 @@ impl Element for DecIpTtl {
         "DecIPTTL"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_1_2
     }

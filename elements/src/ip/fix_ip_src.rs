@@ -36,6 +36,10 @@ impl Element for FixIpSrc {
         "FixIPSrc"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.addr = args.read_mp("IPADDR")?;
         args.complete()

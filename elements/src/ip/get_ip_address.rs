@@ -27,6 +27,10 @@ impl Element for GetIpAddress {
         "GetIPAddress"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.offset = args.read_mp("OFFSET")?;
         args.complete()

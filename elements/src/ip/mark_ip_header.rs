@@ -26,6 +26,10 @@ impl Element for MarkIpHeader {
         "MarkIPHeader"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.offset = args.read_p_or("OFFSET", 0)?;
         args.complete()

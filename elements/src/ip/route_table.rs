@@ -292,6 +292,10 @@ impl<C: TableClass> Element for IpRouteTable<C> {
         C::NAME
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_ANY
     }

@@ -35,6 +35,10 @@ impl Element for SetIpAddress {
         "SetIPAddress"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.addr = args.read_mp("IPADDR")?;
         args.complete()

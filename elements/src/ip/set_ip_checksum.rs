@@ -30,6 +30,10 @@ impl Element for SetIpChecksum {
         "SetIPChecksum"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
         match p.network_header_mut().map(Ipv4Packet::new_checked) {
             Some(Ok(mut ip)) => {

@@ -41,6 +41,10 @@ impl Element for StoreIpAddress {
         "StoreIPAddress"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         let rest = args.take_rest();
         let (addr, off) = match rest.as_slice() {

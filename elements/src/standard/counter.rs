@@ -159,6 +159,12 @@ impl Element for Counter {
         "Counter"
     }
 
+    // COUNT_CALL and BYTE_COUNT_CALL write a handler at a given packet: with batches the
+    // packets after it would already be on their way when the write happens.
+    fn batch_invariant(&self) -> bool {
+        !self.has_triggers
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         if let Some(Raw(t)) = args.read("COUNT_CALL")? {
             self.count_call = Some(Trigger::parse(&t, "COUNT_CALL")?);

@@ -49,6 +49,10 @@ impl Element for Discard {
         "Discard"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_0
     }

@@ -20,4 +20,8 @@ impl Element for Null {
     fn class_name(&self) -> &'static str {
         "Null"
     }
+
+    fn batch_invariant(&self) -> bool {
+        true
+    }
 }

@@ -33,6 +33,10 @@ impl Element for Pad {
         "Pad"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.length = args.read_p_or("LENGTH", 0)?;
         let _zero: bool = args.read_or("ZERO", true)?;

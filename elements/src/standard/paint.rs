@@ -34,6 +34,10 @@ impl Element for Paint {
         "Paint"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.color = args.read_mp("COLOR")?;
         self.anno = args.read_p_or("ANNO", anno_offset::PAINT)?;

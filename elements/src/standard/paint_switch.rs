@@ -31,6 +31,10 @@ impl Element for PaintSwitch {
         "PaintSwitch"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_ANY
     }

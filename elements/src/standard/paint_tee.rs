@@ -33,6 +33,10 @@ impl Element for PaintTee {
         "PaintTee"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         "1/2"
     }

@@ -25,6 +25,10 @@ impl Element for Strip {
         "Strip"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.length = args.read_mp("LENGTH")?;
         args.complete()

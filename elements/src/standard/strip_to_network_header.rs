@@ -23,6 +23,10 @@ impl Element for StripToNetworkHeader {
         "StripToNetworkHeader"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
         if let Some(off) = p.network_header_offset()
             && off > 0

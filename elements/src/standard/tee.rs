@@ -28,6 +28,10 @@ impl Element for Tee {
         "Tee"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_ANY
     }

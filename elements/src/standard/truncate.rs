@@ -32,6 +32,10 @@ impl Element for Truncate {
         "Truncate"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.length = args.read_mp("LENGTH")?;
         self.extra_length = args.read_or("EXTRA_LENGTH", true)?;

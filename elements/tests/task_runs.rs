@@ -1,0 +1,246 @@
+//! A run of a thread's only task may stand for several (`Context::task_runs`) where nothing
+//! downstream can tell the difference: a BURST 1 source then moves batches. These tests check
+//! when the runtime allows it, and that what the router does stays what it does one run at a
+//! time: the same packets, in the same order, at every element, and the same counts.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use click_core::runtime::DEFAULT_TASK_RUNS;
+use click_core::spec::ports;
+use click_core::{Batch, Context, Element, Router, RouterBuilder, RunOptions};
+
+/// What a [`Probe`] saw: the largest batch, and the first data byte of every packet, in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Seen {
+    largest_batch: usize,
+    packets: Vec<u8>,
+}
+
+/// Passes packets on, recording what it saw; `invariant` is its answer to `batch_invariant`.
+struct Probe {
+    invariant: bool,
+    seen: Arc<Mutex<Seen>>,
+}
+
+impl Element for Probe {
+    fn class_name(&self) -> &'static str {
+        "Probe"
+    }
+
+    fn port_count(&self) -> &'static str {
+        ports::P1_1
+    }
+
+    fn batch_invariant(&self) -> bool {
+        self.invariant
+    }
+
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        let mut seen = self.seen.lock().unwrap();
+        seen.largest_batch = seen.largest_batch.max(batch.len());
+        seen.packets.extend(batch.iter().map(|p| p.data()[0]));
+        drop(seen);
+        cx.output_batch(0, batch);
+    }
+}
+
+/// A router of standard elements plus probes (`(name, invariant)`), connected as given, with
+/// each task run standing for at most `task_runs`; returns it and the probes' records.
+fn build(
+    elements: &[(&str, &str, &str)],
+    probes: &[(&str, bool)],
+    connections: &[(&str, usize, &str, usize)],
+    task_runs: u32,
+) -> (Router, Vec<Arc<Mutex<Seen>>>) {
+    let registry = elements::standard_registry();
+    let mut b = RouterBuilder::new(&registry);
+    for (name, class, config) in elements {
+        b.element(name, class, config);
+    }
+    let mut records = Vec::new();
+    for &(name, invariant) in probes {
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        b.add(name, Probe { invariant, seen: seen.clone() });
+        records.push(seen);
+    }
+    for &(from, fp, to, tp) in connections {
+        b.connect(from, fp, to, tp);
+    }
+    let mut r = b.build().unwrap_or_else(|e| panic!("{e}"));
+    r.set_task_runs(task_runs);
+    (r, records)
+}
+
+/// Runs until idle; returns each probe's record.
+fn run(mut r: Router, records: Vec<Arc<Mutex<Seen>>>) -> (Router, Vec<Seen>) {
+    r.run_with(RunOptions { stop_when_idle: true });
+    let seen = records.iter().map(|s| s.lock().unwrap().clone()).collect();
+    (r, seen)
+}
+
+/// 1,000 Ethernet frames numbered by their first byte (0-255, repeating); every third one
+/// is not IPv4 (type 0x0806).
+fn numbered_capture() -> String {
+    let dir = std::env::temp_dir().join(format!("vrouter-task-runs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("numbered.pcap");
+    let frames = (0..1000u32).map(|i| {
+        let mut f = vec![0u8; 60];
+        f[0] = i as u8;
+        f[12..14].copy_from_slice(if i % 3 == 0 { &[0x08, 0x06] } else { &[0x08, 0x00] });
+        f
+    });
+    support::write_pcap(&path, frames);
+    path.to_str().unwrap().to_string()
+}
+
+/// FromDump (BURST 1) -> p0 -> Classifier splitting IPv4 from the rest -> a Counter and a
+/// probe on each branch: batches of many packets, and the same packets in the same order at
+/// every probe, and the same counts, as one run at a time.
+#[test]
+fn a_tree_of_invariant_elements_gets_batches_with_the_same_outcome() {
+    let file = numbered_capture();
+    let dump = format!("{file}, STOP true");
+    let outcome = |task_runs: u32| {
+        let (r, records) = build(
+            &[
+                ("src", "FromDump", &dump),
+                ("cl", "Classifier", "12/0800, -"),
+                ("ip", "Counter", ""),
+                ("other", "Counter", ""),
+                ("d1", "Discard", ""),
+                ("d2", "Discard", ""),
+            ],
+            &[("p0", true), ("p1", true), ("p2", true)],
+            &[
+                ("src", 0, "p0", 0),
+                ("p0", 0, "cl", 0),
+                ("cl", 0, "ip", 0),
+                ("ip", 0, "p1", 0),
+                ("p1", 0, "d1", 0),
+                ("cl", 1, "other", 0),
+                ("other", 0, "p2", 0),
+                ("p2", 0, "d2", 0),
+            ],
+            task_runs,
+        );
+        let (r, seen) = run(r, records);
+        let counts =
+            ["ip.count", "other.count", "d1.count", "d2.count", "src.count"].map(|h| r.read_handler(h).unwrap());
+        (seen, counts)
+    };
+    let (one_by_one, counts_one) = outcome(1);
+    let (batched, counts_batched) = outcome(DEFAULT_TASK_RUNS);
+    assert!(one_by_one.iter().all(|s| s.largest_batch == 1), "{one_by_one:?}");
+    assert_eq!(batched[0].largest_batch, DEFAULT_TASK_RUNS as usize, "the source's runs stand for several");
+    assert_eq!(counts_one, ["666", "334", "666", "334", "1000"].map(String::from));
+    assert_eq!(counts_batched, counts_one);
+    for (a, b) in one_by_one.iter().zip(&batched) {
+        assert_eq!(a.packets, b.packets, "the same packets in the same order");
+    }
+}
+
+/// The largest batch the probe `p` saw behind `InfiniteSource(LIMIT 500) -> extra -> p`, in a
+/// router with the given other elements, probes and connections.
+fn largest_batch(
+    elements: &[(&str, &str, &str)],
+    probes: &[(&str, bool)],
+    connections: &[(&str, usize, &str, usize)],
+) -> usize {
+    let mut all = vec![("src", "InfiniteSource", "LIMIT 500")];
+    all.extend_from_slice(elements);
+    let mut all_probes = vec![("p", true)];
+    all_probes.extend_from_slice(probes);
+    let (r, records) = build(&all, &all_probes, connections, DEFAULT_TASK_RUNS);
+    run(r, records).1[0].largest_batch
+}
+
+#[test]
+fn runs_stay_one_at_a_time_where_batches_would_show() {
+    // The control: source -> p -> Discard gets batches.
+    let plain = [("d", "Discard", "")];
+    assert_eq!(largest_batch(&plain, &[], &[("src", 0, "p", 0), ("p", 0, "d", 0)]), DEFAULT_TASK_RUNS as usize);
+
+    // An element that does not say it is batch-invariant, after the probe.
+    assert_eq!(
+        largest_batch(&plain, &[("shy", false)], &[("src", 0, "p", 0), ("p", 0, "shy", 0), ("shy", 0, "d", 0)]),
+        1
+    );
+
+    // Two paths meet: with batches, one branch's packets would all arrive before the other's.
+    let merge = [("t", "Tee", "2"), ("d", "Discard", "")];
+    assert_eq!(
+        largest_batch(
+            &merge,
+            &[("q", true)],
+            &[("src", 0, "p", 0), ("p", 0, "t", 0), ("t", 0, "q", 0), ("t", 1, "q", 0), ("q", 0, "d", 0)]
+        ),
+        1
+    );
+
+    // Another task on the thread: its turns fall between the source's runs.
+    let two_tasks = [("d", "Discard", ""), ("src2", "InfiniteSource", "LIMIT 500"), ("d2", "Discard", "")];
+    assert_eq!(largest_batch(&two_tasks, &[], &[("src", 0, "p", 0), ("p", 0, "d", 0), ("src2", 0, "d2", 0)]), 1);
+
+    // A Counter that writes a handler at a given count.
+    let calling = [("c", "Counter", "COUNT_CALL 100 src.active false"), ("d", "Discard", "")];
+    assert_eq!(largest_batch(&calling, &[], &[("src", 0, "p", 0), ("p", 0, "c", 0), ("c", 0, "d", 0)]), 1);
+}
+
+/// COUNT_CALL stops the source after exactly its count, as in Click, though the same path
+/// without it would move batches of 32.
+#[test]
+fn count_call_stops_the_source_at_its_count() {
+    let (r, records) = build(
+        &[
+            ("src", "InfiniteSource", "LIMIT -1"),
+            ("c", "Counter", "COUNT_CALL 1000 src.active false"),
+            ("d", "Discard", ""),
+        ],
+        &[],
+        &[("src", 0, "c", 0), ("c", 0, "d", 0)],
+        DEFAULT_TASK_RUNS,
+    );
+    let (r, _) = run(r, records);
+    assert_eq!(r.read_handler("c.count").unwrap(), "1000");
+    assert_eq!(r.read_handler("d.count").unwrap(), "1000");
+}
+
+/// A handler write that makes an element on the path no longer batch-invariant (a Counter
+/// given a COUNT_CALL while the router runs) takes effect on the source's next run: the
+/// source stops at exactly the count, not at the end of a batch.
+#[test]
+fn a_handler_write_ends_batching_on_the_next_run() {
+    let (mut r, records) = build(
+        &[("src", "InfiniteSource", "LIMIT -1"), ("c", "Counter", ""), ("d", "Discard", "")],
+        &[("p", true)],
+        &[("src", 0, "p", 0), ("p", 0, "c", 0), ("c", 0, "d", 0)],
+        DEFAULT_TASK_RUNS,
+    );
+    let seen = records[0].clone();
+    let handle = r.handle();
+    let writer = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        // Wait until the source moves batches, then give the Counter a COUNT_CALL well ahead.
+        while seen.lock().unwrap().largest_batch < 2 {
+            assert!(std::time::Instant::now() < deadline, "no batches");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let now: u64 = handle.read("c.count").unwrap().parse().unwrap();
+        // Counts move in steps of 32 while batched: 5 more than a multiple would be passed
+        // by 27 if batching went on.
+        let at = now + 1_000_005;
+        handle.write("c.count_call", &format!("{at} src.active false")).unwrap();
+        while handle.read("src.active").unwrap() != "false" {
+            assert!(std::time::Instant::now() < deadline, "the source did not stop");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        handle.stop();
+        at
+    });
+    r.run();
+    let at = writer.join().unwrap();
+    assert_eq!(r.read_handler("c.count").unwrap(), at.to_string());
+}
