@@ -317,7 +317,7 @@ pub trait Element: Send + 'static {
     ///
     /// When a thread's only task is a source whose packets reach only such elements, each
     /// reached along one path, the runtime lets that source emit several runs' worth of
-    /// packets per run ([`Context::task_runs`]) and counts the run as that many: a BURST 1
+    /// packets per run ([`Context::task_burst`]) and counts the run as that many: a BURST 1
     /// source then moves batches, with the same outputs, counts and handler values. The
     /// answer may change only when one of the element's handlers is written (a Counter given
     /// a COUNT_CALL); the runtime asks again then. Default false.

@@ -1,4 +1,4 @@
-//! A run of a thread's only task may stand for several (`Context::task_runs`) where nothing
+//! A run of a thread's only task may stand for several (`Context::task_burst`) where nothing
 //! downstream can tell the difference: a BURST 1 source then moves batches. These tests check
 //! when the runtime allows it, and that what the router does stays what it does one run at a
 //! time: the same packets, in the same order, at every element, and the same counts.
@@ -155,6 +155,23 @@ fn largest_batch(
     all_probes.extend_from_slice(probes);
     let (r, records) = build(&all, &all_probes, connections, DEFAULT_TASK_RUNS);
     run(r, records).1[0].largest_batch
+}
+
+/// A run stands for as many runs as make up to 32 packets: BURST 5 sources emit 30 at once,
+/// BURST 32 and BURST 100 sources their BURST.
+#[test]
+fn runs_add_up_to_about_32_packets() {
+    for (burst, batch) in [(1, 32), (5, 30), (32, 32), (100, 100)] {
+        let (r, records) = build(
+            &[("src", "InfiniteSource", &format!("LIMIT 1000, BURST {burst}")), ("d", "Discard", "")],
+            &[("p", true)],
+            &[("src", 0, "p", 0), ("p", 0, "d", 0)],
+            DEFAULT_TASK_RUNS,
+        );
+        let (r, seen) = run(r, records);
+        assert_eq!(seen[0].largest_batch, batch, "BURST {burst}");
+        assert_eq!(r.read_handler("d.count").unwrap(), "1000");
+    }
 }
 
 #[test]

@@ -262,13 +262,13 @@ pub(crate) struct Task {
     pub scheduled: bool,
     /// The tickets the stride came from (Click's `tickets` handler).
     pub tickets: u32,
-    /// How many task runs one run stands for (see [`Context::task_runs`]): 1, or the
+    /// How many task runs one run may stand for (see [`Context::task_burst`]): 1, or the
     /// thread's `max_task_runs` when nothing downstream can tell runs apart.
     pub runs: u32,
 }
 
-/// Most task runs one run of a source may stand for (see [`Context::task_runs`]): packets
-/// then move in batches of about this many times the source's BURST.
+/// Most task runs one run of a source may stand for, and the most packets it then emits at
+/// once unless its BURST alone is more (see [`Context::task_burst`]).
 pub const DEFAULT_TASK_RUNS: u32 = 32;
 
 /// Most nested direct `push` calls; deeper hand-offs are queued (see [`Context::output_batch`]).
@@ -327,8 +327,10 @@ pub(crate) struct ThreadState {
     /// Set when a task was added or a handler written: each task's `runs` must be decided
     /// again (see [`refresh_task_runs`]) before the next round.
     pub task_runs_stale: bool,
-    /// `runs` of the task running now, for [`Context::task_runs`].
+    /// `runs` of the task running now, for [`Context::task_burst`].
     runs_now: u32,
+    /// How many runs the task running now used ([`Context::task_burst`]), for the scheduler.
+    pub runs_used: u32,
 }
 
 impl ThreadState {
@@ -354,6 +356,7 @@ impl ThreadState {
             max_task_runs: DEFAULT_TASK_RUNS,
             task_runs_stale: true,
             runs_now: 1,
+            runs_used: 1,
         }
     }
 
@@ -611,14 +614,21 @@ impl<'a> Context<'a> {
         self.st.id
     }
 
-    /// How many of its task's runs the running task run stands for: 1, unless this is its
-    /// thread's only task and nothing its packets reach can tell one run from several (see
-    /// [`Element::batch_invariant`]); then a source may emit that many runs' packets now
-    /// (BURST times this), as one batch, and the scheduler counts the run that many times.
-    /// Outside a task run, 1.
+    /// How many packets a source with BURST `burst` emits in the running task run: `burst`,
+    /// unless this is its thread's only task and nothing its packets reach can tell one run
+    /// from several (see [`Element::batch_invariant`]). Then the run stands for several, up
+    /// to the router's task runs (32 by default) and as long as they come to no more packets
+    /// than that, or than one BURST if it is larger; the scheduler counts it as that many
+    /// runs. Outside a task run, `burst`.
     #[inline]
-    pub fn task_runs(&self) -> usize {
-        self.st.runs_now as usize
+    pub fn task_burst(&mut self, burst: usize) -> usize {
+        let most = self.st.runs_now as usize;
+        if most <= 1 {
+            return burst;
+        }
+        let runs = (most / burst.max(1)).clamp(1, most);
+        self.st.runs_used = runs as u32;
+        burst * runs
     }
 
     /// Emits a packet on push output `port`. A packet sent to a port that does not exist or
@@ -1276,8 +1286,9 @@ pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, tas
     let t = &mut st.tasks[task];
     let elem = t.elem;
     st.global_pass = t.pass;
-    t.pass += t.stride * u64::from(t.runs);
+    t.pass += t.stride;
     st.runs_now = t.runs;
+    st.runs_used = 1;
     let worked = match arena[elem as usize].try_borrow_mut() {
         Ok(mut guard) => match guard.as_mut() {
             Some(el) => {
@@ -1289,6 +1300,10 @@ pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, tas
         Err(_) => false,
     };
     st.runs_now = 1;
+    if st.runs_used > 1 {
+        let t = &mut st.tasks[task];
+        t.pass += t.stride * u64::from(st.runs_used - 1);
+    }
     // Most runs push depth-first and leave nothing queued.
     if !st.ready.is_empty() || !st.deferred_writes.is_empty() {
         flush(shared, arena, st);

@@ -91,7 +91,7 @@ pub(crate) struct LoopOptions {
     pub stop_when_idle: bool,
     /// Idle rounds to spin before sleeping.
     pub spin_rounds: u32,
-    /// Most runs one task run may stand for (see [`super::Context::task_runs`]).
+    /// Most runs one task run may stand for (see [`super::Context::task_burst`]).
     pub task_runs: u32,
 }
 
@@ -144,8 +144,8 @@ pub(crate) fn run_thread(
                 refresh_task_runs(shared, arena, st);
             }
             let Some(t) = st.pick_task() else { break };
-            runs += st.tasks[t].runs as usize;
             worked |= run_task(shared, arena, st, t);
+            runs += st.runs_used as usize;
             if shared.stop.load(Ordering::Relaxed) {
                 break;
             }

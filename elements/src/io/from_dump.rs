@@ -503,7 +503,7 @@ impl Element for FromDump {
         }
         let mut batch = std::mem::take(&mut self.batch);
         let mut at_end = false;
-        let want = self.burst * cx.task_runs();
+        let want = cx.task_burst(self.burst);
         while batch.len() < want {
             match self.read_next(cx) {
                 Some(p) if self.due(&p) => batch.push(p),

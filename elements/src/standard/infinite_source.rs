@@ -145,10 +145,9 @@ impl InfiniteSource {
         self.template.as_ref().map_or(0, Packet::len)
     }
 
-    /// Packets this source may still emit in a run that stands for `runs` runs (bounded by
-    /// BURST and LIMIT).
-    fn allowance(&self, runs: usize) -> usize {
-        let most = self.burst * runs;
+    /// Packets this source may still emit now: `most` (its BURST, or several runs' worth),
+    /// bounded by LIMIT.
+    fn allowance(&self, most: usize) -> usize {
         if self.limit < 0 { most } else { (self.limit as u64).saturating_sub(self.count).min(most as u64) as usize }
     }
 
@@ -221,7 +220,7 @@ impl Element for InfiniteSource {
             cx.unschedule();
             return false;
         }
-        let n = self.allowance(cx.task_runs());
+        let n = self.allowance(cx.task_burst(self.burst));
         if n == 0 {
             if self.limit_reached() && self.stop {
                 cx.stop_router();
