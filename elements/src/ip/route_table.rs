@@ -3,7 +3,7 @@ use std::net::Ipv4Addr;
 
 use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
-use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext};
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet};
 
 use super::lookup::{AddError, DirectTable, LinearTable, LookupTable, RadixTable, Route};
 
@@ -183,6 +183,10 @@ click_core::documented! {
         order: ClickOrder,
         noutputs: usize,
         class: PhantomData<C>,
+        /// A batch's destinations and what the table found for them (kept: no allocation
+        /// per batch).
+        destinations: Vec<Ipv4Addr>,
+        found: Vec<Option<(Ipv4Addr, u16)>>,
     }
 }
 
@@ -193,6 +197,8 @@ impl<C: TableClass> Default for IpRouteTable<C> {
             order: ClickOrder::default(),
             noutputs: usize::MAX,
             class: PhantomData,
+            destinations: Vec::new(),
+            found: Vec::new(),
         }
     }
 }
@@ -334,19 +340,28 @@ impl<C: TableClass> Element for IpRouteTable<C> {
     }
 
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
-        let table = &self.table;
-        if batch.len() > 1 {
-            // Let the batch's cache misses overlap (large tables read memory at random).
-            batch.iter().for_each(|p| table.prefetch(p.dst_ip_anno()));
-            batch.iter().for_each(|p| table.prefetch_next(p.dst_ip_anno()));
-        }
-        cx.output_classified(batch, |p| {
-            let (gw, port) = table.lookup(p.dst_ip_anno())?;
+        let route = |p: &mut Packet, found: Option<(Ipv4Addr, u16)>| {
+            let (gw, port) = found?;
             if !gw.is_unspecified() {
                 p.set_dst_ip_anno(gw);
             }
             Some(usize::from(port))
-        });
+        };
+        if batch.len() == 1 {
+            let table = &self.table;
+            cx.output_classified(batch, |p| route(p, table.lookup(p.dst_ip_anno())));
+            return;
+        }
+        // The whole batch is looked up first, so that its cache misses overlap (large tables
+        // read memory at random), then each packet goes where its route says.
+        self.destinations.clear();
+        self.destinations.extend(batch.iter().map(Packet::dst_ip_anno));
+        self.found.clear();
+        self.found.resize(batch.len(), None);
+        self.table.lookup_many(&self.destinations, &mut self.found);
+        // `output_classified` classifies each packet once, in order.
+        let mut found = self.found.iter();
+        cx.output_classified(batch, |p| route(p, found.next().copied().flatten()));
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
