@@ -339,6 +339,33 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A tree of thousands of nodes: the walks in step find what `lookup` finds, for
+    /// addresses inside and outside its prefixes, in a batch that is not a whole number of
+    /// groups.
+    #[test]
+    fn walks_in_step_find_what_lookup_finds() {
+        let mut t = RadixTable::default();
+        let mut x = 0x2545_f491_u32;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        while t.nodes.len() <= 4096 {
+            // Prefixes clustered in 10/8, /12 to /32, so that walks below the index are deep.
+            let a = Ipv4Addr::from(0x0a00_0000 | (next() & 0x00ff_ffff));
+            let len = 12 + (next() % 21) as u8;
+            let _ = t.add(Route::new(a, len, Ipv4Addr::UNSPECIFIED, (next() % 4) as u16), true);
+        }
+        let addrs: Vec<Ipv4Addr> = (0..1000).map(|_| Ipv4Addr::from(0x0a00_0000 | (next() & 0x01ff_ffff))).collect();
+        let mut got = vec![None; addrs.len()];
+        t.lookup_many(&addrs, &mut got);
+        let want: Vec<_> = addrs.iter().map(|&a| t.lookup(a)).collect();
+        assert_eq!(got, want);
+        assert!(want.iter().any(Option::is_some) && want.iter().any(Option::is_none));
+    }
+
     /// Adds and removes interleaved, around the index's /16 boundary, each followed by
     /// lookups compared with a plain scan of the routes.
     #[derive(Clone, Debug)]
