@@ -4,7 +4,7 @@ packets per second (median of several whole-process runs) and instructions per p
 callgrind ((Ir at a large N - Ir at a small N) / difference), next to the original Click's
 figures measured on this machine kind (../shared/bench/README.md).
 
-    python3 benches/click_configs.py [--runs 5] [--no-callgrind] [--e DIR] [CONFIG... | e]
+    python3 benches/click_configs.py [--runs 5] [--no-callgrind] [--e DIR] [--task-runs N] [CONFIG... | e]
 
 With --e DIR it also runs the (e) configurations: ../shared/bench/gen_e.py's 100,001 prefixes
 and 6M-packet capture (generated into DIR when missing, 480 MB), with RadixIPLookup (e, as
@@ -12,6 +12,10 @@ generated), DirectIPLookup instead, and the 10-route control e0_smalltable. Thei
 given for the packets alone (a run on a 10,000-packet slice of the capture, which costs the
 same set-up, is subtracted) and whole-process; instructions per packet come from 10,000- and
 200,000-packet slices.
+
+With --task-runs N every run gets `vrouter run --task-runs N` (1: each task run emits one
+BURST, as written; by default a BURST 1 source whose packets nothing downstream could tell
+apart moves batches).
 
 Builds `vrouter` in release mode first. Instruction counts repeat exactly on a noisy machine;
 wall-clock rates do not, so compare those as ratios within one run.
@@ -30,22 +34,25 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "..", "shared", "bench")
 VROUTER = os.path.join(ROOT, "target", "release", "vrouter")
 
-# name: (packets for timing, Click's Mpps, Click's instructions/packet)
+# name: (packets for timing (Click's counts), Click's Mpps, Click's instructions/packet)
 CONFIGS = {
-    "a_null": (20_000_000, 29.1, 190),
-    "a3_null_nots": (20_000_000, 64.9, 169),
-    "a2_null_burst": (50_000_000, 104, 95),
-    "b_counter": (20_000_000, 11.6, 328),
-    "c_iprouter": (10_000_000, 6.21, 1460),
-    "d_queue": (20_000_000, 10.96, 543),
-    "f_fakeiprouter": (10_000_000, 6.22, 1546),
+    "a_null": (100_000_000, 29.1, 190),
+    "a3_null_nots": (100_000_000, 64.9, 169),
+    "a2_null_burst": (200_000_000, 104, 95),
+    "b_counter": (50_000_000, 11.6, 328),
+    "c_iprouter": (30_000_000, 6.21, 1460),
+    "d_queue": (50_000_000, 10.96, 543),
+    "f_fakeiprouter": (30_000_000, 6.22, 1546),
 }
+
+# Extra `vrouter run` options (--task-runs).
+RUN_OPTIONS = []
 
 
 def run(config, n):
     """One whole-process run (as Click's figures were measured), in seconds."""
     start = time.perf_counter()
-    subprocess.run([VROUTER, "run", os.path.join(BENCH, config + ".click"), f"N={n}"],
+    subprocess.run([VROUTER, "run", *RUN_OPTIONS, os.path.join(BENCH, config + ".click"), f"N={n}"],
                    capture_output=True, text=True, check=True)
     return time.perf_counter() - start
 
@@ -54,7 +61,7 @@ def instructions(config, n):
     with tempfile.NamedTemporaryFile(suffix=".callgrind") as f:
         out = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={f.name}",
-             VROUTER, "run", os.path.join(BENCH, config + ".click"), f"N={n}"],
+             VROUTER, "run", *RUN_OPTIONS, os.path.join(BENCH, config + ".click"), f"N={n}"],
             capture_output=True, text=True, check=True,
         )
     m = re.search(r"Collected : (\d+)", out.stderr)
@@ -89,13 +96,14 @@ def e_configs(d):
 def run_e(d, runs, callgrind):
     def timed(config, pcap):
         start = time.perf_counter()
-        subprocess.run([VROUTER, "run", config, f"FILE={pcap}"], capture_output=True, text=True, check=True)
+        subprocess.run([VROUTER, "run", *RUN_OPTIONS, config, f"FILE={pcap}"], capture_output=True, text=True, check=True)
         return time.perf_counter() - start
 
     def ir(config, pcap):
         with tempfile.NamedTemporaryFile(suffix=".callgrind") as f:
             out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={f.name}",
-                                  VROUTER, "run", config, f"FILE={pcap}"], capture_output=True, text=True, check=True)
+                                  VROUTER, "run", *RUN_OPTIONS, config, f"FILE={pcap}"],
+                                 capture_output=True, text=True, check=True)
         return int(re.search(r"Collected : (\d+)", out.stderr).group(1))
 
     full, small = os.path.join(d, "e_pkts.pcap"), os.path.join(d, "e_pkts_10000.pcap")
@@ -117,8 +125,11 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-callgrind", action="store_true")
     ap.add_argument("--e", metavar="DIR", help="also run the (e) configurations, their files in DIR")
+    ap.add_argument("--task-runs", type=int, metavar="N", help="pass --task-runs N to vrouter run")
     ap.add_argument("configs", nargs="*")
     args = ap.parse_args()
+    if args.task_runs is not None:
+        RUN_OPTIONS.extend(["--task-runs", str(args.task_runs)])
     subprocess.run(["cargo", "build", "--release", "--bin", "vrouter"], cwd=ROOT, check=True)
     # "e" among the names runs only the (e) configurations of --e (default /tmp/vrouter-e).
     names = [c for c in args.configs if c != "e"] if args.configs else list(CONFIGS)
