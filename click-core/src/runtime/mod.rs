@@ -262,9 +262,6 @@ pub(crate) struct Task {
     pub scheduled: bool,
     /// The tickets the stride came from (Click's `tickets` handler).
     pub tickets: u32,
-    /// How many task runs one run may stand for (see [`Context::task_burst`]): 1, or the
-    /// thread's `max_task_runs` when nothing downstream can tell runs apart.
-    pub runs: u32,
 }
 
 /// Most task runs one run of a source may stand for, and the most packets it then emits at
@@ -324,10 +321,14 @@ pub(crate) struct ThreadState {
     pub selects: select::Selects,
     /// Most runs one task run may stand for ([`DEFAULT_TASK_RUNS`]; 1 turns that off).
     pub max_task_runs: u32,
-    /// Set when a task was added or a handler written: each task's `runs` must be decided
-    /// again (see [`refresh_task_runs`]) before the next round.
+    /// How many runs one run of this thread's task may stand for (see
+    /// [`Context::task_burst`]): 1, or `max_task_runs` when the thread has one task and
+    /// nothing downstream can tell its runs apart.
+    task_runs: u32,
+    /// Set when a task was added or a handler written: `task_runs` must be decided again
+    /// (see [`refresh_task_runs`]) before the next task runs.
     pub task_runs_stale: bool,
-    /// `runs` of the task running now, for [`Context::task_burst`].
+    /// `task_runs` while a task runs, 1 otherwise, for [`Context::task_burst`].
     runs_now: u32,
     /// How many runs the task running now used ([`Context::task_burst`]), for the scheduler.
     pub runs_used: u32,
@@ -354,6 +355,7 @@ impl ThreadState {
             busy_drops: 0,
             selects: select::Selects::default(),
             max_task_runs: DEFAULT_TASK_RUNS,
+            task_runs: 1,
             task_runs_stale: true,
             runs_now: 1,
             runs_used: 1,
@@ -414,7 +416,6 @@ impl ThreadState {
             pass: self.global_pass,
             scheduled: true,
             tickets,
-            runs: 1,
         });
         self.task_of[elem as usize] = Some(idx);
         self.task_runs_stale = true;
@@ -1287,7 +1288,7 @@ pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, tas
     let elem = t.elem;
     st.global_pass = t.pass;
     t.pass += t.stride;
-    st.runs_now = t.runs;
+    st.runs_now = st.task_runs;
     st.runs_used = 1;
     let worked = match arena[elem as usize].try_borrow_mut() {
         Ok(mut guard) => match guard.as_mut() {
@@ -1311,20 +1312,17 @@ pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, tas
     worked
 }
 
-/// Decides how many runs each task of this thread may stand for. A run may stand for
-/// several only when the task is the thread's only one (no other task's turn falls between
-/// its runs) and every element its packets reach is [`Element::batch_invariant`], reached
-/// along one path only (where paths meet, a batch would change the order in which packets
-/// from different branches arrive) and on this thread. Everything else runs as written.
+/// Decides how many runs one task run of this thread may stand for. Several only when the
+/// task is the thread's only one (no other task's turn falls between its runs) and every
+/// element its packets reach is [`Element::batch_invariant`], reached along one path only
+/// (where paths meet, a batch would change the order in which packets from different
+/// branches arrive) and on this thread. Everything else runs as written.
 pub(crate) fn refresh_task_runs(shared: &Shared, arena: &Arena, st: &mut ThreadState) {
     st.task_runs_stale = false;
-    let runs = match st.tasks.as_slice() {
+    st.task_runs = match st.tasks.as_slice() {
         [only] if st.max_task_runs > 1 && runs_indistinguishable(shared, arena, st.id, only.elem) => st.max_task_runs,
         _ => 1,
     };
-    for t in &mut st.tasks {
-        t.runs = runs;
-    }
 }
 
 /// True when the elements reached by push from `source` form a tree on `thread` of
