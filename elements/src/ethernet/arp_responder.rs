@@ -112,6 +112,10 @@ impl Element for ArpResponder {
         "ARPResponder"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_1_2
     }

@@ -45,6 +45,10 @@ impl Element for HostEtherFilter {
         "HostEtherFilter"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_1_2
     }

@@ -75,6 +75,10 @@ impl Element for IpEncap {
         "IPEncap"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         let Raw(proto) = args.read_mp("PROTO")?;
         self.repr.protocol = protocol_number(&proto)

@@ -52,6 +52,10 @@ impl Element for UdpIpEncap {
         "UDPIPEncap"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, args: &mut Args<'_>) -> Result<(), ArgError> {
         self.src = args.read_mp("SRC")?;
         self.sport = args.read_mp("SPORT")?;

@@ -36,6 +36,10 @@ impl Element for HashSwitch {
         "HashSwitch"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_ANY
     }

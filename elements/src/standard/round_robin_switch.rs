@@ -27,6 +27,10 @@ impl Element for RoundRobinSwitch {
         "RoundRobinSwitch"
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_ANY
     }

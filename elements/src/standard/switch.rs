@@ -39,6 +39,10 @@ impl Element for Switch {
         if self.writable { "Switch" } else { "StaticSwitch" }
     }
 
+    fn batch_invariant(&self) -> bool {
+        true
+    }
+
     fn port_count(&self) -> &'static str {
         ports::P1_ANY
     }
