@@ -261,3 +261,98 @@ fn a_handler_write_ends_batching_on_the_next_run() {
     let at = writer.join().unwrap();
     assert_eq!(r.read_handler("c.count").unwrap(), at.to_string());
 }
+
+/// A tree of batch-invariant elements below the source: a probe at each leaf.
+#[derive(Clone, Debug)]
+enum Tree {
+    Leaf,
+    Node(&'static str, &'static str, Vec<Tree>),
+}
+
+fn tree() -> impl proptest::strategy::Strategy<Value = Tree> {
+    use proptest::prelude::*;
+    Just(Tree::Leaf).prop_recursive(3, 24, 2, |inner| {
+        let one = |class: &'static str, config: &'static str| {
+            inner.clone().prop_map(move |t| Tree::Node(class, config, vec![t]))
+        };
+        let two = |class: &'static str, config: &'static str| {
+            (inner.clone(), inner.clone()).prop_map(move |(a, b)| Tree::Node(class, config, vec![a, b]))
+        };
+        prop_oneof![
+            one("Counter", ""),
+            one("Paint", "3"),
+            one("Strip", "1"),
+            two("Tee", "2"),
+            two("RoundRobinSwitch", ""),
+            two("Classifier", "0/01%01, -"),
+            two("HashSwitch", "0, 1"),
+        ]
+    })
+}
+
+/// Adds `t` below element `from`'s output `port`: its elements, probes (named `p*`) at the
+/// leaves, each followed by a Discard.
+fn lay_out(
+    t: &Tree,
+    from: String,
+    port: usize,
+    elements: &mut Vec<(String, &'static str, String)>,
+    probes: &mut Vec<String>,
+    connections: &mut Vec<(String, usize, String, usize)>,
+) {
+    match t {
+        Tree::Leaf => {
+            let probe = format!("p{}", probes.len());
+            let sink = format!("d{}", probes.len());
+            probes.push(probe.clone());
+            elements.push((sink.clone(), "Discard", String::new()));
+            connections.push((from, port, probe.clone(), 0));
+            connections.push((probe, 0, sink, 0));
+        }
+        Tree::Node(class, config, children) => {
+            let name = format!("e{}", elements.len());
+            elements.push((name.clone(), class, config.to_string()));
+            connections.push((from, port, name.clone(), 0));
+            for (i, child) in children.iter().enumerate() {
+                lay_out(child, name.clone(), i, elements, probes, connections);
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    /// For any tree of batch-invariant elements under a BURST 1 FromDump, batches of runs
+    /// give every probe the same packets in the same order, and every element the same
+    /// counts, as one run at a time; the source's runs do stand for several.
+    #[test]
+    fn any_tree_sees_what_it_sees_one_run_at_a_time(t in tree()) {
+        let file = numbered_capture();
+        let dump = format!("{file}, STOP true");
+        let (mut elements, mut probes, mut connections) = (Vec::new(), vec!["root".to_string()], Vec::new());
+        elements.push(("src".to_string(), "FromDump", dump));
+        connections.push(("src".to_string(), 0, "root".to_string(), 0));
+        lay_out(&t, "root".into(), 0, &mut elements, &mut probes, &mut connections);
+        let outcome = |task_runs: u32| {
+            let e: Vec<(&str, &str, &str)> = elements.iter().map(|(n, c, f)| (n.as_str(), *c, f.as_str())).collect();
+            let p: Vec<(&str, bool)> = probes.iter().map(|n| (n.as_str(), true)).collect();
+            let c: Vec<(&str, usize, &str, usize)> =
+                connections.iter().map(|(a, i, b, j)| (a.as_str(), *i, b.as_str(), *j)).collect();
+            let (r, records) = build(&e, &p, &c, task_runs);
+            let (r, seen) = run(r, records);
+            let counts: Vec<String> = elements
+                .iter()
+                .filter(|(_, c, _)| *c == "Counter" || *c == "Discard")
+                .map(|(n, _, _)| r.read_handler(&format!("{n}.count")).unwrap())
+                .collect();
+            (seen, counts)
+        };
+        let (one, counts_one) = outcome(1);
+        let (many, counts_many) = outcome(DEFAULT_TASK_RUNS);
+        proptest::prop_assert_eq!(many[0].largest_batch, DEFAULT_TASK_RUNS as usize);
+        proptest::prop_assert_eq!(counts_one, counts_many);
+        for (a, b) in one.iter().zip(&many) {
+            proptest::prop_assert_eq!(&a.packets, &b.packets);
+        }
+    }
+}
