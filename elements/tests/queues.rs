@@ -225,3 +225,39 @@ fn a_finished_pull_source_lets_its_puller_sleep() {
     run(&mut r);
     assert_eq!(out[0].lock().unwrap().len(), 7);
 }
+
+/// A Counter pulled through (Queue -> Counter -> pulling Discard) counts every packet and
+/// byte when its puller takes many at once; with a COUNT_CALL it is still pulled one packet
+/// at a time, so the call (here emptying the queue) happens right after its packet, as in
+/// Click: exactly 100 counted, not the rest of the puller's burst.
+#[test]
+fn a_pulled_counter_counts_batches_and_calls_at_its_packet() {
+    let (mut r, _) = router(
+        &[
+            ("src", "InfiniteSource", "LENGTH 60, LIMIT 1000, BURST 1000"),
+            ("q", "Queue", "1000"),
+            ("c", "Counter", ""),
+            ("d", "Discard", "BURST 16"),
+        ],
+        &[("src", 0, "q", 0), ("q", 0, "c", 0), ("c", 0, "d", 0)],
+        &[],
+    );
+    run(&mut r);
+    assert_eq!(r.read_handler("c.count").unwrap(), "1000");
+    assert_eq!(r.read_handler("c.byte_count").unwrap(), "60000");
+    assert_eq!(r.read_handler("d.count").unwrap(), "1000");
+
+    let (mut r, _) = router(
+        &[
+            ("src", "InfiniteSource", "LENGTH 60, LIMIT 1000, BURST 1000"),
+            ("q", "Queue", "1000"),
+            ("c", "Counter", "COUNT_CALL 100 q.reset"),
+            ("d", "Discard", "BURST 16"),
+        ],
+        &[("src", 0, "q", 0), ("q", 0, "c", 0), ("c", 0, "d", 0)],
+        &[],
+    );
+    run(&mut r);
+    assert_eq!(r.read_handler("c.count").unwrap(), "100");
+    assert_eq!(r.read_handler("d.count").unwrap(), "100");
+}

@@ -187,6 +187,28 @@ impl Element for Counter {
         cx.output_batch(0, batch);
     }
 
+    // Pulled for many packets (a Discard or ToDevice pulling through it from a Queue), it
+    // pulls them from its input in one call. With a trigger it pulls one at a time, as each
+    // `pull` does: the trigger's handler is written at its packet, before the next is pulled.
+    fn pull_batch(&mut self, cx: &mut Context<'_>, port: usize, max: usize, out: &mut Batch) -> usize {
+        if self.has_triggers {
+            let mut n = 0;
+            while n < max {
+                let Some(p) = self.pull(cx, port) else { break };
+                out.push(p);
+                n += 1;
+            }
+            return n;
+        }
+        let before = out.len();
+        let n = cx.pull_batch(0, max, out);
+        let bytes: u64 = out.as_slice()[before..].iter().map(|p| p.len() as u64).sum();
+        self.count += n as u64;
+        self.byte_count += bytes;
+        self.rate.update(cx.coarse_now(), n as u64, bytes);
+        n
+    }
+
     fn simple_action(&mut self, cx: &mut Context<'_>, p: Packet) -> Option<Packet> {
         self.count += 1;
         self.byte_count += p.len() as u64;
