@@ -147,40 +147,44 @@ fn route_table_handlers() {
 }
 
 /// Batches of varied destinations (FromDump with BURST 32), where the route tables prefetch
-/// each batch's entries before looking them up: every packet leaves on the output of its most
-/// specific route, in arrival order, for each table class.
+/// each batch's entries before looking them up, and look a run of packets to one destination
+/// up once: every packet leaves on the output of its most specific route, with its gateway
+/// annotation, in arrival order, for each table class.
 #[test]
 fn batches_of_varied_destinations_take_their_routes() {
-    let routes: Vec<(u32, u32, usize)> = ROUTES
+    // (prefix, length, gateway or 0, port)
+    let routes: Vec<(u32, u32, u32, usize)> = ROUTES
         .split(',')
         .map(|r| {
-            let mut w = r.split_whitespace();
-            let (addr, len) = w.next().unwrap().split_once('/').unwrap();
-            let port = w.last().unwrap().parse().unwrap();
-            let len: u32 = len.parse().unwrap();
-            (u32::from(addr.parse::<std::net::Ipv4Addr>().unwrap()), len, port)
+            let w: Vec<&str> = r.split_whitespace().collect();
+            let (addr, len) = w[0].split_once('/').unwrap();
+            let ip = |a: &str| u32::from(a.parse::<std::net::Ipv4Addr>().unwrap());
+            let gw = if w.len() == 3 { ip(w[1]) } else { 0 };
+            (ip(addr), len.parse().unwrap(), gw, w[w.len() - 1].parse().unwrap())
         })
         .collect();
-    let expected_port = |dst: u32| {
+    let best = |dst: u32| {
         let mask = |len: u32| if len == 0 { 0 } else { u32::MAX << (32 - len) };
-        routes.iter().filter(|(a, len, _)| dst & mask(*len) == *a).max_by_key(|(_, len, _)| *len).unwrap().2
+        *routes.iter().filter(|(a, len, _, _)| dst & mask(*len) == *a).max_by_key(|(_, len, _, _)| *len).unwrap()
     };
-    // Destinations in and around the table's prefixes, from a fixed pseudo-random sequence.
+    // Destinations in and around the table's prefixes, from a fixed pseudo-random sequence,
+    // some repeated up to three times in a row (a flow's packets: looked up once per run).
     let mut seed = 12345u32;
-    let dsts: Vec<[u8; 4]> = (0..3000)
-        .map(|_| {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            let r = seed.to_be_bytes();
-            match r[3] % 6 {
-                0 => [10, 0, r[0] % 3, r[1]],
-                1 => [10, r[0], r[1], r[2]],
-                2 => [172, 16 + r[0] % 20, r[1], r[2]],
-                3 => [18, 26, 3 + r[0] % 6, r[1]],
-                4 => [1, 2, 3, 3 + r[0] % 3],
-                _ => r,
-            }
-        })
-        .collect();
+    let mut dsts: Vec<[u8; 4]> = Vec::new();
+    while dsts.len() < 3000 {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let r = seed.to_be_bytes();
+        let d = match r[3] % 6 {
+            0 => [10, 0, r[0] % 3, r[1]],
+            1 => [10, r[0], r[1], r[2]],
+            2 => [172, 16 + r[0] % 20, r[1], r[2]],
+            3 => [18, 26, 3 + r[0] % 6, r[1]],
+            4 => [1, 2, 3, 3 + r[0] % 3],
+            _ => r,
+        };
+        let repeat = if r[2] % 3 == 0 { 1 + usize::from(r[1] % 3) } else { 1 };
+        dsts.extend(std::iter::repeat_n(d, repeat));
+    }
     let dir = std::env::temp_dir().join(format!("vrouter-varied-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let pcap = dir.join("varied.pcap");
@@ -205,10 +209,19 @@ fn batches_of_varied_destinations_take_their_routes() {
         );
         run(&mut r);
         for (port, sink) in sinks.iter().enumerate() {
-            let got: Vec<[u8; 4]> =
-                sink.lock().unwrap().iter().map(|p| p.network_header().unwrap()[16..20].try_into().unwrap()).collect();
-            let want: Vec<[u8; 4]> =
-                dsts.iter().copied().filter(|d| expected_port(u32::from_be_bytes(*d)) == port).collect();
+            // Each packet's destination and its annotation (the route's gateway, if any).
+            let got: Vec<([u8; 4], [u8; 4])> = sink
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|p| (p.network_header().unwrap()[16..20].try_into().unwrap(), p.dst_ip_anno().octets()))
+                .collect();
+            let want: Vec<([u8; 4], [u8; 4])> = dsts
+                .iter()
+                .map(|&d| (d, best(u32::from_be_bytes(d))))
+                .filter(|(_, (_, _, _, p))| *p == port)
+                .map(|(d, (_, _, gw, _))| (d, if gw == 0 { d } else { gw.to_be_bytes() }))
+                .collect();
             assert!(!want.is_empty());
             assert_eq!(got, want, "{class} output {port}");
         }

@@ -354,14 +354,46 @@ impl<C: TableClass> Element for IpRouteTable<C> {
         }
         // The whole batch is looked up first, so that its cache misses overlap (large tables
         // read memory at random), then each packet goes where its route says.
+        let dst = |i: usize| batch.as_slice()[i].dst_ip_anno();
+        if dst(0) != dst(1) {
+            self.destinations.clear();
+            self.destinations.extend(batch.iter().map(Packet::dst_ip_anno));
+            self.found.clear();
+            self.found.resize(batch.len(), None);
+            self.table.lookup_many(&self.destinations, &mut self.found);
+            // `output_classified` classifies each packet once, in order.
+            let mut found = self.found.iter();
+            cx.output_classified(batch, |p| route(p, found.next().copied().flatten()));
+            return;
+        }
+        // A batch that starts with two packets to one destination (a flow's packets, one
+        // after another) looks each destination up once per run of packets to it.
         self.destinations.clear();
-        self.destinations.extend(batch.iter().map(Packet::dst_ip_anno));
+        let mut previous = None;
+        for d in batch.iter().map(Packet::dst_ip_anno) {
+            if previous != Some(d) {
+                self.destinations.push(d);
+                previous = Some(d);
+            }
+        }
         self.found.clear();
-        self.found.resize(batch.len(), None);
+        self.found.resize(self.destinations.len(), None);
         self.table.lookup_many(&self.destinations, &mut self.found);
-        // `output_classified` classifies each packet once, in order.
+        // `route` changes a packet's annotation only after it was read here.
         let mut found = self.found.iter();
-        cx.output_classified(batch, |p| route(p, found.next().copied().flatten()));
+        let mut previous = None;
+        cx.output_classified(batch, |p| {
+            let d = p.dst_ip_anno();
+            let f = match previous {
+                Some((a, f)) if a == d => f,
+                _ => {
+                    let f = found.next().copied().flatten();
+                    previous = Some((d, f));
+                    f
+                }
+            };
+            route(p, f)
+        });
     }
 
     fn handlers(&self) -> &'static [HandlerInfo] {
