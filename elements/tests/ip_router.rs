@@ -182,7 +182,7 @@ fn batches_of_varied_destinations_take_their_routes() {
             4 => [1, 2, 3, 3 + r[0] % 3],
             _ => r,
         };
-        let repeat = if r[2] % 3 == 0 { 1 + usize::from(r[1] % 3) } else { 1 };
+        let repeat = if r[2].is_multiple_of(3) { 1 + usize::from(r[1] % 3) } else { 1 };
         dsts.extend(std::iter::repeat_n(d, repeat));
     }
     let dir = std::env::temp_dir().join(format!("vrouter-varied-{}", std::process::id()));
