@@ -358,7 +358,7 @@ pub(crate) fn write_element(
 ) -> Result<(), HandlerError> {
     let (s, i) = (cx.shared, cx.me as usize);
     // The element may now answer `batch_invariant` differently.
-    cx.st.task_runs_stale = true;
+    cx.st.task_runs_may_change();
     if handler == "config" && config_writable(s, i) {
         return write_config(el, value, cx);
     }

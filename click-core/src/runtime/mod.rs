@@ -326,11 +326,12 @@ pub(crate) struct ThreadState {
     /// nothing downstream can tell its runs apart.
     task_runs: u32,
     /// Set when a task was added or a handler written: `task_runs` must be decided again
-    /// (see [`refresh_task_runs`]) before the next task runs.
+    /// (see [`refresh_task_runs`]) before the next round.
     pub task_runs_stale: bool,
     /// `task_runs` while a task runs, 1 otherwise, for [`Context::task_burst`].
     runs_now: u32,
-    /// How many runs the task running now used ([`Context::task_burst`]), for the scheduler.
+    /// How many runs the last task run used ([`Context::task_burst`]), for the scheduler;
+    /// always 1 while `task_runs` is.
     pub runs_used: u32,
 }
 
@@ -418,6 +419,13 @@ impl ThreadState {
             tickets,
         });
         self.task_of[elem as usize] = Some(idx);
+        self.task_runs_may_change();
+    }
+
+    /// A task was added or a handler written: until [`refresh_task_runs`] decides again
+    /// (before the next round), every task run stands for one.
+    pub(crate) fn task_runs_may_change(&mut self) {
+        self.task_runs = 1;
         self.task_runs_stale = true;
     }
 
@@ -941,7 +949,7 @@ impl<'a> Context<'a> {
     ) -> Result<(), crate::element::HandlerError> {
         match full_name.rsplit_once('.') {
             Some((elem, handler)) if elem == self.name() => {
-                self.st.task_runs_stale = true;
+                self.st.task_runs_may_change();
                 me.write_handler(handler, value, self)
             }
             _ => self.call_write(full_name, value),
@@ -1281,15 +1289,21 @@ fn deliver_one_at_a_time(
     }
 }
 
-/// Runs one task and delivers what it pushed.
+/// Runs one task and delivers what it pushed. With `SEVERAL` (the thread's `task_runs` is
+/// more than 1) the run may stand for several ([`Context::task_burst`]): how many it used is
+/// left in `runs_used`. The driver loop calls one or the other, so that a thread that runs
+/// each task as written pays nothing for the bookkeeping.
 #[inline]
-pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, task: usize) -> bool {
+pub(crate) fn run_task<const SEVERAL: bool>(shared: &Shared, arena: &Arena, st: &mut ThreadState, task: usize) -> bool {
     let t = &mut st.tasks[task];
     let elem = t.elem;
     st.global_pass = t.pass;
     t.pass += t.stride;
-    st.runs_now = st.task_runs;
-    st.runs_used = 1;
+    let several = SEVERAL && st.task_runs > 1;
+    if several {
+        st.runs_now = st.task_runs;
+        st.runs_used = 1;
+    }
     let worked = match arena[elem as usize].try_borrow_mut() {
         Ok(mut guard) => match guard.as_mut() {
             Some(el) => {
@@ -1300,8 +1314,8 @@ pub(crate) fn run_task(shared: &Shared, arena: &Arena, st: &mut ThreadState, tas
         },
         Err(_) => false,
     };
-    st.runs_now = 1;
-    if st.runs_used > 1 {
+    if several {
+        st.runs_now = 1;
         let t = &mut st.tasks[task];
         t.pass += t.stride * u64::from(st.runs_used - 1);
     }
@@ -1323,6 +1337,8 @@ pub(crate) fn refresh_task_runs(shared: &Shared, arena: &Arena, st: &mut ThreadS
         [only] if st.max_task_runs > 1 && runs_indistinguishable(shared, arena, st.id, only.elem) => st.max_task_runs,
         _ => 1,
     };
+    // What the scheduler adds up after each run.
+    st.runs_used = 1;
 }
 
 /// True when the elements reached by push from `source` form a tree on `thread` of

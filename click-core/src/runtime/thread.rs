@@ -112,7 +112,7 @@ pub(crate) fn run_thread(
     let mut stops_seen = 0u64;
     if st.max_task_runs != opts.task_runs {
         st.max_task_runs = opts.task_runs;
-        st.task_runs_stale = true;
+        st.task_runs_may_change();
     }
     loop {
         if shared.stop.load(Ordering::Acquire) {
@@ -135,19 +135,30 @@ pub(crate) fn run_thread(
             }
         }
         flush(shared, arena, st);
+        if st.task_runs_stale {
+            refresh_task_runs(shared, arena, st);
+        }
 
-        // A run that stands for several counts as that many, so timers, handlers and other
-        // threads' packets are looked at after as many packets as when each ran alone.
-        let mut runs = 0;
-        while runs < TASKS_PER_ROUND {
-            if st.task_runs_stale {
-                refresh_task_runs(shared, arena, st);
+        if st.task_runs > 1 {
+            // A run that stands for several counts as that many, so timers, handlers and
+            // other threads' packets are looked at after as many packets as when each ran
+            // alone. (A handler write sets `task_runs` back to 1 at once.)
+            let mut runs = 0;
+            while runs < TASKS_PER_ROUND {
+                let Some(t) = st.pick_task() else { break };
+                worked |= run_task::<true>(shared, arena, st, t);
+                runs += st.runs_used as usize;
+                if shared.stop.load(Ordering::Relaxed) {
+                    break;
+                }
             }
-            let Some(t) = st.pick_task() else { break };
-            worked |= run_task(shared, arena, st, t);
-            runs += st.runs_used as usize;
-            if shared.stop.load(Ordering::Relaxed) {
-                break;
+        } else {
+            for _ in 0..TASKS_PER_ROUND {
+                let Some(t) = st.pick_task() else { break };
+                worked |= run_task::<false>(shared, arena, st, t);
+                if shared.stop.load(Ordering::Relaxed) {
+                    break;
+                }
             }
         }
 
