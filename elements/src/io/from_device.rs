@@ -227,7 +227,48 @@ fn take_frame(raw: &[u8], truncated: bool, pkttype: u8, cfg: &FrameCfg, c: &mut 
     let before = batch.len();
     let headroom = cfg.headroom;
     let mut make = |len: usize| Packet::make_unzeroed(headroom, len, 0);
-    match offload::finish_with(&hdr, frame, cfg.gso, batch, &mut make) {
+    let result = offload::finish_with(&hdr, frame, cfg.gso, batch, &mut make);
+    account(&hdr, result, before, pkttype, cfg, c, batch);
+}
+
+/// Reads the next frame waiting on `sock` (a V2 ring's frame too long for its slot)
+/// straight into a pooled packet, and finishes it as `take_frame` does: an offload aggregate
+/// passed through whole is not copied again.
+fn take_queued(sock: &PacketSocket, cfg: &FrameCfg, c: &mut Counts, batch: &mut Batch) {
+    c.frames += 1;
+    let mut p = Packet::make_unzeroed(cfg.headroom, sys::MAX_FRAME, 0);
+    let mut vh = [0u8; sys::VNET_HDR_LEN];
+    let info = match sock.recv_into(&mut vh, p.data_mut()) {
+        Ok(info) if !info.truncated => info,
+        _ => {
+            c.drops += 1;
+            return;
+        }
+    };
+    p.truncate(info.len);
+    let Some(hdr) = VnetHdr::parse(&vh) else {
+        c.drops += 1;
+        return;
+    };
+    let before = batch.len();
+    let headroom = cfg.headroom;
+    let mut make = |len: usize| Packet::make_unzeroed(headroom, len, 0);
+    let result = offload::finish_packet(&hdr, p, cfg.gso, batch, &mut make);
+    account(&hdr, result, before, info.pkttype, cfg, c, batch);
+}
+
+/// Counts what finishing a frame came to and annotates the packets it made (those from
+/// `before` on in `batch`).
+fn account(
+    hdr: &VnetHdr,
+    result: Result<usize, offload::OffloadError>,
+    before: usize,
+    pkttype: u8,
+    cfg: &FrameCfg,
+    c: &mut Counts,
+    batch: &mut Batch,
+) {
+    match result {
         Ok(k) => {
             if cfg.gso && k == 1 && offload::gso_anno(&batch.as_slice()[before]).is_some() {
                 c.gso_passed += 1;
@@ -344,8 +385,8 @@ impl Element for FromDevice {
                 .map_err(|e| format!("{}: SNIFFER false: cannot attach the tc ingress filter: {e}", self.devname))?;
             self.filter = Some(filter);
         }
-        // With a V2 ring, frames longer than a slot are read one at a time.
-        self.bufs = Some(RecvBuffers::new(if self.ring.is_some() { 1 } else { self.burst }));
+        // With a ring, frames longer than a V2 slot are read straight into packets.
+        self.bufs = self.ring.is_none().then(|| RecvBuffers::new(self.burst));
         self.batch = Batch::with_capacity(self.burst * 4);
         cx.add_task(click_core::runtime::DEFAULT_TICKETS);
         Ok(())
@@ -361,23 +402,19 @@ impl Element for FromDevice {
             let st = match ring {
                 Ring::V3(r) => r.read(self.burst, |f| take_frame(f.data, f.truncated, f.pkttype, &cfg, c, &mut batch)),
                 Ring::V2(r) => {
-                    let (sock, bufs) = (self.sock.as_ref(), &mut self.bufs);
+                    let sock = self.sock.as_ref();
                     r.read(self.burst, |f| match f {
                         V2Frame::Slot(f) => take_frame(f.data, f.truncated, f.pkttype, &cfg, c, &mut batch),
                         // The kernel queued this frame on the socket at its place in the ring.
-                        V2Frame::Copied => {
-                            let got = match (sock, bufs.as_mut()) {
-                                (Some(sock), Some(bufs)) => matches!(sock.recv_batch(bufs, 1), Ok(1)).then_some(bufs),
-                                _ => None,
-                            };
-                            if let Some(bufs) = got {
-                                let info = bufs.info[0];
-                                take_frame(bufs.frame(0), info.truncated, info.pkttype, &cfg, c, &mut batch);
-                            } else {
+                        // The kernel queued this frame on the socket at its place in the
+                        // ring: read it straight into a packet.
+                        V2Frame::Copied => match sock {
+                            Some(sock) => take_queued(sock, &cfg, c, &mut batch),
+                            None => {
                                 c.frames += 1;
                                 c.drops += 1;
                             }
-                        }
+                        },
                     })
                 }
             };
