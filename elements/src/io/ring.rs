@@ -12,6 +12,10 @@
 //! 6.18: the header sits right before `tp_mac`). The price of V3 is latency at low rates:
 //! a block that is not full reaches us only when its timer fires (1 ms).
 //!
+//! **Receive (TPACKET_V2).** Fixed MTU-sized slots, each handed over as soon as it is
+//! filled; frames longer than a slot (offload aggregates) wait on the socket's queue
+//! (`TP_STATUS_COPY`, `PACKET_COPY_THRESH`). FromDevice's default with GSO true.
+//!
 //! **Transmit (TPACKET_V2).** We write frames (after a virtio header when the socket has
 //! one) into fixed-size slots, mark them `TP_STATUS_SEND_REQUEST`, and kick the kernel with
 //! one `send(fd, NULL, 0, MSG_DONTWAIT)` per batch. The kernel sends slots in ring order
