@@ -417,7 +417,6 @@ impl Element for FromDevice {
                     let sock = self.sock.as_ref();
                     r.read(self.burst, |f| match f {
                         V2Frame::Slot(f) => take_frame(f.data, f.truncated, f.pkttype, &cfg, c, &mut batch),
-                        // The kernel queued this frame on the socket at its place in the ring.
                         // The kernel queued this frame on the socket at its place in the
                         // ring: read it straight into a packet.
                         V2Frame::Copied => match sock {
