@@ -272,6 +272,8 @@ enum Io {
     Rings,
     /// Rings, FromDevice with a TPACKET_V2 ring (RING_VERSION 2).
     RingsV2,
+    /// Rings, FromDevice with a TPACKET_V3 ring (RING_VERSION 3; the default without GSO).
+    RingsV3,
     /// RING false: recvmmsg and sendmmsg.
     Syscalls,
 }
@@ -294,6 +296,13 @@ fn ip_router_between_namespaces_v2_ring() {
 #[test]
 fn ip_router_between_namespaces_gso_pass_through() {
     router_test(false, true, Io::Rings);
+}
+
+/// GSO pass-through with a TPACKET_V3 receive ring (GSO true alone gives V2): aggregates
+/// packed into the ring's blocks.
+#[test]
+fn ip_router_between_namespaces_gso_pass_through_v3_ring() {
+    router_test(false, true, Io::RingsV3);
 }
 
 /// The same router with RING false: `recvmmsg` and `sendmmsg`.
@@ -333,6 +342,7 @@ fn router_test(xdp: bool, gso: bool, io: Io) {
     let started = Instant::now();
     let mut topo = match Topology::new(match (xdp, gso, ring) {
         (true, _, _) => "x",
+        (false, true, true) if io == Io::RingsV3 => "g3",
         (false, true, true) => "g",
         (false, true, false) => "gc",
         (false, false, true) if io == Io::RingsV2 => "v",
@@ -367,6 +377,8 @@ fn router_test(xdp: bool, gso: bool, io: Io) {
         text.replace("GSO $GSO)", "GSO $GSO, RING false)")
     } else if io == Io::RingsV2 {
         text.replace("SNIFFER $SNIFFER, GSO $GSO)", "SNIFFER $SNIFFER, GSO $GSO, RING_VERSION 2)")
+    } else if io == Io::RingsV3 {
+        text.replace("SNIFFER $SNIFFER, GSO $GSO)", "SNIFFER $SNIFFER, GSO $GSO, RING_VERSION 3)")
     } else {
         text
     };

@@ -20,13 +20,16 @@ click_core::documented! {
     /// the time of reading.
     ///
     /// With RING true (the default) the frames are read from a memory-mapped receive ring
-    /// (PACKET_MMAP, TPACKET_V3) of about BUFFER bytes that the kernel fills directly: no
-    /// system call per batch, one copy per frame into the router's packet buffers. The
-    /// kernel hands over a block of the ring when it is full or 1 ms after it began
-    /// filling it, so at low rates frames may wait up to that long; RING_VERSION 2 uses a
-    /// TPACKET_V2 ring instead, whose MTU-sized slots are handed over one by one (lower
-    /// latency, fewer small frames per second). If the ring cannot be set up, the element
-    /// says so and reads with `recvmmsg`, as with RING false.
+    /// (PACKET_MMAP) that the kernel fills directly: no system call per batch, one copy per
+    /// frame into the router's packet buffers. Two kinds: a TPACKET_V3 ring of about BUFFER
+    /// bytes (RING_VERSION 3, the default unless GSO is true) packs frames into blocks that
+    /// the kernel hands over when full or 1 ms after it began filling them, so at low rates
+    /// frames may wait up to that long; a TPACKET_V2 ring (RING_VERSION 2, the default with
+    /// GSO true) hands over MTU-sized slots one by one (lower latency, which TCP through
+    /// the router needs more than anything; somewhat fewer small frames per second), and
+    /// frames longer than a slot (offload aggregates) are read from the socket straight
+    /// into packets. If the ring cannot be set up, the element says so and reads with
+    /// `recvmmsg`, as with RING false.
     ///
     /// Frames this host sends on the device (by the kernel or by a ToDevice) are never read
     /// (`PACKET_IGNORE_OUTGOING`) unless OUTBOUND is true.
@@ -76,8 +79,10 @@ click_core::documented! {
     /// - `RING` (boolean): read from a memory-mapped ring, default true.
     /// - `RING_VERSION` (unsigned): 3 (TPACKET_V3: frames packed in 128 KB blocks, each
     ///   handed over when full or 1 ms after its first frame; the fastest for small frames)
-    ///   or 2 (TPACKET_V2: MTU-sized slots, each handed over at once, for the lowest
-    ///   latency at low rates; longer frames come through the socket), default 3.
+    ///   or 2 (TPACKET_V2: at least 16,384 MTU-sized slots (32 MB for a 1500-byte MTU),
+    ///   each handed over at once, for the lowest latency; longer frames come through the
+    ///   socket); default 2 with GSO true (TCP through the router: 1.15-1.45x the rate with
+    ///   V3), 3 otherwise.
     /// - `METHOD` (word): accepted for Click compatibility (LINUX, PCAP); always LINUX.
     ///
     /// # Handlers
@@ -145,7 +150,7 @@ impl Default for FromDevice {
             buffer: 4 << 20,
             gso: false,
             use_ring: true,
-            ring_version: DEFAULT_RING_VERSION,
+            ring_version: default_ring_version(false),
             sock: None,
             ring: None,
             bufs: None,
@@ -185,8 +190,15 @@ pub(crate) fn force_ip(p: &mut Packet) -> bool {
     true
 }
 
-/// The receive ring used unless RING_VERSION says otherwise.
-const DEFAULT_RING_VERSION: u32 = 3;
+/// The receive ring used unless RING_VERSION says otherwise: V3 for the most small frames
+/// per second, but with GSO true V2, whose frames are handed over at once. Measured (same
+/// runs of benches/linux_forwarding.sh, GSO true, four runs): TCP through the router
+/// 9993/9274/9567/11726 Mbit/s with V3, 12225/13584/12982/13534 with V2 (a V3 block holds
+/// host B's ACKs up to 1 ms); 64-byte UDP 614/650/631/649 kpps with V3, 511/575/550/497 with
+/// V2 (the kernel forwarded 533-607 in the same runs).
+fn default_ring_version(gso: bool) -> u32 {
+    if gso { 2 } else { 3 }
+}
 
 /// A receive ring of either kind.
 enum Ring {
@@ -227,7 +239,48 @@ fn take_frame(raw: &[u8], truncated: bool, pkttype: u8, cfg: &FrameCfg, c: &mut 
     let before = batch.len();
     let headroom = cfg.headroom;
     let mut make = |len: usize| Packet::make_unzeroed(headroom, len, 0);
-    match offload::finish_with(&hdr, frame, cfg.gso, batch, &mut make) {
+    let result = offload::finish_with(&hdr, frame, cfg.gso, batch, &mut make);
+    account(&hdr, result, before, pkttype, cfg, c, batch);
+}
+
+/// Reads the next frame waiting on `sock` (a V2 ring's frame too long for its slot)
+/// straight into a pooled packet, and finishes it as `take_frame` does: an offload aggregate
+/// passed through whole is not copied again.
+fn take_queued(sock: &PacketSocket, cfg: &FrameCfg, c: &mut Counts, batch: &mut Batch) {
+    c.frames += 1;
+    let mut p = Packet::make_unzeroed(cfg.headroom, sys::MAX_FRAME, 0);
+    let mut vh = [0u8; sys::VNET_HDR_LEN];
+    let info = match sock.recv_into(&mut vh, p.data_mut()) {
+        Ok(info) if !info.truncated => info,
+        _ => {
+            c.drops += 1;
+            return;
+        }
+    };
+    p.truncate(info.len);
+    let Some(hdr) = VnetHdr::parse(&vh) else {
+        c.drops += 1;
+        return;
+    };
+    let before = batch.len();
+    let headroom = cfg.headroom;
+    let mut make = |len: usize| Packet::make_unzeroed(headroom, len, 0);
+    let result = offload::finish_packet(&hdr, p, cfg.gso, batch, &mut make);
+    account(&hdr, result, before, info.pkttype, cfg, c, batch);
+}
+
+/// Counts what finishing a frame came to and annotates the packets it made (those from
+/// `before` on in `batch`).
+fn account(
+    hdr: &VnetHdr,
+    result: Result<usize, offload::OffloadError>,
+    before: usize,
+    pkttype: u8,
+    cfg: &FrameCfg,
+    c: &mut Counts,
+    batch: &mut Batch,
+) {
+    match result {
         Ok(k) => {
             if cfg.gso && k == 1 && offload::gso_anno(&batch.as_slice()[before]).is_some() {
                 c.gso_passed += 1;
@@ -297,7 +350,7 @@ impl Element for FromDevice {
         self.buffer = args.read_or("BUFFER", 4usize << 20)?;
         self.gso = args.read_or("GSO", false)?;
         self.use_ring = args.read_or("RING", true)?;
-        self.ring_version = args.read_or("RING_VERSION", DEFAULT_RING_VERSION)?;
+        self.ring_version = args.read_or("RING_VERSION", default_ring_version(self.gso))?;
         if !matches!(self.ring_version, 2 | 3) {
             return Err(ArgError::new(Some("RING_VERSION"), "expected 2 (TPACKET_V2) or 3 (TPACKET_V3)"));
         }
@@ -344,8 +397,8 @@ impl Element for FromDevice {
                 .map_err(|e| format!("{}: SNIFFER false: cannot attach the tc ingress filter: {e}", self.devname))?;
             self.filter = Some(filter);
         }
-        // With a V2 ring, frames longer than a slot are read one at a time.
-        self.bufs = Some(RecvBuffers::new(if self.ring.is_some() { 1 } else { self.burst }));
+        // With a ring, frames longer than a V2 slot are read straight into packets.
+        self.bufs = self.ring.is_none().then(|| RecvBuffers::new(self.burst));
         self.batch = Batch::with_capacity(self.burst * 4);
         cx.add_task(click_core::runtime::DEFAULT_TICKETS);
         Ok(())
@@ -361,23 +414,18 @@ impl Element for FromDevice {
             let st = match ring {
                 Ring::V3(r) => r.read(self.burst, |f| take_frame(f.data, f.truncated, f.pkttype, &cfg, c, &mut batch)),
                 Ring::V2(r) => {
-                    let (sock, bufs) = (self.sock.as_ref(), &mut self.bufs);
+                    let sock = self.sock.as_ref();
                     r.read(self.burst, |f| match f {
                         V2Frame::Slot(f) => take_frame(f.data, f.truncated, f.pkttype, &cfg, c, &mut batch),
-                        // The kernel queued this frame on the socket at its place in the ring.
-                        V2Frame::Copied => {
-                            let got = match (sock, bufs.as_mut()) {
-                                (Some(sock), Some(bufs)) => matches!(sock.recv_batch(bufs, 1), Ok(1)).then_some(bufs),
-                                _ => None,
-                            };
-                            if let Some(bufs) = got {
-                                let info = bufs.info[0];
-                                take_frame(bufs.frame(0), info.truncated, info.pkttype, &cfg, c, &mut batch);
-                            } else {
+                        // The kernel queued this frame on the socket at its place in the
+                        // ring: read it straight into a packet.
+                        V2Frame::Copied => match sock {
+                            Some(sock) => take_queued(sock, &cfg, c, &mut batch),
+                            None => {
                                 c.frames += 1;
                                 c.drops += 1;
                             }
-                        }
+                        },
                     })
                 }
             };
