@@ -83,7 +83,8 @@ pub struct Router {
 }
 
 impl Router {
-    /// How many idle rounds a thread spins (looking for work without sleeping) before it
+    /// How many idle rounds a thread spins (looking for work without sleeping, yielding the CPU
+    /// between looks) before it
     /// sleeps; default [`DEFAULT_SPIN_ROUNDS`](crate::runtime::DEFAULT_SPIN_ROUNDS). A router
     /// that shares few CPUs with many others (a domain among many) should not spin: 0.
     pub fn set_spin_rounds(&mut self, rounds: u32) {
