@@ -8,7 +8,9 @@
 //! cell is measured (the best rate and the lowest mean latency are kept: the machine is
 //! shared, and interference only ever makes a run slower). `VNET_SCALE_DOMAIN=PATH` runs
 //! another build's domain program (to compare two versions: keep a copy of both binaries).
-//! `VNET_SCALE_CPU=1` also prints each run's rate and CPU time per forwarded frame, of the
+//! `VNET_SCALE_PIN=0` leaves the host's router thread and the domains where the kernel puts
+//! them (`pin_cpus = false`); `VNET_SCALE_QUEUE` and `VNET_SCALE_BUDGET` set every network's
+//! queue (512) and budget (64). `VNET_SCALE_CPU=1` also prints each run's rate and CPU time per forwarded frame, of the
 //! host process and of the domains (steadier than the rate when other work shares the CPUs).
 //!
 //! Rate: every network gets frames as fast as the host's source can make them (one source
@@ -49,6 +51,10 @@ fn launcher() -> vrouter_xen::host::Launcher {
 /// `VNET_SCALE_NICE` overrides the domains' nice value (0: the host's priority).
 fn nice() -> i32 {
     std::env::var("VNET_SCALE_NICE").ok().and_then(|v| v.parse().ok()).unwrap_or(vrouter_xen::host::DOMAIN_NICE)
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 struct Result_ {
@@ -104,8 +110,8 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
             vlan: None,
             vni: None,
             config: config.to_path_buf(),
-            queue: 512,
-            budget: 64,
+            queue: env_usize("VNET_SCALE_QUEUE", 512),
+            budget: env_usize("VNET_SCALE_BUDGET", 64),
         })
         .collect();
     let traffic =
@@ -115,6 +121,7 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
         seconds: None,
         control: None,
         domain_nice: nice(),
+        pin_cpus: env_usize("VNET_SCALE_PIN", 1) != 0,
         physical: PhysicalConfig { traffic, ..Default::default() },
         networks,
     };

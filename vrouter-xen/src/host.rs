@@ -108,6 +108,10 @@ pub struct HostConfig {
     /// host's priority).
     #[serde(default = "default_nice")]
     pub domain_nice: i32,
+    /// Give the physical side's router (the demux) a CPU of its own and run the domains on
+    /// the others (default true; no effect with fewer than two CPUs). See [`CpuPlan`].
+    #[serde(default = "default_true")]
+    pub pin_cpus: bool,
     /// The physical side.
     pub physical: PhysicalConfig,
     /// The virtual networks (`[[network]]` tables).
@@ -151,6 +155,9 @@ pub struct TrafficConfig {
     pub limit: Option<u64>,
 }
 
+fn default_true() -> bool {
+    true
+}
 fn default_nice() -> i32 {
     DOMAIN_NICE
 }
@@ -388,6 +395,8 @@ pub struct Host {
     /// Where each domain's control socket lives (one per network, named after it).
     control_dir: PathBuf,
     control: Option<click_core::control::ControlServer>,
+    /// Where the demux and the domains run (`None`: where the kernel puts them).
+    cpus: Option<CpuPlan>,
 }
 
 /// The driver domain of the `driver-domain` I/O path.
@@ -419,6 +428,29 @@ fn lower_priority(p: &mut DomainProcess, nice: i32) {
     {
         // Best effort: a domain at the host's priority still works, only slower at scale.
         let _ = crate::sys::set_nice(c.id(), nice);
+    }
+}
+
+/// Where the host runs its parts when [`HostConfig::pin_cpus`] is set: the physical side's
+/// router thread (the demux) on the last CPU the host may use, every domain process (the
+/// driver domain's included) on the others, as Xen deployments give dom0 and the
+/// hypervisor's work pCPUs of their own. Left to the kernel's balancer, domains that wake
+/// every few milliseconds land on the demux's CPU too: each evicts the demux's working set
+/// from that core's caches and preempts it (at 64 networks on 2 CPUs: 3.06-3.12 M
+/// frames/s unpinned, 3.70-3.85 M pinned, same run).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CpuPlan {
+    /// The physical side's router thread.
+    pub host: usize,
+    /// The domains.
+    pub domains: Vec<usize>,
+}
+
+impl CpuPlan {
+    /// The plan for the CPUs `allowed` (in increasing order); `None` with fewer than two.
+    pub fn new(allowed: &[usize]) -> Option<CpuPlan> {
+        let (&host, domains) = allowed.split_last()?;
+        (!domains.is_empty()).then(|| CpuPlan { host, domains: domains.to_vec() })
     }
 }
 
@@ -470,7 +502,11 @@ impl Host {
             driver_stats,
             control_dir,
             control: None,
+            cpus: None,
         };
+        if host.cfg.pin_cpus {
+            host.cpus = crate::sys::allowed_cpus().ok().and_then(|c| CpuPlan::new(&c));
+        }
         if host.cfg.io == IoPath::DriverDomain {
             host.start_driver()?;
         }
@@ -521,7 +557,10 @@ impl Host {
             }
         };
         let names: Vec<String> = nets.into_iter().map(|(n, _)| n).collect();
-        let cmd = (self.launcher)(&DomainSpec { role: Role::DriverDomain(&names), config: &config, backend: 0 });
+        let mut cmd = (self.launcher)(&DomainSpec { role: Role::DriverDomain(&names), config: &config, backend: 0 });
+        if let Some(plan) = &self.cpus {
+            crate::sys::pin_command(&mut cmd, &plan.domains);
+        }
         let mut p = spawn_domain(&self.hv, driver_frames(names.len()), 2, cmd)?;
         lower_priority(&mut p, self.cfg.domain_nice);
         toolstack_create_vif(&mut self.dom0, 0, p.domid, 0)?;
@@ -544,6 +583,9 @@ impl Host {
         let backend = self.driver_domid().unwrap_or(0);
         let mut cmd = (self.launcher)(&DomainSpec { role: Role::Network(c), config: &self.domains[i].config, backend });
         cmd.env(CONTROL_ENV, self.domain_socket(&c.name));
+        if let Some(plan) = &self.cpus {
+            crate::sys::pin_command(&mut cmd, &plan.domains);
+        }
         let mut p = spawn_domain(&self.hv, NETFRONT_FRAMES, 2, cmd)?;
         lower_priority(&mut p, self.cfg.domain_nice);
         if let Some(old) = self.domains[i].last_domid.replace(p.domid) {
@@ -614,9 +656,14 @@ impl Host {
             ))
         })?;
         let handle = router.handle();
+        let host_cpu = self.cpus.as_ref().map(|p| p.host);
         let th = std::thread::Builder::new()
             .name("physical".into())
             .spawn(move || {
+                if let Some(cpu) = host_cpu {
+                    // Best effort: unpinned, the host works, only slower at scale.
+                    let _ = crate::sys::pin_current_thread(&[cpu]);
+                }
                 router.run();
                 router
             })
@@ -1020,5 +1067,25 @@ impl click_core::control::HandlerAccess for HostHandlers {
             }
             None => self.physical()?.check(name, write),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_plan_gives_the_demux_the_last_cpu() {
+        assert_eq!(CpuPlan::new(&[]), None);
+        assert_eq!(CpuPlan::new(&[3]), None);
+        assert_eq!(CpuPlan::new(&[0, 1]), Some(CpuPlan { host: 1, domains: vec![0] }));
+        assert_eq!(CpuPlan::new(&[2, 5, 7]), Some(CpuPlan { host: 7, domains: vec![2, 5] }));
+    }
+
+    #[test]
+    fn allowed_cpus_are_some() {
+        let cpus = crate::sys::allowed_cpus().unwrap();
+        assert!(!cpus.is_empty());
+        assert!(cpus.windows(2).all(|w| w[0] < w[1]));
     }
 }

@@ -266,3 +266,47 @@ pub fn set_nice(pid: u32, nice: i32) -> io::Result<()> {
     // SAFETY: setpriority takes plain integers and touches no memory of ours.
     cvt(unsafe { libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, nice) }).map(drop)
 }
+
+/// The CPUs the calling thread may run on (its affinity mask, which a cgroup's cpuset or
+/// `taskset` may have narrowed), in increasing order.
+pub fn allowed_cpus() -> io::Result<Vec<usize>> {
+    // SAFETY: cpu_set_t is a plain bit array; sched_getaffinity writes at most its size.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    cvt(unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &raw mut set) })?;
+    // SAFETY: CPU_ISSET reads the set within its bounds (the index is below CPU_SETSIZE).
+    Ok((0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).collect())
+}
+
+fn cpu_set(cpus: &[usize]) -> libc::cpu_set_t {
+    // SAFETY: as in allowed_cpus; CPU_SET writes within the set for indices below
+    // CPU_SETSIZE, which the filter ensures.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &c in cpus.iter().filter(|&&c| c < libc::CPU_SETSIZE as usize) {
+        unsafe { libc::CPU_SET(c, &mut set) };
+    }
+    set
+}
+
+/// Restricts the calling thread (and the threads and processes it starts afterwards) to
+/// `cpus`.
+pub fn pin_current_thread(cpus: &[usize]) -> io::Result<()> {
+    let set = cpu_set(cpus);
+    // SAFETY: sched_setaffinity reads the set, of the size given.
+    cvt(unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &raw const set) }).map(drop)
+}
+
+/// Makes the process `cmd` starts run on `cpus` only, every thread it will have included
+/// (the mask is set in the child before `exec`, and threads inherit it).
+pub fn pin_command(cmd: &mut std::process::Command, cpus: &[usize]) {
+    use std::os::unix::process::CommandExt;
+    let set = cpu_set(cpus);
+    // SAFETY: the closure runs between fork and exec and only makes one system call
+    // (async-signal-safe) on a set built before the fork. A failure (a CPU gone meanwhile)
+    // leaves the child unpinned rather than failing to start it.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &raw const set);
+            Ok(())
+        });
+    }
+}

@@ -120,6 +120,7 @@ fn a_crashed_domain_is_restarted_and_the_other_network_loses_nothing() {
         seconds: None,
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
+        pin_cpus: true,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -172,6 +173,7 @@ fn a_flooded_network_leaves_the_other_its_throughput() {
         seconds: None,
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
+        pin_cpus: true,
         physical: PhysicalConfig {
             // src0 floods a at 10x b's rate; it starts inactive.
             traffic: vec![traffic("a", 50_000, None), traffic("b", 5_000, None)],
@@ -207,6 +209,7 @@ fn a_domain_writing_garbage_into_its_rings_is_cut_off() {
         seconds: None,
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
+        pin_cpus: true,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(10_000))],
             ..Default::default()
@@ -237,6 +240,7 @@ fn the_driver_domain_path_forwards_and_restarts_a_crashed_domain() {
         seconds: None,
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
+        pin_cpus: true,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(8_000))],
             ..Default::default()
@@ -283,6 +287,7 @@ fn a_domain_that_stops_answering_is_restarted() {
         seconds: None,
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
+        pin_cpus: true,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -314,6 +319,7 @@ fn one_network_is_reconfigured_while_the_other_runs() {
         seconds: None,
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
+        pin_cpus: true,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -349,6 +355,7 @@ fn the_driver_domain_cuts_off_a_domain_writing_garbage() {
         seconds: None,
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
+        pin_cpus: true,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, None)],
             ..Default::default()
