@@ -232,32 +232,21 @@ fn a_finished_pull_source_lets_its_puller_sleep() {
 /// Click: exactly 100 counted, not the rest of the puller's burst.
 #[test]
 fn a_pulled_counter_counts_batches_and_calls_at_its_packet() {
-    let (mut r, _) = router(
-        &[
-            ("src", "InfiniteSource", "LENGTH 60, LIMIT 1000, BURST 1000"),
-            ("q", "Queue", "1000"),
-            ("c", "Counter", ""),
-            ("d", "Discard", "BURST 16"),
-        ],
-        &[("src", 0, "q", 0), ("q", 0, "c", 0), ("c", 0, "d", 0)],
-        &[],
-    );
-    run(&mut r);
-    assert_eq!(r.read_handler("c.count").unwrap(), "1000");
-    assert_eq!(r.read_handler("c.byte_count").unwrap(), "60000");
-    assert_eq!(r.read_handler("d.count").unwrap(), "1000");
-
-    let (mut r, _) = router(
-        &[
-            ("src", "InfiniteSource", "LENGTH 60, LIMIT 1000, BURST 1000"),
-            ("q", "Queue", "1000"),
-            ("c", "Counter", "COUNT_CALL 100 q.reset"),
-            ("d", "Discard", "BURST 16"),
-        ],
-        &[("src", 0, "q", 0), ("q", 0, "c", 0), ("c", 0, "d", 0)],
-        &[],
-    );
-    run(&mut r);
-    assert_eq!(r.read_handler("c.count").unwrap(), "100");
-    assert_eq!(r.read_handler("d.count").unwrap(), "100");
+    // 1,000 packets queued at once, pulled through c :: Counter(`counter`) 16 at a time.
+    let pulled = |counter: &str| {
+        let (mut r, _) = router(
+            &[
+                ("src", "InfiniteSource", "LENGTH 60, LIMIT 1000, BURST 1000"),
+                ("q", "Queue", "1000"),
+                ("c", "Counter", counter),
+                ("d", "Discard", "BURST 16"),
+            ],
+            &[("src", 0, "q", 0), ("q", 0, "c", 0), ("c", 0, "d", 0)],
+            &[],
+        );
+        run(&mut r);
+        ["c.count", "c.byte_count", "d.count"].map(|h| r.read_handler(h).unwrap())
+    };
+    assert_eq!(pulled(""), ["1000", "60000", "1000"]);
+    assert_eq!(pulled("COUNT_CALL 100 q.reset"), ["100", "6000", "100"]);
 }

@@ -353,34 +353,32 @@ impl<C: TableClass> Element for IpRouteTable<C> {
             return;
         }
         // The whole batch is looked up first, so that its cache misses overlap (large tables
-        // read memory at random), then each packet goes where its route says.
-        let dst = |i: usize| batch.as_slice()[i].dst_ip_anno();
-        if dst(0) != dst(1) {
-            self.destinations.clear();
-            self.destinations.extend(batch.iter().map(Packet::dst_ip_anno));
-            self.found.clear();
-            self.found.resize(batch.len(), None);
-            self.table.lookup_many(&self.destinations, &mut self.found);
-            // `output_classified` classifies each packet once, in order.
-            let mut found = self.found.iter();
-            cx.output_classified(batch, |p| route(p, found.next().copied().flatten()));
-            return;
-        }
-        // A batch that starts with two packets to one destination (a flow's packets, one
-        // after another) looks each destination up once per run of packets to it.
+        // read memory at random), then each packet goes where its route says. A batch that
+        // starts with two packets to one destination (a flow's packets one after another)
+        // looks each destination up once per run of packets to it.
+        let first_two_agree = batch.as_slice()[0].dst_ip_anno() == batch.as_slice()[1].dst_ip_anno();
         self.destinations.clear();
-        let mut previous = None;
-        for d in batch.iter().map(Packet::dst_ip_anno) {
-            if previous != Some(d) {
-                self.destinations.push(d);
-                previous = Some(d);
+        if first_two_agree {
+            let mut previous = None;
+            for d in batch.iter().map(Packet::dst_ip_anno) {
+                if previous != Some(d) {
+                    self.destinations.push(d);
+                    previous = Some(d);
+                }
             }
+        } else {
+            self.destinations.extend(batch.iter().map(Packet::dst_ip_anno));
         }
         self.found.clear();
         self.found.resize(self.destinations.len(), None);
         self.table.lookup_many(&self.destinations, &mut self.found);
-        // `route` changes a packet's annotation only after it was read here.
+        // `output_classified` classifies each packet once, in order.
         let mut found = self.found.iter();
+        if !first_two_agree {
+            cx.output_classified(batch, |p| route(p, found.next().copied().flatten()));
+            return;
+        }
+        // `route` changes a packet's annotation only after it was read here.
         let mut previous = None;
         cx.output_classified(batch, |p| {
             let d = p.dst_ip_anno();
