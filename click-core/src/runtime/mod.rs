@@ -426,6 +426,7 @@ impl ThreadState {
     /// (before the next round), every task run stands for one.
     pub(crate) fn task_runs_may_change(&mut self) {
         self.task_runs = 1;
+        self.runs_used = 1;
         self.task_runs_stale = true;
     }
 
