@@ -65,8 +65,9 @@ click_core::documented! {
         /// Whether `template` was made by the thread that runs the source (see `home`).
         homed: bool,
         batch: Batch,
-        /// Whether bursts are private copies of the template rather than clones (see
-        /// `COPY_LIMIT`).
+        /// Whether even a single packet is sent as a private copy of the template: its clones
+        /// were seen written downstream (see `COPY_LIMIT`; a run of several packets is copies
+        /// anyway).
         copies: bool,
         /// This thread's copy-on-write count when the previous burst began.
         cow_mark: u64,
@@ -121,8 +122,8 @@ impl InfiniteSource {
         self.template = Some(Packet::from_slice(&bytes));
         self.batch = Batch::with_capacity(self.burst);
         self.cow_mark = click_core::packet::copies_on_write();
-        self.copies = self.burst > 1 && self.len() <= COPY_LIMIT;
-        self.probes_left = if self.copies { 0 } else { PROBES };
+        self.copies = false;
+        self.probes_left = PROBES;
     }
 
     /// Learns whether the previous burst's clones were copied on write. (Any copy on this
@@ -322,7 +323,6 @@ impl Element for InfiniteSource {
             "burst" | "burstsize" => {
                 self.burst = args.read_mp::<usize>("BURST")?.max(1);
                 self.batch = Batch::with_capacity(self.burst);
-                self.copies |= self.burst > 1 && self.len() <= COPY_LIMIT;
             }
             "active" => self.active = args.read_mp("ACTIVE")?,
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
