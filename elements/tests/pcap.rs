@@ -70,3 +70,53 @@ fn corrupt_file_ends_early() {
     assert_eq!(r.read_handler("src.count").unwrap(), "2");
     let _ = std::fs::remove_file(path);
 }
+
+/// Records read straight from the file's buffer and records that need the careful path
+/// (the first, a capture length beyond the length as tcptrace writes) alternate correctly:
+/// FromDump -> ToDump gives back every record's bytes and lengths, for BURST 1 and 8.
+#[test]
+fn buffered_and_careful_records_alternate() {
+    let dir = std::env::temp_dir().join(format!("vrouter-records-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.pcap");
+    // (captured bytes, length on the wire, bytes recorded): a truncated capture, a tcptrace
+    // record one byte too long, the rest plain.
+    let records: [(u32, u32, u32); 6] =
+        [(60, 60, 60), (60, 60, 60), (40, 60, 40), (61, 60, 61), (60, 60, 60), (60, 60, 60)];
+    let mut bytes = Vec::new();
+    for w in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+        bytes.extend_from_slice(&w.to_le_bytes());
+    }
+    for (i, &(caplen, len, recorded)) in records.iter().enumerate() {
+        for w in [1_000 + i as u32, 0, caplen, len] {
+            bytes.extend_from_slice(&w.to_le_bytes());
+        }
+        bytes.extend((0..recorded).map(|b| if b == 0 { i as u8 } else { 0xee }));
+    }
+    std::fs::write(&input, &bytes).unwrap();
+    for burst in [1, 8] {
+        let output = dir.join(format!("out{burst}.pcap"));
+        let (mut r, _) = router(
+            &[
+                ("src", "FromDump", &format!("{}, STOP true, BURST {burst}", input.display())),
+                ("dump", "ToDump", &output.display().to_string()),
+            ],
+            &[("src", 0, "dump", 0)],
+            &[],
+        );
+        run(&mut r);
+        drop(r);
+        let out = std::fs::read(&output).unwrap();
+        let mut at = 24;
+        let mut got = Vec::new();
+        while at + 16 <= out.len() {
+            let w = |o: usize| u32::from_le_bytes(out[at + o..at + o + 4].try_into().unwrap());
+            let (sec, caplen, len) = (w(0), w(8), w(12));
+            got.push((sec, caplen, len, out[at + 16]));
+            at += 16 + caplen as usize;
+        }
+        let want: Vec<_> = (0..6u32).map(|i| (1_000 + i, if i == 2 { 40 } else { 60 }, 60, i as u8)).collect();
+        assert_eq!(got, want, "BURST {burst}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -504,6 +504,21 @@ impl Element for FromDump {
         let mut batch = std::mem::take(&mut self.batch);
         let mut at_end = false;
         let want = cx.task_burst(self.burst);
+        // The common case (a pcap file of Ethernet frames, no time window, no TIMING, no
+        // FORCE_IP, the first record read) reads records straight from the file's buffer.
+        let t = &self.times;
+        let plain =
+            self.held.is_none() && !self.timing && !self.force_ip && t.have_any && !t.have_first && !t.have_last;
+        if plain
+            && let Some(Source::Pcap(f)) = &mut self.source
+            && f.link == linktype::ETHERNET
+        {
+            let (n, last) = f.next_packets_buffered(want, &mut batch);
+            if n > 0 {
+                self.packet_filepos = last;
+                self.file_pos = Some(f.pos);
+            }
+        }
         while batch.len() < want {
             match self.read_next(cx) {
                 Some(p) if self.due(&p) => batch.push(p),
@@ -715,6 +730,49 @@ impl PcapFile {
             }
             None => read_full(&mut self.r, buf).unwrap_or(0),
         }
+    }
+
+    /// Up to `want` records as packets appended to `out`, straight out of the reader's
+    /// buffer, for the common case (no extra bytes after record headers, lengths in order);
+    /// stops at the first record the buffer does not hold whole or that is unusual (a header
+    /// Click would give up on, a capture length beyond the length), which `next_packet` then
+    /// reads. Returns how many, and where the last one started.
+    fn next_packets_buffered(&mut self, want: usize, out: &mut Batch) -> (usize, u64) {
+        let (mut n, mut last) = (0, self.pos);
+        while n < want && self.extra == 0 {
+            let buf = self.r.buffer();
+            let Some(h) = buf.get(..16) else { break };
+            let u32_at = |i: usize| {
+                let b = [h[i], h[i + 1], h[i + 2], h[i + 3]];
+                if self.swapped { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+            };
+            let (sec, subsec, hcaplen, hlen) = (u32_at(0) as i32, u32_at(4), u32_at(8), u32_at(12));
+            // As in `next_packet`.
+            let (len, caplen) = if self.minor > 3 || (self.minor == 3 && hcaplen <= hlen) {
+                (hlen as i32, hcaplen as i32)
+            } else {
+                (hcaplen as i32, hlen as i32)
+            };
+            if !(0..=65535).contains(&caplen) || len < 0 || caplen > len {
+                break;
+            }
+            let Some(bytes) = buf.get(16..16 + caplen as usize) else { break };
+            let mut p = Packet::make_unzeroed(click_core::packet::DEFAULT_HEADROOM, bytes.len(), 0);
+            p.data_mut().copy_from_slice(bytes);
+            let subsec = if self.nano { subsec } else { subsec.wrapping_mul(1000) };
+            p.set_timestamp(Timestamp::from_nanos(i64::from(sec) * 1_000_000_000 + i64::from(subsec)));
+            apply_link(&mut p, self.link);
+            if len > caplen {
+                crate::set_extra_length(&mut p, (len - caplen) as u32);
+            }
+            let record = 16 + caplen as usize;
+            self.r.consume(record);
+            last = self.pos;
+            self.pos += record as u64;
+            out.push(p);
+            n += 1;
+        }
+        (n, last)
     }
 
     /// The next record as a packet; `Ok(None)` at the end of the file (a record cut short
