@@ -741,31 +741,15 @@ impl PcapFile {
         let (mut n, mut last) = (0, self.pos);
         while n < want && self.extra == 0 {
             let buf = self.r.buffer();
-            let Some(h) = buf.get(..16) else { break };
-            let u32_at = |i: usize| {
-                let b = [h[i], h[i + 1], h[i + 2], h[i + 3]];
-                if self.swapped { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
-            };
-            let (sec, subsec, hcaplen, hlen) = (u32_at(0) as i32, u32_at(4), u32_at(8), u32_at(12));
-            // As in `next_packet`.
-            let (len, caplen) = if self.minor > 3 || (self.minor == 3 && hcaplen <= hlen) {
-                (hlen as i32, hcaplen as i32)
-            } else {
-                (hcaplen as i32, hlen as i32)
-            };
-            if !(0..=65535).contains(&caplen) || len < 0 || caplen > len {
+            let Some(r) = buf.get(..16).and_then(|h| self.record_header(h)) else { break };
+            if r.caplen > r.len {
                 break;
             }
-            let Some(bytes) = buf.get(16..16 + caplen as usize) else { break };
+            let Some(bytes) = buf.get(16..16 + r.caplen as usize) else { break };
             let mut p = Packet::make_unzeroed(click_core::packet::DEFAULT_HEADROOM, bytes.len(), 0);
             p.data_mut().copy_from_slice(bytes);
-            let subsec = if self.nano { subsec } else { subsec.wrapping_mul(1000) };
-            p.set_timestamp(Timestamp::from_nanos(i64::from(sec) * 1_000_000_000 + i64::from(subsec)));
-            apply_link(&mut p, self.link);
-            if len > caplen {
-                crate::set_extra_length(&mut p, (len - caplen) as u32);
-            }
-            let record = 16 + caplen as usize;
+            self.finish_record(&mut p, &r);
+            let record = 16 + r.caplen as usize;
             self.r.consume(record);
             last = self.pos;
             self.pos += record as u64;
@@ -773,6 +757,40 @@ impl PcapFile {
             n += 1;
         }
         (n, last)
+    }
+
+    /// A record header's fields as Click reads them (byte order, old files' swapped lengths,
+    /// the timestamp); `None` for one Click gives up on.
+    fn record_header(&self, h: &[u8]) -> Option<RecordHeader> {
+        let u32_at = |i: usize| {
+            let b = [h[i], h[i + 1], h[i + 2], h[i + 3]];
+            if self.swapped { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        };
+        let (sec, subsec, hcaplen, hlen) = (u32_at(0) as i32, u32_at(4), u32_at(8), u32_at(12));
+        // Old files may have the two lengths the other way round.
+        let (len, caplen) = if self.minor > 3 || (self.minor == 3 && hcaplen <= hlen) {
+            (hlen as i32, hcaplen as i32)
+        } else {
+            (hcaplen as i32, hlen as i32)
+        };
+        // Click compares the lengths as signed ints; a negative one leads it into undefined
+        // territory (huge packets, crashes), so those headers count as bad here.
+        if !(0..=65535).contains(&caplen) || len < 0 {
+            return None;
+        }
+        // Click's timestamp: seconds and microseconds (times 1000, in 32 bits) or nanoseconds.
+        let subsec = if self.nano { subsec } else { subsec.wrapping_mul(1000) };
+        Some(RecordHeader { ts: i64::from(sec) * 1_000_000_000 + i64::from(subsec), len, caplen })
+    }
+
+    /// Stamps a record's packet with its time, marks its link-layer header, and keeps the
+    /// bytes not captured in the EXTRA_LENGTH annotation, as Click does.
+    fn finish_record(&self, p: &mut Packet, r: &RecordHeader) {
+        p.set_timestamp(Timestamp::from_nanos(r.ts));
+        apply_link(p, self.link);
+        if r.len > r.caplen {
+            crate::set_extra_length(p, (r.len - r.caplen) as u32);
+        }
     }
 
     /// The next record as a packet; `Ok(None)` at the end of the file (a record cut short
@@ -784,48 +802,32 @@ impl PcapFile {
         if n < 16 {
             return Ok(None);
         }
-        let u32_at = |i: usize| {
-            let b: [u8; 4] = h[i..i + 4].try_into().unwrap();
-            if self.swapped { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
-        };
-        let (sec, subsec, hcaplen, hlen) = (u32_at(0) as i32, u32_at(4), u32_at(8), u32_at(12));
-        // Old files may have the two lengths the other way round.
-        let (len, mut caplen) = if self.minor > 3 || (self.minor == 3 && hcaplen <= hlen) {
-            (hlen as i32, hcaplen as i32)
-        } else {
-            (hcaplen as i32, hlen as i32)
-        };
-        // Click compares the lengths as signed ints; a negative one leads it into undefined
-        // territory (huge packets, crashes), so those headers count as bad here.
-        if !(0..=65535).contains(&caplen) || len < 0 {
-            return Err("bad packet header; giving up".into());
-        }
+        let mut r = self.record_header(&h).ok_or("bad packet header; giving up")?;
         // tcptrace writes a caplen one too large: the bytes beyond `len` are skipped.
         let mut skiplen = 0;
-        if caplen > len {
-            skiplen = (caplen - len) as u64;
-            caplen = len;
+        if r.caplen > r.len {
+            skiplen = (r.caplen - r.len) as u64;
+            r.caplen = r.len;
         }
         self.skip(self.extra);
-        // Click's timestamp: seconds and microseconds (times 1000, in 32 bits) or nanoseconds.
-        let subsec = if self.nano { subsec } else { subsec.wrapping_mul(1000) };
-        let ts = i64::from(sec) * 1_000_000_000 + i64::from(subsec);
         // Read straight into a pooled packet: nothing allocated per record.
-        let mut p = Packet::make_unzeroed(click_core::packet::DEFAULT_HEADROOM, caplen as usize, 0);
+        let mut p = Packet::make_unzeroed(click_core::packet::DEFAULT_HEADROOM, r.caplen as usize, 0);
         let got = self.read_record_bytes(p.data_mut());
         self.pos += got as u64;
-        if got < caplen as usize {
+        if got < r.caplen as usize {
             return Ok(None);
         }
-        p.set_timestamp(Timestamp::from_nanos(ts));
-        apply_link(&mut p, self.link);
-        // Click keeps the bytes not captured in the EXTRA_LENGTH annotation.
-        if len > caplen {
-            crate::set_extra_length(&mut p, (len - caplen) as u32);
-        }
+        self.finish_record(&mut p, &r);
         self.skip(skiplen);
         Ok(Some(p))
     }
+}
+
+/// A pcap record header's fields: time in nanoseconds, length on the wire, bytes captured.
+struct RecordHeader {
+    ts: i64,
+    len: i32,
+    caplen: i32,
 }
 
 /// Reads until `buf` is full or the file ends; the bytes read.
