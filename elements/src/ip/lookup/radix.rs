@@ -63,6 +63,25 @@ impl Node {
     fn new(key: u32, len: u8) -> Node {
         Node { key, mask: mask(len), len, route: None, child: [NONE; 2] }
     }
+
+    /// One step of a lookup of `a` at this node: records its route in `best` if it contains
+    /// `a`, and returns the child to go on to (`NONE` to stop).
+    #[inline]
+    fn step(&self, a: u32, best: &mut Option<(Ipv4Addr, u16)>) -> u32 {
+        if a & self.mask != self.key {
+            return NONE;
+        }
+        if let Some(r) = &self.route {
+            *best = Some((r.gateway, r.port));
+        }
+        if self.len == 32 { NONE } else { self.child[bit(a, self.len)] }
+    }
+}
+
+/// The index entry of address `a`: its top INDEX_BITS bits.
+#[inline]
+fn index_of(a: u32) -> usize {
+    (a >> (32 - u32::from(INDEX_BITS))) as usize
 }
 
 #[inline]
@@ -219,31 +238,17 @@ impl LookupTable for RadixTable {
     #[inline]
     fn lookup(&self, a: Ipv4Addr) -> Option<(Ipv4Addr, u16)> {
         let a = u32::from(a);
-        let entry = self.index[(a >> (32 - u32::from(INDEX_BITS))) as usize];
+        let entry = self.index[index_of(a)];
         let mut best = entry.best;
         let mut cur = entry.resume;
-        while cur != NONE {
-            let n = &self.nodes[cur as usize];
-            if a & n.mask != n.key {
-                break;
-            }
-            if let Some(r) = &n.route {
-                best = Some((r.gateway, r.port));
-            }
-            if n.len == 32 {
-                break;
-            }
-            let next = n.child[bit(a, n.len)];
-            if next == NONE {
-                break;
-            }
-            cur = next;
+        while let Some(n) = self.nodes.get(cur as usize) {
+            cur = n.step(a, &mut best);
         }
         best
     }
 
     fn prefetch(&self, a: Ipv4Addr) {
-        if let Some(e) = self.index.get((u32::from(a) >> (32 - u32::from(INDEX_BITS))) as usize) {
+        if let Some(e) = self.index.get(index_of(u32::from(a))) {
             super::prefetch_read(e);
         }
     }
@@ -258,7 +263,7 @@ impl LookupTable for RadixTable {
             let mut cur = [NONE; GROUP];
             let mut walking = 0;
             for ((&a, o), c) in addrs.iter().zip(out.iter_mut()).zip(&mut cur) {
-                let entry = self.index[(u32::from(a) >> (32 - u32::from(INDEX_BITS))) as usize];
+                let entry = self.index[index_of(u32::from(a))];
                 *o = entry.best;
                 *c = entry.resume;
                 if let Some(n) = self.nodes.get(entry.resume as usize) {
@@ -270,16 +275,7 @@ impl LookupTable for RadixTable {
                 walking = 0;
                 for ((&a, o), c) in addrs.iter().zip(out.iter_mut()).zip(&mut cur) {
                     let Some(n) = self.nodes.get(*c as usize) else { continue };
-                    let a = u32::from(a);
-                    // The same step as `lookup`'s loop.
-                    let next = if a & n.mask != n.key {
-                        NONE
-                    } else {
-                        if let Some(r) = &n.route {
-                            *o = Some((r.gateway, r.port));
-                        }
-                        if n.len == 32 { NONE } else { n.child[bit(a, n.len)] }
-                    };
+                    let next = n.step(u32::from(a), o);
                     *c = next;
                     if let Some(n) = self.nodes.get(next as usize) {
                         super::prefetch_read(n);
