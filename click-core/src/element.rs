@@ -191,6 +191,25 @@ impl From<ArgError> for HandlerError {
     }
 }
 
+/// Calls `el.pull` until it has `max` packets or `pull` returns nothing, appending them to
+/// `out`; returns how many. What [`Element::pull_batch`] does by default, for an element that
+/// overrides it but must sometimes pull one packet at a time.
+pub fn pull_each<E: Element + ?Sized>(
+    el: &mut E,
+    cx: &mut Context<'_>,
+    port: usize,
+    max: usize,
+    out: &mut Batch,
+) -> usize {
+    let mut n = 0;
+    while n < max {
+        let Some(p) = el.pull(cx, port) else { break };
+        out.push(p);
+        n += 1;
+    }
+    n
+}
+
 /// A router component.
 ///
 /// `Send` because a router with several threads moves each element to the thread that runs
@@ -256,17 +275,7 @@ pub trait Element: Send + 'static {
     /// Produces up to `max` packets for pull output `port` into `out`, returning how many.
     /// The default calls `pull` repeatedly; queues override it to hand over many at once.
     fn pull_batch(&mut self, cx: &mut Context<'_>, port: usize, max: usize, out: &mut Batch) -> usize {
-        let mut n = 0;
-        while n < max {
-            match self.pull(cx, port) {
-                Some(p) => {
-                    out.push(p);
-                    n += 1;
-                }
-                None => break,
-            }
-        }
-        n
+        pull_each(self, cx, port, max, out)
     }
 
     /// Per-packet processing for elements that transform or filter packets. Return `None`

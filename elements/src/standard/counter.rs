@@ -192,13 +192,7 @@ impl Element for Counter {
     // `pull` does: the trigger's handler is written at its packet, before the next is pulled.
     fn pull_batch(&mut self, cx: &mut Context<'_>, port: usize, max: usize, out: &mut Batch) -> usize {
         if self.has_triggers {
-            let mut n = 0;
-            while n < max {
-                let Some(p) = self.pull(cx, port) else { break };
-                out.push(p);
-                n += 1;
-            }
-            return n;
+            return click_core::element::pull_each(self, cx, port, max, out);
         }
         let before = out.len();
         let n = cx.pull_batch(0, max, out);
