@@ -2,8 +2,6 @@ use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{Batch, Context, Element, HandlerError, Packet};
 
-use crate::wire::checksum;
-
 click_core::documented! {
     /// Decrements the IP time to live, updating the checksum incrementally.
     ///
@@ -49,20 +47,34 @@ impl DecIpTtl {
     /// Decrements in place; false when the packet expired or has no usable IP header.
     #[inline]
     fn decrement(&self, p: &mut Packet) -> bool {
-        match p.network_header() {
-            _ if !self.active => return true,
-            Some(ip) if !self.multicast && ip.len() >= 20 && ip[16] & 0xf0 == 0xe0 => return true,
-            Some(ip) if ip.len() >= 20 && ip[8] > 1 => {}
-            _ => return false,
+        if !self.active {
+            return true;
         }
-        let ip = p.network_header_mut().expect("checked above");
-        let old = u16::from_be_bytes([ip[8], ip[9]]);
+        // One length check for every field read below.
+        let Some(ip) = p.network_header().and_then(|h| h.first_chunk::<20>()) else {
+            return false;
+        };
+        if !self.multicast && ip[16] & 0xf0 == 0xe0 {
+            return true;
+        }
+        if ip[8] <= 1 {
+            return false;
+        }
+        let ip = p.network_header_mut().and_then(|h| h.first_chunk_mut::<12>()).expect("checked above");
         ip[8] -= 1;
-        let new = u16::from_be_bytes([ip[8], ip[9]]);
-        let c = checksum::update(u16::from_be_bytes([ip[10], ip[11]]), old, new);
-        ip[10..12].copy_from_slice(&c.to_be_bytes());
+        let check = u16::from_be_bytes([ip[10], ip[11]]);
+        ip[10..12].copy_from_slice(&ttl_decremented_checksum(check).to_be_bytes());
         true
     }
+}
+
+/// The header checksum after the TTL drops by one. RFC 1624's HC' = ~(~HC + ~m + m') with m'
+/// = m - 0x0100 (the TTL is the high byte of its 16-bit word): ~m + m' is 0xfeff whatever the
+/// word, so the update needs neither the old nor the new word.
+#[inline]
+fn ttl_decremented_checksum(check: u16) -> u16 {
+    let sum = u32::from(!check) + 0xfeff;
+    !((sum & 0xffff) + (sum >> 16)) as u16
 }
 
 impl Element for DecIpTtl {
@@ -143,6 +155,7 @@ impl Element for DecIpTtl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::checksum;
     use crate::wire::ipv4::Ipv4Packet;
 
     fn packet(ttl: u8) -> Packet {
@@ -167,6 +180,16 @@ mod tests {
         assert!(!DecIpTtl::default().decrement(&mut packet(1)));
         assert!(!DecIpTtl::default().decrement(&mut packet(0)));
         assert!(!DecIpTtl::default().decrement(&mut Packet::from_slice(&[0x45; 20])));
+    }
+
+    proptest::proptest! {
+        /// The shortcut agrees with the general RFC 1624 update for every checksum and word.
+        #[test]
+        fn shortcut_matches_the_general_update(check: u16, ttl in 2u8.., protocol: u8) {
+            let old = u16::from_be_bytes([ttl, protocol]);
+            let new = u16::from_be_bytes([ttl - 1, protocol]);
+            proptest::prop_assert_eq!(ttl_decremented_checksum(check), checksum::update(check, old, new));
+        }
     }
 
     #[test]
