@@ -228,3 +228,22 @@ fn batches_of_varied_destinations_take_their_routes() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A route to an output that is not connected is refused when the router is built, naming
+/// the route, for every table class.
+#[test]
+fn a_route_to_a_missing_output_is_refused() {
+    for class in ["LinearIPLookup", "StaticIPLookup", "RadixIPLookup", "DirectIPLookup"] {
+        let registry = elements::standard_registry();
+        let mut b = click_core::RouterBuilder::new(&registry);
+        b.element("src", "InfiniteSource", "LIMIT 1, STOP true");
+        b.element("rt", class, "10.0.0.0/8 0, 10.9.0.0/16 10.0.0.1 3, 0.0.0.0/0 1");
+        b.element("d0", "Discard", "");
+        b.element("d1", "Discard", "");
+        b.connect("src", 0, "rt", 0);
+        b.connect("rt", 0, "d0", 0);
+        b.connect("rt", 1, "d1", 0);
+        let err = b.build().err().unwrap_or_else(|| panic!("{class}: built")).to_string();
+        assert!(err.contains("route 10.9.0.0/16") && err.contains("uses output 3, but only 2"), "{class}: {err}");
+    }
+}

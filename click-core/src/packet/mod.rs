@@ -328,15 +328,19 @@ impl Packet {
         if a < 0 || a as usize > self.d.buf().capacity() { NO_HEADER } else { a as u32 }
     }
 
+    #[inline]
     fn slice_from(&self, abs: u32) -> Option<&[u8]> {
-        if abs == NO_HEADER || abs > self.d.end {
+        // NO_HEADER lies beyond any end.
+        if abs > self.d.end {
             return None;
         }
         Some(&self.d.buf().as_slice()[abs as usize..self.d.end as usize])
     }
 
+    #[inline]
     fn slice_from_mut(&mut self, abs: u32) -> Option<&mut [u8]> {
-        if abs == NO_HEADER || abs > self.d.end {
+        // NO_HEADER lies beyond any end.
+        if abs > self.d.end {
             return None;
         }
         let end = self.d.end as usize;
