@@ -388,8 +388,12 @@ impl Packet {
 
     /// Marks the MAC header at `offset` from the data start and nothing else (Click's
     /// one-argument `set_mac_header`): the network header stays as it was.
+    #[inline]
     pub fn set_mac_header_only(&mut self, offset: isize) {
-        self.d.mac = self.abs(offset);
+        self.d.mac = match self.within_data(offset, 0) {
+            Some((mac, _)) => mac,
+            None => self.abs(offset),
+        };
     }
 
     /// Marks the network header at `offset` from the data start, `len` bytes long; the

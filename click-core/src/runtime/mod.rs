@@ -811,14 +811,34 @@ impl<'a> Context<'a> {
         for p in &mut batch.as_mut_slice()[same + 1..] {
             ports.push(code(classify(p)));
         }
+        // Packets join their outputs' pending batches (queued, not delivered now: nothing
+        // downstream runs while `ports` is out). The first packet for a local output goes
+        // through `enqueue` (storage for the slot, the slot marked ready, in the order
+        // `output` would mark it); the slot is remembered, so the rest are one push each
+        // instead of a hop lookup each (classifiers have few outputs).
+        const UNKNOWN: u32 = u32::MAX;
+        const NOT_LOCAL: u32 = u32::MAX - 1;
+        let mut slot_of = [UNKNOWN; 8];
         let mut dropped = 0;
         for (p, &port) in batch.drain().zip(ports.iter()) {
             if port == DROP {
                 dropped += 1;
                 drop(p);
-            } else {
-                // Queued, not delivered now: nothing downstream runs while `ports` is out.
-                self.output(port as usize, p);
+                continue;
+            }
+            match slot_of.get_mut(port as usize) {
+                Some(&mut slot) if slot < NOT_LOCAL => self.st.pending[slot as usize].push(p),
+                Some(known) if *known == UNKNOWN => match self.hop(port as usize) {
+                    Some(h) if h.local => {
+                        *known = h.slot;
+                        self.st.enqueue(h.slot, p);
+                    }
+                    _ => {
+                        *known = NOT_LOCAL;
+                        self.output(port as usize, p);
+                    }
+                },
+                _ => self.output(port as usize, p),
             }
         }
         self.st.classified = ports;

@@ -234,6 +234,7 @@ fn force_ip(p: &mut Packet, link: u32) -> bool {
 }
 
 /// Sets the header annotation the link type tells us about.
+#[inline]
 fn apply_link(p: &mut Packet, link: u32) {
     let data = p.data();
     match link {
