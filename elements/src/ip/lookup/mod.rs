@@ -42,10 +42,10 @@ impl Route {
 
     /// Parses Click's route syntax: `ADDR/MASK [GATEWAY] PORT`.
     pub fn parse(text: &str) -> Result<Route, String> {
-        let words: Vec<&str> = text.split_whitespace().collect();
-        let (prefix, gw, port) = match words.as_slice() {
-            [p, port] => (*p, None, *port),
-            [p, gw, port] => (*p, Some(*gw), *port),
+        let mut words = text.split_whitespace();
+        let (prefix, gw, port) = match (words.next(), words.next(), words.next(), words.next()) {
+            (Some(p), Some(port), None, _) => (p, None, port),
+            (Some(p), Some(gw), Some(port), None) => (p, Some(gw), port),
             _ => return Err(format!("expected 'ADDR/MASK [GATEWAY] OUTPUT', got '{text}'")),
         };
         let prefix: Ipv4Prefix = prefix.parse().map_err(|_| format!("bad prefix '{prefix}'"))?;
