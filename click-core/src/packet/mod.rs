@@ -428,6 +428,7 @@ impl Packet {
     }
 
     /// Bytes from the MAC header to the end of the data.
+    #[inline]
     pub fn mac_header(&self) -> Option<&[u8]> {
         self.slice_from(self.d.mac)
     }
@@ -438,6 +439,7 @@ impl Packet {
     }
 
     /// Writable bytes from the network header to the end of the data.
+    #[inline]
     pub fn network_header_mut(&mut self) -> Option<&mut [u8]> {
         self.slice_from_mut(self.d.net)
     }
@@ -448,6 +450,7 @@ impl Packet {
     }
 
     /// Bytes from the transport header to the end of the data.
+    #[inline]
     pub fn transport_header(&self) -> Option<&[u8]> {
         self.slice_from(self.d.transport)
     }

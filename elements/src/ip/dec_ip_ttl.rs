@@ -45,7 +45,8 @@ impl Default for DecIpTtl {
 
 impl DecIpTtl {
     /// Decrements in place; false when the packet expired or has no usable IP header.
-    #[inline]
+    // Always inlined: a call per packet would cost more than the decrement itself.
+    #[inline(always)]
     fn decrement(&self, p: &mut Packet) -> bool {
         if !self.active {
             return true;
