@@ -358,7 +358,7 @@ click_core::documented! {
     /// to the physical side. A domain whose TX ring stayed empty a few rounds is looked at
     /// only every eighth round until it sends again, so a round's cost follows the networks
     /// with traffic rather than the number of networks. While frames wait for eight or more
-    /// networks, a network's frames go to its domain once 64 have gathered or the first has
+    /// networks, a network's frames go to its domain once 16 have gathered or the first has
     /// waited 1 ms (interrupt moderation, as a NIC does it), so that a domain under load is
     /// woken for a batch rather than for every frame. A domain whose driver is cut off
     /// (protocol violation, death) or that takes no frames for 2 s is flagged for its
@@ -406,9 +406,12 @@ const TX_QUIET_EVERY: usize = 8;
 /// [`HOLD_WHEN_BUSY`] networks, a network's frames are copied into its ring (and the domain
 /// kicked) once [`HOLD_BATCH`] have gathered or the first has waited [`HOLD_MAX`]. Under
 /// load, many domains each woken for a frame or two would spend the CPUs on wake-ups (and
-/// the demux on kicks); when few networks have traffic, frames go at once.
+/// the demux on kicks); when few networks have traffic, frames go at once. The batch is
+/// small: every frame held is a packet the demux touches again after serving all the other
+/// networks, and at 64 networks, 64 held each (4,096 packets) had gone cold by then (16 each
+/// forwarded about 6% more than 64 in the same runs).
 const HOLD_WHEN_BUSY: usize = 8;
-const HOLD_BATCH: usize = 64;
+const HOLD_BATCH: usize = 16;
 const HOLD_MAX: Duration = Duration::from_micros(1000);
 
 /// Idle rounds before the demux sleeps.
