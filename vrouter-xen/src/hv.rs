@@ -369,6 +369,32 @@ impl HvCore {
     /// Performs grant copies between `caller`'s buffers and granted pages, setting each
     /// op's status (the checks are [`grant_copy`](Self::grant_copy)'s).
     pub fn grant_copy_buf(&mut self, caller: DomId, ops: &mut [BufCopy<'_>]) {
+        // First start loading every line the batch will copy (the granted pages were last
+        // written or read by the other side's CPU; our packets may have gone cold while they
+        // waited), so that the misses overlap; then check again and copy. The first pass
+        // only gives hints: whatever it finds, the second decides.
+        if ops.len() > 1 {
+            for op in ops.iter() {
+                let write = matches!(op.buf, LocalBuf::From(_));
+                let (off, len) = (usize::from(op.offset), buf_len(&op.buf));
+                match &op.buf {
+                    LocalBuf::From(d) => crate::shm::prefetch(d.as_ptr(), len, false),
+                    LocalBuf::To(b) => crate::shm::prefetch(b.as_ptr(), len, true),
+                }
+                if let Ok((g, frame, _, _)) = self.check_grant_entry(caller, op.domid, op.gref, write) {
+                    match &g.bulk {
+                        Some((first, region)) if frame >= *first => {
+                            region.prefetch((frame - first) as usize, off, len, write)
+                        }
+                        _ => {
+                            if let Some(f) = g.frames.get(frame as usize) {
+                                f.page.prefetch(off, len, write);
+                            }
+                        }
+                    }
+                }
+            }
+        }
         for op in ops.iter_mut() {
             let write = matches!(op.buf, LocalBuf::From(_));
             let r = self.check_grant_entry(caller, op.domid, op.gref, write).and_then(|(g, frame, _, _)| {

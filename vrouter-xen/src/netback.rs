@@ -17,16 +17,13 @@ use crate::net::*;
 use crate::platform::{BufCopy, CopyOp, CopyPtr, LocalBuf, Platform, Port, XenError};
 use crate::ring::{BackRing, NetRx, NetTx};
 use crate::shm::SharedPage;
+use click_core::Packet;
+use click_core::packet::DEFAULT_HEADROOM;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Requests handled per grant-copy batch (and staging frames the back end needs).
 pub const NETBACK_BATCH: u32 = 64;
-
-/// Bytes a frame of `size` bytes takes in the back end's scratch buffer: whole cache lines.
-fn scratch_stride(size: usize) -> usize {
-    size.next_multiple_of(64)
-}
 
 /// The back end of a vif, over any [`Platform`].
 pub struct Netback<P: Platform> {
@@ -50,7 +47,9 @@ pub struct Netback<P: Platform> {
     fault: Option<PeerFault>,
     last_progress: Instant,
     starved_since: Option<Instant>,
-    scratch: Vec<u8>,
+    /// The packets the frames of the batch being taken are copied into (kept to reuse the
+    /// vector).
+    packets: Vec<Packet>,
 }
 
 impl<P: Platform> std::fmt::Debug for Netback<P> {
@@ -114,7 +113,7 @@ impl<P: Platform> Netback<P> {
             fault: None,
             last_progress: Instant::now(),
             starved_since: None,
-            scratch: vec![0u8; MAX_FRAME * NETBACK_BATCH as usize],
+            packets: Vec::with_capacity(NETBACK_BATCH as usize),
         })
     }
 
@@ -186,6 +185,13 @@ impl<P: Platform> Netback<P> {
 
     /// As [`receive`](Self::receive), but takes at most `max` requests (a per-round budget).
     pub fn receive_up_to(&mut self, max: usize, out: &mut impl FnMut(&[u8])) -> usize {
+        self.receive_packets_up_to(max, &mut |p: Packet| out(p.data()))
+    }
+
+    /// As [`receive_up_to`](Self::receive_up_to), but hands each frame over as a packet (from
+    /// this thread's pool, with [`DEFAULT_HEADROOM`]) that the grant copy filled: one copy
+    /// per frame.
+    pub fn receive_packets_up_to(&mut self, max: usize, out: &mut impl FnMut(Packet)) -> usize {
         let mut delivered = 0;
         let mut taken = 0;
         while self.fault.is_none() && taken < max {
@@ -215,7 +221,7 @@ impl<P: Platform> Netback<P> {
     }
 
     /// Takes up to `limit` requests; returns (frames delivered, requests taken).
-    fn receive_batch(&mut self, limit: usize, out: &mut impl FnMut(&[u8])) -> (usize, usize) {
+    fn receive_batch(&mut self, limit: usize, out: &mut impl FnMut(Packet)) -> (usize, usize) {
         self.tx_reqs.clear();
         let mut fault = None;
         while self.tx_reqs.len() < limit.min(NETBACK_BATCH as usize) {
@@ -243,12 +249,12 @@ impl<P: Platform> Netback<P> {
             fault.get_or_insert(PeerFault::Gone(e.to_string()));
         }
         let mut delivered = 0;
-        let mut at = 0;
-        for i in 0..self.tx_reqs.len() {
+        let mut packets = std::mem::take(&mut self.packets);
+        for (i, p) in packets.drain(..).enumerate() {
             let req = self.tx_reqs[i];
             let size = usize::from(req.size);
             let status = if self.status[i] == GNTST_OKAY {
-                out(&self.scratch[at..at + size]);
+                out(p);
                 self.stats.rx_frames += 1;
                 self.stats.rx_bytes += size as u64;
                 delivered += 1;
@@ -258,9 +264,9 @@ impl<P: Platform> Netback<P> {
                 self.stats.rx_errors += 1;
                 NETIF_RSP_ERROR
             };
-            at += scratch_stride(size);
             let _ = self.tx.push_response(&NetifTxResponse { id: req.id, status });
         }
+        self.packets = packets;
         if self.tx.push_responses_and_check_notify() {
             self.kick();
         }
@@ -275,24 +281,24 @@ impl<P: Platform> Netback<P> {
     }
 
     /// Copies the frames of `self.tx_reqs` (checked to lie within their pages) into
-    /// `self.scratch`, one after the other in [`scratch_stride`] steps, and sets
-    /// `self.status` for each. With a platform that copies to buffers, straight from the
-    /// front end's pages; else through our staging frames. An error means the hypervisor
-    /// could not be reached (every status is then an error).
+    /// `self.packets`, a packet of the request's size each, and sets `self.status` for each.
+    /// With a platform that copies to buffers, straight from the front end's pages into the
+    /// packets; else through our staging frames. An error means the hypervisor could not be
+    /// reached (every status is then an error).
     fn copy_from_front(&mut self) -> Result<(), XenError> {
-        let (reqs, status, front) = (&self.tx_reqs, &mut self.status, self.front);
+        let (reqs, status, front, packets) = (&self.tx_reqs, &mut self.status, self.front, &mut self.packets);
         status.clear();
+        packets.clear();
         if reqs.is_empty() {
             return Ok(());
         }
+        // Sizes as checked when the requests were taken (our copies, never read again from
+        // the ring).
+        packets.extend(reqs.iter().map(|req| Packet::make_unzeroed(DEFAULT_HEADROOM, usize::from(req.size), 0)));
         let r = if self.direct {
-            let mut rest = &mut self.scratch[..];
             let mut ops = Vec::with_capacity(reqs.len());
-            for req in reqs {
-                let size = usize::from(req.size);
-                let (head, tail) = std::mem::take(&mut rest).split_at_mut(scratch_stride(size));
-                rest = tail;
-                let buf = LocalBuf::To(&mut head[..size]);
+            for (req, p) in reqs.iter().zip(packets.iter_mut()) {
+                let buf = LocalBuf::To(p.data_mut());
                 ops.push(BufCopy { domid: front, gref: req.gref, offset: req.offset, buf, status: 0 });
             }
             let r = self.plat.grant_copy_buf(&mut ops);
@@ -309,13 +315,11 @@ impl<P: Platform> Netback<P> {
                 });
             }
             let r = self.plat.grant_copy(&mut self.ops);
-            let mut at = 0;
-            for (i, op) in self.ops.iter().enumerate() {
+            for (i, (op, p)) in self.ops.iter().zip(packets.iter_mut()).enumerate() {
                 let size = usize::from(op.len);
-                let read = self.staging[i].1.read(buffer_offset(i, size), &mut self.scratch[at..at + size]);
+                let read = self.staging[i].1.read(buffer_offset(i, size), p.data_mut());
                 // Our own staging frame at an offset that fits: cannot fail.
                 status.push(if read.is_ok() { op.status } else { GNTST_GENERAL_ERROR });
-                at += scratch_stride(size);
             }
             r
         };

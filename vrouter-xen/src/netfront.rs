@@ -12,6 +12,8 @@ use crate::net::*;
 use crate::platform::{Platform, Port, XenError};
 use crate::ring::{FrontRing, NetRx, NetTx, RingProtocol};
 use crate::shm::SharedPage;
+use click_core::Packet;
+use click_core::packet::DEFAULT_HEADROOM;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +23,15 @@ pub const NETFRONT_FRAMES: u32 = 2 + NetTx::RING_SIZE + NetRx::RING_SIZE;
 struct Buf {
     page: Arc<SharedPage>,
     gref: GrantRef,
+}
+
+/// An RX response taken and checked, whose frame is still to be copied out (`len` 0: an
+/// error response, whose buffer only goes back to the back end).
+#[derive(Clone, Copy)]
+struct RxReady {
+    id: u16,
+    offset: u16,
+    len: u16,
 }
 
 /// The front end of a vif, over any [`Platform`].
@@ -39,7 +50,8 @@ pub struct Netfront<P: Platform> {
     stats: NetStats,
     fault: Option<PeerFault>,
     last_progress: Instant,
-    scratch: Vec<u8>,
+    /// The responses being taken (kept to reuse the vector).
+    rx_ready: Vec<RxReady>,
 }
 
 impl<P: Platform> std::fmt::Debug for Netfront<P> {
@@ -96,7 +108,7 @@ impl<P: Platform> Netfront<P> {
             stats: NetStats::default(),
             fault: None,
             last_progress: Instant::now(),
-            scratch: vec![0u8; MAX_FRAME],
+            rx_ready: Vec::new(),
         };
         for id in 0..NetRx::RING_SIZE as u16 {
             nf.post_rx(id)?;
@@ -287,61 +299,87 @@ impl<P: Platform> Netfront<P> {
     /// in the ring, and the back end drops what does not fit before copying it, rather than
     /// the router after receiving it).
     pub fn receive_up_to(&mut self, max: usize, out: &mut impl FnMut(&[u8])) -> usize {
+        self.receive_packets_up_to(max, &mut |p: Packet| out(p.data()))
+    }
+
+    /// As [`receive_up_to`](Self::receive_up_to), but hands each frame over as a packet
+    /// (from this thread's pool, with [`DEFAULT_HEADROOM`]) into which it was copied
+    /// straight from the shared page: one copy per frame.
+    pub fn receive_packets_up_to(&mut self, max: usize, out: &mut impl FnMut(Packet)) -> usize {
         if self.fault.is_some() {
             return 0;
         }
-        let mut delivered = 0;
-        let mut taken = 0;
-        while taken < max {
-            taken += 1;
+        // First take and check the responses, starting to load each frame's lines (the back
+        // end's CPU wrote them: the misses overlap); then copy the frames out, each into its
+        // packet, and post their buffers again.
+        let mut ready = std::mem::take(&mut self.rx_ready);
+        ready.clear();
+        let mut fault = None;
+        while ready.len() < max {
             let rsp = match self.rx.next_response() {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
                 Err(err) => {
-                    self.cut_off(PeerFault::Ring { ring: "rx", err });
-                    return delivered;
+                    fault = Some(PeerFault::Ring { ring: "rx", err });
+                    break;
                 }
             };
+            // `rsp` is our own copy of the response: its fields are read from the shared
+            // ring once, checked here, and used as checked.
             let id = rsp.id;
             match self.rx_posted.get(id as usize) {
                 None => {
-                    return self.fault_after(PeerFault::UnknownId { ring: "rx", id }, delivered);
+                    fault = Some(PeerFault::UnknownId { ring: "rx", id });
+                    break;
                 }
                 Some(false) => {
-                    return self.fault_after(PeerFault::DuplicateId { ring: "rx", id }, delivered);
+                    fault = Some(PeerFault::DuplicateId { ring: "rx", id });
+                    break;
                 }
                 Some(true) => {}
             }
             self.rx_posted[id as usize] = false;
             if rsp.flags & (NETRXF_MORE_DATA | NETRXF_EXTRA_INFO | NETRXF_GSO_PREFIX) != 0 {
-                return self.fault_after(PeerFault::BadFlags { ring: "rx", flags: rsp.flags }, delivered);
+                fault = Some(PeerFault::BadFlags { ring: "rx", flags: rsp.flags });
+                break;
             }
             if rsp.status < 0 {
                 self.stats.rx_errors += 1;
-            } else {
-                let (len, off) = (rsp.status as usize, rsp.offset as usize);
-                if len == 0 || off + len > PAGE_SIZE {
-                    return self.fault_after(
-                        PeerFault::BadSize { ring: "rx", size: len as u32, offset: off as u32 },
-                        delivered,
-                    );
+                ready.push(RxReady { id, offset: 0, len: 0 });
+                continue;
+            }
+            let (len, off) = (rsp.status as usize, rsp.offset as usize);
+            if len == 0 || off + len > PAGE_SIZE {
+                fault = Some(PeerFault::BadSize { ring: "rx", size: len as u32, offset: off as u32 });
+                break;
+            }
+            self.rx_bufs[id as usize].page.prefetch(off, len, false);
+            ready.push(RxReady { id, offset: off as u16, len: len as u16 });
+        }
+        let mut delivered = 0;
+        for r in ready.iter() {
+            if r.len > 0 {
+                let (off, len) = (usize::from(r.offset), usize::from(r.len));
+                // Copy out once, straight into the packet; the page may still be written by
+                // the peer, and nothing is read from it again.
+                let mut p = Packet::make_unzeroed(DEFAULT_HEADROOM, len, 0);
+                if self.rx_bufs[r.id as usize].page.read(off, p.data_mut()).is_err() {
+                    fault = Some(PeerFault::BadSize { ring: "rx", size: len as u32, offset: off as u32 });
+                    break;
                 }
-                // Copy out once; the page may still be written by the peer.
-                let buf = &mut self.scratch[..len];
-                if self.rx_bufs[id as usize].page.read(off, buf).is_err() {
-                    return self.fault_after(
-                        PeerFault::BadSize { ring: "rx", size: len as u32, offset: off as u32 },
-                        delivered,
-                    );
-                }
-                out(buf);
+                out(p);
                 self.stats.rx_frames += 1;
                 self.stats.rx_bytes += len as u64;
                 delivered += 1;
             }
-            if let Err(NetError::Faulted(f)) = self.post_rx(id) {
-                return self.fault_after(f, delivered);
+            if let Err(NetError::Faulted(f)) = self.post_rx(r.id) {
+                fault = Some(f);
+                break;
             }
+        }
+        self.rx_ready = ready;
+        if let Some(f) = fault {
+            return self.fault_after(f, delivered);
         }
         if self.rx.push_requests_and_check_notify() {
             self.kick();

@@ -12,6 +12,7 @@ use crate::netback::Netback;
 use crate::netfront::Netfront;
 use crate::platform::*;
 use crate::shm::SharedPage;
+use click_core::Packet;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -24,8 +25,10 @@ pub trait VifPort: Send {
     fn send_frames(&mut self, frames: &mut dyn Iterator<Item = &[u8]>) -> usize;
     /// Frames `send_frames` can take right now.
     fn space(&mut self) -> usize;
-    /// Hands up to `max` frames from the peer to `out`; returns how many.
-    fn receive_frames(&mut self, max: usize, out: &mut dyn FnMut(&[u8])) -> usize;
+    /// Hands up to `max` frames from the peer to `out`, each copied once from the shared
+    /// memory into a packet of this thread's pool (with the default headroom); returns how
+    /// many.
+    fn receive_packets(&mut self, max: usize, out: &mut dyn FnMut(Packet)) -> usize;
     /// Housekeeping: reaps completions; returns how many.
     fn poll(&mut self) -> usize;
     /// The driver's counters.
@@ -70,8 +73,8 @@ impl<P: Platform + Send> VifPort for Netfront<P> {
         }
         if self.is_faulted() { 0 } else { self.tx_space() }
     }
-    fn receive_frames(&mut self, max: usize, out: &mut dyn FnMut(&[u8])) -> usize {
-        self.receive_up_to(max, &mut |f: &[u8]| out(f))
+    fn receive_packets(&mut self, max: usize, out: &mut dyn FnMut(Packet)) -> usize {
+        self.receive_packets_up_to(max, &mut |p: Packet| out(p))
     }
     fn poll(&mut self) -> usize {
         self.poll_tx_completions()
@@ -115,8 +118,8 @@ impl<P: Platform + Send> VifPort for Netback<P> {
     fn space(&mut self) -> usize {
         self.rx_space()
     }
-    fn receive_frames(&mut self, max: usize, out: &mut dyn FnMut(&[u8])) -> usize {
-        self.receive_up_to(max, &mut |f: &[u8]| out(f))
+    fn receive_packets(&mut self, max: usize, out: &mut dyn FnMut(Packet)) -> usize {
+        self.receive_packets_up_to(max, &mut |p: Packet| out(p))
     }
     fn poll(&mut self) -> usize {
         0

@@ -254,6 +254,11 @@ impl<P: RingProtocol> FrontRing<P> {
     pub fn push_requests_and_check_notify(&mut self) -> bool {
         let old = self.req_prod_published;
         let new = self.req_prod_pvt;
+        if old == new {
+            // Nothing new: the index on the page is already ours (a store of the same value
+            // would still take the line from the peer's cache), and no notification is due.
+            return false;
+        }
         // Release: the back end sees the entries before the new producer index (xen_wmb).
         self.page.atomic_u32(SRING_REQ_PROD).store(new, Ordering::Release);
         self.req_prod_published = new;
@@ -400,6 +405,10 @@ impl<P: RingProtocol> BackRing<P> {
     pub fn push_responses_and_check_notify(&mut self) -> bool {
         let old = self.rsp_prod_published;
         let new = self.rsp_prod_pvt;
+        if old == new {
+            // As for `FrontRing::push_requests_and_check_notify`: nothing to publish.
+            return false;
+        }
         // Release: responses (and our reads of the requests) before the index (xen_wmb).
         self.page.atomic_u32(SRING_RSP_PROD).store(new, Ordering::Release);
         self.rsp_prod_published = new;

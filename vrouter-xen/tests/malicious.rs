@@ -10,7 +10,7 @@ use vrouter_xen::net::PeerFault;
 use vrouter_xen::netback::{NETBACK_BATCH, Netback};
 use vrouter_xen::netfront::{NETFRONT_FRAMES, Netfront};
 use vrouter_xen::platform::GrantTable;
-use vrouter_xen::ring::{RingEntry, RingError};
+use vrouter_xen::ring::{NetTx, RingEntry, RingError, RingProtocol};
 use vrouter_xen::shm::SharedPage;
 
 const START: u32 = u32::MAX - 1;
@@ -134,6 +134,30 @@ fn back_end_rx_unknown_and_duplicate_ids_and_flags() {
 }
 
 #[test]
+fn back_end_rx_responses_at_the_edges_of_the_page() {
+    // Frames are copied from the posted page straight into packets: a whole page, and a
+    // frame ending at the page's last byte, arrive exactly; one byte more is refused.
+    let (_hv, mut nf, _tx, rx) = front_with_raw_back();
+    let page = nf.platform_mut().frame(2 + NetTx::RING_SIZE).unwrap();
+    let bytes: Vec<u8> = (0..PAGE_SIZE).map(|i| (i * 7 + 3) as u8).collect();
+    page.write(0, &bytes).unwrap();
+    let req: NetifRxRequest = read_req(&rx, START, 8);
+    assert_eq!(req.id, 0);
+    push_raw(&rx, SRING_RSP_PROD, &NetifRxResponse { id: 0, offset: 0, flags: 0, status: PAGE_SIZE as i16 });
+    let mut got = Vec::new();
+    assert_eq!(nf.receive(&mut |f: &[u8]| got.push(f.to_vec())), 1);
+    let page = nf.platform_mut().frame(2 + NetTx::RING_SIZE + 1).unwrap();
+    page.write(0, &bytes).unwrap();
+    push_raw(&rx, SRING_RSP_PROD, &NetifRxResponse { id: 1, offset: 4000, flags: 0, status: 96 });
+    assert_eq!(nf.receive(&mut |f: &[u8]| got.push(f.to_vec())), 1);
+    assert_eq!(got, [bytes.clone(), bytes[4000..].to_vec()]);
+    push_raw(&rx, SRING_RSP_PROD, &NetifRxResponse { id: 2, offset: 4000, flags: 0, status: 97 });
+    assert_eq!(nf.receive(&mut |_| panic!("must not deliver")), 0);
+    assert_eq!(nf.fault(), Some(&PeerFault::BadSize { ring: "rx", size: 97, offset: 4000 }));
+    assert!(nf.stats().rx_frames == 2);
+}
+
+#[test]
 fn back_end_that_never_answers_times_out() {
     let (_hv, mut nf, _tx, _rx) = front_with_raw_back();
     assert_eq!(nf.send([&[1u8; 64][..]; 3]), 3);
@@ -219,6 +243,26 @@ fn front_end_sizes_and_offsets_beyond_the_page() {
         assert_eq!(nb.fault(), Some(&PeerFault::BadSize { ring: "tx", size: size.into(), offset: offset.into() }));
         // The bad request was answered with an error, so the front end is not left waiting.
         assert_eq!(tx.atomic_u32(SRING_RSP_PROD).load(Ordering::Acquire), START.wrapping_add(1));
+    }
+}
+
+#[test]
+fn front_end_requests_at_the_edges_of_the_page() {
+    // The back end copies each frame straight into a packet of the size the request
+    // claims (checked first): a whole page, and a frame ending at the last byte, arrive
+    // exactly, through direct copies and through the staging frames alike.
+    for staging in [false, true] {
+        let (_hv, mut nb, tx, _rx, mut nf) = back_with_raw_front();
+        nb.set_staging(staging);
+        let bytes: Vec<u8> = (0..PAGE_SIZE).map(|i| (i * 13 + 5) as u8).collect();
+        nf.platform_mut().frame(SPARE).unwrap().write(0, &bytes).unwrap();
+        let gref = nf.platform_mut().grant_access(0, SPARE, true).unwrap();
+        push_raw(&tx, SRING_REQ_PROD, &NetifTxRequest { gref, offset: 0, flags: 0, id: 1, size: PAGE_SIZE as u16 });
+        push_raw(&tx, SRING_REQ_PROD, &NetifTxRequest { gref, offset: 4090, flags: 0, id: 2, size: 6 });
+        let mut got = Vec::new();
+        assert_eq!(nb.receive(&mut |f: &[u8]| got.push(f.to_vec())), 2, "staging {staging}");
+        assert_eq!(got, [bytes.clone(), bytes[4090..].to_vec()]);
+        assert!(nb.fault().is_none());
     }
 }
 

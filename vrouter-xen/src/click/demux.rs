@@ -272,24 +272,29 @@ const VTEP_PEER_IP: [u8; 4] = [192, 168, 0, 2];
 
 /// Adds the network's encapsulation to a frame from the domain.
 pub fn encap(key: VnetMatch, f: &[u8]) -> Packet {
+    encap_packet(key, Packet::from_slice(f))
+}
+
+/// Adds the network's encapsulation to a frame from the domain, in its packet (in the
+/// headroom the packet has: a VXLAN header fits the default).
+pub fn encap_packet(key: VnetMatch, mut p: Packet) -> Packet {
     match key {
-        VnetMatch::Mac(_) => Packet::from_slice(f),
-        VnetMatch::Vlan(v) if f.len() >= 12 => {
-            let mut p = Packet::from_slice(&f[12..]);
+        VnetMatch::Mac(_) => {}
+        VnetMatch::Vlan(v) if p.len() >= 12 => {
             let mut hdr = [0u8; 16];
-            hdr[..12].copy_from_slice(&f[..12]);
+            hdr[..12].copy_from_slice(&p.data()[..12]);
             hdr[12..14].copy_from_slice(&0x8100u16.to_be_bytes());
             hdr[14..16].copy_from_slice(&(v & 0x0fff).to_be_bytes());
-            p.prepend(&hdr);
-            p
+            p.push(4);
+            p.data_mut()[..16].copy_from_slice(&hdr);
         }
-        VnetMatch::Vlan(_) => Packet::from_slice(f),
+        VnetMatch::Vlan(_) => {}
         VnetMatch::Vni(vni) => {
-            let mut p = Packet::from_slice(f);
-            p.prepend(&vxlan_header(vni, f.len()));
-            p
+            let len = p.len();
+            p.prepend(&vxlan_header(vni, len));
         }
     }
+    p
 }
 
 /// Outer Ethernet, IPv4, UDP and VXLAN headers for an inner frame of `inner_len` bytes.
@@ -353,7 +358,7 @@ click_core::documented! {
     /// to the physical side. A domain whose TX ring stayed empty a few rounds is looked at
     /// only every eighth round until it sends again, so a round's cost follows the networks
     /// with traffic rather than the number of networks. While frames wait for eight or more
-    /// networks, a network's frames go to its domain once 64 have gathered or the first has
+    /// networks, a network's frames go to its domain once 16 have gathered or the first has
     /// waited 1 ms (interrupt moderation, as a NIC does it), so that a domain under load is
     /// woken for a batch rather than for every frame. A domain whose driver is cut off
     /// (protocol violation, death) or that takes no frames for 2 s is flagged for its
@@ -401,9 +406,12 @@ const TX_QUIET_EVERY: usize = 8;
 /// [`HOLD_WHEN_BUSY`] networks, a network's frames are copied into its ring (and the domain
 /// kicked) once [`HOLD_BATCH`] have gathered or the first has waited [`HOLD_MAX`]. Under
 /// load, many domains each woken for a frame or two would spend the CPUs on wake-ups (and
-/// the demux on kicks); when few networks have traffic, frames go at once.
+/// the demux on kicks); when few networks have traffic, frames go at once. The batch is
+/// small: every frame held is a packet the demux touches again after serving all the other
+/// networks, and at 64 networks, 64 held each (4,096 packets) had gone cold by then (16 each
+/// forwarded about 6% more than 64 in the same runs).
 const HOLD_WHEN_BUSY: usize = 8;
-const HOLD_BATCH: usize = 64;
+const HOLD_BATCH: usize = 16;
 const HOLD_MAX: Duration = Duration::from_micros(1000);
 
 /// Idle rounds before the demux sleeps.
@@ -473,6 +481,12 @@ impl HypervisorDemux {
             let space = port.space();
             let n = pending.len().min(net.budget).min(space);
             if n > 0 {
+                // The frames waited while the other networks were served and have gone
+                // cold: start loading them all (their descriptors' loads overlap in this
+                // short loop) before the copies wait for each in turn.
+                for p in pending.iter().take(n) {
+                    crate::shm::prefetch(p.data().as_ptr(), p.len(), false);
+                }
                 let (a, b) = pending.as_slices();
                 let mut it = a.iter().chain(b.iter()).take(n).map(|p| p.data());
                 let taken = port.send_frames(&mut it);
@@ -496,7 +510,7 @@ impl HypervisorDemux {
         if tx {
             let key = net.key;
             let out = &mut self.out;
-            let got = port.receive_frames(net.budget, &mut |f: &[u8]| out.push(encap(key, f)));
+            let got = port.receive_packets(net.budget, &mut |p: Packet| out.push(encap_packet(key, p)));
             c.from_domain.fetch_add(got as u64, Ordering::Relaxed);
             moved += got;
             self.tx_empty[i] = if got > 0 { 0 } else { self.tx_empty[i].saturating_add(1) };

@@ -69,7 +69,7 @@ impl VifIo {
         let Some(port) = guard.as_mut() else { return (0, false) };
         port.poll();
         let batch = &mut self.batch;
-        let n = port.receive_frames(self.burst, &mut |f: &[u8]| batch.push(Packet::from_slice(f)));
+        let n = port.receive_packets(self.burst, &mut |p: Packet| batch.push(p));
         port.check_stalled(STALL_LIMIT);
         (n, port.is_faulted())
     }
