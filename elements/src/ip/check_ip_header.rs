@@ -112,24 +112,21 @@ impl CheckIpHeader {
         Ok(())
     }
 
-    /// Counts a bad packet and sends it to output 1 (if connected). Out of line: the checks'
-    /// path then keeps its registers instead of saving them around the message formatting.
+    /// Counts a bad packet (warning at the first, or at each with VERBOSE) and sends it to
+    /// output 1 if connected. Out of line: the checks' path then keeps its registers instead
+    /// of saving them around the message formatting.
     #[cold]
     #[inline(never)]
     fn reject(&mut self, cx: &mut Context<'_>, p: Packet, reason: usize) {
-        self.drop(cx.name(), reason);
-        if cx.noutputs() == 2 {
-            cx.output(1, p);
-        }
-    }
-
-    fn drop(&mut self, name: &str, reason: usize) {
         if self.drops == 0 || self.verbose {
             // Click names the element here, not its class.
-            click_core::chatter::chatter(&format!("{name}: IP header check failed: {}", REASONS[reason]));
+            click_core::chatter::chatter(&format!("{}: IP header check failed: {}", cx.name(), REASONS[reason]));
         }
         self.drops += 1;
         self.reason_drops[reason] += 1;
+        if cx.noutputs() == 2 {
+            cx.output(1, p);
+        }
     }
 }
 
