@@ -150,6 +150,26 @@ impl Drop for RingMap {
     }
 }
 
+/// Where slot `i` of a V2 ring starts: slots are packed `per_block` to a block of
+/// `block_size` bytes. Without padding at the ends of blocks (the usual case: power-of-two
+/// slots, blocks of whole pages) that is one multiplication; the per-frame path has no
+/// division.
+#[inline]
+fn slot_at(i: usize, frame_size: usize, per_block: usize, block_size: usize) -> usize {
+    if block_size == per_block * frame_size {
+        i * frame_size
+    } else {
+        (i / per_block) * block_size + (i % per_block) * frame_size
+    }
+}
+
+/// `i + k` in a ring of `n` slots, for `i < n` and `k <= n`.
+#[inline]
+fn ring_add(i: usize, k: usize, n: usize) -> usize {
+    let j = i + k;
+    if j >= n { j - n } else { j }
+}
+
 fn u16_at(b: &[u8], off: usize) -> Option<u16> {
     Some(u16::from_ne_bytes(b.get(off..off + 2)?.try_into().ok()?))
 }
@@ -310,6 +330,11 @@ impl RxRing {
         self.map.status(b * self.block_size + 8)
     }
 
+    /// True if `read` would find a frame (or a malformed block to count and give back).
+    pub fn has_frames(&self) -> bool {
+        self.cursor.is_some() || self.block_status(self.cur).load(Ordering::Acquire) & TP_STATUS_USER != 0
+    }
+
     /// Calls `f` on up to `max` received frames, in order; gives each block back to the
     /// kernel as soon as all its frames have been read. A block being read stays ours
     /// between calls.
@@ -360,7 +385,7 @@ impl RxRing {
             if c.left == 0 {
                 self.block_status(self.cur).store(TP_STATUS_KERNEL, Ordering::Release);
                 st.blocks_released += 1;
-                self.cur = (self.cur + 1) % self.blocks;
+                self.cur = ring_add(self.cur, 1, self.blocks);
                 self.cursor = None;
             } else {
                 self.cursor = Some(c);
@@ -476,7 +501,13 @@ impl RxRingV2 {
     }
 
     fn slot_offset(&self, i: usize) -> usize {
-        (i / self.frames_per_block) * self.block_size + (i % self.frames_per_block) * self.frame_size
+        slot_at(i, self.frame_size, self.frames_per_block, self.block_size)
+    }
+
+    /// True if the next slot to read has been handed to us (`read` would find a frame, or a
+    /// malformed slot to count and give back).
+    pub fn has_frames(&self) -> bool {
+        self.map.status(self.slot_offset(self.cur)).load(Ordering::Acquire) & TP_STATUS_USER != 0
     }
 
     /// Calls `f` on up to `max` received frames, in order, giving each slot back to the
@@ -502,7 +533,7 @@ impl RxRingV2 {
                 }
             }
             self.map.status(off).store(TP_STATUS_KERNEL, Ordering::Release);
-            self.cur = (self.cur + 1) % self.frames;
+            self.cur = ring_add(self.cur, 1, self.frames);
         }
         st
     }
@@ -630,7 +661,7 @@ impl TxRing {
     }
 
     fn slot_offset(&self, i: usize) -> usize {
-        (i / self.frames_per_block) * self.block_size + (i % self.frames_per_block) * self.frame_size
+        slot_at(i, self.frame_size, self.frames_per_block, self.block_size)
     }
 
     fn status(&self, i: usize) -> &AtomicU32 {
@@ -662,7 +693,7 @@ impl TxRing {
         slot[0..4].copy_from_slice(&(total as u32).to_ne_bytes());
         self.cancelled[i] = false;
         self.status(i).store(TP_STATUS_SEND_REQUEST, Ordering::Release);
-        self.head = (i + 1) % self.frames;
+        self.head = ring_add(i, 1, self.frames);
         self.in_flight += 1;
         Ok(())
     }
@@ -679,7 +710,7 @@ impl TxRing {
     /// socket buffer full). The kernel takes slots in order, so looking at the newest one is
     /// enough; withdrawn frames (`cancel_unsent`) do not count.
     pub fn has_unsent(&self) -> bool {
-        let newest = (self.head + self.frames - 1) % self.frames;
+        let newest = ring_add(self.head, self.frames - 1, self.frames);
         self.in_flight > 0
             && !self.cancelled[newest]
             && self.status(newest).load(Ordering::Acquire) == TP_STATUS_SEND_REQUEST
@@ -703,7 +734,7 @@ impl TxRing {
             } else {
                 r.sent += 1;
             }
-            self.tail = (i + 1) % self.frames;
+            self.tail = ring_add(i, 1, self.frames);
             self.in_flight -= 1;
         }
         r
@@ -713,7 +744,7 @@ impl TxRing {
     pub fn peek_done(&self) -> Reclaimed {
         let mut r = Reclaimed::default();
         for k in 0..self.in_flight {
-            let i = (self.tail + k) % self.frames;
+            let i = ring_add(self.tail, k, self.frames);
             let s = self.status(i).load(Ordering::Acquire);
             if s & (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING) != 0 {
                 break;
@@ -734,7 +765,7 @@ impl TxRing {
     pub fn cancel_unsent(&mut self) -> usize {
         let mut n = 0;
         for k in 0..self.in_flight {
-            let i = (self.tail + k) % self.frames;
+            let i = ring_add(self.tail, k, self.frames);
             if self.status(i).load(Ordering::Acquire) != TP_STATUS_SEND_REQUEST || self.cancelled[i] {
                 continue;
             }
@@ -858,6 +889,7 @@ mod tests {
         let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
         put_block(ring.block_mut(0), &refs, true);
         put_block(ring.block_mut(1), &refs[..2], true);
+        assert!(ring.has_frames());
         // Nothing in block 2 yet: reading stops there.
         let mut seen = Vec::new();
         let st = ring.read(3, |f| seen.push(f.data[10..].to_vec()));
@@ -870,6 +902,7 @@ mod tests {
         assert_eq!(seen[6], frames[1]);
         assert_eq!(ring.block_status(0).load(Ordering::Relaxed), TP_STATUS_KERNEL);
         assert_eq!(ring.block_status(1).load(Ordering::Relaxed), TP_STATUS_KERNEL);
+        assert!(!ring.has_frames());
         assert_eq!(ring.read(32, |_| panic!("block 2 is the kernel's")).frames, 0);
         // Wrap around: block 2, then block 0 again.
         put_block(ring.block_mut(2), &refs[..1], true);
@@ -940,6 +973,20 @@ mod tests {
     }
 
     #[test]
+    fn slot_offsets_without_division_match_the_block_layout() {
+        for (fs, per, bs) in [(2048, 512, 1 << 20), (16384, 64, 1 << 20), (3072, 3, 12288), (3000, 2, 8192)] {
+            for i in 0..4 * per {
+                assert_eq!(slot_at(i, fs, per, bs), (i / per) * bs + (i % per) * fs, "slot {i} of {fs}/{per}/{bs}");
+            }
+        }
+        assert_eq!(ring_add(0, 1, 4), 1);
+        assert_eq!(ring_add(3, 1, 4), 0);
+        assert_eq!(ring_add(2, 3, 4), 1);
+        assert_eq!(ring_add(1, 4, 4), 1);
+        assert_eq!(ring_add(0, 0, 1), 0);
+    }
+
+    #[test]
     fn slot_sizes() {
         assert_eq!(TxRing::frame_size_for(1518), 2048);
         assert_eq!(TxRing::frame_size_for(9018), 16384);
@@ -974,12 +1021,15 @@ mod tests {
         assert_eq!(seen, vec![vec![1; 60], vec![]]);
         assert_eq!(u32_at(ring.slot_mut(0), 0), Some(TP_STATUS_KERNEL));
         assert_eq!(u32_at(ring.slot_mut(2), 0), Some(TP_STATUS_USER), "beyond max: still ours");
+        assert!(ring.has_frames());
         assert_eq!(ring.read(32, |_| {}).frames, 1);
+        assert!(!ring.has_frames());
         assert_eq!(ring.read(32, |_| panic!("slot 3 is the kernel's")).frames, 0);
         // Wraps around; a malformed slot is counted and given back.
         put_slot_v2(ring.slot_mut(3), TP_STATUS_USER, &[4; 10], 10, true);
         put_slot_v2(ring.slot_mut(0), TP_STATUS_USER, &[4; 10], 10, true);
         ring.slot_mut(0)[8..12].copy_from_slice(&100_000u32.to_ne_bytes());
+        assert!(ring.has_frames());
         let st = ring.read(32, |_| {});
         assert_eq!((st.frames, st.malformed), (1, 1));
         assert_eq!(u32_at(ring.slot_mut(0), 0), Some(TP_STATUS_KERNEL));
