@@ -19,6 +19,7 @@ pub mod chatter;
 pub mod clock;
 pub mod control;
 pub mod element;
+pub mod hash;
 pub mod net;
 pub mod packet;
 pub mod registry;

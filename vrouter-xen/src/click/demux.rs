@@ -5,9 +5,8 @@ use crate::port::{PortSlot, empty_slot, lock_slot};
 use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Packet};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -169,7 +168,7 @@ pub struct DemuxTable {
     /// driver-domain path: the driver domain had no buffer posted).
     pub physical_drops: AtomicU64,
     /// `nets` by key, made on first use (see [`DemuxTable::classify`]).
-    index: std::sync::OnceLock<HashMap<u64, usize, BuildHasherDefault<KeyHasher>>>,
+    index: std::sync::OnceLock<click_core::hash::NumberMap<usize>>,
 }
 
 /// One number per network key: its kind in the top bits, its value below.
@@ -178,26 +177,6 @@ fn key_code(key: VnetMatch) -> u64 {
         VnetMatch::Mac(m) => u64::from_be_bytes([0, 0, m[0], m[1], m[2], m[3], m[4], m[5]]),
         VnetMatch::Vlan(v) => 1 << 56 | u64::from(v),
         VnetMatch::Vni(v) => 2 << 56 | u64::from(v),
-    }
-}
-
-/// A multiplicative hash for [`key_code`]s: they are not chosen by an attacker (the host
-/// configuration sets them; frames only look them up), and the demux classifies every
-/// frame, so SipHash's cost buys nothing here.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
     }
 }
 
@@ -218,7 +197,7 @@ impl DemuxTable {
             (None, None) => VnetMatch::Mac(k.dst),
         };
         let index = self.index.get_or_init(|| {
-            let mut m = HashMap::with_capacity_and_hasher(self.nets.len(), BuildHasherDefault::default());
+            let mut m = click_core::hash::NumberMap::with_capacity_and_hasher(self.nets.len(), Default::default());
             for (i, n) in self.nets.iter().enumerate() {
                 m.entry(key_code(n.key)).or_insert(i);
             }
