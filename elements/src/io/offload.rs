@@ -153,23 +153,14 @@ pub fn finish_with(
     out: &mut Batch,
     make: &mut MakePacket<'_>,
 ) -> Result<usize, OffloadError> {
-    let kind = hdr.gso_type & !GSO_ECN;
-    if passes_whole(hdr, frame, pass_gso) {
-        let mut p = copy_of(frame, make);
-        set_gso_anno(&mut p, hdr.gso_type, hdr.gso_size);
-        out.push(p);
-        return Ok(1);
-    }
-    match kind {
-        GSO_NONE => {
-            let mut p = copy_of(frame, make);
-            if hdr.flags & F_NEEDS_CSUM != 0 {
-                complete_checksum(p.data_mut(), usize::from(hdr.csum_start), usize::from(hdr.csum_offset))?;
-            }
-            out.push(p);
-            Ok(1)
+    match hdr.gso_type & !GSO_ECN {
+        // Segments are cut straight from the frame.
+        t @ (GSO_TCPV4 | GSO_TCPV6 | GSO_UDP_L4) if !passes_whole(hdr, frame, pass_gso) => {
+            segment(t, usize::from(hdr.gso_size), frame, out, make)
         }
-        t @ (GSO_TCPV4 | GSO_TCPV6 | GSO_UDP_L4) => segment(t, usize::from(hdr.gso_size), frame, out, make),
+        // One packet goes on (whole, or with its checksum completed): a copy of the frame,
+        // finished as a frame read straight into a packet is.
+        GSO_NONE | GSO_TCPV4 | GSO_TCPV6 | GSO_UDP_L4 => finish_packet(hdr, copy_of(frame, make), pass_gso, out, make),
         t => Err(OffloadError::UnsupportedGso(t)),
     }
 }
@@ -186,7 +177,8 @@ fn passes_whole(hdr: &VnetHdr, frame: &[u8], pass_gso: bool) -> bool {
 
 /// Like [`finish_with`] for a frame already in a packet of its own (read straight into it):
 /// the packet itself goes to `out` when it passes whole or only needs its checksum, and is
-/// the source of the segments otherwise. Same results as `finish_with` on `p.data()`.
+/// the source of the segments otherwise. `finish_with` finishes its copies of single frames
+/// here too.
 pub fn finish_packet(
     hdr: &VnetHdr,
     mut p: Packet,
