@@ -334,6 +334,20 @@ pub trait Element: Send + 'static {
         false
     }
 
+    /// For a FIFO queue that can take part in paired runs (see [`Context::push_through`]):
+    /// `Some(true)` when it is empty and has room for a packet, `Some(false)` otherwise.
+    /// `None` (the default): not such a queue.
+    fn fifo_ready(&self) -> Option<bool> {
+        None
+    }
+
+    /// For a task that pulls from input 0 and pushes what it pulls on (Unqueue): how many of
+    /// its coming runs would each, finding one packet waiting, pull it and push it on. Its
+    /// paired runs take [`Context::pull_runs`] packets. Default 0: none promised.
+    fn drains_runs(&self) -> u64 {
+        0
+    }
+
     /// True for elements that write a line of text for each packet they see (Print,
     /// IPPrint). With two or more of them in a router the order in which packets reach
     /// elements shows in the output, so the router delivers packets one at a time, depth

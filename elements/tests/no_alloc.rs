@@ -10,7 +10,7 @@ use std::cell::Cell;
 
 mod support;
 
-use click_core::{RouterBuilder, RunOptions};
+use click_core::{Router, RouterBuilder, RunOptions};
 use elements::standard_registry;
 
 struct Counting;
@@ -61,13 +61,31 @@ fn no_allocation_per_packet_in_steady_state() {
         .element("c2", "Counter", "")
         .element("d", "Discard", "")
         .chain(&["src", "c1", "q", "u", "c2", "d"]);
-    let mut r = b.build().unwrap();
-    let idle = RunOptions { stop_when_idle: true };
+    assert_steady(b.build().unwrap(), "BURST 32 through a Queue");
+}
 
-    // Warm up: fills the packet pool and sizes every batch.
+/// ../shared/bench/d_queue.click's shape: a BURST 1 source and the Unqueue emptying its
+/// queue pair their runs (the Unqueue pushes batches of 32).
+#[test]
+fn no_allocation_per_packet_through_paired_runs() {
+    let registry = standard_registry();
+    let mut b = RouterBuilder::new(&registry);
+    b.element("src", "InfiniteSource", "LENGTH 64, LIMIT 1000")
+        .element("q", "Queue", "1000")
+        .element("u", "Unqueue", "")
+        .element("c", "Counter", "")
+        .element("d", "Discard", "")
+        .chain(&["src", "q", "u", "c", "d"]);
+    assert_steady(b.build().unwrap(), "paired runs");
+}
+
+/// Runs `r` (a source `src`, LIMIT 1000, ending at Discard `d`) once to warm up (filling
+/// the packet pool, sizing every batch), then for 1,000 and for 100,000 packets: both must
+/// allocate as often.
+fn assert_steady(mut r: Router, what: &str) {
+    let idle = RunOptions { stop_when_idle: true };
     r.run_with(idle);
     assert_eq!(r.read_handler("d.count").unwrap(), "1000");
-
     let mut measure = |limit: u64| {
         r.write_handler("src.limit", &limit.to_string()).unwrap();
         r.write_handler("src.reset", "").unwrap();
@@ -82,7 +100,7 @@ fn no_allocation_per_packet_in_steady_state() {
     let large = measure(100_000);
     assert_eq!(
         large, small,
-        "100,000 packets allocated {large} times, 1,000 packets {small} times: something allocates per packet"
+        "{what}: 100,000 packets allocated {large} times, 1,000 packets {small} times: something allocates per packet"
     );
 }
 
@@ -115,24 +133,7 @@ fn ip_fast_path_allocations(task_runs: u32) {
         .connect("rt", 1, "d2", 0);
     let mut r = b.build().unwrap();
     r.set_task_runs(task_runs);
-    let idle = RunOptions { stop_when_idle: true };
-    r.run_with(idle);
-    let mut measure = |limit: u64| {
-        r.write_handler("src.limit", &limit.to_string()).unwrap();
-        r.write_handler("src.reset", "").unwrap();
-        r.write_handler("d.reset_counts", "").unwrap();
-        let before = allocations();
-        r.run_with(idle);
-        let after = allocations();
-        assert_eq!(r.read_handler("d.count").unwrap(), limit.to_string());
-        after - before
-    };
-    let small = measure(1_000);
-    let large = measure(100_000);
-    assert_eq!(
-        large, small,
-        "task runs {task_runs}: 100,000 packets allocated {large} times, 1,000 packets {small} times"
-    );
+    assert_steady(r, &format!("the IP fast path, task runs {task_runs}"));
 }
 
 /// A 64-byte Ethernet/IPv4/UDP frame (c_iprouter.click's).

@@ -356,3 +356,119 @@ proptest::proptest! {
         }
     }
 }
+
+/// What a source -> Queue -> Unqueue -> probe -> Counter -> Discard router ends with: the
+/// probe's record and the handlers whose values pairing the two tasks' runs could change.
+/// `unqueue_first` declares the Unqueue before the source (its task comes first among
+/// equal passes).
+fn queue_handoff(
+    source: (&str, &str),
+    queue: &str,
+    unqueue: &str,
+    invariant_probe: bool,
+    unqueue_first: bool,
+    task_runs: u32,
+) -> (Seen, Vec<String>) {
+    let mut elements = vec![
+        ("src", source.0, source.1),
+        ("q", "Queue", queue),
+        ("u", "Unqueue", unqueue),
+        ("c", "Counter", ""),
+        ("d", "Discard", ""),
+    ];
+    if unqueue_first {
+        elements.swap(0, 2);
+    }
+    let (r, records) = build(
+        &elements,
+        &[("p", invariant_probe)],
+        &[("src", 0, "q", 0), ("q", 0, "u", 0), ("u", 0, "p", 0), ("p", 0, "c", 0), ("c", 0, "d", 0)],
+        task_runs,
+    );
+    let (r, mut seen) = run(r, records);
+    let handlers = ["src.count", "q.length", "q.highwater_length", "q.drops", "u.count", "c.count", "u.scheduled"];
+    (seen.remove(0), handlers.iter().map(|h| r.read_handler(h).unwrap()).collect())
+}
+
+/// d_queue's shape: a BURST 1 source pushing into a Queue that an Unqueue empties. Their
+/// turns alternate, so a run of each may stand for several: the Unqueue then pushes
+/// batches, and every packet, count, length and highwater is what runs one at a time give.
+#[test]
+fn a_source_and_the_task_emptying_its_queue_pair_their_runs() {
+    let file = numbered_capture();
+    let source = ("FromDump", format!("{file}, STOP true"));
+    for unqueue_first in [false, true] {
+        let outcome = |runs| queue_handoff((source.0, &source.1), "1000", "", true, unqueue_first, runs);
+        let (one, handlers_one) = outcome(1);
+        let (paired, handlers_paired) = outcome(DEFAULT_TASK_RUNS);
+        assert_eq!(one.largest_batch, 1);
+        assert_eq!(paired.largest_batch, DEFAULT_TASK_RUNS as usize, "declared first: {unqueue_first}");
+        assert_eq!(one.packets, paired.packets);
+        assert_eq!(handlers_one, ["1000", "0", "1", "0", "1000", "1000", "true"].map(String::from));
+        assert_eq!(handlers_paired, handlers_one);
+    }
+}
+
+/// While paired runs go on, a reader never sees the queue hold more than one packet, as
+/// with runs one at a time: nothing looks between the source's run and the puller's.
+#[test]
+fn paired_runs_never_show_the_queue_holding_their_packets() {
+    let (mut r, records) = build(
+        &[("src", "InfiniteSource", "LIMIT -1"), ("q", "Queue", "1000"), ("u", "Unqueue", ""), ("d", "Discard", "")],
+        &[("p", true)],
+        &[("src", 0, "q", 0), ("q", 0, "u", 0), ("u", 0, "p", 0), ("p", 0, "d", 0)],
+        DEFAULT_TASK_RUNS,
+    );
+    let seen = records[0].clone();
+    let handle = r.handle();
+    let reader = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while seen.lock().unwrap().largest_batch < 2 {
+            assert!(std::time::Instant::now() < deadline, "no paired runs");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let mut lengths = Vec::new();
+        for _ in 0..200 {
+            lengths.push(handle.read("q.length").unwrap().parse::<usize>().unwrap());
+        }
+        let highwater: usize = handle.read("q.highwater_length").unwrap().parse().unwrap();
+        handle.stop();
+        (lengths, highwater)
+    });
+    r.run();
+    let (lengths, highwater) = reader.join().unwrap();
+    assert!(lengths.iter().all(|&n| n <= 1), "{lengths:?}");
+    assert_eq!(highwater, 1);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Whatever the source's BURST, the queue's capacity, the Unqueue's BURST and LIMIT,
+    /// which task comes first, and whether the Unqueue's packets reach only batch-invariant
+    /// elements: the router ends with the same packets in the same order and the same
+    /// counts, lengths and highwaters as with runs one at a time; and where the runs can pair
+    /// (BURST 1, room in the queue, invariant, a LIMIT of two or more), the Unqueue does push batches.
+    #[test]
+    fn paired_runs_end_where_runs_one_at_a_time_do(
+        source_burst in proptest::sample::select(vec![1usize, 2]),
+        capacity in proptest::sample::select(vec![0usize, 1, 2, 5, 1000]),
+        unqueue_burst in proptest::sample::select(vec![1usize, 3]),
+        limit in proptest::sample::select(vec![-1i64, 0, 1, 2, 33, 500, 1000, 2000]),
+        invariant_probe: bool,
+        unqueue_first: bool,
+    ) {
+        let file = numbered_capture();
+        let source = format!("{file}, STOP true, BURST {source_burst}");
+        let unqueue = format!("BURST {unqueue_burst}, LIMIT {limit}");
+        let outcome = |runs| {
+            queue_handoff(("FromDump", &source), &capacity.to_string(), &unqueue, invariant_probe, unqueue_first, runs)
+        };
+        let (one, handlers_one) = outcome(1);
+        let (paired, handlers_paired) = outcome(DEFAULT_TASK_RUNS);
+        proptest::prop_assert_eq!(&one.packets, &paired.packets);
+        proptest::prop_assert_eq!(&handlers_one, &handlers_paired);
+        let can_pair = source_burst == 1 && invariant_probe && capacity > 0 && !(0..2).contains(&limit);
+        // One at a time, the Unqueue never pushes more than the source pushed in a run.
+        proptest::prop_assert_eq!(paired.largest_batch > source_burst.min(unqueue_burst), can_pair);
+    }
+}

@@ -37,8 +37,9 @@ pub(crate) struct RunArgs {
     /// Print packets per second for each source at the end.
     #[arg(long = "report")]
     report: bool,
-    /// Let one run of a source's task stand for at most N runs where nothing downstream can
-    /// tell them apart (packets then move in batches); 1 runs every task as written.
+    /// Let one run of a source's task (and of the Unqueue emptying the Queue it feeds) stand
+    /// for at most N runs where nothing downstream can tell them apart (packets then move in
+    /// batches); 1 runs every task as written.
     #[arg(long = "task-runs", value_name = "N", default_value_t = click_core::runtime::DEFAULT_TASK_RUNS)]
     task_runs: u32,
     /// Print help.

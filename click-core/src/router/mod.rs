@@ -92,7 +92,8 @@ impl Router {
     }
 
     /// Most task runs one run of a source may stand for, where nothing downstream can tell
-    /// them apart (see [`Element::batch_invariant`](crate::element::Element::batch_invariant));
+    /// them apart (see [`Element::batch_invariant`](crate::element::Element::batch_invariant)
+    /// and, for a source and the task emptying its queue, [`Context::push_through`](crate::Context::push_through));
     /// default [`DEFAULT_TASK_RUNS`](crate::runtime::DEFAULT_TASK_RUNS). 1 runs every task
     /// exactly as written (for comparisons).
     pub fn set_task_runs(&mut self, runs: u32) {

@@ -323,7 +323,7 @@ pub(crate) struct ThreadState {
     pub max_task_runs: u32,
     /// How many runs one run of this thread's task may stand for (see
     /// [`Context::task_burst`]): 1, or `max_task_runs` when the thread has one task and
-    /// nothing downstream can tell its runs apart.
+    /// nothing downstream can tell its runs apart, or two tasks forming a [`Pair`].
     task_runs: u32,
     /// Set when a task was added or a handler written: `task_runs` must be decided again
     /// (see [`refresh_task_runs`]) before the next round.
@@ -333,7 +333,33 @@ pub(crate) struct ThreadState {
     /// How many runs the last task run used ([`Context::task_burst`]), for the scheduler;
     /// always 1 while `task_runs` is.
     pub runs_used: u32,
+    /// The thread's two tasks when they form a source -> queue -> puller pair whose runs
+    /// may be paired (see [`run_paired`]).
+    pair: Option<Pair>,
+    /// While the pair's source runs as several: the queue element, until the source asks for
+    /// one packet a run ([`Context::task_burst`]); then `through` takes it. `NO_ELEMENT`
+    /// otherwise.
+    pair_queue: u32,
+    /// The queue element whose pushes stand for one packet a run ([`Context::push_through`]),
+    /// or `NO_ELEMENT`.
+    through: u32,
+    /// Packets the queue took that way in the running source run.
+    pushed_through: u32,
+    /// While the pair's puller runs as several: how many ([`Context::pull_runs`]); 0 otherwise.
+    pull_runs: u32,
 }
+
+/// A thread's two tasks, by index into its `tasks`: a source pushing straight into a FIFO
+/// queue and the task pulling from that queue (see [`run_paired`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pair {
+    source: usize,
+    puller: usize,
+    queue: u32,
+}
+
+/// "No element" for the pairing fields of [`ThreadState`].
+const NO_ELEMENT: u32 = u32::MAX;
 
 impl ThreadState {
     pub fn new(id: usize, nslots: usize, nelements: usize) -> ThreadState {
@@ -360,6 +386,11 @@ impl ThreadState {
             task_runs_stale: true,
             runs_now: 1,
             runs_used: 1,
+            pair: None,
+            pair_queue: NO_ELEMENT,
+            through: NO_ELEMENT,
+            pushed_through: 0,
+            pull_runs: 0,
         }
     }
 
@@ -626,7 +657,8 @@ impl<'a> Context<'a> {
 
     /// How many packets a source with BURST `burst` emits in the running task run: `burst`,
     /// unless this is its thread's only task and nothing its packets reach can tell one run
-    /// from several (see [`Element::batch_invariant`]). Then the run stands for several, up
+    /// from several (see [`Element::batch_invariant`]), or BURST is 1 and its runs pair with
+    /// those of the task emptying the queue it feeds ([`Context::push_through`]). Then the run stands for several, up
     /// to the router's task runs (32 by default) and as long as they come to no more packets
     /// than that, or than one BURST if it is larger; the scheduler counts it as that many
     /// runs. Outside a task run, `burst`.
@@ -636,9 +668,43 @@ impl<'a> Context<'a> {
         if most <= 1 {
             return burst;
         }
+        if self.st.pair_queue != NO_ELEMENT {
+            // The source of a pair (see [`run_paired`]): its runs pair with the puller's only
+            // when each pushes one packet.
+            if burst != 1 {
+                return burst;
+            }
+            self.st.through = self.st.pair_queue;
+        }
         let runs = (most / burst.max(1)).clamp(1, most);
         self.st.runs_used = runs as u32;
         burst * runs
+    }
+
+    /// For a FIFO queue ([`Element::fifo_ready`]) taking `n` packets: true when they stand
+    /// for `n` pushes of one packet, each pulled by the queue's puller before the next (the
+    /// runtime pairs the source's and the puller's runs, see [`run_paired`]). The queue then
+    /// takes them all, whatever its capacity, and counts its highwater as one more than its
+    /// length; the puller's next run takes them all.
+    #[inline]
+    pub fn push_through(&mut self, n: usize) -> bool {
+        if self.st.through != self.me {
+            return false;
+        }
+        self.st.pushed_through += n as u32;
+        true
+    }
+
+    /// How many packets a task that pulls and pushes on with BURST `burst` may pull in the
+    /// running run: `burst`, unless the run stands for several, each pulling the one packet
+    /// the source's run before it pushed ([`Element::drains_runs`], [`run_paired`]); then as
+    /// many as it stands for. The scheduler counts the run as that many.
+    #[inline]
+    pub fn pull_runs(&self, burst: usize) -> usize {
+        match self.st.pull_runs {
+            0 => burst,
+            n => n as usize,
+        }
     }
 
     /// Emits a packet on push output `port`. A packet sent to a port that does not exist or
@@ -1315,14 +1381,20 @@ fn deliver_one_at_a_time(
 /// left in `runs_used`. The driver loop calls one or the other, so that a thread that runs
 /// each task as written pays nothing for the bookkeeping.
 #[inline]
-pub(crate) fn run_task<const SEVERAL: bool>(shared: &Shared, arena: &Arena, st: &mut ThreadState, task: usize) -> bool {
+pub(crate) fn run_task<const SEVERAL: bool>(
+    shared: &Shared,
+    arena: &Arena,
+    st: &mut ThreadState,
+    task: usize,
+    runs: u32,
+) -> bool {
     let t = &mut st.tasks[task];
     let elem = t.elem;
     st.global_pass = t.pass;
     t.pass += t.stride;
-    let several = SEVERAL && st.task_runs > 1;
+    let several = SEVERAL && runs > 1;
     if several {
-        st.runs_now = st.task_runs;
+        st.runs_now = runs;
         st.runs_used = 1;
     }
     let worked = match arena[elem as usize].try_borrow_mut() {
@@ -1351,15 +1423,128 @@ pub(crate) fn run_task<const SEVERAL: bool>(shared: &Shared, arena: &Arena, st: 
 /// task is the thread's only one (no other task's turn falls between its runs) and every
 /// element its packets reach is [`Element::batch_invariant`], reached along one path only
 /// (where paths meet, a batch would change the order in which packets from different
-/// branches arrive) and on this thread. Everything else runs as written.
+/// branches arrive) and on this thread; or when the thread's two tasks form a pair (see
+/// [`run_paired`]). Everything else runs as written.
 pub(crate) fn refresh_task_runs(shared: &Shared, arena: &Arena, st: &mut ThreadState) {
     st.task_runs_stale = false;
+    st.pair = None;
     st.task_runs = match st.tasks.as_slice() {
         [only] if st.max_task_runs > 1 && runs_indistinguishable(shared, arena, st.id, only.elem) => st.max_task_runs,
+        [_, _] if st.max_task_runs > 1 => {
+            st.pair = find_pair(shared, arena, st);
+            if st.pair.is_some() { st.max_task_runs } else { 1 }
+        }
         _ => 1,
     };
     // What the scheduler adds up after each run.
     st.runs_used = 1;
+}
+
+/// The thread's two tasks as a [`Pair`]: one (the source) has a single connection, straight
+/// into a FIFO queue ([`Element::fifo_ready`]) on this thread that pushes nowhere itself (no
+/// overflow output); the other pulls the queue's output 0 directly on its input 0 and pushes
+/// only into batch-invariant elements, as a lone source must (see [`refresh_task_runs`]);
+/// both have the same tickets.
+fn find_pair(shared: &Shared, arena: &Arena, st: &ThreadState) -> Option<Pair> {
+    let tasks = &st.tasks;
+    if tasks[0].stride != tasks[1].stride {
+        return None;
+    }
+    let is_fifo =
+        |e: usize| arena[e].try_borrow().is_ok_and(|g| g.as_ref().is_some_and(|el| el.fifo_ready().is_some()));
+    [(0, 1), (1, 0)].into_iter().find_map(|(source, puller)| {
+        let (s, u) = (tasks[source].elem as usize, tasks[puller].elem as usize);
+        if shared.ninputs[u] == 0 {
+            return None;
+        }
+        let from = shared.in_src[shared.in_base[u]].as_ref()?;
+        let q = from.elem as usize;
+        let mut into = shared.out_dest[shared.out_base[s]..shared.out_base[s] + shared.noutputs[s]].iter().flatten();
+        let (Some(d), None) = (into.next(), into.next()) else { return None };
+        let queue_pushes =
+            shared.out_dest[shared.out_base[q]..shared.out_base[q] + shared.noutputs[q]].iter().any(Option::is_some);
+        let paired = from.port == 0
+            && d.elem as usize == q
+            && d.thread as usize == st.id
+            && shared.thread_of[q] == st.id
+            && !queue_pushes
+            && is_fifo(q)
+            && runs_indistinguishable(shared, arena, st.id, u as u32);
+        paired.then_some(Pair { source, puller, queue: q as u32 })
+    })
+}
+
+/// Runs the next task of a thread whose two tasks form a [`Pair`]: a source pushing one
+/// packet a run into an empty queue and the task pulling it, whose turns alternate (Click's
+/// scheduler gives equal tickets equal turns, and the woken puller's turn comes before the
+/// source's next). Then one source run may stand for several, pushing them all into the
+/// queue at once ([`Context::push_through`]: the queue counts its highwater as for one),
+/// and one run of the puller for as many, taking them all ([`Context::pull_runs`]); both
+/// tasks' passes move as far as that many runs each would have moved them. Between the two
+/// runs nothing else runs (no handler, timer or other thread's packet is looked at), so no
+/// one sees the queue hold more than one; after them the queue, every count and every pass
+/// are what the runs one at a time leave. Otherwise, or when the queue is not empty, the
+/// puller promises fewer than two runs ([`Element::drains_runs`]) or the turns would not
+/// alternate, the task runs once, as written. Returns whether it worked and how many runs
+/// that was.
+pub(crate) fn run_paired(
+    shared: &Shared,
+    arena: &Arena,
+    st: &mut ThreadState,
+    pair: Pair,
+    task: usize,
+) -> (bool, usize) {
+    let runs = if task == pair.source { paired_runs(arena, st, pair) } else { 0 };
+    if runs < 2 {
+        return (run_task::<false>(shared, arena, st, task, 1), 1);
+    }
+    st.pair_queue = pair.queue;
+    st.pushed_through = 0;
+    let mut worked = run_task::<true>(shared, arena, st, pair.source, runs);
+    st.pair_queue = NO_ELEMENT;
+    st.through = NO_ELEMENT;
+    let source_runs = st.runs_used as usize;
+    let pulls = std::mem::take(&mut st.pushed_through);
+    if pulls == 0 {
+        return (worked, source_runs);
+    }
+    // The queue's push woke the puller; its turn comes next, once for each packet. A stop
+    // the source asked for in the same run does not keep it from them: a source stops in a
+    // run that emits nothing (InfiniteSource at its LIMIT, FromDump at the end of its file),
+    // which, one run at a time, comes after the puller's turn.
+    st.pull_runs = pulls;
+    worked |= run_task::<false>(shared, arena, st, pair.puller, 1);
+    st.pull_runs = 0;
+    let t = &mut st.tasks[pair.puller];
+    t.pass += t.stride * u64::from(pulls - 1);
+    (worked, source_runs + pulls as usize)
+}
+
+/// How many runs the pair's source may run as one now (see [`run_paired`]): 0 unless the
+/// queue is empty with room, the turns alternate, and the puller promises two or more.
+fn paired_runs(arena: &Arena, st: &ThreadState, pair: Pair) -> u32 {
+    let (s, u) = (&st.tasks[pair.source], &st.tasks[pair.puller]);
+    // How far the puller's pass lies ahead of the source's when its turn next comes: a
+    // sleeping puller is woken at the source's pass at the latest. The source runs first
+    // and the puller right after it, run after run, when that lead is under one stride (the
+    // first of equal passes runs first: the lead may be 0 when the source comes first, a
+    // whole stride when the puller does).
+    let lead = if u.scheduled { u.pass.checked_sub(s.pass) } else { Some(u.pass.saturating_sub(s.pass)) };
+    let alternate = match lead {
+        Some(lead) if pair.source < pair.puller => lead < s.stride,
+        Some(lead) => lead > 0 && lead <= s.stride,
+        None => false,
+    };
+    if !s.scheduled || !alternate {
+        return 0;
+    }
+    let ready =
+        arena[pair.queue as usize].try_borrow().is_ok_and(|g| g.as_ref().and_then(|e| e.fifo_ready()) == Some(true));
+    if !ready {
+        return 0;
+    }
+    let promise = arena[u.elem as usize].try_borrow().map_or(0, |g| g.as_ref().map_or(0, |e| e.drains_runs()));
+    promise.min(u64::from(st.task_runs)) as u32
 }
 
 /// True when the elements reached by push from `source` form a tree on `thread` of

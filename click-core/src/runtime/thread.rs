@@ -6,7 +6,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::{
-    Arena, Context, Shared, ThreadState, drain_crossings, flush, refresh_task_runs, run_task, run_timer, select,
+    Arena, Context, Shared, ThreadState, drain_crossings, flush, refresh_task_runs, run_paired, run_task, run_timer,
+    select,
 };
 use crate::element::HandlerError;
 
@@ -146,8 +147,14 @@ pub(crate) fn run_thread(
             let mut runs = 0;
             while runs < TASKS_PER_ROUND {
                 let Some(t) = st.pick_task() else { break };
-                worked |= run_task::<true>(shared, arena, st, t);
-                runs += st.runs_used as usize;
+                if let Some(pair) = st.pair {
+                    let (w, n) = run_paired(shared, arena, st, pair, t);
+                    worked |= w;
+                    runs += n;
+                } else {
+                    worked |= run_task::<true>(shared, arena, st, t, st.task_runs);
+                    runs += st.runs_used as usize;
+                }
                 if shared.stop.load(Ordering::Relaxed) {
                     break;
                 }
@@ -155,7 +162,7 @@ pub(crate) fn run_thread(
         } else {
             for _ in 0..TASKS_PER_ROUND {
                 let Some(t) = st.pick_task() else { break };
-                worked |= run_task::<false>(shared, arena, st, t);
+                worked |= run_task::<false>(shared, arena, st, t, 1);
                 if shared.stop.load(Ordering::Relaxed) {
                     break;
                 }

@@ -150,7 +150,19 @@ impl Element for Queue {
         self.packets.len() < self.capacity
     }
 
+    fn fifo_ready(&self) -> Option<bool> {
+        Some(self.packets.is_empty() && self.capacity > 0)
+    }
+
     fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        if !batch.is_empty() && cx.push_through(batch.len()) {
+            // Paired runs: these packets were pushed one a run into this queue, empty then,
+            // and each pulled before the next came (see `Context::push_through`).
+            self.highwater = self.highwater.max(self.packets.len() + 1);
+            self.packets.extend(batch.drain());
+            cx.wake_listeners();
+            return;
+        }
         let was_empty = self.packets.is_empty();
         let room = self.capacity - self.packets.len().min(self.capacity);
         if batch.len() <= room {

@@ -117,6 +117,15 @@ impl Element for Unqueue {
         Ok(())
     }
 
+    // Each run that finds a packet waiting pulls it and pushes it on, until LIMIT.
+    fn drains_runs(&self) -> u64 {
+        match (self.active && self.burst > 0, self.limit) {
+            (false, _) => 0,
+            (true, limit) if limit >= 0 => (limit as u64).saturating_sub(self.count),
+            (true, _) => u64::MAX,
+        }
+    }
+
     fn run_task(&mut self, cx: &mut Context<'_>) -> bool {
         if !self.active {
             cx.unschedule();
@@ -126,7 +135,7 @@ impl Element for Unqueue {
             cx.unschedule();
             return false;
         }
-        let mut max = self.burst;
+        let mut max = cx.pull_runs(self.burst);
         if self.limit >= 0 {
             let left = (self.limit as u64).saturating_sub(self.count);
             if left == 0 {
