@@ -1,7 +1,7 @@
 //! The runtime: per-thread state, the push-delivery loop, tasks and timers.
 //!
 //! Each thread owns its elements (an arena of `RefCell<Box<dyn Element>>`, indexed by the
-//! element's router-wide number) and a [`ThreadState`]: one pending batch per push input
+//! element's router-wide number) and a `ThreadState`: one pending batch per push input
 //! slot, a stack of slots that have packets, the thread's tasks and timers.
 //!
 //! **Push delivery.** A whole batch sent with [`Context::output_batch`] goes straight into the
@@ -683,7 +683,7 @@ impl<'a> Context<'a> {
 
     /// For a FIFO queue ([`Element::fifo_ready`]) taking `n` packets: true when they stand
     /// for `n` pushes of one packet, each pulled by the queue's puller before the next (the
-    /// runtime pairs the source's and the puller's runs, see [`run_paired`]). The queue then
+    /// runtime pairs the source's and the puller's runs, see `runtime::run_paired`). The queue then
     /// takes them all, whatever its capacity, and counts its highwater as one more than its
     /// length; the puller's next run takes them all.
     #[inline]
@@ -697,7 +697,7 @@ impl<'a> Context<'a> {
 
     /// How many packets a task that pulls and pushes on with BURST `burst` may pull in the
     /// running run: `burst`, unless the run stands for several, each pulling the one packet
-    /// the source's run before it pushed ([`Element::drains_runs`], [`run_paired`]); then as
+    /// the source's run before it pushed ([`Element::drains_runs`], `runtime::run_paired`); then as
     /// many as it stands for. The scheduler counts the run as that many.
     #[inline]
     pub fn pull_runs(&self, burst: usize) -> usize {
