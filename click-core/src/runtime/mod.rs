@@ -347,6 +347,10 @@ pub(crate) struct ThreadState {
     pushed_through: u32,
     /// While the pair's puller runs as several: how many ([`Context::pull_runs`]); 0 otherwise.
     pull_runs: u32,
+    /// A task to run before any other: the stop interceptor (DriverManager) once an element
+    /// asked to stop. In Click no task runs between a stop request and the driver's
+    /// handling of it.
+    run_next: Option<usize>,
 }
 
 /// A thread's two tasks, by index into its `tasks`: a source pushing straight into a FIFO
@@ -391,6 +395,7 @@ impl ThreadState {
             through: NO_ELEMENT,
             pushed_through: 0,
             pull_runs: 0,
+            run_next: None,
         }
     }
 
@@ -502,6 +507,16 @@ impl ThreadState {
                 t.pass = t.pass.max(self.global_pass);
             }
             t.scheduled = on;
+        }
+    }
+
+    /// The task to run next: one that must run before any other ([`Context::stop_router`]
+    /// with a stop interceptor), else the scheduled task with the least pass.
+    #[inline]
+    pub fn next_task(&mut self) -> Option<usize> {
+        match self.run_next.take() {
+            Some(t) if self.tasks[t].scheduled => Some(t),
+            _ => self.pick_task(),
         }
     }
 
@@ -979,7 +994,12 @@ impl<'a> Context<'a> {
     pub fn stop_router(&mut self) {
         self.shared.stop_requests.fetch_add(1, Ordering::AcqRel);
         match self.shared.stop_interceptor {
-            Some(e) if self.shared.thread_of[e as usize] == self.st.id => self.st.set_scheduled(e, true),
+            Some(e) if self.shared.thread_of[e as usize] == self.st.id => {
+                self.st.set_scheduled(e, true);
+                // Click runs no task between a stop request and the driver's handling of it
+                // (the interceptor's turn): it goes first.
+                self.st.run_next = self.st.task_of[e as usize];
+            }
             Some(e) => self.shared.wakers[self.shared.thread_of[e as usize]].wake(),
             None => self.shared.request_stop(),
         }

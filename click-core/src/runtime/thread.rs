@@ -146,7 +146,7 @@ pub(crate) fn run_thread(
             // alone. (A handler write sets `task_runs` back to 1 at once.)
             let mut runs = 0;
             while runs < TASKS_PER_ROUND {
-                let Some(t) = st.pick_task() else { break };
+                let Some(t) = st.next_task() else { break };
                 if let Some(pair) = st.pair {
                     let (w, n) = run_paired(shared, arena, st, pair, t);
                     worked |= w;
@@ -161,7 +161,7 @@ pub(crate) fn run_thread(
             }
         } else {
             for _ in 0..TASKS_PER_ROUND {
-                let Some(t) = st.pick_task() else { break };
+                let Some(t) = st.next_task() else { break };
                 worked |= run_task::<false>(shared, arena, st, t, 1);
                 if shared.stop.load(Ordering::Relaxed) {
                     break;

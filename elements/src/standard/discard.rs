@@ -3,7 +3,7 @@ use click_core::spec::ports;
 use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, InitContext, Processing};
 
 /// Packets pulled per task run when Discard is in pull context.
-const PULL_BURST: usize = 32;
+const PULL_BURST: usize = 1;
 
 click_core::documented! {
     /// Drops every packet.
@@ -17,7 +17,8 @@ click_core::documented! {
     ///
     /// # Keywords
     /// - `ACTIVE` (boolean, pull context only): pull at all, default true.
-    /// - `BURST` (unsigned): packets pulled per task run, default 32; 0 for no limit.
+    /// - `BURST` (unsigned): packets pulled per task run, default 1 (as in Click); 0 for no
+    ///   limit.
     ///
     /// # Handlers
     /// - `count` (read): packets dropped.
