@@ -66,7 +66,8 @@ click_core::documented! {
     /// - `SNIFFER` (boolean): let the kernel process the frames too, default true.
     /// - `PROMISC` (boolean): put the device in promiscuous mode, default false.
     /// - `OUTBOUND` (boolean): also emit frames this host sends, default false.
-    /// - `BURST` (unsigned): frames per task run, default 32 (at most 64).
+    /// - `BURST` (unsigned): frames per task run, default 32 (at most 64; Click's default is
+    ///   1: what a run finds depends on the traffic's timing either way).
     /// - `PROTOCOL` (unsigned): only frames of this ethertype, default 0 (all).
     /// - `TIMESTAMP` (boolean): set the timestamp annotation, default true.
     /// - `HEADROOM` (unsigned): bytes of headroom before each packet, default 128.

@@ -44,7 +44,8 @@ click_core::documented! {
     /// # Keywords
     /// - `DEVNAME` (string): the device.
     /// - `BURST` (unsigned): packets per task run and per system call, default 32 (at
-    ///   most 64).
+    ///   most 64). Click's default is 1; what a run finds depends on the traffic's timing
+    ///   either way, and one system call a packet would cap the rate.
     /// - `QUIET` (boolean): do not report errors, default false.
     /// - `BUFFER` (unsigned): socket send buffer bytes, default 4 MB; a ring of more than 1 GiB
     ///   is not set up (system calls are used).
