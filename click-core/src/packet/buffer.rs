@@ -81,6 +81,19 @@ impl Buffer {
         unsafe { std::slice::from_raw_parts(self.data_ptr(), self.capacity()) }
     }
 
+    /// The bytes, writable, without looking at the count again.
+    ///
+    /// # Safety
+    /// The count must be 1: the caller saw [`Buffer::is_unique`] on this buffer, or made it,
+    /// and has held it by `&mut` since (a new reference to the bytes needs `&self`, so none
+    /// can appear meanwhile; other threads can only drop theirs).
+    #[inline]
+    pub(crate) unsafe fn bytes_mut_unchecked(&mut self) -> &mut [u8] {
+        debug_assert!(self.is_unique());
+        // SAFETY: unique (the caller's promise), and `&mut self` excludes other borrows.
+        unsafe { std::slice::from_raw_parts_mut(self.data_ptr(), self.capacity()) }
+    }
+
     /// The bytes, writable, if this is the only reference.
     #[inline]
     pub(crate) fn try_mut(&mut self) -> Option<&mut [u8]> {

@@ -190,7 +190,12 @@ impl Packet {
         if !self.d.buf().is_unique() {
             self.unshare(0);
         }
-        self.d.buf_mut().try_mut().expect("buffer is unique after unshare")
+        // SAFETY: the count is 1: it was, and `&mut self` has held the buffer since, or
+        // `unshare` just put in a fresh one. (`try_mut` would load the count again.)
+        #[allow(unsafe_code)]
+        unsafe {
+            self.d.buf_mut().bytes_mut_unchecked()
+        }
     }
 
     /// Bytes free before the data.
@@ -266,7 +271,11 @@ impl Packet {
         }
         self.d.data -= n as u32;
         let start = self.d.data as usize;
-        &mut self.d.buf_mut().try_mut().expect("unique after unshare")[start..start + n]
+        // SAFETY: the count is 1: it was, and `&mut self` has held the buffer since, or
+        // `unshare` just put in a fresh one.
+        #[allow(unsafe_code)]
+        let bytes = unsafe { self.d.buf_mut().bytes_mut_unchecked() };
+        &mut bytes[start..start + n]
     }
 
     /// Prepends a copy of `bytes`.
