@@ -127,20 +127,30 @@ impl Batch {
             }
             return;
         }
+        self.filter_map_in_place_from(0, f);
+    }
+
+    /// [`Batch::filter_map_in_place`] for the packets from index `start` on; those before
+    /// stay as they are. (An element whose common case keeps every packet can walk the batch
+    /// in a plain loop and switch to this at the first packet it drops.)
+    #[inline]
+    pub fn filter_map_in_place_from(&mut self, start: usize, mut f: impl FnMut(Packet) -> Option<Packet>) {
         let n = self.packets.len();
+        let start = start.min(n);
         let base = self.packets.as_mut_ptr();
         // The vector forgets its packets while `f` runs: if `f` panics they leak instead of
         // being dropped twice.
-        // SAFETY: length 0 is always valid; the elements stay initialized in the buffer.
+        // SAFETY: `start <= n`: the first `start` packets stay initialized and counted; the
+        // others stay initialized in the buffer.
         #[allow(unsafe_code)]
         unsafe {
-            self.packets.set_len(0)
+            self.packets.set_len(start)
         };
-        let mut kept = 0;
-        for i in 0..n {
-            // SAFETY: `i < n`, the old length: slot `i` holds a packet not yet read (each slot is
-            // read exactly once, in order), and `kept <= i`, so writing slot `kept` never
-            // overwrites an unread packet.
+        let mut kept = start;
+        for i in start..n {
+            // SAFETY: `start <= i < n`, the old length: slot `i` holds a packet not yet read
+            // (each slot from `start` is read exactly once, in order), and `kept <= i`, so
+            // writing slot `kept` never overwrites an unread packet.
             #[allow(unsafe_code)]
             unsafe {
                 let p = std::ptr::read(base.add(i));
@@ -214,10 +224,13 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn filter_map_matches_a_reference(actions in proptest::collection::vec(0u8..3, 0..40)) {
+        /// `filter_map_in_place`, and `filter_map_in_place_from` a random start (the packets
+        /// before it untouched), against mapping a list.
+        #[test]
+        fn filter_map_matches_a_reference(actions in proptest::collection::vec(0u8..3, 0..40), start in 0usize..45) {
             let mut b: Batch = (0..actions.len()).map(|i| Packet::from_slice(&[i as u8])).collect();
-            let mut k = 0;
-            b.filter_map_in_place(|p| {
+            let mut k = start.min(actions.len());
+            let f = |p: Packet| {
                 let a = actions[k];
                 k += 1;
                 match a {
@@ -225,11 +238,17 @@ mod tests {
                     1 => None,
                     _ => Some(Packet::from_slice(&[p.data()[0], 0xee])),
                 }
-            });
+            };
+            if start == 0 {
+                b.filter_map_in_place(f);
+            } else {
+                b.filter_map_in_place_from(start, f);
+            }
             let want: Vec<Vec<u8>> = actions
                 .iter()
                 .enumerate()
                 .filter_map(|(i, a)| match a {
+                    _ if i < start => Some(vec![i as u8]),
                     0 => Some(vec![i as u8]),
                     1 => None,
                     _ => Some(vec![i as u8, 0xee]),

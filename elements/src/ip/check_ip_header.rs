@@ -3,7 +3,7 @@ use std::net::Ipv4Addr;
 use click_core::args::Raw;
 use click_core::element::HandlerInfo;
 use click_core::spec::{ports, processing};
-use click_core::{ArgError, Args, Context, Element, HandlerError, Ipv4Prefix, Packet};
+use click_core::{ArgError, Args, Batch, Context, Element, HandlerError, Ipv4Prefix, Packet};
 
 use crate::wire::checksum;
 
@@ -76,8 +76,8 @@ fn address_list(text: &str, cx: &click_core::args::ArgContext<'_>) -> Result<Vec
 }
 
 impl CheckIpHeader {
-    /// Checks `p`; returns the reason index on failure.
-    #[inline]
+    /// Checks `p`; returns the reason index on failure (and then leaves `p` as it was).
+    #[inline(always)]
     fn check(&self, p: &mut Packet) -> Result<(), usize> {
         let rest = p.data().get(self.offset..).unwrap_or(&[]);
         let plen = rest.len();
@@ -110,6 +110,14 @@ impl CheckIpHeader {
         }
         p.set_dst_ip_anno(dst);
         Ok(())
+    }
+
+    /// Goes on from packet `start`, which failed (a failed check changes nothing, so it is
+    /// checked again): bad packets leave the batch (see [`CheckIpHeader::reject`]).
+    #[cold]
+    #[inline(never)]
+    fn reject_from(&mut self, cx: &mut Context<'_>, batch: &mut Batch, start: usize) {
+        batch.filter_map_in_place_from(start, |p| self.simple_action(cx, p));
     }
 
     /// Counts a bad packet (warning at the first, or at each with VERBOSE) and sends it to
@@ -172,6 +180,20 @@ impl Element for CheckIpHeader {
         self.details = args.read_or("DETAILS", false)?;
         self.checksum = args.read_or("CHECKSUM", true)?;
         args.complete()
+    }
+
+    fn push(&mut self, cx: &mut Context<'_>, _port: usize, batch: &mut Batch) {
+        // Most batches keep every packet: one plain loop (no call per packet) until the
+        // first bad one, if any.
+        let packets = batch.as_mut_slice();
+        let mut done = 0;
+        while done < packets.len() && self.check(&mut packets[done]).is_ok() {
+            done += 1;
+        }
+        if done < packets.len() {
+            self.reject_from(cx, batch, done);
+        }
+        cx.output_batch(0, batch);
     }
 
     #[inline]
