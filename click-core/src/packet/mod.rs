@@ -580,11 +580,19 @@ impl Packet {
         // stays readable, as in a clone.
         let start = [src.mac, src.net, src.transport].into_iter().fold(data, |s, h| s.min(h as usize));
         let bytes = &src.buf().as_slice()[start..end];
-        pool::take_many(n, |mut d| {
-            d.buf_mut().try_mut().expect("pooled standard buffers are unique")[start..end].copy_from_slice(bytes);
-            d.copy_layout_from(src);
-            out.push(Packet { d: ManuallyDrop::new(d) });
-        });
+        // The descriptors first, in one visit to the pool, then one plain loop filling them
+        // (a call per packet otherwise: the filling is too big to inline into the pool's loop).
+        let before = out.len();
+        pool::take_many(n, |d| out.push(Packet { d: ManuallyDrop::new(d) }));
+        for p in &mut out.as_mut_slice()[before..] {
+            // SAFETY: the pool hands out standard buffers only with a count of 1 (it keeps a
+            // buffer only while unique, and nobody else holds it there), and this one has
+            // been ours since.
+            #[allow(unsafe_code)]
+            let dst = unsafe { p.d.buf_mut().bytes_mut_unchecked() };
+            dst[start..end].copy_from_slice(bytes);
+            p.d.copy_layout_from(src);
+        }
     }
 
     /// Gives up the descriptor without running `Drop` (for recycling many at once).
