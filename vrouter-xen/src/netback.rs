@@ -45,7 +45,6 @@ pub struct Netback<P: Platform> {
     direct: bool,
     stats: NetStats,
     fault: Option<PeerFault>,
-    last_progress: Instant,
     starved_since: Option<Instant>,
     /// The packets the frames of the batch being taken are copied into (kept to reuse the
     /// vector).
@@ -111,7 +110,6 @@ impl<P: Platform> Netback<P> {
             status: Vec::with_capacity(NETBACK_BATCH as usize),
             stats: NetStats::default(),
             fault: None,
-            last_progress: Instant::now(),
             starved_since: None,
             packets: Vec::with_capacity(NETBACK_BATCH as usize),
         })
@@ -144,6 +142,11 @@ impl<P: Platform> Netback<P> {
     /// The front end's domain.
     pub fn front(&self) -> DomId {
         self.front
+    }
+
+    /// The shared pages of the TX and RX rings (see [`RingProbe`](crate::port::RingProbe)).
+    pub fn ring_pages(&self) -> (&Arc<SharedPage>, &Arc<SharedPage>) {
+        (self.tx.page(), self.rx.page())
     }
 
     /// Our event channel port.
@@ -269,9 +272,6 @@ impl<P: Platform> Netback<P> {
         self.packets = packets;
         if self.tx.push_responses_and_check_notify() {
             self.kick();
-        }
-        if delivered > 0 {
-            self.last_progress = Instant::now();
         }
         let taken = self.tx_reqs.len();
         if let Some(f) = fault {
@@ -441,9 +441,6 @@ impl<P: Platform> Netback<P> {
             if self.rx.push_responses_and_check_notify() {
                 self.kick();
             }
-            if !batch.is_empty() {
-                self.last_progress = Instant::now();
-            }
             if let Some(f) = fault {
                 self.cut_off(f);
                 return taken;
@@ -512,10 +509,5 @@ impl<P: Platform> Netback<P> {
             return true;
         }
         false
-    }
-
-    /// Time since the front end last gave us work or buffers.
-    pub fn idle_for(&self) -> Duration {
-        self.last_progress.elapsed()
     }
 }

@@ -61,6 +61,11 @@ pub trait VifPort: Send {
     fn pending(&mut self) -> usize {
         0
     }
+    /// A back end's TX and RX ring pages, for a [`RingProbe`]; `None` for drivers that
+    /// have none.
+    fn ring_pages(&self) -> Option<(&Arc<SharedPage>, &Arc<SharedPage>)> {
+        None
+    }
 }
 
 impl<P: Platform + Send> VifPort for Netfront<P> {
@@ -138,6 +143,43 @@ impl<P: Platform + Send> VifPort for Netback<P> {
     }
     fn close(&mut self) {
         self.cut_off(PeerFault::Gone("closed".into()));
+    }
+    fn ring_pages(&self) -> Option<(&Arc<SharedPage>, &Arc<SharedPage>)> {
+        Some(Netback::ring_pages(self))
+    }
+}
+
+/// The request producer indices of a back end's two rings, read without taking the slot's
+/// lock or touching the driver: a serving loop with many vifs looks at these (one cache
+/// line each, unchanged and so still cached while the front end is idle) to tell which
+/// vifs have new TX requests or newly posted RX buffers, and takes the driver only for
+/// those. The values are written by the peer at will: hints for when to look, never used
+/// as indices (the driver reads and checks the ring itself).
+#[derive(Clone, Debug)]
+pub struct RingProbe {
+    tx: Arc<SharedPage>,
+    rx: Arc<SharedPage>,
+}
+
+impl RingProbe {
+    /// The TX ring's request producer index (the front end's frames to send).
+    pub fn tx_requests(&self) -> u32 {
+        self.tx.atomic_u32(crate::abi::SRING_REQ_PROD).load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The RX ring's request producer index (the buffers the front end posted).
+    pub fn rx_requests(&self) -> u32 {
+        self.rx.atomic_u32(crate::abi::SRING_REQ_PROD).load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A probe of a driver's rings ([`VifPort::ring_pages`]).
+    pub fn new((tx, rx): (&Arc<SharedPage>, &Arc<SharedPage>)) -> RingProbe {
+        RingProbe { tx: tx.clone(), rx: rx.clone() }
+    }
+
+    /// Whether this probes these rings (a pointer comparison: the driver was not replaced).
+    pub fn is_of(&self, (tx, rx): (&Arc<SharedPage>, &Arc<SharedPage>)) -> bool {
+        Arc::ptr_eq(&self.tx, tx) && Arc::ptr_eq(&self.rx, rx)
     }
 }
 

@@ -353,6 +353,11 @@ impl<P: RingProtocol> BackRing<P> {
         P::RING_SIZE
     }
 
+    /// The shared ring page.
+    pub fn page(&self) -> &Arc<SharedPage> {
+        &self.page
+    }
+
     /// Protocol violations seen from the front end.
     pub fn peer_faults(&self) -> u64 {
         self.peer_faults

@@ -159,3 +159,27 @@ fn a_front_end_receives_up_to_its_budget() {
     assert_eq!(got, frames);
     assert_eq!(nb.rx_space(), 256);
 }
+
+/// A back end's ring probe reads the request indices its front end publishes (frames to
+/// send, buffers posted), and tells its driver's rings from another's.
+#[test]
+fn a_ring_probe_follows_the_front_ends_indices() {
+    use vrouter_xen::port::RingProbe;
+    let (_hv, mut nf, mut nb) = pair();
+    let probe = RingProbe::new(nb.ring_pages());
+    assert!(probe.is_of(nb.ring_pages()));
+    let (_other_hv, _other_nf, other_nb) = pair();
+    assert!(!probe.is_of(other_nb.ring_pages()));
+    let (tx0, rx0) = (probe.tx_requests(), probe.rx_requests());
+    let (a, b, c) = (frame(1), frame(2), frame(3));
+    assert_eq!(nf.send([&a[..], &b[..]]), 2);
+    assert_eq!(probe.tx_requests(), tx0.wrapping_add(2));
+    assert_eq!(probe.rx_requests(), rx0);
+    // Buffers filled by the back end move the index only once the front end posts them again.
+    assert_eq!(nb.send([&a[..], &b[..], &c[..]]), 3);
+    assert_eq!(probe.rx_requests(), rx0);
+    assert_eq!(nf.receive(&mut |_| {}), 3);
+    assert_eq!(probe.rx_requests(), rx0.wrapping_add(3));
+    assert_eq!(nb.receive(&mut |_| {}), 2);
+    assert_eq!(probe.tx_requests(), tx0.wrapping_add(2));
+}
