@@ -258,14 +258,14 @@ impl FromDump {
         reader.read_exact(&mut magic).map_err(|e| format!("{}: {e}", self.filename))?;
         // Reopen so that the readers see the whole file.
         let file = File::open(&self.filename).map_err(|e| format!("{}: {e}", self.filename))?;
-        let reader = BufReader::with_capacity(1 << 20, file);
         self.source = Some(if magic == [0x0a, 0x0d, 0x0d, 0x0a] {
+            let reader = BufReader::with_capacity(1 << 20, file);
             let r = PcapNgReader::new(reader).map_err(|e| format!("{}: not a pcapng file: {e}", self.filename))?;
             self.file_pos = None;
             self.link = r.interfaces().first().map_or(linktype::ETHERNET, |i| u32::from(i.linktype));
             Source::PcapNg(r)
         } else {
-            let f = PcapFile::open(reader).map_err(|e| format!("{}: {e}", self.filename))?;
+            let f = PcapFile::open(Input::new(file)).map_err(|e| format!("{}: {e}", self.filename))?;
             self.file_pos = Some(f.pos);
             self.link = f.link;
             Source::Pcap(f)
@@ -646,10 +646,168 @@ impl Element for FromDump {
     }
 }
 
+/// A regular file mapped into memory, read-only.
+struct FileMap {
+    ptr: std::ptr::NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the mapping is owned by this value alone, read-only, and not tied to the thread
+// that made it.
+unsafe impl Send for FileMap {}
+
+impl FileMap {
+    /// Maps `file` whole if it is a regular file of at least one byte; `None` otherwise, or
+    /// when the system refuses.
+    fn new(file: &File) -> Option<FileMap> {
+        use std::os::fd::AsRawFd;
+        let meta = file.metadata().ok()?;
+        let len = usize::try_from(meta.len()).ok().filter(|&n| meta.is_file() && n > 0)?;
+        // SAFETY: a fresh private read-only mapping of an open descriptor; the kernel picks
+        // the address, so nothing existing is replaced. Failure is checked below.
+        let p =
+            unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, file.as_raw_fd(), 0) };
+        if p == libc::MAP_FAILED {
+            return None;
+        }
+        // Records are read in order: the kernel maps pages ahead in larger steps and reads
+        // ahead further if the file is not cached. Advice only; failure changes nothing.
+        // SAFETY: [p, p + len) is the mapping just made.
+        unsafe { libc::madvise(p, len, libc::MADV_SEQUENTIAL) };
+        Some(FileMap { ptr: std::ptr::NonNull::new(p.cast())?, len })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: the mapping stays valid for `len` bytes until `self` is dropped. As with
+        // Click, which maps its input files too, the file is expected not to change while it
+        // is read (a file cut short under the mapping raises SIGBUS).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for FileMap {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made in `new`; no slice of it outlives `self`.
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+/// Where a pcap file's bytes come from: a regular file through a mapping, so that records
+/// are copied once, from the page cache into packets (reading through a buffer copied each
+/// byte twice, and `read` calls were a fifth of the time of a large capture's run);
+/// anything else (a pipe, a device) through a buffer.
+enum Input {
+    Mapped {
+        map: FileMap,
+        /// The position.
+        at: usize,
+        /// How far pages are mapped, and how far the lines are asked for (see `read_ahead`).
+        populated: usize,
+        prefetched: usize,
+        /// Where the position must be for `read_ahead` to do anything again.
+        due: usize,
+    },
+    Buffered(BufReader<File>),
+}
+
+impl Input {
+    /// How much of a mapped file `read_ahead` maps at a time (a multiple of any page size).
+    const MAP_STEP: usize = 4 << 20;
+
+    fn new(file: File) -> Input {
+        match FileMap::new(&file) {
+            Some(map) => Input::Mapped { map, at: 0, populated: 0, prefetched: 0, due: 0 },
+            None => Input::Buffered(BufReader::with_capacity(1 << 20, file)),
+        }
+    }
+
+    /// The bytes at the position that can be had without a read (the rest of a mapped file).
+    #[inline]
+    fn buffer(&self) -> &[u8] {
+        match self {
+            Input::Mapped { map, at, .. } => map.bytes().get(*at..).unwrap_or(&[]),
+            Input::Buffered(r) => r.buffer(),
+        }
+    }
+
+    /// Prepares the bytes a little beyond the position of a mapped file, for records read in
+    /// order: maps the pages up to 4 MB ahead (in 4 MB steps, one system call each, instead
+    /// of a page fault every 16 pages), and asks the processor for the lines up to 4 KB
+    /// ahead (once each), which it would otherwise fetch from memory one miss at a time as
+    /// the records are copied out (its own prefetcher stops at each 4 KB page). Hints only:
+    /// the bytes read are the same either way.
+    #[inline]
+    fn read_ahead(&mut self) {
+        const PREFETCH_AHEAD: usize = 4096;
+        const LINE: usize = 64;
+        let Input::Mapped { map, at, populated, prefetched, due } = self else { return };
+        // Once per 1 KB read, so that one record a call (BURST 1) pays a comparison.
+        if *at < *due {
+            return;
+        }
+        *due = at.saturating_add(1024);
+        let bytes = map.bytes();
+        if at.saturating_add(Self::MAP_STEP) > *populated && *populated < bytes.len() {
+            let end = (*populated + Self::MAP_STEP).min(bytes.len());
+            let range = &bytes[*populated..end];
+            // SAFETY: `range` lies inside the mapping and starts on a page (the mapping does,
+            // and `populated` moves by pages); MADV_POPULATE_READ only maps its pages (as
+            // reading them would), and its failure (an older kernel) is harmless.
+            unsafe { libc::madvise(range.as_ptr().cast_mut().cast(), range.len(), libc::MADV_POPULATE_READ) };
+            *populated = end;
+        }
+        let until = at.saturating_add(PREFETCH_AHEAD).min(bytes.len());
+        // Where the last batch's requests ended, or (after a seek) half the distance ahead.
+        *prefetched = (*prefetched).max(at.saturating_add(PREFETCH_AHEAD / 2)) / LINE * LINE;
+        while *prefetched < until {
+            crate::ip::lookup::prefetch_read(&bytes[*prefetched]);
+            *prefetched += LINE;
+        }
+    }
+
+    /// Moves `n` bytes of [`buffer`](Self::buffer) on.
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        match self {
+            Input::Mapped { at, .. } => *at += n,
+            Input::Buffered(r) => r.consume(n),
+        }
+    }
+
+    /// Fills `buf`; how many bytes it got (fewer only at the end).
+    fn read_full(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Input::Mapped { .. } => {
+                let n = buf.len().min(self.buffer().len());
+                buf[..n].copy_from_slice(&self.buffer()[..n]);
+                self.consume(n);
+                Ok(n)
+            }
+            Input::Buffered(r) => read_full(r, buf),
+        }
+    }
+
+    fn seek(&mut self, offset: u64) -> std::io::Result<()> {
+        match self {
+            // Past the end, reading finds the end.
+            Input::Mapped { at, populated, prefetched, due, .. } => {
+                *at = usize::try_from(offset).unwrap_or(usize::MAX);
+                // Map (in steps from the step it is in, so still from the start of a page)
+                // and prefetch from here on; pages mapped before stay mapped.
+                (*populated, *prefetched, *due) = (*at / Self::MAP_STEP * Self::MAP_STEP, *at, *at);
+            }
+            Input::Buffered(r) => {
+                r.seek(SeekFrom::Start(offset))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A pcap file read as Click's FromDump reads it: record headers taken at face value from
 /// wherever the position is, so that a seek to any byte behaves as in Click.
 struct PcapFile {
-    r: BufReader<File>,
+    r: Input,
     /// The byte offset of the next read.
     pos: u64,
     swapped: bool,
@@ -666,9 +824,9 @@ impl PcapFile {
     const MAGIC_MODIFIED: u32 = 0xa1b2_cd34;
 
     /// Reads the file header; Click's messages when it is not one.
-    fn open(mut r: BufReader<File>) -> Result<PcapFile, String> {
+    fn open(mut r: Input) -> Result<PcapFile, String> {
         let mut h = [0u8; 24];
-        let n = read_full(&mut r, &mut h).map_err(|e| e.to_string())?;
+        let n = r.read_full(&mut h).map_err(|e| e.to_string())?;
         if n < 24 {
             return Err("not a tcpdump file (too short)".into());
         }
@@ -705,7 +863,7 @@ impl PcapFile {
     fn seek(&mut self, offset: u64) -> Result<(), String> {
         // Click (reading through mmap) accepts an offset past the end; reading there finds
         // the end of the file.
-        self.r.seek(SeekFrom::Start(offset)).map_err(|e| e.to_string())?;
+        self.r.seek(offset).map_err(|e| e.to_string())?;
         self.pos = offset;
         Ok(())
     }
@@ -714,7 +872,7 @@ impl PcapFile {
     fn skip(&mut self, n: u64) {
         if n > 0 {
             self.pos += n;
-            let _ = self.r.seek(SeekFrom::Start(self.pos));
+            let _ = self.r.seek(self.pos);
         }
     }
 
@@ -729,7 +887,7 @@ impl PcapFile {
                 self.r.consume(buf.len());
                 buf.len()
             }
-            None => read_full(&mut self.r, buf).unwrap_or(0),
+            None => self.r.read_full(buf).unwrap_or(0),
         }
     }
 
@@ -739,24 +897,29 @@ impl PcapFile {
     /// Click would give up on, a capture length beyond the length), which `next_packet` then
     /// reads. Returns how many, and where the last one started.
     fn next_packets_buffered(&mut self, want: usize, out: &mut Batch) -> (usize, u64) {
-        let (mut n, mut last) = (0, self.pos);
-        while n < want && self.extra == 0 {
-            let buf = self.r.buffer();
-            let Some(r) = buf.get(..16).and_then(|h| self.record_header(h)) else { break };
+        if self.extra != 0 {
+            return (0, self.pos);
+        }
+        self.r.read_ahead();
+        let buf = self.r.buffer();
+        let (mut n, mut at) = (0, 0);
+        let mut last = self.pos;
+        while n < want {
+            let Some(r) = buf.get(at..at + 16).and_then(|h| self.record_header(h)) else { break };
             if r.caplen > r.len {
                 break;
             }
-            let Some(bytes) = buf.get(16..16 + r.caplen as usize) else { break };
+            let Some(bytes) = buf.get(at + 16..at + 16 + r.caplen as usize) else { break };
             let mut p = Packet::make_unzeroed(click_core::packet::DEFAULT_HEADROOM, bytes.len(), 0);
             p.data_mut().copy_from_slice(bytes);
             self.finish_record(&mut p, &r);
-            let record = 16 + r.caplen as usize;
-            self.r.consume(record);
-            last = self.pos;
-            self.pos += record as u64;
+            last = self.pos + at as u64;
+            at += 16 + r.caplen as usize;
             out.push(p);
             n += 1;
         }
+        self.r.consume(at);
+        self.pos += at as u64;
         (n, last)
     }
 
@@ -853,6 +1016,87 @@ mod tests {
         let mut a = Args::new(text);
         let TimeArg(t) = a.read_mp("T")?;
         Ok(t)
+    }
+
+    /// A packet's bytes, where its batch's last record started, the position after it.
+    type Read = (Vec<u8>, u64, u64);
+
+    /// Reads a pcap file as FromDump does through `input`: records by batches straight from
+    /// the input and one at a time, with a seek back to an earlier record, then a seek into
+    /// the middle of a record and one past the end; returns each packet's bytes, with where
+    /// its batch's last record started and the position after the batch, and what the reads
+    /// after the seeks found.
+    fn read_all(input: Input) -> (Vec<Read>, Vec<String>) {
+        let mut f = PcapFile::open(input).unwrap();
+        let mut got = Vec::new();
+        let mut batch = Batch::with_capacity(32);
+        let (mut round, mut mark, mut seeked) = (0, 0, false);
+        loop {
+            round += 1;
+            // Exactly 1,000 packets, then exactly 20,000 (where the seek back goes), then on.
+            let stop = if got.len() < 1000 {
+                1000
+            } else if !seeked {
+                20_000
+            } else {
+                usize::MAX
+            };
+            let want = (if round % 3 == 0 { 1 } else { 32 }).min(stop - got.len());
+            let (n, last) = f.next_packets_buffered(want, &mut batch);
+            got.extend(batch.drain().map(|p| (p.data().to_vec(), last, f.pos)));
+            if n == 0 {
+                match f.next_packet() {
+                    Ok(Some(p)) => got.push((p.data().to_vec(), 0, f.pos)),
+                    _ => break,
+                }
+            }
+            if got.len() == 1000 {
+                mark = f.pos;
+            }
+            if got.len() == 20_000 && !seeked {
+                f.seek(mark).unwrap();
+                seeked = true;
+            }
+        }
+        let mut after = Vec::new();
+        for to in [mark + 7, 1 << 40] {
+            f.seek(to).unwrap();
+            after.push(format!("{:?}", f.next_packet().map(|p| p.map(|p| p.data().to_vec()))));
+        }
+        (got, after)
+    }
+
+    #[test]
+    fn mapped_and_buffered_files_read_alike() {
+        // 9 MB of records of varied lengths: beyond two of the mapping's 4 MB steps.
+        let mut bytes = Vec::new();
+        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            bytes.extend(v.to_le_bytes());
+        }
+        let mut x = 0x2545_f491_u32;
+        while bytes.len() < 9 << 20 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let caplen = 14 + x % 300;
+            for v in [x % 1000, x % 1_000_000, caplen, caplen] {
+                bytes.extend(v.to_le_bytes());
+            }
+            bytes.extend((0..caplen).map(|i| (x >> (i % 24)) as u8));
+        }
+        let path = std::env::temp_dir().join(format!("vrouter-from-dump-{}.pcap", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let mapped = Input::new(File::open(&path).unwrap());
+        assert!(matches!(mapped, Input::Mapped { .. }), "a regular file is mapped");
+        let a = read_all(mapped);
+        let b = read_all(Input::Buffered(BufReader::with_capacity(1 << 20, File::open(&path).unwrap())));
+        std::fs::remove_file(&path).unwrap();
+        assert!(a.0.len() > 40_000, "{} packets", a.0.len());
+        // Batches end where a buffer does, so compare packets, and positions at the end.
+        let first_difference = a.0.iter().zip(&b.0).position(|(x, y)| x.0 != y.0);
+        assert_eq!(first_difference, None);
+        assert_eq!((a.0.len(), a.0.last().map(|x| x.2)), (b.0.len(), b.0.last().map(|x| x.2)));
+        assert_eq!(a.1, b.1);
     }
 
     #[test]

@@ -330,6 +330,7 @@ impl<C: TableClass> Element for IpRouteTable<C> {
                 Err(m) => return Err(ArgError::new(None, m)),
             }
         }
+        self.table.compact();
         if exist > 0 {
             args.warn(format!("{exist} {} replaced by later versions", if exist > 1 { "routes" } else { "route" }));
         }

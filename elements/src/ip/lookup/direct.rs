@@ -8,7 +8,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::{AddError, LookupTable, RadixTable, Route};
+use super::{AddError, LookupTable, RadixTree, Route};
 
 /// Entry value meaning "no route".
 const EMPTY: u16 = 0;
@@ -27,7 +27,7 @@ pub struct DirectTable {
     /// Distinct (gateway, port) pairs; entries store index + 1.
     hops: Vec<(Ipv4Addr, u16)>,
     hop_refs: std::collections::HashMap<(Ipv4Addr, u16), u16>,
-    authority: RadixTable,
+    authority: RadixTree,
 }
 
 impl Default for DirectTable {
@@ -43,7 +43,7 @@ impl Default for DirectTable {
             len8: Vec::new(),
             hops: Vec::new(),
             hop_refs: Default::default(),
-            authority: RadixTable::default(),
+            authority: RadixTree::default(),
         }
     }
 }

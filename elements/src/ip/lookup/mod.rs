@@ -4,10 +4,12 @@
 mod direct;
 mod linear;
 mod radix;
+mod tree;
 
 pub use direct::DirectTable;
 pub use linear::LinearTable;
 pub use radix::RadixTable;
+pub use tree::RadixTree;
 
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -122,6 +124,9 @@ pub trait LookupTable: Send + Default + 'static {
     }
     /// Every route, most specific first, then by address.
     fn routes(&self) -> Vec<Route>;
+    /// Called after a burst of adds (a configuration's routes): lays the structure out
+    /// densely again, where updates leave it sparse.
+    fn compact(&mut self) {}
     /// Removes every route.
     fn clear(&mut self) {
         *self = Self::default();
