@@ -241,10 +241,7 @@ fn a_handler_write_ends_batching_on_the_next_run() {
     let writer = std::thread::spawn(move || {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         // Wait until the source moves batches, then give the Counter a COUNT_CALL well ahead.
-        while seen.lock().unwrap().largest_batch < 2 {
-            assert!(std::time::Instant::now() < deadline, "no batches");
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
+        wait_for_batches(&seen, deadline);
         let now: u64 = handle.read("c.count").unwrap().parse().unwrap();
         // Counts move in steps of 32 while batched: 5 more than a multiple would be passed
         // by 27 if batching went on.
@@ -260,6 +257,15 @@ fn a_handler_write_ends_batching_on_the_next_run() {
     r.run();
     let at = writer.join().unwrap();
     assert_eq!(r.read_handler("c.count").unwrap(), at.to_string());
+}
+
+/// Waits (from another thread than the router's) until the probe has seen a batch of more
+/// than one packet; fails at `deadline`.
+fn wait_for_batches(seen: &Mutex<Seen>, deadline: std::time::Instant) {
+    while seen.lock().unwrap().largest_batch < 2 {
+        assert!(std::time::Instant::now() < deadline, "no batches");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
 }
 
 /// A tree of batch-invariant elements below the source: a probe at each leaf.
@@ -422,11 +428,7 @@ fn paired_runs_never_show_the_queue_holding_their_packets() {
     let seen = records[0].clone();
     let handle = r.handle();
     let reader = std::thread::spawn(move || {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while seen.lock().unwrap().largest_batch < 2 {
-            assert!(std::time::Instant::now() < deadline, "no paired runs");
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
+        wait_for_batches(&seen, std::time::Instant::now() + std::time::Duration::from_secs(30));
         let mut lengths = Vec::new();
         for _ in 0..200 {
             lengths.push(handle.read("q.length").unwrap().parse::<usize>().unwrap());
