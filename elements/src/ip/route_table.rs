@@ -319,9 +319,12 @@ impl<C: TableClass> Element for IpRouteTable<C> {
         // As Click: a later route for a prefix already given is ignored, with a warning (whose
         // words, Click's, say the opposite).
         let mut exist = 0;
-        for arg in args.take_rest() {
+        // The table may build its lookup structures once, after all the routes (whatever
+        // the loop's outcome: `compact` ends the load).
+        self.table.begin_load();
+        let loaded = args.take_rest().into_iter().try_for_each(|arg| {
             if arg.trim().is_empty() {
-                continue;
+                return Ok(());
             }
             let r = Route::parse(&arg).map_err(|m| ArgError::new(None, m))?;
             match self.insert_route(r, false) {
@@ -329,8 +332,10 @@ impl<C: TableClass> Element for IpRouteTable<C> {
                 Err(_) if self.table.routes().iter().any(|o| o.addr == r.addr && o.len == r.len) => exist += 1,
                 Err(m) => return Err(ArgError::new(None, m)),
             }
-        }
+            Ok(())
+        });
         self.table.compact();
+        loaded?;
         if exist > 0 {
             args.warn(format!("{exist} {} replaced by later versions", if exist > 1 { "routes" } else { "route" }));
         }

@@ -124,8 +124,12 @@ pub trait LookupTable: Send + Default + 'static {
     }
     /// Every route, most specific first, then by address.
     fn routes(&self) -> Vec<Route>;
+    /// Called before a burst of adds (a configuration's routes), which [`LookupTable::compact`]
+    /// ends: until then the table may leave its lookup structures stale and build them once
+    /// at the end. No lookup may come in between.
+    fn begin_load(&mut self) {}
     /// Called after a burst of adds (a configuration's routes): lays the structure out
-    /// densely again, where updates leave it sparse.
+    /// densely again, where updates leave it sparse (and builds what `begin_load` deferred).
     fn compact(&mut self) {}
     /// Removes every route.
     fn clear(&mut self) {
