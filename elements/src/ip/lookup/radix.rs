@@ -16,7 +16,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::tree::{NONE, RadixTree, bit};
+use super::tree::{NONE, Node, RadixTree, bit};
 use super::{AddError, LookupTable, Route, mask};
 
 /// Bits of an address a chunk stands for.
@@ -183,6 +183,11 @@ fn search(ranges: &[u32], base: usize, count: usize, low: u16) -> u16 {
     ranges[base] as u16
 }
 
+/// The low 16 bits of the last address in node `n`'s prefix.
+fn low_end(n: &Node) -> u32 {
+    (n.key & 0xffff) | (!n.mask & 0xffff)
+}
+
 /// Appends a range to a chunk's list being built: the next hop `hop` from `start` on.
 fn push_range(out: &mut Vec<u32>, start: u32, hop: u16) {
     if let Some(&last) = out.last() {
@@ -223,9 +228,8 @@ impl RadixTable {
     fn paint(&self, cur: u32, outer: u16, out: &mut Vec<u32>) {
         let n = &self.tree.nodes[cur as usize];
         let hop = if n.len > CHUNK_BITS && n.route.is_some() { n.hop } else { outer };
-        let low = n.key & 0xffff;
-        let high = low | (!n.mask & 0xffff);
-        push_range(out, low, hop);
+        let high = low_end(n);
+        push_range(out, n.key & 0xffff, hop);
         if n.len == 32 {
             return;
         }
@@ -234,8 +238,7 @@ impl RadixTable {
                 continue;
             }
             self.paint(c, hop, out);
-            let m = &self.tree.nodes[c as usize];
-            let end = (m.key & 0xffff) | (!m.mask & 0xffff);
+            let end = low_end(&self.tree.nodes[c as usize]);
             if end < high {
                 push_range(out, end + 1, hop);
             }
@@ -250,8 +253,7 @@ impl RadixTable {
         let root = self.chunk_root(c);
         if root != NONE {
             self.paint(root, INHERIT, &mut out);
-            let n = &self.tree.nodes[root as usize];
-            let end = (n.key & 0xffff) | (!n.mask & 0xffff);
+            let end = low_end(&self.tree.nodes[root as usize]);
             if end < 0xffff {
                 push_range(&mut out, end + 1, INHERIT);
             }
@@ -324,8 +326,7 @@ impl RadixTable {
             }
             cur = n.child[bit(key, n.len)];
         }
-        let first = chunk_of(key);
-        self.chunks[first..first + (1 << (CHUNK_BITS - len))].iter_mut().for_each(|c| c.best = best);
+        self.set_best(key, len, best);
         // That node is either inside `key/len` or beside it (then nothing below it is inside).
         if let Some(n) = self.tree.nodes.get(cur as usize)
             && n.key & mask(len) == key
@@ -344,8 +345,8 @@ impl RadixTable {
         if n.route.is_some() {
             best = n.hop;
         }
-        let (first, children, len) = (chunk_of(n.key), n.child, n.len);
-        self.chunks[first..first + (1 << (CHUNK_BITS - len))].iter_mut().for_each(|c| c.best = best);
+        let (key, children, len) = (n.key, n.child, n.len);
+        self.set_best(key, len, best);
         if len < CHUNK_BITS {
             for c in children {
                 if c != NONE {
@@ -353,6 +354,12 @@ impl RadixTable {
                 }
             }
         }
+    }
+
+    /// Sets the inherited next hop of every chunk under `key/len` (`len` at most 16).
+    fn set_best(&mut self, key: u32, len: u8, best: u16) {
+        let first = chunk_of(key);
+        self.chunks[first..first + (1 << (CHUNK_BITS - len))].iter_mut().for_each(|c| c.best = best);
     }
 
     /// Every chunk's inherited hop and ranges built from the tree afresh.
