@@ -61,6 +61,11 @@ fn run_reads_files_and_writes_the_flat_configuration() {
     // The flat form runs too.
     let o = vrouter(&["run", flat.to_str().unwrap(), "-h", "t/Counter@2.count"]);
     assert_eq!(stdout(&o), "4\n", "{}", stderr(&o));
+    // The router's `config` and `flatconfig` handlers (made when read) give the text and the
+    // flat form.
+    let o = vrouter(&["run", conf.to_str().unwrap(), "-q", "-h", "config", "-h", "flatconfig"]);
+    let original = std::fs::read_to_string(&conf).unwrap();
+    assert_eq!(stdout(&o), format!("config:\n{original}\nflatconfig:\n{text}\n"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(dir);
 }
 

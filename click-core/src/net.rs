@@ -142,28 +142,31 @@ impl FromStr for Ipv4Prefix {
 /// `Ipv4Addr`'s parser wants, a length of at most 32 without leading zeros), with the same
 /// result.
 fn parse_dotted_prefix(s: &[u8]) -> Option<Ipv4Prefix> {
-    // One decimal number at the front of `s`, at most `max`, without a leading zero; and
-    // the rest.
-    fn number(s: &[u8], max: u32) -> Option<(u32, &[u8])> {
-        let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 || digits > 3 || (digits > 1 && s[0] == b'0') {
+    // Parts 0 to 3 are the octets, part 4 the length; each a decimal number being read.
+    let mut addr = 0u32;
+    let mut part = 0;
+    let (mut value, mut digits) = (0u32, 0u32);
+    for &c in s {
+        if c.is_ascii_digit() {
+            // A second digit after a leading zero, or a fourth digit, is not plain.
+            if digits == 3 || (digits > 0 && value == 0) {
+                return None;
+            }
+            value = value * 10 + u32::from(c - b'0');
+            digits += 1;
+            continue;
+        }
+        // An octet ends at a dot, the last one at the slash.
+        let separator = if part < 3 { b'.' } else { b'/' };
+        if c != separator || part == 4 || digits == 0 || value > 255 {
             return None;
         }
-        let v = s[..digits].iter().fold(0, |v, &c| v * 10 + u32::from(c - b'0'));
-        (v <= max).then_some((v, &s[digits..]))
+        addr = addr << 8 | value;
+        part += 1;
+        (value, digits) = (0, 0);
     }
-    let mut addr = 0u32;
-    let mut rest = s;
-    for i in 0..4 {
-        let (v, r) = number(rest, 255)?;
-        addr = addr << 8 | v;
-        rest = match (i, r.split_first()) {
-            (0..=2, Some((b'.', r))) | (3, Some((b'/', r))) => r,
-            _ => return None,
-        };
-    }
-    let (len, r) = number(rest, 32)?;
-    r.is_empty().then(|| Ipv4Prefix { addr: Ipv4Addr::from(addr), mask: prefix_len_to_mask(len as u8) })
+    (part == 4 && digits > 0 && value <= 32)
+        .then(|| Ipv4Prefix { addr: Ipv4Addr::from(addr), mask: prefix_len_to_mask(value as u8) })
 }
 
 /// Parses a full dotted quad, or with a prefix a shortened one (`10`, `10.1`, `10.1.2`).

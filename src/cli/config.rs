@@ -2,6 +2,7 @@
 //! argument, or standard input; `NAME=value` definitions; errors rendered with their source.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use click_core::config_lang::{self, Diagnostic, FlatGraph};
 use click_core::{Registry, RouterBuilder, RouterErrors};
@@ -19,9 +20,10 @@ pub(crate) struct Input {
 
 /// A configuration read and compiled.
 pub(crate) struct Loaded {
-    /// `(file name, text)` of every piece, for rendering diagnostics.
-    pub sources: Vec<(String, String)>,
-    pub graph: FlatGraph,
+    /// `(file name, text)` of every piece, for rendering diagnostics. Shared with the
+    /// router's `config` and `flatconfig` handlers, which make their texts when read.
+    pub sources: Arc<Vec<(String, String)>>,
+    pub graph: Arc<FlatGraph>,
 }
 
 impl Loaded {
@@ -30,8 +32,8 @@ impl Loaded {
     }
 
     /// The whole configuration text (for the router's `config` handler).
-    pub fn text(&self) -> String {
-        self.sources.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n")
+    fn text(sources: &[(String, String)]) -> String {
+        sources.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n")
     }
 }
 
@@ -76,7 +78,7 @@ pub(crate) fn load(input: &Input) -> Result<Loaded, i32> {
             if !c.warnings.is_empty() {
                 eprint!("{}", config_lang::render_diagnostics(&c.warnings, &refs));
             }
-            Ok(Loaded { sources, graph: c.graph })
+            Ok(Loaded { sources: Arc::new(sources), graph: Arc::new(c.graph) })
         }
         Err(diagnostics) => {
             eprint!("{}", config_lang::render_diagnostics(&diagnostics, &refs));
@@ -115,6 +117,9 @@ pub(crate) fn diagnostics(errors: &RouterErrors) -> Vec<Diagnostic> {
 /// A builder for the loaded configuration.
 pub(crate) fn builder<'r>(loaded: &Loaded, registry: &'r Registry, threads: usize) -> RouterBuilder<'r> {
     let mut b = RouterBuilder::from_flat(&loaded.graph, registry);
-    b.config_text(&loaded.text()).flat_text(&config_lang::print_flat(&loaded.graph)).threads(threads);
+    let (sources, graph) = (loaded.sources.clone(), loaded.graph.clone());
+    b.config_text_with(move || Loaded::text(&sources))
+        .flat_text_with(move || config_lang::print_flat(&graph))
+        .threads(threads);
     b
 }

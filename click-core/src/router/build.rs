@@ -18,7 +18,7 @@ use super::Router;
 use crate::args::{AddressTable, Args};
 use crate::element::Element;
 use crate::registry::Registry;
-use crate::runtime::{Arena, Dest, Hop, InitContext, Shared, Source, ThreadState, Waker};
+use crate::runtime::{Arena, Dest, HandlerText, Hop, InitContext, Shared, Source, ThreadState, Waker};
 use crate::spec::{FlowCode, PortCount, Processing, ProcessingCode};
 
 /// Capacity of each thread's inbound queue for packets pushed from other threads.
@@ -131,8 +131,8 @@ pub struct RouterBuilder<'r> {
     connections: Vec<PendingConnection>,
     errors: Vec<BuildError>,
     nthreads: usize,
-    config_text: String,
-    flat_text: Option<String>,
+    config_text: HandlerText,
+    flat_text: Option<HandlerText>,
     requirements: Vec<String>,
 }
 
@@ -146,7 +146,7 @@ impl<'r> RouterBuilder<'r> {
             connections: Vec::new(),
             errors: Vec::new(),
             nthreads: 1,
-            config_text: String::new(),
+            config_text: HandlerText::fixed(String::new()),
             flat_text: None,
             requirements: Vec::new(),
         }
@@ -251,13 +251,26 @@ impl<'r> RouterBuilder<'r> {
 
     /// The configuration text, returned by the router's `config` handler.
     pub fn config_text(&mut self, text: &str) -> &mut Self {
-        self.config_text = text.to_string();
+        self.config_text = HandlerText::fixed(text.to_string());
+        self
+    }
+
+    /// The configuration text made only when the `config` handler is read (a configuration
+    /// with a large route table is megabytes, usually never read back).
+    pub fn config_text_with(&mut self, text: impl Fn() -> String + Send + Sync + 'static) -> &mut Self {
+        self.config_text = HandlerText::new(text);
         self
     }
 
     /// The flattened configuration text, returned by the router's `flatconfig` handler.
     pub fn flat_text(&mut self, text: &str) -> &mut Self {
-        self.flat_text = Some(text.to_string());
+        self.flat_text = Some(HandlerText::fixed(text.to_string()));
+        self
+    }
+
+    /// The flattened configuration text, made only when the `flatconfig` handler is read.
+    pub fn flat_text_with(&mut self, text: impl Fn() -> String + Send + Sync + 'static) -> &mut Self {
+        self.flat_text = Some(HandlerText::new(text));
         self
     }
 
@@ -601,8 +614,8 @@ pub struct Checked {
     in_proc: Vec<Vec<Processing>>,
     out_proc: Vec<Vec<Processing>>,
     nthreads: usize,
-    config_text: String,
-    flat_text: Option<String>,
+    config_text: HandlerText,
+    flat_text: Option<HandlerText>,
     requirements: Vec<String>,
     addresses: AddressTable,
 }

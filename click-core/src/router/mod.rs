@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::element::{HandlerError, HandlerInfo};
 use crate::registry::Registry;
-use crate::runtime::{Arena, Control, Shared, ThreadState, run_thread};
+use crate::runtime::{Arena, Control, HandlerText, Shared, ThreadState, run_thread};
 
 /// The version string of the `version` handler.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -619,8 +619,8 @@ pub(crate) fn router_handler(s: &Shared, handler: &str) -> Result<String, Handle
             c.dedup();
             c.iter().map(|c| format!("{c}\n")).collect()
         }
-        "config" => s.config_text.clone(),
-        "flatconfig" => s.flat_text.clone().unwrap_or_else(|| simple_flat(s)),
+        "config" => s.config_text.get(),
+        "flatconfig" => s.flat_text.as_ref().map_or_else(|| simple_flat(s), HandlerText::get),
         "requirements" => s.requirements.iter().map(|r| format!("{r}\n")).collect(),
         "version" => VERSION.to_string(),
         "drops" => (s.unconnected_drops.load(Ordering::Relaxed)

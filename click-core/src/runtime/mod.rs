@@ -38,6 +38,8 @@ pub(crate) use thread::{read_handler as read_handler_in, write_handler as write_
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -192,9 +194,9 @@ pub(crate) struct Shared {
     pub unmatched_drops: AtomicU64,
     pub wakers: Vec<Waker>,
     /// The configuration text, for the `config` handler.
-    pub config_text: String,
+    pub config_text: HandlerText,
     /// The flattened configuration, for the `flatconfig` handler.
-    pub flat_text: Option<String>,
+    pub flat_text: Option<HandlerText>,
     /// `require(...)` clauses.
     pub requirements: Vec<String>,
     /// The element that takes over stop requests, if any (DriverManager).
@@ -1661,5 +1663,34 @@ mod tests {
             let want = tasks.iter().enumerate().filter(|(_, t)| t.1).min_by_key(|(_, t)| t.0).map(|(i, _)| i);
             proptest::prop_assert_eq!(st.pick_task(), want);
         }
+    }
+}
+
+/// A router handler's text, made when the handler is read rather than when the router is
+/// built: the `config` and `flatconfig` texts of a configuration with a large route table
+/// are megabytes, and copying them at start-up costs more than the rest of loading it.
+#[derive(Clone)]
+pub struct HandlerText(Arc<dyn Fn() -> String + Send + Sync>);
+
+impl HandlerText {
+    /// The text `make` returns, each time the handler is read.
+    pub fn new(make: impl Fn() -> String + Send + Sync + 'static) -> HandlerText {
+        HandlerText(Arc::new(make))
+    }
+
+    /// A text known already.
+    pub fn fixed(text: String) -> HandlerText {
+        HandlerText::new(move || text.clone())
+    }
+
+    /// The text.
+    pub fn get(&self) -> String {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for HandlerText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HandlerText(..)")
     }
 }

@@ -59,6 +59,13 @@ fn direct_hash(prefix: u32, len: u32) -> u32 {
 }
 
 impl ClickOrder {
+    /// Makes room for `n` more routes at once (a configuration's whole table).
+    fn reserve(&mut self, n: usize) {
+        self.slots.reserve(n);
+        self.stamps.reserve(n);
+        self.index.reserve(n);
+    }
+
     fn find(&self, addr: Ipv4Addr, len: u8) -> Option<usize> {
         self.index.get(&prefix_key(addr, len)).copied()
     }
@@ -321,9 +328,12 @@ impl<C: TableClass> Element for IpRouteTable<C> {
         let mut exist = 0;
         // The table may build its lookup structures once, after all the routes (whatever
         // the loop's outcome: `compact` ends the load).
-        self.table.begin_load();
-        let loaded = args.take_rest().into_iter().try_for_each(|arg| {
-            if arg.trim().is_empty() {
+        let rest = args.take_rest();
+        self.table.begin_load(rest.len());
+        self.order.reserve(rest.len());
+        let loaded = rest.into_iter().try_for_each(|arg| {
+            // (`trim` would scan a route's text from both ends; this stops at its first byte.)
+            if arg.chars().all(char::is_whitespace) {
                 return Ok(());
             }
             let r = Route::parse(&arg).map_err(|m| ArgError::new(None, m))?;

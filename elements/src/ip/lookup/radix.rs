@@ -482,8 +482,9 @@ impl LookupTable for RadixTable {
         self.tree.routes()
     }
 
-    fn begin_load(&mut self) {
+    fn begin_load(&mut self, routes: usize) {
         self.loading = true;
+        self.tree.reserve(routes);
     }
 
     fn compact(&mut self) {
@@ -657,7 +658,7 @@ mod tests {
         #[test]
         fn a_load_builds_what_changes_one_by_one_build(ops in proptest::collection::vec(op(), 1..60)) {
             let (mut one, mut loaded) = (RadixTable::default(), RadixTable::default());
-            loaded.begin_load();
+            loaded.begin_load(ops.len());
             for op in &ops {
                 for t in [&mut one, &mut loaded] {
                     match *op {

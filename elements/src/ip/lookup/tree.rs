@@ -70,6 +70,12 @@ impl Default for RadixTree {
 }
 
 impl RadixTree {
+    /// Makes room for `routes` more routes: each adds at most two nodes (its own and one
+    /// where it splits an edge).
+    pub fn reserve(&mut self, routes: usize) {
+        self.nodes.reserve(routes.saturating_mul(2));
+    }
+
     fn alloc(&mut self, n: Node) -> u32 {
         self.nodes.push(n);
         (self.nodes.len() - 1) as u32
