@@ -102,9 +102,7 @@ impl AddressTable {
 /// Splits a configuration string into arguments (Click's `cp_argvec`).
 pub fn split_args(config: &str) -> Vec<String> {
     let bytes = config.as_bytes();
-    // Room for as many arguments as there are commas (a bound: some may be quoted) at once,
-    // rather than growing a 100,000-argument list step by step.
-    let mut out = Vec::with_capacity(bytes.iter().filter(|&&c| c == b',').count() + 1);
+    let mut out = Vec::new();
     let mut pos = 0;
     while pos < bytes.len() {
         let (arg, next, at_comma) = one_arg(config, bytes, pos);
