@@ -127,7 +127,8 @@ fn route_table_handlers() {
     assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "0");
     r.write_handler("rt.add", "10.0.1.77/32 10.0.0.9 2").unwrap();
     assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "2 10.0.0.9");
-    assert!(r.write_handler("rt.add", "10.0.1.77/32 1").is_err(), "exists");
+    let exists = r.write_handler("rt.add", "10.0.1.77/32 1").unwrap_err().to_string();
+    assert!(exists.contains("a route for 10.0.1.77/32 exists"), "{exists}");
     r.write_handler("rt.set", "10.0.1.77/32 1").unwrap();
     assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "1");
     // ctrl: all or nothing.
@@ -139,7 +140,8 @@ fn route_table_handlers() {
     assert_eq!(r.read_handler("rt.lookup 10.0.1.77").unwrap(), "2");
     r.write_handler("rt.remove", "44.0.9.0/24").unwrap();
     r.write_handler("rt.set", "10.0.1.77/32 1").unwrap();
-    assert!(r.write_handler("rt.add", "10.0.3.0/24 7").is_err(), "no output 7");
+    let no_output = r.write_handler("rt.add", "10.0.3.0/24 7").unwrap_err().to_string();
+    assert!(no_output.contains("output 7 out of range"), "{no_output}");
     r.write_handler("rt.remove", "10.0.1.77/32").unwrap();
     assert!(r.write_handler("rt.remove", "10.0.1.77/32").is_err());
     r.write_handler("rt.flush", "").unwrap();

@@ -215,6 +215,24 @@ impl<C: TableClass> Default for IpRouteTable<C> {
     }
 }
 
+/// Why a route was not added.
+#[derive(Debug, thiserror::Error)]
+enum InsertError {
+    #[error("output {port} out of range (the element has {outputs} outputs)")]
+    Port { port: u16, outputs: usize },
+    #[error("a route for {}/{} exists: {old}", .old.addr, .old.len)]
+    Exists { old: Route },
+    /// The table cannot hold it (DirectIPLookup's limits).
+    #[error("{0}")]
+    Full(String),
+}
+
+impl From<InsertError> for String {
+    fn from(e: InsertError) -> String {
+        e.to_string()
+    }
+}
+
 impl<C: TableClass> IpRouteTable<C> {
     /// The route table.
     pub fn table(&self) -> &C::Table {
@@ -223,21 +241,21 @@ impl<C: TableClass> IpRouteTable<C> {
 
     fn add_route(&mut self, text: &str, replace: bool) -> Result<Option<Route>, String> {
         let r = Route::parse(text)?;
-        self.insert_route(r, replace)
+        Ok(self.insert_route(r, replace)?)
     }
 
     /// Adds `r` (replacing a route of the same prefix if `replace`); returns the replaced one.
-    fn insert_route(&mut self, r: Route, replace: bool) -> Result<Option<Route>, String> {
+    fn insert_route(&mut self, r: Route, replace: bool) -> Result<Option<Route>, InsertError> {
         if usize::from(r.port) >= self.noutputs {
-            return Err(format!("output {} out of range (the element has {} outputs)", r.port, self.noutputs));
+            return Err(InsertError::Port { port: r.port, outputs: self.noutputs });
         }
         match self.table.add(r, replace) {
             Ok(old) => {
                 self.order.add(C::ORDER, r);
                 Ok(old)
             }
-            Err(AddError::Exists(old)) => Err(format!("a route for {}/{} exists: {old}", old.addr, old.len)),
-            Err(AddError::Full(why)) => Err(why),
+            Err(AddError::Exists(old)) => Err(InsertError::Exists { old }),
+            Err(AddError::Full(why)) => Err(InsertError::Full(why)),
         }
     }
 
@@ -339,8 +357,8 @@ impl<C: TableClass> Element for IpRouteTable<C> {
             let r = Route::parse(&arg).map_err(|m| ArgError::new(None, m))?;
             match self.insert_route(r, false) {
                 Ok(_) => {}
-                Err(_) if self.table.routes().iter().any(|o| o.addr == r.addr && o.len == r.len) => exist += 1,
-                Err(m) => return Err(ArgError::new(None, m)),
+                Err(InsertError::Exists { .. }) => exist += 1,
+                Err(e) => return Err(ArgError::new(None, e.to_string())),
             }
             Ok(())
         });
