@@ -157,11 +157,13 @@ fn largest_batch(
     run(r, records).1[0].largest_batch
 }
 
-/// A run stands for as many runs as make up to 32 packets: BURST 5 sources emit 30 at once,
-/// BURST 32 and BURST 100 sources their BURST.
+/// A run stands for as many runs as make up to DEFAULT_TASK_RUNS (128) packets: BURST 5
+/// sources emit 125 at once, BURST 32 four runs' worth, BURST 200 their BURST.
 #[test]
-fn runs_add_up_to_about_32_packets() {
-    for (burst, batch) in [(1, 32), (5, 30), (32, 32), (100, 100)] {
+fn runs_add_up_to_about_a_round_of_packets() {
+    let most = DEFAULT_TASK_RUNS as usize;
+    for burst in [1, 5, 32, 100, 200] {
+        let batch = (most / burst * burst).max(burst);
         let (r, records) = build(
             &[("src", "InfiniteSource", &format!("LIMIT 1000, BURST {burst}")), ("d", "Discard", "")],
             &[("p", true)],

@@ -12,7 +12,7 @@ use super::{
 use crate::element::HandlerError;
 
 /// Task runs between checks of timers, messages and other threads (Click runs 128).
-const TASKS_PER_ROUND: usize = 128;
+pub(crate) const TASKS_PER_ROUND: usize = 128;
 /// Idle rounds spent looking for work again (yielding the CPU in between) before the thread sleeps.
 pub const DEFAULT_SPIN_ROUNDS: u32 = 64;
 /// Longest sleep, so that a stop request is seen even if a wake-up is lost.
