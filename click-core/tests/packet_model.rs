@@ -10,6 +10,8 @@ use proptest::prelude::*;
 #[derive(Clone, Debug)]
 enum Op {
     Push(usize),
+    /// `push_mac_header`: pushed bytes marked as the MAC header.
+    PushMac(usize),
     Pull(usize),
     Put(usize),
     Take(usize),
@@ -27,6 +29,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (0usize..200).prop_map(Op::Push),
+        (0usize..200).prop_map(Op::PushMac),
         (0usize..100).prop_map(Op::Pull),
         (0usize..3000).prop_map(Op::Put),
         (0usize..100).prop_map(Op::Take),
@@ -53,6 +56,13 @@ proptest! {
                 Op::Push(n) => {
                     p.push(n).fill(0xab);
                     model.splice(0..0, std::iter::repeat_n(0xab, n));
+                }
+                Op::PushMac(n) => {
+                    p.push_mac_header(n).fill(0xef);
+                    model.splice(0..0, std::iter::repeat_n(0xef, n));
+                    prop_assert_eq!(p.mac_header_offset(), Some(0));
+                    prop_assert_eq!(p.network_header_offset(), Some(n as isize));
+                    prop_assert_eq!(p.mac_header(), Some(&model[..]));
                 }
                 Op::Pull(n) => {
                     p.pull(n);

@@ -317,6 +317,21 @@ impl Packet {
         within_mut(bytes, start, start + n)
     }
 
+    /// Prepends `n` bytes and marks them as the MAC header, the network header following
+    /// them (Click's `push_mac_header`); returns them for writing. The marks are set before
+    /// the bytes are written: set after, they would reread offsets the writes might alias.
+    #[inline]
+    pub fn push_mac_header(&mut self, n: usize) -> &mut [u8] {
+        self.push(n);
+        let start = self.d.data;
+        (self.d.mac, self.d.net) = (start, start + n as u32);
+        let start = start as usize;
+        // SAFETY: `push` just made the buffer unique, and `&mut self` holds it.
+        #[allow(unsafe_code)]
+        let bytes = unsafe { self.d.buf_mut().bytes_mut_unchecked() };
+        within_mut(bytes, start, start + n)
+    }
+
     /// Prepends a copy of `bytes`.
     pub fn prepend(&mut self, bytes: &[u8]) {
         self.push(bytes.len()).copy_from_slice(bytes);

@@ -117,8 +117,7 @@ impl ArpQuerier {
 
     fn encap(&self, mut p: Packet, dst: EtherAddress) -> Packet {
         let h = EthernetRepr { src: self.eth, dst, ethertype: ethertype::IPV4 }.to_bytes();
-        p.push(HEADER_LEN).copy_from_slice(&h);
-        p.set_mac_header(0, HEADER_LEN);
+        p.push_mac_header(HEADER_LEN).copy_from_slice(&h);
         p
     }
 

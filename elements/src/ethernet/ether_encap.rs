@@ -65,8 +65,7 @@ impl Element for EtherEncap {
 
     #[inline]
     fn simple_action(&mut self, _cx: &mut Context<'_>, mut p: Packet) -> Option<Packet> {
-        p.push(HEADER_LEN).copy_from_slice(&self.header);
-        p.set_mac_header(0, HEADER_LEN);
+        p.push_mac_header(HEADER_LEN).copy_from_slice(&self.header);
         Some(p)
     }
 
