@@ -148,6 +148,35 @@ fn route_table_handlers() {
     assert_eq!(r.read_handler("rt.table").unwrap(), "");
 }
 
+/// Whole batches to one destination without a route are dropped and counted as unmatched,
+/// and the batches after them still take their routes.
+#[test]
+fn a_batch_to_one_unroutable_destination_is_dropped_and_counted() {
+    let dir = std::env::temp_dir().join(format!("vrouter-unroutable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pcap = dir.join("unroutable.pcap");
+    let frames = [[11, 0, 0, 1]; 64].into_iter().chain([[10, 0, 0, 1]; 64]).map(|d| frame_bytes(d, 64));
+    support::write_pcap(&pcap, frames);
+    for class in ["RadixIPLookup", "DirectIPLookup", "LinearIPLookup", "StaticIPLookup"] {
+        let (mut r, sinks) = router(
+            &[
+                ("src", "FromDump", &format!("{}, STOP true, TIMING false, BURST 32", pcap.display())),
+                ("strip", "Strip", "14"),
+                ("chk", "CheckIPHeader", ""),
+                ("rt", class, "10.0.0.0/8 10.0.0.254 0"),
+            ],
+            &[("src", 0, "strip", 0), ("strip", 0, "chk", 0), ("chk", 0, "rt", 0), ("rt", 0, "o0", 0)],
+            &["o0"],
+        );
+        run(&mut r);
+        let got = sinks[0].lock().unwrap();
+        assert_eq!(got.len(), 64, "{class}");
+        assert!(got.iter().all(|p| p.dst_ip_anno() == std::net::Ipv4Addr::new(10, 0, 0, 254)), "{class}");
+        assert_eq!(r.read_handler("drops").unwrap(), "64", "{class}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// Batches of varied destinations (FromDump with BURST 32), where the route tables prefetch
 /// each batch's entries before looking them up, and look a run of packets to one destination
 /// up once: every packet leaves on the output of its most specific route, with its gateway
@@ -184,7 +213,12 @@ fn batches_of_varied_destinations_take_their_routes() {
             4 => [1, 2, 3, 3 + r[0] % 3],
             _ => r,
         };
-        let repeat = if r[2].is_multiple_of(3) { 1 + usize::from(r[1] % 3) } else { 1 };
+        // Now and then a run long enough to fill whole batches (one lookup for a batch).
+        let repeat = match r[2] {
+            0..=5 => 40 + usize::from(r[1] % 40),
+            _ if r[2].is_multiple_of(3) => 1 + usize::from(r[1] % 3),
+            _ => 1,
+        };
         dsts.extend(std::iter::repeat_n(d, repeat));
     }
     let dir = std::env::temp_dir().join(format!("vrouter-varied-{}", std::process::id()));
