@@ -87,19 +87,21 @@ impl DecIpTtl {
         }
         let ip = p.network_header_mut().and_then(|h| h.first_chunk_mut::<12>()).expect("checked above");
         ip[8] -= 1;
-        let check = u16::from_be_bytes([ip[10], ip[11]]);
-        ip[10..12].copy_from_slice(&ttl_decremented_checksum(check).to_be_bytes());
+        let check = [ip[10], ip[11]];
+        ip[10..12].copy_from_slice(&ttl_decremented_checksum(check));
         true
     }
 }
 
-/// The header checksum after the TTL drops by one. RFC 1624's HC' = ~(~HC + ~m + m') with m'
-/// = m - 0x0100 (the TTL is the high byte of its 16-bit word): ~m + m' is 0xfeff whatever the
-/// word, so the update needs neither the old nor the new word.
+/// The header checksum field (as its two bytes) after the TTL drops by one. RFC 1624's HC' =
+/// ~(~HC + ~m + m') with m' = m - 0x0100 (the TTL is the high byte of its 16-bit word): ~m + m'
+/// is 0xfeff whatever the word, so the update needs neither the old nor the new word. The
+/// one's-complement sum does not depend on byte order (RFC 1071), so it is done on the bytes
+/// read as a native number, with 0xfeff likewise: no byte swaps.
 #[inline]
-fn ttl_decremented_checksum(check: u16) -> u16 {
-    let sum = u32::from(!check) + 0xfeff;
-    !((sum & 0xffff) + (sum >> 16)) as u16
+fn ttl_decremented_checksum(field: [u8; 2]) -> [u8; 2] {
+    let sum = u32::from(!u16::from_ne_bytes(field)) + u32::from(u16::from_ne_bytes([0xfe, 0xff]));
+    (!((sum & 0xffff) + (sum >> 16)) as u16).to_ne_bytes()
 }
 
 impl Element for DecIpTtl {
@@ -208,7 +210,8 @@ mod tests {
         fn shortcut_matches_the_general_update(check: u16, ttl in 2u8.., protocol: u8) {
             let old = u16::from_be_bytes([ttl, protocol]);
             let new = u16::from_be_bytes([ttl - 1, protocol]);
-            proptest::prop_assert_eq!(ttl_decremented_checksum(check), checksum::update(check, old, new));
+            let want = checksum::update(check, old, new).to_be_bytes();
+            proptest::prop_assert_eq!(ttl_decremented_checksum(check.to_be_bytes()), want);
         }
     }
 
