@@ -94,7 +94,7 @@ impl CheckIpHeader {
         if len > plen || len < hlen {
             return Err(3);
         }
-        if self.checksum && checksum::sum(&rest[..hlen]) != 0xffff {
+        if self.checksum && !checksum::verifies(&rest[..hlen]) {
             return Err(4);
         }
         let dst = Ipv4Addr::new(ip[16], ip[17], ip[18], ip[19]);

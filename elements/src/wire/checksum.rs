@@ -3,25 +3,37 @@
 /// One's-complement sum of `data` folded to 16 bits (not yet complemented).
 #[inline]
 pub fn sum(data: &[u8]) -> u16 {
+    // The native-order sum's bytes in memory order are the big-endian sum's.
+    u16::from_be_bytes(native_sum(data).to_ne_bytes())
+}
+
+/// True when `data`'s sum is all ones: a header or message whose checksum field is right
+/// verifies. (All ones in either byte order: no swap needed.)
+#[inline]
+pub fn verifies(data: &[u8]) -> bool {
+    native_sum(data) == 0xffff
+}
+
+/// The sum of `data`'s 16-bit words as they lie in memory, read as native-order numbers: the
+/// one's-complement sum does not depend on byte order (RFC 1071, 2.B), so this is the
+/// big-endian sum with its bytes swapped on a little-endian machine.
+#[inline]
+fn native_sum(data: &[u8]) -> u16 {
     if let Ok(h) = <&[u8; 20]>::try_from(data) {
         return sum20(h);
     }
     sum_any(data)
 }
 
-/// The sum of a 20-byte IPv4 header without options, unrolled: the common case (inlined
-/// into its callers: a call would cost them spilled registers). Native-order words, as in
-/// [`sum_any`]: no byte swap per word, one for the result.
+/// [`native_sum`] of a 20-byte IPv4 header without options, unrolled: the common case
+/// (inlined into its callers: a call would cost them spilled registers).
 #[inline(always)]
 fn sum20(h: &[u8; 20]) -> u16 {
     let w = |i: usize| u64::from(u32::from_ne_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]));
-    u16::from_be_bytes(fold(w(0) + w(4) + w(8) + w(12) + w(16)).to_ne_bytes())
+    fold(w(0) + w(4) + w(8) + w(12) + w(16))
 }
 
-/// Sums 64-bit words as they lie in memory: the one's-complement sum does not depend on
-/// byte order (RFC 1071, 2.B), so adding native-order words with end-around carry and
-/// reading the folded result back in memory order gives the big-endian sum, at one load
-/// and one add-with-carry per 8 bytes.
+/// [`native_sum`] of any length, at one load and one add-with-carry per 8 bytes.
 fn sum_any(data: &[u8]) -> u16 {
     let word = |b: &[u8]| u64::from_ne_bytes(b.try_into().expect("8 bytes"));
     // A 128-bit total cannot overflow: 2^64 words of 2^64.
@@ -44,10 +56,7 @@ fn sum_any(data: &[u8]) -> u16 {
     // 128 to 64 bits with end-around carry, then to 16; 2^64 is 1 modulo 0xffff.
     let (lo, carry) = (acc as u64).overflowing_add((acc >> 64) as u64);
     let folded = fold(lo) as u64 + u64::from(carry);
-    let folded = fold(folded);
-    // `folded` is the sum of native-order 16-bit words: its bytes in memory order are the
-    // big-endian sum's.
-    u16::from_be_bytes(folded.to_ne_bytes())
+    fold(folded)
 }
 
 /// Folds a wide one's-complement sum to 16 bits.
@@ -143,12 +152,28 @@ mod tests {
         fn ip_headers_match_reference(h in any::<[u8; 20]>(), ones in any::<bool>()) {
             let h = if ones { [0xff; 20] } else { h };
             prop_assert_eq!(checksum(&h), reference(&h));
-            prop_assert_eq!(!sum20(&h), reference(&h));
+            prop_assert_eq!(!sum(&h), reference(&h));
+            prop_assert_eq!(verifies(&h), reference(&h) == 0);
         }
 
         #[test]
         fn matches_reference(data in proptest::collection::vec(any::<u8>(), 0..200)) {
             prop_assert_eq!(checksum(&data), reference(&data));
+            prop_assert_eq!(verifies(&data), reference(&data) == 0);
+            // With its checksum after it (at an even offset) the data verifies; a 20-byte
+            // header with its checksum in place too.
+            let mut even = data.clone();
+            even.truncate(data.len() & !1);
+            let c = checksum(&even);
+            even.extend_from_slice(&c.to_be_bytes());
+            prop_assert!(verifies(&even), "{:?}", even);
+            if data.len() >= 20 {
+                let mut h: [u8; 20] = data[..20].try_into().unwrap();
+                h[10..12].fill(0);
+                let c = checksum(&h);
+                h[10..12].copy_from_slice(&c.to_be_bytes());
+                prop_assert!(verifies(&h));
+            }
         }
 
         /// Long buffers (segments, jumbo frames) of random or saturated bytes, at every

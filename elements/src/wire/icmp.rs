@@ -177,7 +177,7 @@ impl<T: AsRef<[u8]>> IcmpPacket<T> {
 
     /// True when the checksum over the whole message verifies.
     pub fn verify_checksum(&self) -> bool {
-        checksum::sum(self.buffer.as_ref()) == 0xffff
+        checksum::verifies(self.buffer.as_ref())
     }
 
     /// Bytes after the 8-byte header.

@@ -164,7 +164,7 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
 
     /// True when the header checksum verifies.
     pub fn verify_checksum(&self) -> bool {
-        checksum::sum(&self.b()[..self.header_len()]) == 0xffff
+        checksum::verifies(&self.b()[..self.header_len()])
     }
 
     /// The option bytes.
