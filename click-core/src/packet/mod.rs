@@ -303,18 +303,8 @@ impl Packet {
     /// the buffer is private and has room; copies otherwise.
     #[inline]
     pub fn push(&mut self, n: usize) -> &mut [u8] {
-        if self.headroom() < n {
-            self.unshare(n - self.headroom() + DEFAULT_HEADROOM);
-        } else if !self.d.buf().is_unique() {
-            self.unshare(0);
-        }
-        self.d.data -= n as u32;
-        let start = self.d.data as usize;
-        // SAFETY: the count is 1: it was, and `&mut self` has held the buffer since, or
-        // `unshare` just put in a fresh one.
-        #[allow(unsafe_code)]
-        let bytes = unsafe { self.d.buf_mut().bytes_mut_unchecked() };
-        within_mut(bytes, start, start + n)
+        self.grow_front(n);
+        self.front_mut(n)
     }
 
     /// Prepends `n` bytes and marks them as the MAC header, the network header following
@@ -322,11 +312,30 @@ impl Packet {
     /// the bytes are written: set after, they would reread offsets the writes might alias.
     #[inline]
     pub fn push_mac_header(&mut self, n: usize) -> &mut [u8] {
-        self.push(n);
+        self.grow_front(n);
         let start = self.d.data;
         (self.d.mac, self.d.net) = (start, start + n as u32);
-        let start = start as usize;
-        // SAFETY: `push` just made the buffer unique, and `&mut self` holds it.
+        self.front_mut(n)
+    }
+
+    /// Moves the data's start `n` bytes earlier, into a private buffer with room for them
+    /// (the same one when it is unshared and its headroom suffices).
+    #[inline]
+    fn grow_front(&mut self, n: usize) {
+        if self.headroom() < n {
+            self.unshare(n - self.headroom() + DEFAULT_HEADROOM);
+        } else if !self.d.buf().is_unique() {
+            self.unshare(0);
+        }
+        self.d.data -= n as u32;
+    }
+
+    /// The first `n` bytes of the data, writable, right after [`Packet::grow_front`].
+    #[inline]
+    fn front_mut(&mut self, n: usize) -> &mut [u8] {
+        let start = self.d.data as usize;
+        // SAFETY: the count is 1: `grow_front` saw it or put in a fresh buffer, and `&mut
+        // self` has held the buffer since.
         #[allow(unsafe_code)]
         let bytes = unsafe { self.d.buf_mut().bytes_mut_unchecked() };
         within_mut(bytes, start, start + n)
