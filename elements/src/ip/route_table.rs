@@ -398,21 +398,12 @@ impl<C: TableClass> Element for IpRouteTable<C> {
         // looks each destination up once per run of packets to it.
         let first_two_agree = batch.as_slice()[0].dst_ip_anno() == batch.as_slice()[1].dst_ip_anno();
         if first_two_agree {
-            // A batch to one destination (one flow's packets) takes one lookup and moves
-            // whole, with no per-packet classification.
+            // A batch to one destination (one flow's packets) takes one lookup, and moves
+            // whole (`output_classified` sends a batch whose packets share an output as one).
             let d = batch.as_slice()[0].dst_ip_anno();
             if batch.iter().all(|p| p.dst_ip_anno() == d) {
-                match self.table.lookup(d) {
-                    Some((gw, port)) => {
-                        if !gw.is_unspecified() {
-                            batch.as_mut_slice().iter_mut().for_each(|p| p.set_dst_ip_anno(gw));
-                        }
-                        cx.output_batch(usize::from(port), batch);
-                    }
-                    None => {
-                        cx.output_classified(batch, |_| None);
-                    }
-                }
+                let found = self.table.lookup(d);
+                cx.output_classified(batch, |p| route(p, found));
                 return;
             }
         }
