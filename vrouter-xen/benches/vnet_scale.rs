@@ -10,7 +10,9 @@
 //! another build's domain program (to compare two versions: keep a copy of both binaries).
 //! `VNET_SCALE_PIN=0` leaves the host's router thread and the domains where the kernel puts
 //! them (`pin_cpus = false`); `VNET_SCALE_QUEUE` and `VNET_SCALE_BUDGET` set every network's
-//! queue (512) and budget (64). `VNET_SCALE_CPU=1` also prints each run's rate and CPU time per forwarded frame, of the
+//! queue (512) and budget (64). `VNET_SCALE_HUGE=0` leaves the system's pool of huge pages
+//! as it is (by default the host reserves what the domains' memory needs, given back after
+//! each run: `reserve_huge_pages`; without root it runs on whatever the pool has). `VNET_SCALE_CPU=1` also prints each run's rate and CPU time per forwarded frame, of the
 //! host process and of the domains (steadier than the rate when other work shares the CPUs).
 //!
 //! Rate: every network gets frames as fast as the host's source can make them (one source
@@ -22,7 +24,9 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use vrouter_xen::host::{DomainSpec, Host, HostConfig, IoPath, NetworkConfig, PhysicalConfig, Role, TrafficConfig};
+use vrouter_xen::host::{
+    DomainSpec, Host, HostConfig, HostError, IoPath, NetworkConfig, PhysicalConfig, Role, TrafficConfig,
+};
 
 const FORWARD: &str = "from :: FromNetfront -> Strip(14) -> CheckIPHeader -> DecIPTTL \
     -> EtherEncap(0x0800, 02:00:00:00:00:01, 02:00:00:00:00:fd) -> Queue($QUEUE) -> to :: ToNetfront;\n";
@@ -62,6 +66,8 @@ struct Result_ {
     latency: String,
     /// CPU time per forwarded frame in the rate phase: the host process, the domains.
     cpu: (f64, f64),
+    /// Domains whose memory went in huge pages, and in ordinary ones.
+    memory: (u64, u64),
 }
 
 /// CPU time (ns) the threads of process `pid` have run (`/proc/PID/task/*/schedstat`).
@@ -122,10 +128,18 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
         control: None,
         domain_nice: nice(),
         pin_cpus: env_usize("VNET_SCALE_PIN", 1) != 0,
+        reserve_huge_pages: env_usize("VNET_SCALE_HUGE", 1) != 0,
         physical: PhysicalConfig { traffic, ..Default::default() },
         networks,
     };
-    let mut h = Host::start(cfg, launcher()).map_err(|e| e.to_string())?;
+    let mut h = match Host::start(cfg.clone(), launcher()) {
+        Err(HostError::HugePages { .. }) => {
+            eprintln!("(cannot reserve huge pages here: the domains' memory may be in 4 KiB pages)");
+            Host::start(HostConfig { reserve_huge_pages: false, ..cfg }, launcher())
+        }
+        r => r,
+    }
+    .map_err(|e| e.to_string())?;
     let t0 = Instant::now();
     while h.rows().iter().any(|r| r.frames_out == 0) {
         if t0.elapsed() > Duration::from_secs(30) {
@@ -157,6 +171,7 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
         );
     }
     let restarts: u64 = h.rows().iter().map(|r| r.restarts).sum();
+    let memory = h.memory_pages();
     h.write_handler("mix.rate", "2000").map_err(|e| e.to_string())?;
     supervise(&mut h, Duration::from_millis(700));
     h.write_handler("out.reset", "").map_err(|e| e.to_string())?;
@@ -169,7 +184,7 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
         _ => lat.clone(),
     };
     let latency = if restarts > 0 { format!("{latency} ({restarts} restarts)") } else { latency };
-    Ok(Result_ { rate, latency, cpu })
+    Ok(Result_ { rate, latency, cpu, memory })
 }
 
 fn main() {
@@ -206,8 +221,13 @@ fn main() {
                     Ok(r) => {
                         if std::env::var("VNET_SCALE_CPU").is_ok() {
                             println!(
-                                "{n} networks, {io:?}: {:.0} frames/s, CPU ns/frame host {:.0} domains {:.0}",
-                                r.rate, r.cpu.0, r.cpu.1
+                                "{n} networks, {io:?}: {:.0} frames/s, CPU ns/frame host {:.0} domains {:.0}, \
+                                 domains in huge pages {} of {}",
+                                r.rate,
+                                r.cpu.0,
+                                r.cpu.1,
+                                r.memory.0,
+                                r.memory.0 + r.memory.1
                             );
                         }
                         let mean: f64 =

@@ -13,6 +13,7 @@ use crate::click::NetbackElement;
 use crate::click::demux::{DemuxTable, HypervisorDemux, VnetEntry, VnetMatch, encap};
 use crate::click::traffic::{LatencySink, TrafficMix};
 use crate::driver::{bridge_config, driver_frames, read_stats, vnet_key};
+use crate::huge_pages::{self, HugePageReserve};
 use crate::local::{LocalDomain, LocalHypervisor};
 use crate::net::NetError;
 use crate::netback::NETBACK_BATCH;
@@ -68,6 +69,16 @@ pub enum HostError {
     /// The hypervisor failed.
     #[error(transparent)]
     Xen(#[from] XenError),
+    /// The pool of huge pages could not be raised ([`HostConfig::reserve_huge_pages`]).
+    #[error(
+        "cannot reserve {wanted} huge pages in /proc/sys/vm/nr_hugepages: {err} (needs root; or set reserve_huge_pages = false)"
+    )]
+    HugePages {
+        /// Huge pages the domains need.
+        wanted: u64,
+        /// Why.
+        err: std::io::Error,
+    },
     /// A vif could not be connected.
     #[error("network {net}: {err}")]
     Vif {
@@ -112,6 +123,13 @@ pub struct HostConfig {
     /// the others (default true; no effect with fewer than two CPUs). See [`CpuPlan`].
     #[serde(default = "default_true")]
     pub pin_cpus: bool,
+    /// Make sure the system's pool of huge pages (`/proc/sys/vm/nr_hugepages`) holds what
+    /// the domains' memory needs, raising it for the host's lifetime if it does not (needs
+    /// root; given back at shutdown). Default false: the host uses the huge pages the pool
+    /// has free, and ordinary pages otherwise, which cost the demux page walks at scale (see
+    /// [`crate::huge_pages`]).
+    #[serde(default)]
+    pub reserve_huge_pages: bool,
     /// The physical side.
     pub physical: PhysicalConfig,
     /// The virtual networks (`[[network]]` tables).
@@ -221,6 +239,28 @@ impl NetworkConfig {
 }
 
 impl HostConfig {
+    /// Frames of the host's own domain (domain 0): the demux's copy buffers, one set per
+    /// network on the direct path.
+    fn dom0_frames(&self) -> u32 {
+        match self.io {
+            IoPath::DriverDomain => NETBACK_BATCH,
+            IoPath::Direct => NETBACK_BATCH * self.networks.len() as u32,
+        }
+    }
+
+    /// Huge pages the domains' memory uses when the system lends them (see
+    /// [`crate::huge_pages`]): the host's own domain, the driver domain on that path, each
+    /// network's domain, and one more for a domain being restarted.
+    pub fn huge_pages_wanted(&self) -> u64 {
+        let n = self.networks.len();
+        let driver = match self.io {
+            IoPath::DriverDomain => huge_pages::pages_for_domain(driver_frames(n)),
+            IoPath::Direct => 0,
+        };
+        let network = huge_pages::pages_for_domain(NETFRONT_FRAMES);
+        huge_pages::pages_for_domain(self.dom0_frames()) + driver + network * (n as u64 + 1)
+    }
+
     /// Reads a host file; relative paths in it are taken from the file's directory.
     pub fn load(path: &Path) -> Result<HostConfig, HostError> {
         let p = path.display().to_string();
@@ -397,6 +437,8 @@ pub struct Host {
     control: Option<click_core::control::ControlServer>,
     /// Where the demux and the domains run (`None`: where the kernel puts them).
     cpus: Option<CpuPlan>,
+    /// Huge pages added to the system's pool for this host ([`HostConfig::reserve_huge_pages`]).
+    huge_pages: Option<HugePageReserve>,
 }
 
 /// The driver domain of the `driver-domain` I/O path.
@@ -461,9 +503,14 @@ impl Host {
     /// Starts every domain, connects its vif, and starts the physical side.
     pub fn start(cfg: HostConfig, launcher: Launcher) -> Result<Host, HostError> {
         cfg.validate()?;
+        let huge_pages = if cfg.reserve_huge_pages {
+            let wanted = cfg.huge_pages_wanted();
+            Some(HugePageReserve::ensure(wanted).map_err(|err| HostError::HugePages { wanted, err })?)
+        } else {
+            None
+        };
         let hv = LocalHypervisor::new();
-        let n = cfg.networks.len() as u32;
-        let dom0_frames = if cfg.io == IoPath::DriverDomain { NETBACK_BATCH } else { NETBACK_BATCH * n };
+        let dom0_frames = cfg.dom0_frames();
         let dom0 = SharedPlatform::new(hv.create_domain(dom0_frames, 1)?)?;
         let nets = cfg
             .networks
@@ -503,6 +550,7 @@ impl Host {
             control_dir,
             control: None,
             cpus: None,
+            huge_pages,
         };
         if host.cfg.pin_cpus {
             host.cpus = crate::sys::allowed_cpus().ok().and_then(|c| CpuPlan::new(&c));
@@ -675,6 +723,13 @@ impl Host {
         }
         self.router = Some((handle, th));
         Ok(())
+    }
+
+    /// Domains whose memory went in huge pages, and in ordinary pages, so far (restarted
+    /// ones counted again; see [`HostConfig::reserve_huge_pages`]).
+    pub fn memory_pages(&self) -> (u64, u64) {
+        let st = self.hv.lock().stats();
+        (st.bulk_huge, st.bulk_small)
     }
 
     /// The demux's table (counters, slots).
@@ -919,6 +974,9 @@ impl Host {
             }
         }
         let _ = std::fs::remove_dir_all(&self.control_dir);
+        // The domains are gone: give back the huge pages lent for them (the host's own
+        // memory returns its pages to the pool when the host is dropped).
+        drop(self.huge_pages.take());
     }
 
     /// Writes a handler: `NET/ELEMENT.HANDLER` of network NET's router (through its domain's
@@ -1080,6 +1138,32 @@ mod tests {
         assert_eq!(CpuPlan::new(&[3]), None);
         assert_eq!(CpuPlan::new(&[0, 1]), Some(CpuPlan { host: 1, domains: vec![0] }));
         assert_eq!(CpuPlan::new(&[2, 5, 7]), Some(CpuPlan { host: 7, domains: vec![2, 5] }));
+    }
+
+    #[test]
+    fn a_host_file_may_ask_for_huge_pages_and_they_are_counted_per_domain() {
+        let text = |extra: &str| {
+            format!(
+                "io = \"direct\"\n{extra}\n[physical]\n\
+                 [[network]]\nname = \"a\"\nmac = \"02:00:00:00:00:01\"\nconfig = \"a.click\"\n\
+                 [[network]]\nname = \"b\"\nvlan = 11\nconfig = \"b.click\"\n"
+            )
+        };
+        let cfg: HostConfig = toml::from_str(&text("")).unwrap();
+        assert!(!cfg.reserve_huge_pages);
+        let cfg: HostConfig = toml::from_str(&text("reserve_huge_pages = true")).unwrap();
+        assert!(cfg.reserve_huge_pages);
+        // Two networks' domains, one more for a restart, and the host's own domain.
+        let per_network = huge_pages::pages_for_domain(NETFRONT_FRAMES);
+        assert!(per_network >= 1);
+        assert_eq!(cfg.huge_pages_wanted(), 3 * per_network + huge_pages::pages_for_domain(NETBACK_BATCH * 2));
+        let driver = HostConfig { io: IoPath::DriverDomain, ..cfg };
+        assert_eq!(
+            driver.huge_pages_wanted(),
+            3 * per_network
+                + huge_pages::pages_for_domain(NETBACK_BATCH)
+                + huge_pages::pages_for_domain(driver_frames(2))
+        );
     }
 
     #[test]

@@ -54,12 +54,13 @@ impl Frame {
 
     /// `n` frames in one file, mapped at once (see [`Region`]): in huge pages when the
     /// system has some to lend, else in ordinary ones.
-    fn bulk(name: &str, n: u32) -> Result<(Vec<Frame>, Arc<Region>), XenError> {
+    /// Also says whether the pages are huge ones.
+    fn bulk(name: &str, n: u32) -> Result<(Vec<Frame>, Arc<Region>, bool), XenError> {
         let len = PAGE_SIZE as u64 * u64::from(n);
         let map = |fd: OwnedFd| Region::map_fd(fd.as_fd(), 0, n as usize, true).map(|r| (fd, r));
-        let (fd, region) = match sys::memfd_huge(name, len).and_then(map) {
-            Ok(huge) => huge,
-            Err(_) => map(sys::memfd(name, len)?)?,
+        let ((fd, region), huge) = match sys::memfd_huge(name, len).and_then(map) {
+            Ok(huge) => (huge, true),
+            Err(_) => (map(sys::memfd(name, len)?)?, false),
         };
         let fd = Arc::new(fd);
         let frames = (0..n)
@@ -70,7 +71,7 @@ impl Frame {
                 bulk: true,
             })
             .collect();
-        Ok((frames, region))
+        Ok((frames, region, huge))
     }
 
     /// Whether other domains may map this frame (it has a file of its own).
@@ -118,6 +119,11 @@ pub struct HvStats {
     pub copy_bytes: u64,
     /// xenstore accesses refused.
     pub store_denied: u64,
+    /// Domains created whose bulk memory went in huge pages ([`crate::huge_pages`]).
+    pub bulk_huge: u64,
+    /// Domains created whose bulk memory went in ordinary pages (the system lent no huge
+    /// ones).
+    pub bulk_small: u64,
 }
 
 /// The hypervisor's state. Domain 0 (the first created) is privileged in xenstore.
@@ -186,7 +192,12 @@ impl HvCore {
             (0..own).map(|i| Frame::new(&format!("dom{domid}-frame{i}"))).collect::<Result<Vec<_>, _>>()?;
         let mut bulk = None;
         if nr_frames > own {
-            let (more, region) = Frame::bulk(&format!("dom{domid}-memory"), nr_frames - own)?;
+            let (more, region, huge) = Frame::bulk(&format!("dom{domid}-memory"), nr_frames - own)?;
+            if huge {
+                self.stats.bulk_huge += 1;
+            } else {
+                self.stats.bulk_small += 1;
+            }
             frames.extend(more);
             bulk = Some((own, region));
         }

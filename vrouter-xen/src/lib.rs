@@ -27,6 +27,7 @@
 //! * [`click`]: the router elements `FromNetfront`, `ToNetfront` (in a domain), `Netback` (in
 //!   a driver domain) and `HypervisorDemux` (in the host); [`register`] adds them to a
 //!   registry.
+//! * [`huge_pages`]: how many 2 MiB pages domains use, and a reservation of them.
 //! * [`host`]: `vrouter host`: virtual networks, each a router in its own domain process,
 //!   behind one physical side, supervised and restarted.
 //!
@@ -46,6 +47,7 @@ pub mod click;
 pub mod driver;
 mod guest;
 pub mod host;
+pub mod huge_pages;
 pub mod hv;
 pub mod local;
 pub mod net;

@@ -121,6 +121,7 @@ fn a_crashed_domain_is_restarted_and_the_other_network_loses_nothing() {
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
         pin_cpus: true,
+        reserve_huge_pages: false,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -174,6 +175,7 @@ fn a_flooded_network_leaves_the_other_its_throughput() {
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
         pin_cpus: true,
+        reserve_huge_pages: false,
         physical: PhysicalConfig {
             // src0 floods a at 10x b's rate; it starts inactive.
             traffic: vec![traffic("a", 50_000, None), traffic("b", 5_000, None)],
@@ -228,6 +230,7 @@ fn a_domain_writing_garbage_into_its_rings_is_cut_off() {
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
         pin_cpus: true,
+        reserve_huge_pages: false,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(10_000))],
             ..Default::default()
@@ -259,6 +262,7 @@ fn the_driver_domain_path_forwards_and_restarts_a_crashed_domain() {
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
         pin_cpus: true,
+        reserve_huge_pages: false,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(8_000))],
             ..Default::default()
@@ -306,6 +310,7 @@ fn a_domain_that_stops_answering_is_restarted() {
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
         pin_cpus: true,
+        reserve_huge_pages: false,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -338,6 +343,7 @@ fn one_network_is_reconfigured_while_the_other_runs() {
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
         pin_cpus: true,
+        reserve_huge_pages: false,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
             ..Default::default()
@@ -374,6 +380,7 @@ fn the_driver_domain_cuts_off_a_domain_writing_garbage() {
         control: None,
         domain_nice: vrouter_xen::host::DOMAIN_NICE,
         pin_cpus: true,
+        reserve_huge_pages: false,
         physical: PhysicalConfig {
             traffic: vec![traffic("a", 2000, None), traffic("b", 2000, None)],
             ..Default::default()
@@ -393,4 +400,54 @@ fn the_driver_domain_cuts_off_a_domain_writing_garbage() {
     assert!(supervise(&mut h, Duration::from_secs(10), |h| row(h, "b").frames_out > b0 + 500));
     assert_eq!(row(&h, "b").restarts, 0);
     h.shutdown();
+}
+
+fn huge_page_pool() -> Option<u64> {
+    std::fs::read_to_string(vrouter_xen::huge_pages::NR_HUGEPAGES).ok()?.trim().parse().ok()
+}
+
+#[test]
+fn a_host_that_reserves_huge_pages_puts_its_domains_in_them_and_gives_them_back() {
+    let _serial = serial();
+    let Some(before) = huge_page_pool() else {
+        eprintln!("skipped: no {}", vrouter_xen::huge_pages::NR_HUGEPAGES);
+        return;
+    };
+    let dir = tmpdir("huge");
+    let cfg = HostConfig {
+        io: IoPath::Direct,
+        seconds: None,
+        control: None,
+        domain_nice: vrouter_xen::host::DOMAIN_NICE,
+        pin_cpus: true,
+        reserve_huge_pages: true,
+        physical: PhysicalConfig {
+            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, None)],
+            ..Default::default()
+        },
+        networks: vec![net("a", 0, write_config(&dir, "a", FORWARD)), net("b", 1, write_config(&dir, "b", FORWARD))],
+    };
+    let wanted = cfg.huge_pages_wanted();
+    let mut h = match Host::start(cfg, launcher(|_, _| None)) {
+        Ok(h) => h,
+        Err(e @ vrouter_xen::host::HostError::HugePages { .. }) => {
+            eprintln!("skipped: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    assert!(
+        supervise(&mut h, Duration::from_secs(10), |h| row(h, "a").frames_out > 200 && row(h, "b").frames_out > 200)
+    );
+    let (huge, small) = h.memory_pages();
+    if small > 0 {
+        // The kernel may find too few free 2 MiB stretches of memory: then some domains run
+        // on ordinary pages, which works, only slower at scale.
+        eprintln!("note: {small} domains in ordinary pages (the kernel lent too few huge pages)");
+    } else {
+        assert!(huge >= 2, "both networks' domains in huge pages: {huge}");
+    }
+    assert!(huge_page_pool().unwrap() <= before + wanted);
+    h.shutdown();
+    assert_eq!(huge_page_pool(), Some(before), "the pool is given back at shutdown");
 }
