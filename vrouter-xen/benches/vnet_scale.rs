@@ -152,13 +152,19 @@ fn measure(io: IoPath, n: usize, secs: f64, config: &Path) -> Result<Result_, St
     if debug {
         eprintln!("{io:?} {n}: every network forwards after {:?}; measuring", t0.elapsed());
     }
-    let (t, c, cpu0) = (Instant::now(), total_out(&h), cpu_ns());
+    let rounds = |h: &Host| h.read_handler("demux.rounds").ok().and_then(|r| r.trim().parse::<u64>().ok()).unwrap_or(0);
+    let (t, c, cpu0, r0) = (Instant::now(), total_out(&h), cpu_ns(), rounds(&h));
     supervise(&mut h, Duration::from_secs_f64(secs));
-    let (frames, cpu1) = (total_out(&h) - c, cpu_ns());
+    let (frames, cpu1, r1) = (total_out(&h) - c, cpu_ns(), rounds(&h));
     let rate = frames as f64 / t.elapsed().as_secs_f64();
     let per_frame = |a: u64, b: u64| b.saturating_sub(a) as f64 / frames.max(1) as f64;
     let cpu = (per_frame(cpu0.0, cpu1.0), per_frame(cpu0.1, cpu1.1));
     if debug {
+        eprintln!(
+            "{io:?} {n}: {} demux rounds, {:.1} frames forwarded a round",
+            r1 - r0,
+            frames as f64 / (r1 - r0).max(1) as f64
+        );
         eprintln!("{io:?} {n}: {:?} phys {:?}", h.rows(), h.table().physical_in);
         let read = |x: &str| h.read_handler(&format!("n0/{x}")).unwrap_or_else(|e| e.to_string());
         eprintln!(

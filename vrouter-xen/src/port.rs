@@ -11,7 +11,7 @@ use crate::net::{NetStats, PeerFault};
 use crate::netback::Netback;
 use crate::netfront::Netfront;
 use crate::platform::*;
-use crate::shm::SharedPage;
+use crate::shm::{SharedPage, SharedWord};
 use click_core::Packet;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -157,29 +157,34 @@ impl<P: Platform + Send> VifPort for Netback<P> {
 /// as indices (the driver reads and checks the ring itself).
 #[derive(Clone, Debug)]
 pub struct RingProbe {
-    tx: Arc<SharedPage>,
-    rx: Arc<SharedPage>,
+    tx: SharedWord,
+    rx: SharedWord,
 }
 
 impl RingProbe {
     /// The TX ring's request producer index (the front end's frames to send).
+    #[inline]
     pub fn tx_requests(&self) -> u32 {
-        self.tx.atomic_u32(crate::abi::SRING_REQ_PROD).load(std::sync::atomic::Ordering::Relaxed)
+        self.tx.load()
     }
 
     /// The RX ring's request producer index (the buffers the front end posted).
+    #[inline]
     pub fn rx_requests(&self) -> u32 {
-        self.rx.atomic_u32(crate::abi::SRING_REQ_PROD).load(std::sync::atomic::Ordering::Relaxed)
+        self.rx.load()
     }
 
     /// A probe of a driver's rings ([`VifPort::ring_pages`]).
     pub fn new((tx, rx): (&Arc<SharedPage>, &Arc<SharedPage>)) -> RingProbe {
-        RingProbe { tx: tx.clone(), rx: rx.clone() }
+        RingProbe {
+            tx: SharedPage::word(tx, crate::abi::SRING_REQ_PROD),
+            rx: SharedPage::word(rx, crate::abi::SRING_REQ_PROD),
+        }
     }
 
     /// Whether this probes these rings (a pointer comparison: the driver was not replaced).
     pub fn is_of(&self, (tx, rx): (&Arc<SharedPage>, &Arc<SharedPage>)) -> bool {
-        Arc::ptr_eq(&self.tx, tx) && Arc::ptr_eq(&self.rx, rx)
+        Arc::ptr_eq(self.tx.page(), tx) && Arc::ptr_eq(self.rx.page(), rx)
     }
 }
 

@@ -165,6 +165,12 @@ impl SharedPage {
         unsafe { AtomicU32::from_ptr(self.ptr.as_ptr().add(offset).cast::<u32>()) }
     }
 
+    /// The 32-bit word at `offset` of `page`, held with the page so that reading it is one
+    /// load (see [`SharedWord`]). Same rules for `offset` as [`atomic_u32`](Self::atomic_u32).
+    pub fn word(page: &Arc<SharedPage>, offset: usize) -> SharedWord {
+        SharedWord { word: NonNull::from(page.atomic_u32(offset)), page: page.clone() }
+    }
+
     /// The 16-bit word at `offset` as an atomic (grant entry flags). Same rules as
     /// [`atomic_u32`](Self::atomic_u32).
     pub fn atomic_u16(&self, offset: usize) -> &AtomicU16 {
@@ -223,6 +229,35 @@ fn regular_file_size(fd: BorrowedFd<'_>) -> io::Result<Option<u64>> {
         return Err(io::Error::last_os_error());
     }
     Ok((st.st_mode & libc::S_IFMT == libc::S_IFREG).then_some(st.st_size as u64))
+}
+
+/// A 32-bit word of a shared page, with the page kept alive: a loop that watches words of
+/// many pages (the demux's ring probes) reads each with one load, not through the page's
+/// `Arc` and mapping pointer first (two dependent loads, on lines of their own, per word).
+#[derive(Clone, Debug)]
+pub struct SharedWord {
+    word: NonNull<AtomicU32>,
+    page: Arc<SharedPage>,
+}
+
+// SAFETY: as for `SharedPage`: the word is only accessed atomically.
+unsafe impl Send for SharedWord {}
+// SAFETY: as above.
+unsafe impl Sync for SharedWord {}
+
+impl SharedWord {
+    /// The word's value (relaxed: the peer writes it at will).
+    #[inline]
+    pub fn load(&self) -> u32 {
+        // SAFETY: `word` points into the mapping of `page` (made from a checked
+        // `atomic_u32`), which lives as long as `self` holds the `Arc`.
+        unsafe { self.word.as_ref() }.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The page the word is in.
+    pub fn page(&self) -> &Arc<SharedPage> {
+        &self.page
+    }
 }
 
 /// Pages mapped together, with one `mmap`, from one file: a domain's bulk memory. Mapped a
@@ -376,6 +411,26 @@ impl std::fmt::Debug for SharedPage {
 mod tests {
     use super::*;
     use std::os::fd::AsFd;
+
+    #[test]
+    fn a_shared_word_reads_what_the_peer_stores_and_keeps_its_page() {
+        let page = Arc::new(SharedPage::new_zeroed());
+        let word = SharedPage::word(&page, 8);
+        assert_eq!(word.load(), 0);
+        page.atomic_u32(8).store(0xdead_beef, std::sync::atomic::Ordering::Relaxed);
+        page.atomic_u32(4).store(1, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(word.load(), 0xdead_beef);
+        assert!(Arc::ptr_eq(word.page(), &page));
+        // The word holds the page: dropping every other handle leaves it readable.
+        drop(page);
+        assert_eq!(word.load(), 0xdead_beef);
+    }
+
+    #[test]
+    #[should_panic(expected = "bad atomic offset")]
+    fn a_shared_word_must_be_aligned() {
+        let _ = SharedPage::word(&Arc::new(SharedPage::new_zeroed()), 6);
+    }
 
     #[test]
     fn bounds_are_checked() {
