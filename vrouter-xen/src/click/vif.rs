@@ -12,9 +12,9 @@ pub const DEFAULT_BURST: usize = 64;
 
 /// Most frames FromNetfront takes per task run when BURST is not given. A run copies its
 /// frames out of the RX ring into packets, pushes them through the router and, on a
-/// forwarding path, ToNetfront copies them into TX buffers in the same pass; 32 packets'
-/// buffers (and the frames' lines) stay in the L1 cache between the two copies, 64 do not.
-/// On the scale benchmark (same session, interleaved): 64 networks 6.15-6.30 M frames/s
+/// forwarding path, ToNetfront copies them into TX buffers in the same pass. The likely
+/// reason smaller runs pay off (this VM has no cache counters to confirm it): 32 packets'
+/// lines stay in the L1 cache between the two copies, 64 do not. On the scale benchmark (same session, interleaved): 64 networks 6.15-6.30 M frames/s
 /// against 5.76-6.18 M with 64, 8 networks 8.77 / 8.91 M against 8.60 / 8.53 M; but one
 /// network 6.48-6.80 M against 6.82-7.28 M (there the domain idles 40% of its CPU and the
 /// host limits; smaller runs publish ring indices more often, which costs the host).
