@@ -974,8 +974,9 @@ impl Host {
             }
         }
         let _ = std::fs::remove_dir_all(&self.control_dir);
-        // The domains are gone: give back the huge pages lent for them (the host's own
-        // memory returns its pages to the pool when the host is dropped).
+        // The domains are gone: give back the huge pages lent for them. Pages still mapped
+        // (the hypervisor's views of the domains' memory, until the host is dropped) are
+        // freed by the kernel once unmapped.
         drop(self.huge_pages.take());
     }
 
