@@ -68,6 +68,21 @@ fn net(name: &str, key: usize, config: PathBuf) -> NetworkConfig {
     }
 }
 
+/// A host, pinned, with network a (recognised by MAC) and b (by VLAN), both running FORWARD,
+/// fed `traffic`.
+fn two_networks(dir: &Path, io: IoPath, traffic: Vec<TrafficConfig>) -> HostConfig {
+    HostConfig {
+        io,
+        seconds: None,
+        control: None,
+        domain_nice: vrouter_xen::host::DOMAIN_NICE,
+        pin_cpus: true,
+        reserve_huge_pages: false,
+        physical: PhysicalConfig { traffic, ..Default::default() },
+        networks: vec![net("a", 0, write_config(dir, "a", FORWARD)), net("b", 1, write_config(dir, "b", FORWARD))],
+    }
+}
+
 fn traffic(network: &str, rate: u64, limit: Option<u64>) -> TrafficConfig {
     TrafficConfig { network: network.into(), rate, size: 98, tos: 0, limit }
 }
@@ -115,19 +130,7 @@ fn supervise(h: &mut Host, d: Duration, mut until: impl FnMut(&Host) -> bool) ->
 fn a_crashed_domain_is_restarted_and_the_other_network_loses_nothing() {
     let _serial = serial();
     let dir = tmpdir("crash");
-    let cfg = HostConfig {
-        io: IoPath::Direct,
-        seconds: None,
-        control: None,
-        domain_nice: vrouter_xen::host::DOMAIN_NICE,
-        pin_cpus: true,
-        reserve_huge_pages: false,
-        physical: PhysicalConfig {
-            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
-            ..Default::default()
-        },
-        networks: vec![net("a", 0, write_config(&dir, "a", FORWARD)), net("b", 1, write_config(&dir, "b", FORWARD))],
-    };
+    let cfg = two_networks(&dir, IoPath::Direct, vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))]);
     let mut h = Host::start(cfg, launcher(|_, _| None)).unwrap();
     assert!(
         supervise(&mut h, Duration::from_secs(10), |h| row(h, "a").frames_out > 500 && row(h, "b").frames_out > 500)
@@ -169,20 +172,8 @@ fn throughput(h: &mut Host, name: &str, d: Duration) -> f64 {
 fn a_flooded_network_leaves_the_other_its_throughput() {
     let _serial = serial();
     let dir = tmpdir("flood");
-    let cfg = HostConfig {
-        io: IoPath::Direct,
-        seconds: None,
-        control: None,
-        domain_nice: vrouter_xen::host::DOMAIN_NICE,
-        pin_cpus: true,
-        reserve_huge_pages: false,
-        physical: PhysicalConfig {
-            // src0 floods a at 10x b's rate; it starts inactive.
-            traffic: vec![traffic("a", 50_000, None), traffic("b", 5_000, None)],
-            ..Default::default()
-        },
-        networks: vec![net("a", 0, write_config(&dir, "a", FORWARD)), net("b", 1, write_config(&dir, "b", FORWARD))],
-    };
+    // src0 floods a at 10x b's rate; it starts inactive.
+    let cfg = two_networks(&dir, IoPath::Direct, vec![traffic("a", 50_000, None), traffic("b", 5_000, None)]);
     let mut h = Host::start(cfg, launcher(|_, _| None)).unwrap();
     h.write_handler("src0.active", "false").unwrap();
     assert!(supervise(&mut h, Duration::from_secs(10), |h| row(h, "b").frames_out > 1000));
@@ -224,19 +215,7 @@ fn a_flooded_network_leaves_the_other_its_throughput() {
 fn a_domain_writing_garbage_into_its_rings_is_cut_off() {
     let _serial = serial();
     let dir = tmpdir("garbage");
-    let cfg = HostConfig {
-        io: IoPath::Direct,
-        seconds: None,
-        control: None,
-        domain_nice: vrouter_xen::host::DOMAIN_NICE,
-        pin_cpus: true,
-        reserve_huge_pages: false,
-        physical: PhysicalConfig {
-            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(10_000))],
-            ..Default::default()
-        },
-        networks: vec![net("a", 0, write_config(&dir, "a", FORWARD)), net("b", 1, write_config(&dir, "b", FORWARD))],
-    };
+    let cfg = two_networks(&dir, IoPath::Direct, vec![traffic("a", 2000, None), traffic("b", 2000, Some(10_000))]);
     // a's first two domains scribble over their rings; the third behaves.
     let mut h = Host::start(cfg, launcher(|n, k| (n == "a" && k < 3).then_some("evil-garbage"))).unwrap();
     assert!(
@@ -256,19 +235,7 @@ fn a_domain_writing_garbage_into_its_rings_is_cut_off() {
 fn the_driver_domain_path_forwards_and_restarts_a_crashed_domain() {
     let _serial = serial();
     let dir = tmpdir("driver");
-    let cfg = HostConfig {
-        io: IoPath::DriverDomain,
-        seconds: None,
-        control: None,
-        domain_nice: vrouter_xen::host::DOMAIN_NICE,
-        pin_cpus: true,
-        reserve_huge_pages: false,
-        physical: PhysicalConfig {
-            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(8_000))],
-            ..Default::default()
-        },
-        networks: vec![net("a", 0, write_config(&dir, "a", FORWARD)), net("b", 1, write_config(&dir, "b", FORWARD))],
-    };
+    let cfg = two_networks(&dir, IoPath::DriverDomain, vec![traffic("a", 2000, None), traffic("b", 2000, Some(8_000))]);
     let mut h = Host::start(cfg, launcher(|_, _| None)).unwrap();
     assert!(
         supervise(&mut h, Duration::from_secs(15), |h| row(h, "a").frames_out > 500 && row(h, "b").frames_out > 500),
@@ -304,19 +271,7 @@ fn the_driver_domain_path_forwards_and_restarts_a_crashed_domain() {
 fn a_domain_that_stops_answering_is_restarted() {
     let _serial = serial();
     let dir = tmpdir("silent");
-    let cfg = HostConfig {
-        io: IoPath::Direct,
-        seconds: None,
-        control: None,
-        domain_nice: vrouter_xen::host::DOMAIN_NICE,
-        pin_cpus: true,
-        reserve_huge_pages: false,
-        physical: PhysicalConfig {
-            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
-            ..Default::default()
-        },
-        networks: vec![net("a", 0, write_config(&dir, "a", FORWARD)), net("b", 1, write_config(&dir, "b", FORWARD))],
-    };
+    let cfg = two_networks(&dir, IoPath::Direct, vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))]);
     // a's first domain connects its vif and then never takes a frame.
     let mut h = Host::start(cfg, launcher(|n, k| (n == "a" && k == 0).then_some("silent"))).unwrap();
     assert!(
@@ -337,19 +292,8 @@ fn one_network_is_reconfigured_while_the_other_runs() {
     let _serial = serial();
     let dir = tmpdir("reconf");
     let a_path = write_config(&dir, "a", FORWARD);
-    let cfg = HostConfig {
-        io: IoPath::Direct,
-        seconds: None,
-        control: None,
-        domain_nice: vrouter_xen::host::DOMAIN_NICE,
-        pin_cpus: true,
-        reserve_huge_pages: false,
-        physical: PhysicalConfig {
-            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))],
-            ..Default::default()
-        },
-        networks: vec![net("a", 0, a_path.clone()), net("b", 1, write_config(&dir, "b", FORWARD))],
-    };
+    let mut cfg = two_networks(&dir, IoPath::Direct, vec![traffic("a", 2000, None), traffic("b", 2000, Some(12_000))]);
+    cfg.networks[0].config = a_path.clone();
     let mut h = Host::start(cfg, launcher(|_, _| None)).unwrap();
     assert!(supervise(&mut h, Duration::from_secs(10), |h| row(h, "a").frames_out > 500));
     // A configuration that does not check is refused; a keeps running.
@@ -374,19 +318,7 @@ fn one_network_is_reconfigured_while_the_other_runs() {
 fn the_driver_domain_cuts_off_a_domain_writing_garbage() {
     let _serial = serial();
     let dir = tmpdir("driver-garbage");
-    let cfg = HostConfig {
-        io: IoPath::DriverDomain,
-        seconds: None,
-        control: None,
-        domain_nice: vrouter_xen::host::DOMAIN_NICE,
-        pin_cpus: true,
-        reserve_huge_pages: false,
-        physical: PhysicalConfig {
-            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, None)],
-            ..Default::default()
-        },
-        networks: vec![net("a", 0, write_config(&dir, "a", FORWARD)), net("b", 1, write_config(&dir, "b", FORWARD))],
-    };
+    let cfg = two_networks(&dir, IoPath::DriverDomain, vec![traffic("a", 2000, None), traffic("b", 2000, None)]);
     let mut h = Host::start(cfg, launcher(|n, k| (n == "a" && k == 0).then_some("evil-garbage"))).unwrap();
     assert!(
         supervise(&mut h, Duration::from_secs(20), |h| {
@@ -414,19 +346,8 @@ fn a_host_that_reserves_huge_pages_puts_its_domains_in_them_and_gives_them_back(
         return;
     };
     let dir = tmpdir("huge");
-    let cfg = HostConfig {
-        io: IoPath::Direct,
-        seconds: None,
-        control: None,
-        domain_nice: vrouter_xen::host::DOMAIN_NICE,
-        pin_cpus: true,
-        reserve_huge_pages: true,
-        physical: PhysicalConfig {
-            traffic: vec![traffic("a", 2000, None), traffic("b", 2000, None)],
-            ..Default::default()
-        },
-        networks: vec![net("a", 0, write_config(&dir, "a", FORWARD)), net("b", 1, write_config(&dir, "b", FORWARD))],
-    };
+    let mut cfg = two_networks(&dir, IoPath::Direct, vec![traffic("a", 2000, None), traffic("b", 2000, None)]);
+    cfg.reserve_huge_pages = true;
     let wanted = cfg.huge_pages_wanted();
     let mut h = match Host::start(cfg, launcher(|_, _| None)) {
         Ok(h) => h,
