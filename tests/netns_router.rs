@@ -732,3 +732,53 @@ fn ring_setup_failure_falls_back_to_system_calls() {
     assert_eq!(handler(&out, "td.count"), Some(300), "ToDevice did not send every frame:\n{out}\n{err}");
     assert_eq!(handler(&out, "got.count"), Some(300), "FromDevice did not read every frame:\n{out}\n{err}");
 }
+
+/// An idle FromDevice stops polling and sleeps on its socket (its `sleeps` handler counts
+/// it), and a frame arriving wakes it: frames 5 ms apart, more than the 1 ms it polls an
+/// empty device for, all arrive, with the ring and with system calls.
+#[test]
+fn an_idle_device_sleeps_and_every_frame_wakes_it() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(why) = cannot_run() {
+        println!("SKIPPED an_idle_device_sleeps_and_every_frame_wakes_it: {why}");
+        eprintln!("SKIPPED an_idle_device_sleeps_and_every_frame_wakes_it: {why}");
+        return;
+    }
+    let mut ns = match Namespace::new("s") {
+        Ok(ns) => ns,
+        Err(e) => {
+            println!("SKIPPED an_idle_device_sleeps_and_every_frame_wakes_it: cannot create a network namespace: {e}");
+            return;
+        }
+    };
+    let name = ns.name.clone();
+    let _ = run(
+        &["ip", "netns", "exec", &name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"],
+        Duration::from_secs(5),
+    );
+    for (a, b) in [("sl0", "sl1"), ("sr0", "sr1")] {
+        ok(&["ip", "-n", &name, "link", "add", a, "type", "veth", "peer", "name", b]).unwrap();
+        ok(&["ip", "-n", &name, "link", "set", a, "up"]).unwrap();
+        ok(&["ip", "-n", &name, "link", "set", b, "up"]).unwrap();
+    }
+    let frame = format!("\\<ffffffffffff020000000001 88b5 {}>", "00".repeat(46));
+    let config = format!(
+        "ring :: FromDevice(sl0) -> c0 :: Classifier(12/88b5, -); c0[0] -> got0 :: Counter -> Discard; c0[1] -> Discard;
+         calls :: FromDevice(sr0, RING false) -> c1 :: Classifier(12/88b5, -); c1[0] -> got1 :: Counter -> Discard;
+         c1[1] -> Discard;
+         RatedSource(DATA {frame}, RATE 200, LIMIT 100) -> ToDevice(sl1);
+         RatedSource(DATA {frame}, RATE 200, LIMIT 100) -> ToDevice(sr1);"
+    );
+    let i = spawn_vrouter(&mut ns, &config, &["ring.sleeps", "calls.sleeps", "got0.count", "got1.count"])
+        .expect("start vrouter");
+    // 100 frames at 200 a second, and time to read them.
+    std::thread::sleep(Duration::from_millis(1200));
+    let (out, err) = stop_vrouter(&mut ns, i);
+    assert_eq!(handler(&out, "got0.count"), Some(100), "the ring's FromDevice missed frames:\n{out}\n{err}");
+    assert_eq!(handler(&out, "got1.count"), Some(100), "the system-call FromDevice missed frames:\n{out}\n{err}");
+    // Between frames 5 ms apart it sleeps nearly every time (and then for good).
+    for h in ["ring.sleeps", "calls.sleeps"] {
+        let sleeps = handler(&out, h).unwrap_or(0);
+        assert!(sleeps >= 50, "{h} = {sleeps}: an idle FromDevice kept polling\n{out}\n{err}");
+    }
+}
