@@ -206,6 +206,35 @@ fn cannot_run() -> Option<String> {
     None
 }
 
+/// A namespace for test `test` (its name tagged `tag`), or `None` after saying why the test
+/// is skipped.
+fn namespace_for(test: &str, tag: &str) -> Option<Namespace> {
+    let why = match cannot_run() {
+        Some(why) => why,
+        None => match Namespace::new(tag) {
+            Ok(ns) => return Some(ns),
+            Err(e) => format!("cannot create a network namespace: {e}"),
+        },
+    };
+    println!("SKIPPED {test}: {why}");
+    eprintln!("SKIPPED {test}: {why}");
+    None
+}
+
+/// Veth pairs inside namespace `ns`, both ends up (IPv6 off, so that nothing but the test's
+/// frames crosses them).
+fn veth_pairs(ns: &str, pairs: &[(&str, &str)]) {
+    let _ = run(
+        &["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"],
+        Duration::from_secs(5),
+    );
+    for (a, b) in pairs {
+        ok(&["ip", "-n", ns, "link", "add", a, "type", "veth", "peer", "name", b]).unwrap();
+        ok(&["ip", "-n", ns, "link", "set", a, "up"]).unwrap();
+        ok(&["ip", "-n", ns, "link", "set", b, "up"]).unwrap();
+    }
+}
+
 fn ping(topo: &Topology, ns: &str, dst: &str) -> Result<(), String> {
     // The first packets wait for ARP; allow a warm-up, then demand every reply.
     let _ = run(&["ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "2", dst], Duration::from_secs(5));
@@ -574,18 +603,7 @@ fn stop_vrouter(ns: &mut Namespace, i: usize) -> (String, String) {
 #[test]
 fn tun_tap_and_host_devices() {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(why) = cannot_run() {
-        println!("SKIPPED tun_tap_and_host_devices: {why}");
-        eprintln!("SKIPPED tun_tap_and_host_devices: {why}");
-        return;
-    }
-    let mut ns = match Namespace::new("t") {
-        Ok(ns) => ns,
-        Err(e) => {
-            println!("SKIPPED tun_tap_and_host_devices: cannot create a network namespace: {e}");
-            return;
-        }
-    };
+    let Some(mut ns) = namespace_for("tun_tap_and_host_devices", "t") else { return };
     let config = r#"
         tun :: KernelTun(10.98.0.1/24, DEVNAME vtun0);
         tun -> IPClassifier(icmp type echo) -> ICMPPingResponder -> tun;
@@ -679,26 +697,8 @@ fn permission_error_is_reported() {
 #[test]
 fn ring_setup_failure_falls_back_to_system_calls() {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(why) = cannot_run() {
-        println!("SKIPPED ring_setup_failure_falls_back_to_system_calls: {why}");
-        eprintln!("SKIPPED ring_setup_failure_falls_back_to_system_calls: {why}");
-        return;
-    }
-    let mut ns = match Namespace::new("f") {
-        Ok(ns) => ns,
-        Err(e) => {
-            println!("SKIPPED ring_setup_failure_falls_back_to_system_calls: cannot create a network namespace: {e}");
-            return;
-        }
-    };
-    let name = ns.name.clone();
-    ok(&["ip", "-n", &name, "link", "add", "fb0", "type", "veth", "peer", "name", "fb1"]).unwrap();
-    let _ = run(
-        &["ip", "netns", "exec", &name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"],
-        Duration::from_secs(5),
-    );
-    ok(&["ip", "-n", &name, "link", "set", "fb0", "up"]).unwrap();
-    ok(&["ip", "-n", &name, "link", "set", "fb1", "up"]).unwrap();
+    let Some(mut ns) = namespace_for("ring_setup_failure_falls_back_to_system_calls", "f") else { return };
+    veth_pairs(&ns.name, &[("fb0", "fb1")]);
     // 60-byte broadcast frames of the local experimental ethertype 0x88b5.
     let frame = format!("\\<ffffffffffff020000000001 88b5 {}>", "00".repeat(46));
     // 8 TiB: more than a ring may have (1 GiB), so setting it up fails.
@@ -739,28 +739,8 @@ fn ring_setup_failure_falls_back_to_system_calls() {
 #[test]
 fn an_idle_device_sleeps_and_every_frame_wakes_it() {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(why) = cannot_run() {
-        println!("SKIPPED an_idle_device_sleeps_and_every_frame_wakes_it: {why}");
-        eprintln!("SKIPPED an_idle_device_sleeps_and_every_frame_wakes_it: {why}");
-        return;
-    }
-    let mut ns = match Namespace::new("s") {
-        Ok(ns) => ns,
-        Err(e) => {
-            println!("SKIPPED an_idle_device_sleeps_and_every_frame_wakes_it: cannot create a network namespace: {e}");
-            return;
-        }
-    };
-    let name = ns.name.clone();
-    let _ = run(
-        &["ip", "netns", "exec", &name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"],
-        Duration::from_secs(5),
-    );
-    for (a, b) in [("sl0", "sl1"), ("sr0", "sr1")] {
-        ok(&["ip", "-n", &name, "link", "add", a, "type", "veth", "peer", "name", b]).unwrap();
-        ok(&["ip", "-n", &name, "link", "set", a, "up"]).unwrap();
-        ok(&["ip", "-n", &name, "link", "set", b, "up"]).unwrap();
-    }
+    let Some(mut ns) = namespace_for("an_idle_device_sleeps_and_every_frame_wakes_it", "s") else { return };
+    veth_pairs(&ns.name, &[("sl0", "sl1"), ("sr0", "sr1")]);
     let frame = format!("\\<ffffffffffff020000000001 88b5 {}>", "00".repeat(46));
     let config = format!(
         "ring :: FromDevice(sl0) -> c0 :: Classifier(12/88b5, -); c0[0] -> got0 :: Counter -> Discard; c0[1] -> Discard;
