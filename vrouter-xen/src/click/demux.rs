@@ -611,14 +611,14 @@ impl Element for HypervisorDemux {
         for mut p in batch.drain() {
             match table.classify(p.data()) {
                 Some(i) => {
-                    let net = &table.nets[i];
-                    if self.nets[i].pending.len() >= net.queue || !strip(net.key, &mut p) {
+                    let (net, st) = (&table.nets[i], &mut self.nets[i]);
+                    if st.pending.len() >= net.queue || !strip(net.key, &mut p) {
                         add(&net.counters.queue_drops, 1);
                     } else {
-                        if self.nets[i].pending.is_empty() {
-                            self.nets[i].held_since = Some(now);
+                        if st.pending.is_empty() {
+                            st.held_since = Some(now);
                         }
-                        self.nets[i].pending.push_back(p);
+                        st.pending.push_back(p);
                     }
                 }
                 None => {
@@ -642,25 +642,26 @@ impl Element for HypervisorDemux {
         for k in 0..n {
             // `next < n`, so one subtraction wraps the index (no division per network).
             let i = if self.next + k >= n { self.next + k - n } else { self.next + k };
-            let want_rx = !self.nets[i].pending.is_empty()
+            let st = &self.nets[i];
+            let want_rx = !st.pending.is_empty()
                 && (!busy
-                    || self.nets[i].pending.len() >= HOLD_BATCH
-                    || self.nets[i].held_since.is_none_or(|t| due.is_some_and(|d| t <= d)));
+                    || st.pending.len() >= HOLD_BATCH
+                    || st.held_since.is_none_or(|t| due.is_some_and(|d| t <= d)));
             // With a probe, look at a ring only when its request index moved since it was
             // found empty (TX) or full (RX), and every PROBE_FORCE_EVERY rounds anyway (a
             // replaced driver, a domain that stopped taking frames). Without, quiet TX rings
             // are looked at every TX_QUIET_EVERY rounds.
             let force = (self.rounds + i).is_multiple_of(PROBE_FORCE_EVERY);
-            let (tx, rx, probed) = match &self.nets[i].probe {
+            let (tx, rx, probed) = match &st.probe {
                 Some(p) => {
                     let t = p.tx_requests();
                     let r = if want_rx { Some(p.rx_requests()) } else { None };
-                    let tx = force || self.nets[i].tx_drained != Some(t);
-                    let rx = want_rx && (force || self.nets[i].rx_full != r);
+                    let tx = force || st.tx_drained != Some(t);
+                    let rx = want_rx && (force || st.rx_full != r);
                     (tx, rx, (Some(t), r))
                 }
                 None => {
-                    let tx = self.nets[i].tx_empty < TX_QUIET_AFTER || (self.rounds + i).is_multiple_of(TX_QUIET_EVERY);
+                    let tx = st.tx_empty < TX_QUIET_AFTER || (self.rounds + i).is_multiple_of(TX_QUIET_EVERY);
                     (tx, want_rx, (None, None))
                 }
             };
