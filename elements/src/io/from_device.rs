@@ -508,16 +508,7 @@ impl Element for FromDevice {
             self.c.frames += st.malformed as u64;
             self.c.drops += st.malformed as u64;
             if st.frames == 0 {
-                self.maybe_sleep(cx);
-                // A ring reports no errors: the socket's pending error tells that the
-                // device went down. Looked at now and then while nothing arrives.
-                self.idle_runs += 1;
-                if self.idle_runs >= 256 {
-                    self.idle_runs = 0;
-                    if let Some(e) = self.sock.as_ref().and_then(PacketSocket::take_error) {
-                        self.went_down(cx.name(), &e);
-                    }
-                }
+                self.idle_poll(cx);
             } else {
                 self.idle_runs = 0;
                 self.empty_runs = 0;
