@@ -46,6 +46,11 @@ pub fn available() -> io::Result<u64> {
     available_in(&text).ok_or_else(|| io::Error::other("/proc/meminfo has no HugePages_Free"))
 }
 
+/// The pool's size (`/proc/sys/vm/nr_hugepages`).
+pub fn pool_size() -> io::Result<u64> {
+    read_count(Path::new(NR_HUGEPAGES))
+}
+
 /// Huge pages added to the system's pool for as long as this lives; dropping it takes
 /// back what it added (pages still mapped then are freed by the kernel when unmapped).
 #[derive(Debug)]

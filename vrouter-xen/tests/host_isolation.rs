@@ -335,7 +335,7 @@ fn the_driver_domain_cuts_off_a_domain_writing_garbage() {
 }
 
 fn huge_page_pool() -> Option<u64> {
-    std::fs::read_to_string(vrouter_xen::huge_pages::NR_HUGEPAGES).ok()?.trim().parse().ok()
+    vrouter_xen::huge_pages::pool_size().ok()
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use vrouter_xen::huge_pages::{HugePageReserve, NR_HUGEPAGES, available};
 
 fn pool() -> Option<u64> {
-    std::fs::read_to_string(NR_HUGEPAGES).ok()?.trim().parse().ok()
+    vrouter_xen::huge_pages::pool_size().ok()
 }
 
 #[test]
